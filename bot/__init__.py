@@ -1,0 +1,1 @@
+"""Sisyphus: an incident-response bot for Slack."""

@@ -1,0 +1,31 @@
+"""Assembling the Bolt app: the runtime is handed to every listener through the context."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+import handlers
+from bot.runtime import Runtime
+
+
+def build_bolt_app(rt: Runtime) -> AsyncApp:
+    secret = rt.settings.slack_signing_secret
+    app = AsyncApp(
+        client=rt.client,
+        signing_secret=secret.get_secret_value() if secret else "socket-mode-has-no-secret",
+        request_verification_enabled=not rt.settings.socket_mode,
+        process_before_response=False,
+    )
+
+    async def inject_runtime(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
+        context["runtime"] = rt
+        if context.bot_user_id and not rt.bot_user_id:
+            rt.bot_user_id = context.bot_user_id
+        return await next()
+
+    app.use(inject_runtime)
+    handlers.register_all(app)
+    return app

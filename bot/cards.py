@@ -1,0 +1,101 @@
+"""Block Kit for an incident: the card in the war room, the announcement, the channel topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.text import escape, mention
+from storage.models import Incident
+
+STATUS_EMOJI = {
+    "investigating": ":mag:",
+    "identified": ":bulb:",
+    "mitigated": ":adhesive_bandage:",
+    "monitoring": ":eyes:",
+    "resolved": ":white_check_mark:",
+}
+
+
+def incident_label(incident: Incident) -> str:
+    return f"Incident #{incident.id}: {escape(incident.title)}"
+
+
+def channel_topic(incident: Incident) -> str:
+    topic = (
+        f"{incident.severity.upper()} | {incident.status} | "
+        f"Commander: {mention(incident.commander_id)}"
+    )
+    if incident.communicator_id:
+        topic += f" | Communicator: {mention(incident.communicator_id)}"
+    return topic[:250]
+
+
+def card_blocks(incident: Incident) -> list[dict[str, Any]]:
+    declared = incident.declared_at.strftime("%Y-%m-%d %H:%M UTC")
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f":rotating_light: *{incident_label(incident)}*"},
+        },
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Severity*\n{incident.severity.upper()}"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*Status*\n{STATUS_EMOJI.get(incident.status, '')} {incident.status}",
+                },
+                {"type": "mrkdwn", "text": f"*Commander*\n{mention(incident.commander_id)}"},
+                {"type": "mrkdwn", "text": f"*Communicator*\n{mention(incident.communicator_id)}"},
+                {"type": "mrkdwn", "text": f"*Declared*\n{declared}"},
+            ],
+        },
+    ]
+    if incident.description:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape(incident.description)}}
+        )
+    if incident.status != "resolved":
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": (
+                            "*What now:* talk here; every message goes into the timeline. "
+                            "Commander, name a communicator: `/incident communicator @someone`. "
+                            "Log what you try: `/incident note <text>`. "
+                            "Everything else: `/incident help`."
+                        ),
+                    }
+                ],
+            }
+        )
+    return blocks
+
+
+def card_text(incident: Incident) -> str:
+    return f"{incident_label(incident)} ({incident.severity.upper()}, {incident.status})"
+
+
+def announcement_blocks(incident: Incident) -> list[dict[str, Any]]:
+    where = f"<#{incident.channel_id}>" if incident.channel_id else "(no channel yet)"
+    return [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": (
+                    f":rotating_light: *{incident_label(incident)}* declared, "
+                    f"{incident.severity.upper()}.\n"
+                    f"Commander: {mention(incident.commander_id)}. War room: {where}"
+                ),
+            },
+        }
+    ]
+
+
+def announcement_text(incident: Incident) -> str:
+    where = f"<#{incident.channel_id}>" if incident.channel_id else ""
+    return f"{incident_label(incident)} declared ({incident.severity.upper()}). {where}".strip()

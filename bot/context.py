@@ -1,0 +1,87 @@
+"""What a subcommand handler gets: who asked, where, and how to answer them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import UserError
+from bot.runtime import Runtime
+from storage import StorageUnavailable
+from storage.incidents import open_incident_for_channel
+from storage.models import Incident
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass
+class CommandContext:
+    rt: Runtime
+    command: str
+    text: str
+    user_id: str
+    channel_id: str
+    respond: Respond
+    user_name: str | None = None
+    team_id: str | None = None
+    trigger_id: str | None = None
+
+    @classmethod
+    def from_payload(cls, rt: Runtime, payload: dict[str, Any], respond: Respond) -> CommandContext:
+        return cls(
+            rt=rt,
+            command=payload.get("command", ""),
+            text=payload.get("text") or "",
+            user_id=payload.get("user_id", ""),
+            user_name=payload.get("user_name"),
+            channel_id=payload.get("channel_id", ""),
+            team_id=payload.get("team_id"),
+            trigger_id=payload.get("trigger_id"),
+            respond=respond,
+        )
+
+    async def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """An ephemeral answer to the person who typed the command."""
+        try:
+            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+        except Exception:
+            log.warning("could not answer %s through response_url", self.command, exc_info=True)
+
+    async def incident_here(self) -> Incident:
+        """The open incident whose channel this is, or a clear refusal."""
+        async with self.rt.db.session() as session:
+            incident = await open_incident_for_channel(session, self.channel_id)
+        if incident is None:
+            raise UserError(
+                f"This isn't an open incident channel. Run `{self.command}` in the incident's "
+                "channel, or declare one with `/incident declare <title>`."
+            )
+        return incident
+
+
+async def run_subcommand(ctx: CommandContext) -> None:
+    """Resolve and run a subcommand; every failure becomes a plain ephemeral answer."""
+    from bot.grammar import registry
+
+    sub, word, rest = registry.resolve(ctx.command, ctx.text)
+    if sub is None:
+        prefix = f"I don't know `{ctx.command} {word}`.\n" if word and word != "help" else ""
+        await ctx.reply(prefix + registry.usage_text(ctx.command))
+        return
+    try:
+        await sub.handler(ctx, rest)
+    except UserError as exc:
+        await ctx.reply(str(exc))
+    except StorageUnavailable:
+        await ctx.reply(
+            ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+        )
+    except Exception:
+        log.exception("%s %s failed", ctx.command, sub.name)
+        await ctx.reply(
+            f":x: `{sub.synopsis}` failed unexpectedly. It has been logged; please try again."
+        )

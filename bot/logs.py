@@ -1,0 +1,64 @@
+"""Logging: plain or JSON lines, and a filter that keeps Slack secrets out of every line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+_TOKEN = re.compile(r"\b(xox[abposre]-|xapp-)[A-Za-z0-9-]+")
+
+
+class RedactSecrets(logging.Filter):
+    """Replace Slack tokens and any configured secret with a placeholder."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def _clean(self, text: str) -> str:
+        text = _TOKEN.sub(lambda m: m.group(1) + "[redacted]", text)
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._clean(message)
+        if record.exc_info:
+            record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in ("incident", "request_id"):
+            value = getattr(record, key, None)
+            if value is not None:
+                line[key] = value
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactSecrets(secrets))
+    if fmt == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

@@ -1,0 +1,41 @@
+"""The Slack Web API client: configurable base URL and retries for rate limits and 5xx."""
+
+from __future__ import annotations
+
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+
+
+def make_web_client(settings: Settings) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def slack_error_text(exc: BaseException) -> str:
+    """A short, plain description of a failed Web API call, safe to show a person."""
+    response = getattr(exc, "response", None)
+    if response is not None:
+        try:
+            error = response.get("error")
+        except Exception:
+            error = None
+        status = getattr(response, "status_code", None)
+        if error:
+            return f"Slack answered `{error}`"
+        if status:
+            return f"Slack answered HTTP {status}"
+    return f"could not reach Slack ({type(exc).__name__})"

@@ -1,0 +1,31 @@
+"""Small text helpers for Slack: escaping user text and reading mentions."""
+
+from __future__ import annotations
+
+import re
+
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def escape(text: str) -> str:
+    """Escape the three characters Slack treats as control sequences in mrkdwn and plain text.
+
+    With `<` and `>` escaped, `<!channel>` or `<@U1>` typed into a title shows as typed
+    and pings nobody.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def parse_user_mention(token: str) -> str | None:
+    """`<@U123|name>` or `<@U123>` -> `U123`; anything else -> None."""
+    match = _USER_MENTION.match(token.strip())
+    return match.group(1) if match else None
+
+
+def mention(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "_unassigned_"
+
+
+def unescape(text: str) -> str:
+    """Slack escapes `&<>` in the text it sends; undo it to store what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,22 @@
+"""Slash commands: ack at once, then run the subcommand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+
+import bot.commands  # noqa: F401  (registers the subcommands)
+from bot.context import CommandContext, run_subcommand
+from bot.grammar import registry
+
+
+def register(app: AsyncApp) -> None:
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        await run_subcommand(CommandContext.from_payload(context["runtime"], command, respond))
+
+    for name in registry.commands():
+        app.command(name)(on_command)

@@ -1,0 +1,51 @@
+"""Modal submissions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
+from bot.declare_modal import read_declare_submission
+from bot.errors import UserError
+from bot.incidents import DeclareRequest, declare, declared_message
+from bot.notify import tell_user
+from storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def register(app: AsyncApp) -> None:
+    @app.view(DECLARE_CALLBACK)
+    async def on_declare_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        rt = context["runtime"]
+        args, description, meta, errors = read_declare_submission(
+            view, rt.settings.default_severity
+        )
+        if errors or args is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        user_id = body["user"]["id"]
+        channel_id = meta.get("channel_id")
+        try:
+            outcome = await declare(
+                rt,
+                DeclareRequest(
+                    args=args,
+                    user_id=user_id,
+                    channel_id=channel_id,
+                    team_id=(body.get("team") or {}).get("id"),
+                    description=description,
+                ),
+            )
+            text = declared_message(outcome)
+        except UserError as exc:
+            text = str(exc)
+        except StorageUnavailable:
+            text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+        await tell_user(rt, user_id, channel_id, text)

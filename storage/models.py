@@ -1,0 +1,137 @@
+"""The tables. Every change here needs a migration in storage/migrations/versions.
+
+Times are UTC (see UTCDateTime). Slack identifiers (user, channel, message ts) are kept as
+Slack gives them; a message is identified by its channel and ts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+OPEN_STATUSES = ("investigating", "identified", "mitigated", "monitoring")
+STATUSES = (*OPEN_STATUSES, "resolved")
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_next_prompt_at", "next_prompt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    severity: str = Field(max_length=8)
+    status: str = Field(default="investigating", max_length=16)
+    private: bool = Field(default=False)
+    team_id: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32, index=True)
+    channel_name: str | None = Field(default=None, max_length=80)
+    declared_in_channel_id: str | None = Field(default=None, max_length=32)
+    declared_by: str = Field(max_length=32)
+    commander_id: str = Field(max_length=32)
+    communicator_id: str | None = Field(default=None, max_length=32)
+    declared_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    mitigated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution_summary: str | None = Field(default=None, sa_column=Column(Text))
+    card_ts: str | None = Field(default=None, max_length=32)
+    announcement_channel_id: str | None = Field(default=None, max_length=32)
+    announcement_ts: str | None = Field(default=None, max_length=32)
+    # Status-update cadence: the database, not the scheduler, holds when the next prompt is due.
+    update_interval_seconds: int | None = Field(default=None)
+    last_update_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_prompt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    unanswered_prompts: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TimelineEntry(SQLModel, table=True):
+    """One thing that happened: a Slack message, a note, a backdated log line or a bot action."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "ts", name="uq_timeline_entry_channel_ts"),
+        Index("ix_timeline_entry_incident_order", "incident_id", "occurred_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=24)
+    channel_id: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    author_id: str | None = Field(default=None, max_length=32)
+    author_name: str | None = Field(default=None, sa_column=Column(Text))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    files: str | None = Field(default=None, sa_column=Column(Text))  # JSON list of file facts
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_by: str | None = Field(default=None, max_length=32)
+    key_event: bool = Field(default=False)
+    event_id: str | None = Field(default=None, max_length=64)
+
+
+class TimelineRevision(SQLModel, table=True):
+    """An earlier text of an edited entry, kept so edits never rewrite history."""
+
+    __tablename__ = "timeline_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="timeline_entry.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    replaced_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UpdatePrompt(SQLModel, table=True):
+    """A status-update prompt. The unique key makes a due prompt claimable exactly once."""
+
+    __tablename__ = "update_prompt"
+    __table_args__ = (UniqueConstraint("incident_id", "due_at", name="uq_update_prompt_due"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_ts: str | None = Field(default=None, max_length=32)
+    mentioned: str | None = Field(default=None, max_length=128)
+    snoozed_by: str | None = Field(default=None, max_length=32)
+    snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PostmortemItem(SQLModel, table=True):
+    """Analysis captured during or after an incident: summary, impact, factors, whys, lessons."""
+
+    __tablename__ = "postmortem_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    kind: str = Field(max_length=16)  # summary|impact|factor|why|well|poorly|lesson
+    category: str | None = Field(default=None, max_length=16)  # for factors
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActionItem(SQLModel, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (UniqueConstraint("incident_id", "number", name="uq_action_item_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    number: int
+    priority: str = Field(max_length=2)
+    owner_id: str = Field(max_length=32)
+    due_date: date
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=8)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,132 @@
+"""Shared fixtures: the fake Slack Web API, a database on each backend, and a running bot.
+
+Every test that takes `database_url` (directly or through `bot`) runs on SQLite and on
+PostgreSQL. PostgreSQL tests are skipped only outside CI when no server answers; with CI=true
+an unreachable PostgreSQL fails them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.server import BotServer
+from bot.settings import Settings, load_settings
+from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SlackSender
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the value in Slack's signature test vector
+BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
+BROADCAST = "CBROADCAST"
+
+_pg_ok: bool | None = None
+
+
+def _backends() -> list[str]:
+    wanted = os.environ.get("TEST_DATABASES", "sqlite,postgres")
+    return [b.strip() for b in wanted.split(",") if b.strip()]
+
+
+@pytest.fixture(params=_backends())
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    global _pg_ok
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'incidents.db'}"
+        return
+    if _pg_ok is None:
+        _pg_ok = await postgres_reachable()
+    if not _pg_ok:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI must test on it")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    name, url = await create_pg_database()
+    try:
+        yield url
+    finally:
+        await drop_pg_database(name)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    fake.add_channel("C111", "random")
+    fake.add_channel(BROADCAST, "incidents")
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+def make_settings(database_url: str, fake: FakeSlack, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "database_url": database_url,
+        "slack_api_url": fake.base_url,
+        "incident_broadcast_channel": BROADCAST,
+        "port": 0,
+        "host": "127.0.0.1",
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@dataclass
+class RunningBot:
+    server: BotServer
+    fake: FakeSlack
+    slack: SlackSender
+
+    @property
+    def rt(self):
+        return self.server.runtime
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    async def stop(self) -> None:
+        await self.slack.close()
+        await self.server.stop()
+
+
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
+@pytest.fixture
+async def start_bot(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[StartBot]:
+    """Start bot instances on the test's database; all are stopped at the end."""
+    running: list[RunningBot] = []
+
+    async def start(**overrides: Any) -> RunningBot:
+        settings = make_settings(database_url, fake_slack, **overrides)
+        server = BotServer(settings)
+        await server.start()
+        sender = SlackSender(
+            f"http://127.0.0.1:{server.port}", SIGNING_SECRET, fake_slack.response_url()
+        )
+        bot = RunningBot(server, fake_slack, sender)
+        running.append(bot)
+        return bot
+
+    try:
+        yield start
+    finally:
+        for bot in running:
+            try:
+                await bot.stop()
+            except Exception:
+                pass
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> RunningBot:
+    return await start_bot()

@@ -1,0 +1,439 @@
+"""A small fake of the Slack Web API, served over real HTTP on localhost.
+
+The bot's real `slack_sdk` client reaches it through `SLACK_API_URL`. It records every call,
+keeps just enough state (channels, messages, users, files) to answer like Slack, and can be
+told to fail a method with a 429 (Retry-After), a 500, or a Slack error such as `name_taken`.
+It also collects what the bot posts to `response_url`s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+# From ../shared/slack/payloads/webapi_429_ratelimited.sdk.json
+RATE_LIMITED_BODY = {"ok": False, "error": "ratelimited"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    times: int = 1
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    topic: str = ""
+    members: set[str] = field(default_factory=set)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
+        self.channels: dict[str, Channel] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}
+        self.socket_mode_url: str | None = None
+        self.bot_user_id = "UBOT"
+        self._failures: dict[str, list[Failure]] = {}
+        self._ids = itertools.count(1)
+        self._ts = itertools.count(1)
+        self._ts_base = int(time.time())
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str = "cmd") -> str:
+        return f"http://127.0.0.1:{self.port}/response/{key}"
+
+    # ---- test controls ---------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail: an HTTP status and/or a Slack error."""
+        self._failures.setdefault(method, []).append(
+            Failure(status=status, error=error, retry_after=retry_after, times=times)
+        )
+
+    def add_user(self, user_id: str, *, tz: str = "UTC", **extra: Any) -> None:
+        self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz, **extra}
+
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> Channel:
+        channel = Channel(channel_id, name, is_private)
+        self.channels[channel_id] = channel
+        return channel
+
+    def add_message(self, channel_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Put a message into a channel's history (as if someone said it while we were away)."""
+        message = dict(message)
+        message.setdefault("type", "message")
+        message.setdefault("ts", self.next_ts())
+        self.channels[channel_id].messages.append(message)
+        return message
+
+    def next_ts(self) -> str:
+        return f"{self._ts_base}.{next(self._ts):06d}"
+
+    def calls_to(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        return [c.method for c in self.calls]
+
+    async def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition"
+    ) -> Any:
+        deadline = time.monotonic() + timeout
+        async with self._changed:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(
+                        f"timed out waiting for {what}; calls so far: {self.methods()}; "
+                        f"responses: {self.responses}"
+                    )
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    pass
+
+    async def wait_for_call(self, method: str, count: int = 1, timeout: float = 10.0) -> list:
+        return await self.wait_for(
+            lambda: len(self.calls_to(method)) >= count and self.calls_to(method),
+            timeout,
+            f"{count} call(s) to {method}",
+        )
+
+    async def wait_for_response(self, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
+        await self.wait_for(
+            lambda: len(self.responses) >= count, timeout, f"{count} response_url post(s)"
+        )
+        return self.responses[count - 1]
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---- HTTP handlers ---------------------------------------------------------------------
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        body["_key"] = request.match_info["key"]
+        self.responses.append(body)
+        await self._notify()
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        if request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            data = b""
+            async for part in reader:  # type: ignore[union-attr]
+                data += await part.read()  # type: ignore[union-attr]
+        self.uploads[file_id]["content"] = data
+        await self._notify()
+        return web.Response(text="OK - 1")
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(parse_qsl(request.query_string))
+        if request.method == "POST" and request.can_read_body:
+            raw = await request.read()
+            if request.content_type == "application/json":
+                params.update(json.loads(raw or b"{}"))
+            else:
+                params.update(dict(parse_qsl(raw.decode())))
+        for key in ("blocks", "view", "files", "attachments", "document_content"):
+            if isinstance(params.get(key), str):
+                try:
+                    params[key] = json.loads(params[key])
+                except ValueError:
+                    pass
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params))
+        try:
+            failures = self._failures.get(method)
+            if failures:
+                failure = failures[0]
+                failure.times -= 1
+                if failure.times <= 0:
+                    failures.pop(0)
+                if failure.status == 429:
+                    return web.json_response(
+                        RATE_LIMITED_BODY,
+                        status=429,
+                        headers={"Retry-After": str(failure.retry_after or 1)},
+                    )
+                if failure.status >= 500:
+                    return web.Response(status=failure.status, text="upstream failure")
+                if failure.error:
+                    return web.json_response({"ok": False, "error": failure.error})
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if handler is None:
+                return web.json_response({"ok": False, "error": "unknown_method"})
+            result = handler(params)
+            if "ok" not in result:
+                result = {"ok": True, **result}
+            return web.json_response(result)
+        finally:
+            await self._notify()
+
+    # ---- methods ---------------------------------------------------------------------------
+    def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        # Shape from ../shared/slack/payloads/webapi_auth_test_bot.bolt.json
+        return {
+            "url": "https://subarachnoid.slack.com/",
+            "team": "Subarachnoid Workspace",
+            "user": "bot",
+            "team_id": "T0G9PQBBK",
+            "user_id": self.bot_user_id,
+            "bot_id": "BZYBOTHED",
+            "is_enterprise_install": False,
+        }
+
+    def _m_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not self.socket_mode_url:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"url": self.socket_mode_url}
+
+    def _channel(self, channel_id: str) -> Channel | None:
+        return self.channels.get(channel_id)
+
+    def _m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["name"]
+        if any(c.name == name for c in self.channels.values()):
+            return {"ok": False, "error": "name_taken"}
+        private = str(p.get("is_private", "")).lower() in ("1", "true")
+        channel = self.add_channel(f"C{next(self._ids):08d}", name, is_private=private)
+        channel.members.add(self.bot_user_id)
+        return {"channel": self._channel_json(channel)}
+
+    def _channel_json(self, c: Channel) -> dict[str, Any]:
+        return {
+            "id": c.id,
+            "name": c.name,
+            "is_channel": not c.is_private,
+            "is_private": c.is_private,
+            "topic": {"value": c.topic},
+        }
+
+    def _m_conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.is_private:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        channel.members.add(self.bot_user_id)
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_invite(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        users = str(p["users"]).split(",")
+        if all(u in channel.members for u in users):
+            return {"ok": False, "error": "already_in_channel"}
+        channel.members.update(users)
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_setTopic(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        channel.topic = p["topic"]
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(p.get("oldest") or 0)
+        top = [
+            m
+            for m in channel.messages
+            if (float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"])
+            or (float(m["ts"]) > oldest and m.get("subtype") == "thread_broadcast")
+        ]
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack does
+        return self._page(top, p, "messages")
+
+    def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = p["ts"]
+        oldest = float(p.get("oldest") or 0)
+        thread = [
+            m
+            for m in channel.messages
+            if (m["ts"] == ts or m.get("thread_ts") == ts) and float(m["ts"]) >= oldest
+        ]
+        thread.sort(key=lambda m: float(m["ts"]))  # parent first, oldest first
+        return self._page(thread, p, "messages")
+
+    def _page(self, items: list[dict[str, Any]], p: dict[str, Any], key: str) -> dict[str, Any]:
+        limit = int(p.get("limit") or 100)
+        start = int(p.get("cursor") or 0)
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return {
+            key: page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _post(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        channel_id = p["channel"]
+        ts = self.next_ts()
+        message = {
+            "type": "message",
+            "ts": ts,
+            "text": p.get("text", ""),
+            "blocks": p.get("blocks"),
+            "bot_id": "BZYBOTHED",
+            "user": self.bot_user_id,
+            **extra,
+        }
+        if p.get("thread_ts"):
+            message["thread_ts"] = p["thread_ts"]
+        channel = self._channel(channel_id)
+        if channel is not None:
+            channel.messages.append(message)
+        return {"channel": channel_id, "ts": ts, "message": message}
+
+    def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel_id = p["channel"]
+        if channel_id not in self.channels and not channel_id.startswith(("U", "W", "D")):
+            return {"ok": False, "error": "channel_not_found"}
+        return self._post(p)
+
+    def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self.next_ts()}
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is not None:
+            for m in channel.messages:
+                if m["ts"] == p["ts"]:
+                    m["text"] = p.get("text", m.get("text"))
+                    m["blocks"] = p.get("blocks", m.get("blocks"))
+                    break
+        return {"channel": p["channel"], "ts": p["ts"]}
+
+    def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "permalink": f"https://example.slack.com/archives/{p['channel']}/p{p['message_ts']}"
+        }
+
+    def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"view": {"id": f"V{next(self._ids):08d}", **(p.get("view") or {})}}
+
+    _m_views_push = _m_views_open
+
+    def _m_views_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"view": {"id": p.get("view_id") or "V0", **(p.get("view") or {})}}
+
+    def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(p["user"])
+        if user is None:
+            user = {"id": p["user"], "name": p["user"].lower(), "tz": "UTC"}
+        return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
+
+    def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):08d}"
+        self.uploads[file_id] = {"filename": p.get("filename"), "length": p.get("length")}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = p.get("files") or []
+        out = []
+        for f in files:
+            upload = self.uploads.get(f["id"], {})
+            upload.update(title=f.get("title"), channel_id=p.get("channel_id"), completed=True)
+            upload["initial_comment"] = p.get("initial_comment")
+            out.append(
+                {
+                    "id": f["id"],
+                    "title": f.get("title"),
+                    "name": upload.get("filename"),
+                    "permalink": f"https://example.slack.com/files/{f['id']}",
+                }
+            )
+        return {"files": out}
+
+    def _m_files_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "file": {
+                "id": p.get("file"),
+                "permalink": f"https://example.slack.com/files/{p.get('file')}",
+            }
+        }
+
+    def _m_canvases_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"canvas_id": f"F{next(self._ids):08d}"}
+
+    def _m_conversations_canvases_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"canvas_id": f"F{next(self._ids):08d}"}
