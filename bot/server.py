@@ -8,6 +8,7 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import build_bolt_app
+from bot.features import install_features
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack_client import make_web_client
@@ -25,6 +26,7 @@ class BotServer:
         self.runtime = Runtime(
             settings=settings, db=Database(settings.database_url), client=make_web_client(settings)
         )
+        install_features(self.runtime)
         self.bolt = build_bolt_app(self.runtime)
         self.web = build_web_app(self.runtime, self.bolt, serve_slack=not settings.socket_mode)
         self._runner: web.AppRunner | None = None
