@@ -17,7 +17,7 @@ from bot.channel_names import incident_channel_name
 from bot.declare_args import DeclareArgs
 from bot.errors import UserError
 from bot.runtime import Runtime
-from bot.slack_client import slack_error_text
+from bot.slack_client import slack_error_code, slack_error_text
 from bot.text import escape
 from storage.incidents import create_incident, open_incident_for_channel, update_incident
 from storage.models import Incident
@@ -98,7 +98,7 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
             resp = await rt.client.conversations_create(name=name, is_private=incident.private)
         except SlackApiError as exc:
             last_error = slack_error_text(exc)
-            if exc.response.get("error") == "name_taken":
+            if slack_error_code(exc) == "name_taken":
                 continue
             break
         except Exception as exc:
@@ -112,7 +112,7 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
         try:
             await rt.client.conversations_invite(channel=channel["id"], users=user_id)
         except SlackApiError as exc:
-            if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
+            if slack_error_code(exc) not in ("already_in_channel", "cant_invite_self"):
                 outcome.problems.append(
                     f"I could not invite you to the channel: {slack_error_text(exc)}."
                 )
@@ -133,7 +133,7 @@ async def _join_here(rt: Runtime, outcome: DeclareOutcome) -> None:
     try:
         await rt.client.conversations_join(channel=incident.channel_id or "")
     except SlackApiError as exc:
-        error = exc.response.get("error")
+        error = slack_error_code(exc)
         if error == "method_not_supported_for_channel_type":
             return  # a private channel: we can only be here if we were invited
         outcome.problems.append(

@@ -25,17 +25,22 @@ def make_web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def slack_error_code(exc: BaseException) -> str | None:
+    """Slack's `error` code of a failed call (`name_taken`, ...), or None (e.g. an HTTP 500)."""
+    response = getattr(exc, "response", None)
+    data = getattr(response, "data", None)
+    if isinstance(data, dict):
+        error = data.get("error")
+        return str(error) if error else None
+    return None
+
+
 def slack_error_text(exc: BaseException) -> str:
     """A short, plain description of a failed Web API call, safe to show a person."""
-    response = getattr(exc, "response", None)
-    if response is not None:
-        try:
-            error = response.get("error")
-        except Exception:
-            error = None
-        status = getattr(response, "status_code", None)
-        if error:
-            return f"Slack answered `{error}`"
-        if status:
-            return f"Slack answered HTTP {status}"
+    error = slack_error_code(exc)
+    if error:
+        return f"Slack answered `{error}`"
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status:
+        return f"Slack answered HTTP {status}"
     return f"could not reach Slack ({type(exc).__name__})"
