@@ -20,10 +20,18 @@ class StorageUnavailable(Exception):
     """The database could not be reached or did not answer; the caller should say so and retry."""
 
 
+# PostgreSQL errors that mean "the database is not there right now", besides class 08
+# (connection exceptions): database missing, server shutting down or starting, too many clients.
+_OUTAGE_SQLSTATES = {"3D000", "57P01", "57P02", "57P03", "53300"}
+
+
 def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, (OperationalError, InterfaceError, OSError, asyncio.TimeoutError)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+    if sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES:
         return True
     name = type(exc).__name__
     return name in {

@@ -1,0 +1,149 @@
+"""Capturing incident-channel messages into the timeline, exactly once.
+
+Called on the event path before Slack gets its ack: if storing fails because the database
+is unreachable, StorageUnavailable propagates and the caller answers Slack with an error, so
+Slack delivers the event again. After such an outage, the first message stored again starts a
+history backfill, for the events Slack gave up retrying.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.message_events import (
+    CHANGE_SUBTYPES,
+    MessageDeletion,
+    MessageEdit,
+    SlackMessage,
+    read_deletion,
+    read_edit,
+    read_message,
+)
+from bot.runtime import Runtime
+from storage.timeline import apply_deletion, apply_edit, capturing_incident, insert_messages
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# History is read back from a little before the first failure, to be sure nothing falls between.
+OUTAGE_MARGIN = timedelta(minutes=1)
+
+
+@dataclass
+class OutageWatch:
+    """Remembers that capture failed, so the first success afterwards can recover the gap."""
+
+    failed_since: datetime | None = None
+
+    def failed(self) -> None:
+        if self.failed_since is None:
+            self.failed_since = utcnow()
+
+    def recovered(self) -> datetime | None:
+        """When the outage began (minus a margin) if there was one; it is then forgotten."""
+        since, self.failed_since = self.failed_since, None
+        return since - OUTAGE_MARGIN if since else None
+
+
+def entry_row(
+    incident_id: int, msg: SlackMessage, event_id: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The timeline_entry columns for a Slack message."""
+    return {
+        "incident_id": incident_id,
+        "kind": msg.kind,
+        "channel_id": msg.channel_id,
+        "ts": msg.ts,
+        "thread_ts": msg.thread_ts,
+        "author_id": msg.author_id,
+        "author_name": msg.author_name,
+        "text": msg.text,
+        "files": msg.files,
+        "occurred_at": msg.occurred_at,
+        "event_id": event_id,
+        "edited_at": None,
+        "deleted_at": None,
+        **extra,
+    }
+
+
+async def capture_message_event(
+    rt: Runtime, event: dict[str, Any], event_id: str | None = None
+) -> str:
+    """Store one `message` event; return what happened (for logs and tests)."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        edit = read_edit(event)
+        return await _capture_edit(rt, edit) if edit else "ignored"
+    if subtype == "message_deleted":
+        deletion = read_deletion(event)
+        return await _capture_deletion(rt, deletion) if deletion else "ignored"
+    if subtype in CHANGE_SUBTYPES:
+        return "ignored"
+    msg = read_message(event)
+    if msg is None:
+        return "ignored"
+    async with rt.db.session() as session:
+        incident = await capturing_incident(session, msg.channel_id)
+        if incident is None:
+            return "not an incident channel"
+        stored = await insert_messages(session, [entry_row(incident[0], msg, event_id)])
+    return "stored" if stored else "duplicate"
+
+
+async def _capture_edit(rt: Runtime, edit: MessageEdit) -> str:
+    async with rt.db.session() as session:
+        edited = await apply_edit(session, edit.channel_id, edit.ts, edit.text, edit.edited_at)
+        if edited is not None:
+            return "edited" if edited else "unchanged"
+        # The edit came before the message itself (its delivery is being retried): store the
+        # message now, with its earlier text as a revision, if it belongs to an open incident.
+        incident = await capturing_incident(session, edit.channel_id)
+        if incident is None or edit.message is None or edit.message.occurred_at < incident[1]:
+            return "not in the timeline"
+        if edit.previous_text is None:
+            row = entry_row(incident[0], edit.message, edited_at=edit.edited_at)
+            await insert_messages(session, [row])
+        else:
+            row = entry_row(incident[0], edit.message, text=edit.previous_text)
+            await insert_messages(session, [row])
+            await apply_edit(session, edit.channel_id, edit.ts, edit.text, edit.edited_at)
+    return "stored as edited"
+
+
+async def _capture_deletion(rt: Runtime, deletion: MessageDeletion) -> str:
+    async with rt.db.session() as session:
+        done = await apply_deletion(session, deletion.channel_id, deletion.ts, deletion.deleted_at)
+        if done is not None:
+            return "deleted" if done else "unchanged"
+        # Deleted before we stored it: keep a tombstone, so a late delivery of the original
+        # (with the text someone wanted gone) finds its place taken.
+        incident = await capturing_incident(session, deletion.channel_id)
+        if incident is None or deletion.message.occurred_at < incident[1]:
+            return "not in the timeline"
+        row = entry_row(
+            incident[0], deletion.message, text="", files=None, deleted_at=deletion.deleted_at
+        )
+        await insert_messages(session, [row])
+    return "tombstone"
+
+
+async def capture_and_watch(
+    rt: Runtime, event: dict[str, Any], event_id: str | None, watch: OutageWatch
+) -> None:
+    """capture_message_event, plus recovery through history once storage is back."""
+    from bot.backfill import backfill_open_incidents  # backfill stores through this module
+
+    try:
+        outcome = await capture_message_event(rt, event, event_id)
+    except Exception:
+        watch.failed()  # not stored: Slack retries, and history is read once storing works
+        raise
+    since = watch.recovered()
+    if since is not None:
+        log.warning("storage is back; reading channel history since %s", since.isoformat())
+        rt.spawn(backfill_open_incidents(rt, oldest=since), name="timeline-recovery")
+    log.debug("message %s in %s: %s", event.get("ts"), event.get("channel"), outcome)

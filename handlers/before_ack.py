@@ -1,0 +1,42 @@
+"""Storing an event before Slack gets its ack, for events that must not be lost.
+
+Bolt acks events before their listener runs, so a failure in the listener is invisible to
+Slack. A global middleware runs before that ack instead: it stores the event, and if the
+database is unreachable it answers 503, which makes Slack deliver the event again (over
+HTTP, Slack retries non-2xx answers; in Socket Mode an event that is not acked is retried).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from bot.runtime import Runtime
+from storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+Store = Callable[[Runtime, dict[str, Any], str | None], Awaitable[Any]]
+
+
+def store_before_ack(app: AsyncApp, event_types: frozenset[str], store: Store) -> None:
+    async def store_event(
+        body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        if isinstance(event, dict) and event.get("type") in event_types:
+            try:
+                await store(context["runtime"], event, body.get("event_id"))
+            except StorageUnavailable:
+                return BoltResponse(status=503, body="storage unavailable; please retry")
+            except Exception:
+                # Not a known outage; still not stored, so let Slack try again.
+                log.exception("could not record a %s event", event.get("type"))
+                return BoltResponse(status=500, body="could not record the event")
+        return await next()
+
+    app.use(store_event)
