@@ -29,3 +29,12 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     app.use(inject_runtime)
     handlers.register_all(app)
     return app
+
+
+def slack_request_id(body: dict[str, Any]) -> str | None:
+    """Slack's own id for a request: the event id, or the trigger id of a command or action."""
+    for key in ("event_id", "trigger_id", "envelope_id"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

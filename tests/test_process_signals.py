@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 
@@ -57,3 +58,7 @@ async def test_sigterm_finishes_in_flight_work_then_exits_zero(
     log = log_path.read_text()
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log
     assert '"message": "stopping: finishing work in flight"' in log
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    declared = next(line for line in lines if line["message"] == "incident 1 declared")
+    assert declared["incident"] == 1
+    assert declared["request_id"] == "111.111.xxx"  # the trigger_id of the slash command
