@@ -20,8 +20,12 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         process_before_response=False,
     )
 
-    async def inject_runtime(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
+    async def inject_runtime(
+        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+    ) -> Any:
         context["runtime"] = rt
+        bind_request(slack_request_id(body))
+        bind_incident(None)
         if context.bot_user_id and not rt.bot_user_id:
             rt.bot_user_id = context.bot_user_id
         return await next()
