@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 import handlers
+from bot.logs import bind_incident, bind_request
 from bot.runtime import Runtime
 
 
