@@ -18,8 +18,6 @@ from tests.tcp_proxy import TcpProxy
 async def proxied_bot(
     start_bot: StartBot, database_url: str
 ) -> AsyncIterator[tuple[RunningBot, TcpProxy]]:
-    if database_url.startswith("sqlite"):
-        pytest.skip("an embedded SQLite file cannot become unreachable; PostgreSQL covers this")
     proxy = TcpProxy(PG_HOST, PG_PORT)
     await proxy.start()
     url = database_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
@@ -35,6 +33,8 @@ async def health(bot: RunningBot) -> int:
         return r.status
 
 
+# An embedded SQLite file cannot become unreachable; this is about a database server.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_commands_say_storage_unavailable_and_recover_without_restart(
     proxied_bot: tuple[RunningBot, TcpProxy],
 ) -> None:
