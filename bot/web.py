@@ -29,7 +29,11 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        bolt_request = await to_bolt_request(request)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception:  # Bolt cannot even read it (e.g. a JSON body that is not an object)
+            SLACK_REQUESTS.labels("malformed", "400").inc()
+            return web.Response(status=400, text="malformed request")
         bolt_response = await bolt.async_dispatch(bolt_request)
         kind = _kind_of(bolt_request.raw_body, request.content_type)
         ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
