@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.errors import UserError
 from bot.logs import bind_incident
+from bot.permissions import require_member
 from bot.runtime import Runtime
 from storage import StorageUnavailable
 from storage.incidents import open_incident_for_channel
@@ -75,6 +76,8 @@ async def run_subcommand(ctx: CommandContext) -> None:
         await ctx.reply(prefix + registry.usage_text(ctx.command))
         return
     try:
+        if sub.members_only:
+            await require_member(ctx.rt, ctx.user_id)
         await sub.handler(ctx, rest)
     except UserError as exc:
         await ctx.reply(str(exc))

@@ -21,8 +21,29 @@ _keys = itertools.count()
 
 WORDS = [s.name for c in registry.commands() for s in registry.subcommands(c)]
 NASTY = st.sampled_from(
-    ["<!channel>", "<@U111|al>", "<@U999>", "&amp;", "&lt;", "|", "`", "*", "#", "\n", "\x00",
-     "\u202e", "sev1", "P0", "2026-02-30", "25:61", "--here", "--private", "9" * 40, "-1", " "]
+    [
+        "<!channel>",
+        "<@U111|al>",
+        "<@U999>",
+        "&amp;",
+        "&lt;",
+        "|",
+        "`",
+        "*",
+        "#",
+        "\n",
+        "\x00",
+        "\u202e",
+        "sev1",
+        "P0",
+        "2026-02-30",
+        "25:61",
+        "--here",
+        "--private",
+        "9" * 40,
+        "-1",
+        " ",
+    ]
 )
 TEXT = st.one_of(
     st.text(max_size=300),
@@ -75,16 +96,40 @@ async def test_any_command_text_gets_200_and_an_answer(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@settings(max_examples=80, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=50),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["type", "event", "channel", "ts", "user", "text",
-                                       "subtype", "item", "reaction", "message", "payload",
-                                       "view", "actions", "event_id"]), children, max_size=6),
-    max_leaves=20,
-))
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=50),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "type",
+                        "event",
+                        "channel",
+                        "ts",
+                        "user",
+                        "text",
+                        "subtype",
+                        "item",
+                        "reaction",
+                        "message",
+                        "payload",
+                        "view",
+                        "actions",
+                        "event_id",
+                    ]
+                ),
+                children,
+                max_size=6,
+            )
+        ),
+        max_leaves=20,
+    )
+)
 async def test_any_signed_json_body_never_breaks_the_server(
     incident_bot: RunningBot, body: object
 ) -> None:
