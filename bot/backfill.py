@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.keyevents import marks_in_history
-from bot.message_events import datetime_to_ts, read_message
+from bot.message_events import datetime_to_ts, read_message, slack_ts
 from bot.runtime import Runtime
 from bot.timeline import entry_row
 from storage import StorageUnavailable
@@ -78,9 +78,7 @@ async def backfill_incident(
         stored = 0
         history = _pages(rt.client.conversations_history, channel=channel, oldest=floor)
         async for messages in history:
-            threads.update(
-                m["ts"] for m in messages if _has_replies_after(m, floor) and m.get("ts")
-            )
+            threads.update(m["ts"] for m in messages if _has_replies_after(m, floor))
             stored += await _store(rt, incident_id, channel, messages, floor, own)
         for parent in sorted(threads, key=Decimal):
             replies = _pages(
@@ -100,8 +98,8 @@ async def backfill_incident(
 
 
 def _has_replies_after(message: dict[str, Any], floor: str) -> bool:
-    latest = message.get("latest_reply")
-    if not message.get("reply_count") or latest is None:
+    latest = slack_ts(message.get("latest_reply"))
+    if not message.get("reply_count") or latest is None or not slack_ts(message.get("ts")):
         return False
     return Decimal(latest) > Decimal(floor)
 
@@ -126,7 +124,8 @@ async def _store(
 ) -> int:
     rows, marks = [], []
     for raw in messages:
-        if not raw.get("ts") or Decimal(raw["ts"]) <= Decimal(floor):
+        ts = slack_ts(raw.get("ts"))
+        if not ts or Decimal(ts) <= Decimal(floor):
             continue
         if own & {raw.get("user"), raw.get("bot_id")}:
             continue  # the bot's own posts are recorded as bot actions when it makes them

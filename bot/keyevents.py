@@ -9,34 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.message_events import as_dict, as_list, slack_id, slack_ts
 from bot.runtime import Runtime
 from storage.timeline import capturing_incident
 from storage.timeline_marks import add_marks, entry_exists, remove_mark
 
 
-def is_key_reaction(reaction: str | None, key_emoji: str) -> bool:
+def is_key_reaction(reaction: Any, key_emoji: str) -> bool:
     """`pushpin` and `pushpin::skin-tone-3` both count; the setting may be given as `:pushpin:`."""
-    if not reaction:
+    if not isinstance(reaction, str) or not reaction:
         return False
     return reaction.split("::", 1)[0] == key_emoji.strip(":")
 
 
 async def record_reaction(rt: Runtime, event: dict[str, Any], *, added: bool) -> str:
-    item = event.get("item") or {}
+    item = as_dict(event.get("item"))
     if not is_key_reaction(event.get("reaction"), rt.settings.key_event_emoji):
         return "not the key-event emoji"
-    if item.get("type") != "message" or not item.get("channel") or not item.get("ts"):
+    channel, ts = slack_id(item.get("channel")), slack_ts(item.get("ts"))
+    if item.get("type") != "message" or not channel or not ts:
         return "not a message"
-    return await _mark(
-        rt, item["channel"], item["ts"], "reaction", event.get("user") or "", added=added
-    )
+    user = slack_id(event.get("user")) or ""
+    return await _mark(rt, channel, ts, "reaction", user, added=added)
 
 
 async def record_pin(rt: Runtime, event: dict[str, Any], *, added: bool) -> str:
-    item = event.get("item") or {}
-    message = item.get("message") or {}
-    channel = item.get("channel") or event.get("channel_id")
-    ts = message.get("ts") or item.get("ts")
+    item = as_dict(event.get("item"))
+    channel = slack_id(item.get("channel")) or slack_id(event.get("channel_id"))
+    ts = slack_ts(as_dict(item.get("message")).get("ts")) or slack_ts(item.get("ts"))
     if item.get("type") != "message" or not channel or not ts:
         return "not a message"
     return await _mark(rt, channel, ts, "pin", "", added=added)
@@ -59,16 +59,16 @@ async def _mark(
 
 def marks_in_history(message: dict[str, Any], channel_id: str, key_emoji: str) -> list[dict]:
     """The marks a message read from history carries: key reactions and a pin here."""
-    ts = message.get("ts")
+    ts = slack_ts(message.get("ts"))
     if not ts:
         return []
     base = {"channel_id": channel_id, "message_ts": ts}
     marks = [
         {**base, "source": "reaction", "user_id": user}
-        for reaction in message.get("reactions") or []
+        for reaction in map(as_dict, as_list(message.get("reactions")))
         if is_key_reaction(reaction.get("name"), key_emoji)
-        for user in reaction.get("users") or []
+        for user in filter(None, map(slack_id, as_list(reaction.get("users"))))
     ]
-    if channel_id in (message.get("pinned_to") or []):
+    if channel_id in as_list(message.get("pinned_to")):
         marks.append({**base, "source": "pin", "user_id": ""})
     return marks

@@ -11,6 +11,7 @@ Edits (`message_changed`) and deletions (`message_deleted`) change an existing e
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,9 @@ from bot.text import unescape
 # pinned_item, message_replied, ...) is housekeeping and stays out of the timeline.
 SAID_SUBTYPES = frozenset({None, "me_message", "thread_broadcast", "file_share", "bot_message"})
 CHANGE_SUBTYPES = frozenset({"message_changed", "message_deleted"})
+
+_TS = re.compile(r"^\d{1,10}(?:\.\d{1,6})?$", re.ASCII)
+_ID = re.compile(r"^[A-Z0-9]{1,32}$", re.ASCII)  # Slack ids: channels, users, bots, teams
 
 
 @dataclass(frozen=True)
@@ -69,14 +73,16 @@ def datetime_to_ts(moment: datetime) -> str:
 def read_message(event: dict[str, Any], channel_id: str | None = None) -> SlackMessage | None:
     """A message event or history message -> SlackMessage, or None if it is not a message."""
     subtype = event.get("subtype")
-    channel = channel_id or event.get("channel")
-    ts = event.get("ts")
-    if subtype not in SAID_SUBTYPES or not channel or not ts:
+    channel = slack_id(channel_id or event.get("channel"))
+    ts = slack_ts(event.get("ts"))
+    if not (subtype is None or isinstance(subtype, str)) or subtype not in SAID_SUBTYPES:
         return None
-    thread_ts = event.get("thread_ts")
+    if not channel or not ts:
+        return None
+    thread_ts = slack_ts(event.get("thread_ts"))
     in_thread = thread_ts is not None and thread_ts != ts
     is_bot = subtype == "bot_message" or bool(event.get("bot_id"))
-    files = _file_facts(event.get("files") or [])
+    files = _file_facts(as_list(event.get("files")))
     if subtype == "thread_broadcast":
         kind = "thread_broadcast"
     elif is_bot:
@@ -93,7 +99,7 @@ def read_message(event: dict[str, Any], channel_id: str | None = None) -> SlackM
         kind=kind,
         text=_text_of(event, is_bot),
         occurred_at=ts_to_datetime(ts),
-        author_id=event.get("user") or event.get("bot_id"),
+        author_id=slack_id(event.get("user")) or slack_id(event.get("bot_id")),
         author_name=_bot_name(event) if is_bot else None,
         thread_ts=thread_ts if in_thread or subtype == "thread_broadcast" else None,
         files=json.dumps(files) if files else None,
@@ -102,51 +108,53 @@ def read_message(event: dict[str, Any], channel_id: str | None = None) -> SlackM
 
 def read_edit(event: dict[str, Any]) -> MessageEdit | None:
     """A `message_changed` event -> the new text of the message it changed."""
-    message = event.get("message") or {}
-    previous = event.get("previous_message") or {}
-    channel = event.get("channel")
-    ts = message.get("ts") or previous.get("ts")
+    message = as_dict(event.get("message"))
+    previous = as_dict(event.get("previous_message"))
+    channel = slack_id(event.get("channel"))
+    ts = slack_ts(message.get("ts")) or slack_ts(previous.get("ts"))
     if not channel or not ts:
         return None
-    edited = message.get("edited") or {}
-    edited_ts = edited.get("ts") or event.get("ts") or event.get("event_ts")
+    edited_ts = (
+        slack_ts(as_dict(message.get("edited")).get("ts"))
+        or slack_ts(event.get("ts"))
+        or slack_ts(event.get("event_ts"))
+        or ts
+    )
     whole = read_message({**message, "ts": ts}, channel)
     return MessageEdit(
         channel_id=channel,
         ts=ts,
-        text=whole.text if whole else unescape(message.get("text") or ""),
-        edited_at=ts_to_datetime(edited_ts) if edited_ts else ts_to_datetime(ts),
+        text=whole.text if whole else unescape(plain(message.get("text"))),
+        edited_at=ts_to_datetime(edited_ts),
         message=whole,
-        previous_text=unescape(previous["text"]) if "text" in previous else None,
+        previous_text=unescape(plain(previous["text"])) if "text" in previous else None,
     )
 
 
 def read_deletion(event: dict[str, Any]) -> MessageDeletion | None:
     """A `message_deleted` event -> which message went, and when."""
-    channel = event.get("channel")
-    ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
-    when = event.get("ts") or event.get("event_ts")
+    previous = as_dict(event.get("previous_message"))
+    channel = slack_id(event.get("channel"))
+    ts = slack_ts(event.get("deleted_ts")) or slack_ts(previous.get("ts"))
     if not channel or not ts:
         return None
-    previous = event.get("previous_message") or {}
+    when = slack_ts(event.get("ts")) or slack_ts(event.get("event_ts")) or ts
     message = read_message({**previous, "ts": ts}, channel) or SlackMessage(
         channel_id=channel, ts=ts, kind="message", text="", occurred_at=ts_to_datetime(ts)
     )
     return MessageDeletion(
-        channel_id=channel,
-        ts=ts,
-        deleted_at=ts_to_datetime(when) if when else ts_to_datetime(ts),
-        message=message,
+        channel_id=channel, ts=ts, deleted_at=ts_to_datetime(when), message=message
     )
 
 
 def _text_of(event: dict[str, Any], is_bot: bool) -> str:
-    text = event.get("text") or ""
+    text = plain(event.get("text"))
     if not text and is_bot:
         # Alerting and deploy integrations often post attachments only.
         parts = []
-        for attachment in event.get("attachments") or []:
-            part = attachment.get("fallback") or attachment.get("title") or attachment.get("text")
+        for attachment in as_list(event.get("attachments")):
+            a = as_dict(attachment)
+            part = plain(a.get("fallback")) or plain(a.get("title")) or plain(a.get("text"))
             if part:
                 parts.append(part)
         text = "\n".join(parts)
@@ -154,20 +162,45 @@ def _text_of(event: dict[str, Any], is_bot: bool) -> str:
 
 
 def _bot_name(event: dict[str, Any]) -> str | None:
-    profile = event.get("bot_profile") or {}
-    return event.get("username") or profile.get("name")
+    return (
+        plain(event.get("username")) or plain(as_dict(event.get("bot_profile")).get("name")) or None
+    )
 
 
-def _file_facts(files: list[dict[str, Any]]) -> list[dict[str, str | None]]:
+def _file_facts(files: list[Any]) -> list[dict[str, str | None]]:
     """Name, type and link of each shared file; the bytes stay in Slack."""
     facts = []
-    for f in files:
+    for f in map(as_dict, files):
         facts.append(
             {
-                "name": f.get("name"),
-                "title": f.get("title"),
-                "type": f.get("pretty_type") or f.get("filetype") or f.get("mimetype"),
-                "link": f.get("permalink"),
+                "name": plain(f.get("name")) or None,
+                "title": plain(f.get("title")) or None,
+                "type": plain(f.get("pretty_type") or f.get("filetype") or f.get("mimetype"))
+                or None,
+                "link": plain(f.get("permalink")) or None,
             }
         )
     return facts
+
+
+# Payloads are read defensively: a field of the wrong type or shape makes the event
+# "not a message" rather than an error (Slack would retry an error forever).
+def slack_ts(value: Any) -> str | None:
+    return value if isinstance(value, str) and _TS.match(value) else None
+
+
+def slack_id(value: Any) -> str | None:
+    return value if isinstance(value, str) and _ID.match(value) else None
+
+
+def plain(value: Any) -> str:
+    """A text field as stored: a string without NUL characters (PostgreSQL refuses them)."""
+    return value.replace("\x00", "") if isinstance(value, str) else ""
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.errors import UserError
 
 FUTURE_TOLERANCE = timedelta(minutes=1)  # clocks differ a little
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # anything before is a typo in the year
 
 # Abbreviations are fixed offsets (hours), so they are never ambiguous about DST.
 ABBREVIATIONS: dict[str, float] = {
@@ -40,14 +41,14 @@ USAGE = (
     "4412 rolled out` or `/incident log 2026-11-26T03:31Z deploy 4412 rolled out`"
 )
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(am|pm)?$", re.IGNORECASE)
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(am|pm)?$", re.IGNORECASE | re.ASCII)
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 _ISO = re.compile(
     r"^(\d{4}-\d{2}-\d{2})T(\d{1,2}:\d{2}(?::\d{2})?)(?:\.\d+)?"
     r"(Z|[+-]\d{2}(?::?\d{2})?)?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+_OFFSET = re.compile(r"^(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE | re.ASCII)
 
 
 class TimeParseError(UserError):
@@ -74,7 +75,14 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
     if not text:
         raise TimeParseError(f"What happened at {' '.join(words[:used])}? {USAGE}.")
     zone = zone or default_zone
-    at = _resolve(day, clock, zone, now)
+    try:
+        at = _resolve(day, clock, zone, now)
+    except OverflowError:
+        raise TimeParseError(f"`{' '.join(words[:used])}` is too far from today.") from None
+    if at < EARLIEST:
+        raise TimeParseError(
+            f"{format_local(at, UTC)} is long before any incident; check the year."
+        )
     if at > now + FUTURE_TOLERANCE:
         raise TimeParseError(
             f"{format_local(at, zone)} is in the future; a log entry is for something that "

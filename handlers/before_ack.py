@@ -28,15 +28,23 @@ def store_before_ack(app: AsyncApp, event_types: frozenset[str], store: Store) -
         body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
     ) -> Any:
         event = body.get("event") if body.get("type") == "event_callback" else None
-        if isinstance(event, dict) and event.get("type") in event_types:
+        kind = event.get("type") if isinstance(event, dict) else None
+        if isinstance(kind, str) and kind in event_types:
+            rt: Runtime = context["runtime"]
             try:
-                await store(context["runtime"], event, body.get("event_id"))
+                async with rt.in_flight():  # a graceful stop lets it finish
+                    await store(rt, event, _event_id(body))
             except StorageUnavailable:
                 return BoltResponse(status=503, body="storage unavailable; please retry")
             except Exception:
                 # Not a known outage; still not stored, so let Slack try again.
-                log.exception("could not record a %s event", event.get("type"))
+                log.exception("could not record a %s event", kind)
                 return BoltResponse(status=500, body="could not record the event")
         return await next()
 
     app.use(store_event)
+
+
+def _event_id(body: dict[str, Any]) -> str | None:
+    value = body.get("event_id")
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None

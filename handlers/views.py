@@ -7,11 +7,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.declare_args import DeclareArgs
 from bot.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
 from bot.declare_modal import read_declare_submission
 from bot.errors import UserError
 from bot.incidents import DeclareRequest, declare, declared_message
 from bot.notify import tell_user
+from bot.runtime import Runtime
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -30,22 +32,33 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        user_id = body["user"]["id"]
-        channel_id = meta.get("channel_id")
-        try:
-            outcome = await declare(
-                rt,
-                DeclareRequest(
-                    args=args,
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    team_id=(body.get("team") or {}).get("id"),
-                    description=description,
-                ),
-            )
-            text = declared_message(outcome)
-        except UserError as exc:
-            text = str(exc)
-        except StorageUnavailable:
-            text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
-        await tell_user(rt, user_id, channel_id, text)
+        async with rt.in_flight():
+            await _declare_from_modal(rt, body, args, description, meta)
+
+
+async def _declare_from_modal(
+    rt: Runtime,
+    body: dict[str, Any],
+    args: DeclareArgs,
+    description: str | None,
+    meta: dict[str, Any],
+) -> None:
+    user_id = body["user"]["id"]
+    channel_id = meta.get("channel_id")
+    try:
+        outcome = await declare(
+            rt,
+            DeclareRequest(
+                args=args,
+                user_id=user_id,
+                channel_id=channel_id,
+                team_id=(body.get("team") or {}).get("id"),
+                description=description,
+            ),
+        )
+        text = declared_message(outcome)
+    except UserError as exc:
+        text = str(exc)
+    except StorageUnavailable:
+        text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+    await tell_user(rt, user_id, channel_id, text)

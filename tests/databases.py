@@ -39,15 +39,3 @@ async def drop_pg_database(name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
-
-
-async def rename_pg_database(name: str, new_name: str) -> None:
-    """Take a database away (or give it back) under a running app: its sessions are ended."""
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
-    try:
-        await conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        )
-        await conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{new_name}"')
-    finally:
-        await conn.close()

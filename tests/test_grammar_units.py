@@ -83,8 +83,15 @@ def test_escape_defuses_mentions_and_round_trips() -> None:
 
 @pytest.mark.parametrize(
     ("token", "user"),
-    [("<@U123|alice>", "U123"), ("<@U123>", "U123"), ("<@W9ZZ>", "W9ZZ"), ("@alice", None),
-     ("<#C1|x>", None), ("U123", None), ("<@u123>", None)],
+    [
+        ("<@U123|alice>", "U123"),
+        ("<@U123>", "U123"),
+        ("<@W9ZZ>", "W9ZZ"),
+        ("@alice", None),
+        ("<#C1|x>", None),
+        ("U123", None),
+        ("<@u123>", None),
+    ],
 )
 def test_parse_user_mention(token: str, user: str | None) -> None:
     assert parse_user_mention(token) == user
@@ -94,7 +101,7 @@ def test_registry_resolves_case_insensitively_and_refuses_duplicates() -> None:
     reg = CommandRegistry()
 
     @reg.subcommand("/x", "go", usage="<where>", summary="Go somewhere", aliases=("g",))
-    async def go(ctx, args):  # noqa: ANN001, ANN202
+    async def go(ctx, args):
         return None
 
     sub, word, rest = reg.resolve("/x", "  GO far away ")

@@ -134,6 +134,10 @@ def test_edges_around_the_change_resolve_normally() -> None:
         ("03:31 +15:00 x", "not an offset from UTC"),
         ("2026-11-27 03:31 UTC x", "in the future"),
         ("2026-11-26T12:05Z x", "in the future"),
+        ("1999-12-31T23:59Z x", "check the year"),
+        ("0001-01-01 00:00 +05:00 x", "too far from today"),
+        ("9999-12-31 23:59 -05:00 x", "too far from today"),
+        ("\u0663:\u0663\u0661 x", "not a time I can read"),
     ],
 )
 def test_bad_input_gets_a_clear_reason(args: str, message: str) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.grammar import incident_command
+from bot.message_events import plain
 from bot.text import unescape
 from bot.timeline_render import display_text, render_timeline, when
 from bot.timeparse import parse_log_line, zone_label
@@ -24,7 +25,7 @@ MAX_SHOWN = 100
     summary="Add an entry to the timeline now (\u201cchecked the database, found nothing\u201d)",
 )
 async def note_command(ctx: CommandContext, args: str) -> None:
-    text = unescape(args).strip()
+    text = plain(unescape(args)).strip()
     if not text:
         raise UserError("What should the note say? `/incident note <text>`.")
     incident = await ctx.incident_here()
@@ -55,7 +56,7 @@ async def note_command(ctx: CommandContext, args: str) -> None:
 async def log_command(ctx: CommandContext, args: str) -> None:
     incident = await ctx.incident_here()
     zone, known = await user_zone(ctx.rt, ctx.user_id)
-    line = parse_log_line(unescape(args), default_zone=zone, now=utcnow())
+    line = parse_log_line(plain(unescape(args)), default_zone=zone, now=utcnow())
     async with ctx.rt.db.session() as session:
         await add_entry(
             session,
@@ -79,7 +80,7 @@ def parse_count(args: str) -> int:
     word = args.strip()
     if not word:
         return DEFAULT_SHOWN
-    if not word.isdigit() or not 1 <= int(word) <= MAX_SHOWN:
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MAX_SHOWN:
         raise UserError(
             f"`{display_text(word, 40)}` is not a number of entries; "
             f"give one from 1 to {MAX_SHOWN}, e.g. `/incident timeline 50`."
