@@ -21,7 +21,6 @@ from bot.text import unescape
 # Subtypes that are something someone said; everything else (channel_join, channel_topic,
 # pinned_item, message_replied, ...) is housekeeping and stays out of the timeline.
 SAID_SUBTYPES = frozenset({None, "me_message", "thread_broadcast", "file_share", "bot_message"})
-CHANGE_SUBTYPES = frozenset({"message_changed", "message_deleted"})
 
 _TS = re.compile(r"^\d{1,10}(?:\.\d{1,6})?$", re.ASCII)
 _ID = re.compile(r"^[A-Z0-9]{1,32}$", re.ASCII)  # Slack ids: channels, users, bots, teams

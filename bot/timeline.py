@@ -9,12 +9,13 @@ history backfill, for the events Slack gave up retrying.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.group_commit import GroupCommit
 from bot.message_events import (
-    CHANGE_SUBTYPES,
     MessageDeletion,
     MessageEdit,
     SlackMessage,
@@ -23,10 +24,18 @@ from bot.message_events import (
     read_message,
 )
 from bot.runtime import Runtime
-from storage.timeline import apply_deletion, apply_edit, capturing_incident, insert_messages
+from storage.timeline import (
+    apply_deletion,
+    apply_edit,
+    capture_messages,
+    capturing_incident,
+    insert_messages,
+)
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+Store = Callable[[dict[str, Any]], Awaitable[None]]
 
 # History is read back from a little before the first failure, to be sure nothing falls between.
 OUTAGE_MARGIN = timedelta(minutes=1)
@@ -71,9 +80,15 @@ def entry_row(
 
 
 async def capture_message_event(
-    rt: Runtime, event: dict[str, Any], event_id: str | None = None
+    rt: Runtime,
+    event: dict[str, Any],
+    event_id: str | None = None,
+    store: Store | None = None,
 ) -> str:
-    """Store one `message` event; return what happened (for logs and tests)."""
+    """Store one `message` event; return what happened (for logs and tests).
+
+    New messages go through `store` (group commit) when given, else are written at once.
+    """
     subtype = event.get("subtype")
     if subtype == "message_changed":
         edit = read_edit(event)
@@ -81,17 +96,17 @@ async def capture_message_event(
     if subtype == "message_deleted":
         deletion = read_deletion(event)
         return await _capture_deletion(rt, deletion) if deletion else "ignored"
-    if subtype in CHANGE_SUBTYPES:
-        return "ignored"
     msg = read_message(event)
     if msg is None:
         return "ignored"
-    async with rt.db.session() as session:
-        incident = await capturing_incident(session, msg.channel_id)
-        if incident is None:
-            return "not an incident channel"
-        stored = await insert_messages(session, [entry_row(incident[0], msg, event_id)])
-    return "stored" if stored else "duplicate"
+    row = entry_row(0, msg, event_id)
+    del row["incident_id"]  # the statement finds the channel's open incident itself
+    if store is not None:
+        await store(row)
+    else:
+        async with rt.db.connection() as conn:
+            await capture_messages(conn, [row])
+    return "stored unless a duplicate or not in an incident channel"
 
 
 async def _capture_edit(rt: Runtime, edit: MessageEdit) -> str:
@@ -131,19 +146,34 @@ async def _capture_deletion(rt: Runtime, deletion: MessageDeletion) -> str:
     return "tombstone"
 
 
-async def capture_and_watch(
-    rt: Runtime, event: dict[str, Any], event_id: str | None, watch: OutageWatch
-) -> None:
-    """capture_message_event, plus recovery through history once storage is back."""
-    from bot.backfill import backfill_open_incidents  # backfill stores through this module
+class MessageCapture:
+    """Live capture for one bot: group commit of new messages, and recovery after outages."""
 
-    try:
-        outcome = await capture_message_event(rt, event, event_id)
-    except Exception:
-        watch.failed()  # not stored: Slack retries, and history is read once storing works
-        raise
-    since = watch.recovered()
-    if since is not None:
-        log.warning("storage is back; reading channel history since %s", since.isoformat())
-        rt.spawn(backfill_open_incidents(rt, oldest=since), name="timeline-recovery")
-    log.debug("message %s in %s: %s", event.get("ts"), event.get("channel"), outcome)
+    def __init__(self) -> None:
+        self.watch = OutageWatch()
+        self._group: GroupCommit | None = None
+
+    def _store(self, rt: Runtime) -> Store:
+        if self._group is None:
+
+            async def write(rows: list[dict[str, Any]]) -> None:
+                async with rt.db.connection() as conn:
+                    await capture_messages(conn, rows)
+
+            self._group = GroupCommit(write, lambda work: rt.spawn(work, name="timeline-writer"))
+        return self._group.store
+
+    async def handle(self, rt: Runtime, event: dict[str, Any], event_id: str | None) -> None:
+        """Store a message event; after an outage, also read back what Slack gave up on."""
+        from bot.backfill import backfill_open_incidents  # backfill stores through this module
+
+        try:
+            outcome = await capture_message_event(rt, event, event_id, self._store(rt))
+        except Exception:
+            self.watch.failed()  # not stored: Slack retries, and history is read once it works
+            raise
+        since = self.watch.recovered()
+        if since is not None:
+            log.warning("storage is back; reading channel history since %s", since.isoformat())
+            rt.spawn(backfill_open_incidents(rt, oldest=since), name="timeline-recovery")
+        log.debug("message %s in %s: %s", event.get("ts"), event.get("channel"), outcome)

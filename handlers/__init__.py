@@ -8,5 +8,6 @@ from handlers import commands, messages, reactions, views
 
 
 def register_all(app: AsyncApp) -> None:
-    for surface in (commands, messages, reactions, views):
+    # Message events are the most frequent requests by far: their listener is matched first.
+    for surface in (messages, reactions, commands, views):
         surface.register(app)

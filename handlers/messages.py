@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt.async_app import AsyncApp
 
-from bot.runtime import Runtime
-from bot.timeline import OutageWatch, capture_and_watch
+from bot.timeline import MessageCapture
 from handlers.before_ack import store_before_ack
 
 
 def register(app: AsyncApp) -> None:
-    watch = OutageWatch()
-
-    async def capture(rt: Runtime, event: dict[str, Any], event_id: str | None) -> None:
-        await capture_and_watch(rt, event, event_id, watch)
-
-    store_before_ack(app, frozenset({"message"}), capture)
+    store_before_ack(app, frozenset({"message"}), MessageCapture().handle)
 
     @app.event("message")
     async def message_recorded() -> None:

@@ -11,7 +11,12 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,13 @@ def _is_outage(exc: BaseException) -> bool:
         "CannotConnectNowError",
         "ConnectionFailureError",
     }
+
+
+def _unavailable(exc: Exception) -> StorageUnavailable:
+    """The StorageUnavailable to raise for an outage (counted and logged)."""
+    DATABASE_ERRORS.inc()
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return StorageUnavailable(str(exc))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -87,9 +99,22 @@ class Database:
             raise
         except Exception as exc:
             if _is_outage(exc):
-                DATABASE_ERRORS.inc()
-                log.warning("database unavailable: %s", type(exc).__name__)
-                raise StorageUnavailable(str(exc)) from exc
+                raise _unavailable(exc) from exc
+            raise
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A Core transaction for hot paths (message capture), where an ORM session costs
+        more CPU than the query. Committed at the end; outages surface as StorageUnavailable,
+        as with session()."""
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except StorageUnavailable:
+            raise
+        except Exception as exc:
+            if _is_outage(exc):
+                raise _unavailable(exc) from exc
             raise
 
     async def ping(self, timeout: float = 2.0) -> bool:

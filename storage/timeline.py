@@ -8,11 +8,23 @@ through history) changes nothing, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, tuple_, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,37 +95,97 @@ async def capturing_incident(session: AsyncSession, channel_id: str) -> tuple[in
     return row.id, row.declared_at
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return pg_insert(ENTRY) if dialect == "postgresql" else sqlite_insert(ENTRY)
+MESSAGE_COLUMNS = (
+    "incident_id", "kind", "channel_id", "ts", "thread_ts", "author_id", "author_name", "text",
+    "files", "occurred_at", "recorded_at", "edited_at", "deleted_at", "event_id",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=2)
+def _message_insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (channel_id, ts) DO NOTHING, built once per dialect.
+
+    Built from bind parameters (not literal values) so SQLAlchemy compiles it once and
+    caches it: on the event path, compiling a statement per message costs more than storing it.
+    An entry is born a key event if marks for it arrived first (see TimelineMark).
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values: dict[str, Any] = {c: bindparam(c, type_=ENTRY.c[c].type) for c in MESSAGE_COLUMNS}
+    values["key_event"] = exists().where(
+        MARK.c.channel_id == bindparam("channel_id", type_=String),
+        MARK.c.message_ts == bindparam("ts", type_=String),
+    )
+    return (
+        insert(ENTRY)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["channel_id", "ts"])
+        .returning(ENTRY.c.id)
+    )
+
+
+# Written into the statement: executemany cannot expand a list parameter.
+_OPEN_LITERALS = [literal_column(f"'{status}'") for status in OPEN_STATUSES]
+
+
+@lru_cache(maxsize=2)
+def _capture_insert(dialect: str) -> Any:
+    """One statement per live message: store it in the timeline of the open incident of its
+    channel (see capturing_incident), once; nothing if there is none.
+
+        INSERT INTO timeline_entry (incident_id, ...) SELECT incident.id, :kind, ...
+        FROM incident WHERE <newest incident of :channel_id> AND <open>
+        ON CONFLICT (channel_id, ts) DO NOTHING
+
+    Built from bind parameters so it is compiled once, and run as an executemany: a batch of
+    messages is one round trip (asyncpg pipelines it; sqlite3 loops in C).
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = [c for c in MESSAGE_COLUMNS if c != "incident_id"]
+    newest = (
+        select(func.max(INCIDENT.c.id))
+        .where(INCIDENT.c.channel_id == bindparam("channel_id", type_=String))
+        .scalar_subquery()
+    )
+    marked = exists().where(
+        MARK.c.channel_id == bindparam("channel_id", type_=String),
+        MARK.c.message_ts == bindparam("ts", type_=String),
+    )
+    rows = select(
+        INCIDENT.c.id, *(bindparam(c, type_=ENTRY.c[c].type) for c in columns), marked
+    ).where(INCIDENT.c.id == newest, INCIDENT.c.status.in_(_OPEN_LITERALS))
+    return (
+        insert(ENTRY)
+        .from_select(["incident_id", *columns, "key_event"], rows)
+        .on_conflict_do_nothing(index_elements=["channel_id", "ts"])
+    )
+
+
+async def capture_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Store live messages (MESSAGE_COLUMNS but incident_id) whose channel is an open
+    incident's war room, each once. Messages in other channels are left out."""
+    if not rows:
+        return
+    now = utcnow()
+    params = [{"recorded_at": now, **row} for row in rows]
+    await conn.execute(_capture_insert(conn.dialect.name), params)
 
 
 async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Store Slack messages once each; return how many were new.
 
-    Each row has the TimelineEntry columns. An entry is born a key event if marks for it
-    arrived first (see TimelineMark).
+    Each row has the MESSAGE_COLUMNS of TimelineEntry (recorded_at may be left out).
     """
     if not rows:
         return 0
     now = utcnow()
-    values = [
-        {
-            "recorded_at": now,
-            **row,
-            "key_event": exists().where(
-                MARK.c.channel_id == row["channel_id"], MARK.c.message_ts == row["ts"]
-            ),
-        }
-        for row in rows
-    ]
-    stmt = (
-        _insert(session)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["channel_id", "ts"])
-        .returning(ENTRY.c.id)
-    )
-    return len((await session.exec(stmt)).all())  # type: ignore[call-overload]
+    params = [{"recorded_at": now, **row} for row in rows]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    conn = await session.connection()
+    inserted = 0
+    for row in params:  # one statement per row: RETURNING tells which were new
+        result = await conn.execute(_message_insert(dialect), row)
+        inserted += len(result.all())
+    return inserted
 
 
 async def apply_edit(
