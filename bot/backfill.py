@@ -19,7 +19,7 @@ from typing import Any
 from bot.keyevents import marks_in_history
 from bot.message_events import datetime_to_ts, read_message, slack_ts
 from bot.runtime import Runtime
-from bot.timeline import entry_row
+from bot.timeline import count_stored, entry_row
 from storage import StorageUnavailable
 from storage.incidents import open_incidents
 from storage.models import Incident
@@ -138,7 +138,9 @@ async def _store(
         return 0
     async with rt.db.session() as session:
         await add_marks(session, marks)
-        return await insert_messages(session, rows)
+        stored = await insert_messages(session, rows)
+    count_stored(stored)
+    return sum(stored.values())
 
 
 async def _own_ids(rt: Runtime) -> set[str]:

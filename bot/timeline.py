@@ -9,7 +9,7 @@ history backfill, for the events Slack gave up retrying.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from bot.message_events import (
     read_edit,
     read_message,
 )
+from bot.metrics import TIMELINE_ENTRIES
 from bot.runtime import Runtime
 from storage.timeline import (
     apply_deletion,
@@ -55,6 +56,13 @@ class OutageWatch:
         """When the outage began (minus a margin) if there was one; it is then forgotten."""
         since, self.failed_since = self.failed_since, None
         return since - OUTAGE_MARGIN if since else None
+
+
+def count_stored(kinds: Mapping[str, int]) -> None:
+    """Count new timeline entries for /metrics."""
+    for kind, n in kinds.items():
+        if n:
+            TIMELINE_ENTRIES.labels(kind).inc(n)
 
 
 def entry_row(
@@ -105,7 +113,7 @@ async def capture_message_event(
         await store(row)
     else:
         async with rt.db.connection() as conn:
-            await capture_messages(conn, [row])
+            count_stored(await capture_messages(conn, [row]))
     return "stored unless a duplicate or not in an incident channel"
 
 
@@ -121,11 +129,12 @@ async def _capture_edit(rt: Runtime, edit: MessageEdit) -> str:
             return "not in the timeline"
         if edit.previous_text is None:
             row = entry_row(incident[0], edit.message, edited_at=edit.edited_at)
-            await insert_messages(session, [row])
+            stored = await insert_messages(session, [row])
         else:
             row = entry_row(incident[0], edit.message, text=edit.previous_text)
-            await insert_messages(session, [row])
+            stored = await insert_messages(session, [row])
             await apply_edit(session, edit.channel_id, edit.ts, edit.text, edit.edited_at)
+    count_stored(stored)
     return "stored as edited"
 
 
@@ -142,7 +151,8 @@ async def _capture_deletion(rt: Runtime, deletion: MessageDeletion) -> str:
         row = entry_row(
             incident[0], deletion.message, text="", files=None, deleted_at=deletion.deleted_at
         )
-        await insert_messages(session, [row])
+        stored = await insert_messages(session, [row])
+    count_stored(stored)
     return "tombstone"
 
 
@@ -158,7 +168,8 @@ class MessageCapture:
 
             async def write(rows: list[dict[str, Any]]) -> None:
                 async with rt.db.connection() as conn:
-                    await capture_messages(conn, rows)
+                    stored = await capture_messages(conn, rows)
+                count_stored(stored)
 
             self._group = GroupCommit(write, lambda work: rt.spawn(work, name="timeline-writer"))
         return self._group.store

@@ -7,6 +7,7 @@ through history) changes nothing, on SQLite and on PostgreSQL alike.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -119,7 +120,7 @@ def _message_insert(dialect: str) -> Any:
         insert(ENTRY)
         .values(values)
         .on_conflict_do_nothing(index_elements=["channel_id", "ts"])
-        .returning(ENTRY.c.id)
+        .returning(ENTRY.c.kind)
     )
 
 
@@ -160,32 +161,40 @@ def _capture_insert(dialect: str) -> Any:
     )
 
 
-async def capture_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def capture_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) -> Counter[str]:
     """Store live messages (MESSAGE_COLUMNS but incident_id) whose channel is an open
-    incident's war room, each once. Messages in other channels are left out."""
+    incident's war room, each once; messages in other channels are left out. Returns how
+    many were stored now, by kind (read back by the batch's recorded_at)."""
     if not rows:
-        return
+        return Counter()
     now = utcnow()
     params = [{"recorded_at": now, **row} for row in rows]
     await conn.execute(_capture_insert(conn.dialect.name), params)
+    keys = sorted({(row["channel_id"], row["ts"]) for row in rows})
+    stored = (
+        select(ENTRY.c.kind, func.count())
+        .where(tuple_(ENTRY.c.channel_id, ENTRY.c.ts).in_(keys), ENTRY.c.recorded_at == now)
+        .group_by(ENTRY.c.kind)
+    )
+    return Counter({kind: n for kind, n in (await conn.execute(stored)).all()})
 
 
-async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    """Store Slack messages once each; return how many were new.
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> Counter[str]:
+    """Store Slack messages once each; return how many were new, by kind.
 
     Each row has the MESSAGE_COLUMNS of TimelineEntry (recorded_at may be left out).
     """
     if not rows:
-        return 0
+        return Counter()
     now = utcnow()
     params = [{"recorded_at": now, **row} for row in rows]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     conn = await session.connection()
-    inserted = 0
+    stored: Counter[str] = Counter()
     for row in params:  # one statement per row: RETURNING tells which were new
         result = await conn.execute(_message_insert(dialect), row)
-        inserted += len(result.all())
-    return inserted
+        stored.update(kind for (kind,) in result.all())
+    return stored
 
 
 async def apply_edit(

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from tests.conftest import RunningBot
+from tests.test_metrics import scrape
 from tests.timeline_helpers import WAR_ROOM, declare_here, entries, event_from, revisions
 
 
@@ -76,6 +77,7 @@ async def test_each_kind_of_message_is_captured_with_its_facts(bot: RunningBot) 
 
 async def test_retries_and_repeated_event_ids_make_one_entry(bot: RunningBot) -> None:
     await declare_here(bot)
+    before = await scrape(bot)
     event = event_from("event_message_channel.bolt.json")
     first = await bot.slack.event(event, event_id="Ev111")
     retried = await bot.slack.event(event, event_id="Ev111", retry_num=1)
@@ -84,6 +86,8 @@ async def test_retries_and_repeated_event_ids_make_one_entry(bot: RunningBot) ->
     assert [r.status for r in (first, retried, again, other_delivery)] == [200] * 4
     [entry] = await entries(bot)
     assert entry.event_id == "Ev111"
+    key = ("sisyphus_timeline_entries_total", (("kind", "message"),))
+    assert (await scrape(bot)).get(key, 0) - before.get(key, 0) == 1
 
 
 async def test_concurrent_deliveries_of_one_message_make_one_entry(bot: RunningBot) -> None:

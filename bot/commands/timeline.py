@@ -9,6 +9,7 @@ from bot.errors import UserError
 from bot.grammar import incident_command
 from bot.message_events import plain
 from bot.text import unescape
+from bot.timeline import count_stored
 from bot.timeline_render import display_text, render_timeline, when
 from bot.timeparse import parse_log_line, zone_label
 from bot.user_zone import user_zone
@@ -39,6 +40,7 @@ async def note_command(ctx: CommandContext, args: str) -> None:
             author_id=ctx.user_id,
             occurred_at=now,
         )
+    count_stored({"note": 1})
     await ctx.reply(f":memo: Noted in incident #{incident.id}'s timeline: {display_text(text)}")
 
 
@@ -66,6 +68,7 @@ async def log_command(ctx: CommandContext, args: str) -> None:
             author_id=ctx.user_id,
             occurred_at=line.at,
         )
+    count_stored({"log": 1})
     read_in = zone_label(line.zone)
     if line.zone is zone and not known:
         read_in += " (I could not read your Slack time zone)"
