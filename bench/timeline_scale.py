@@ -27,12 +27,12 @@ from sqlalchemy import text
 from storage import Database
 from storage.incidents import create_incident
 from storage.timeline import (
-    capture_messages,
     count_entries,
     entries_page,
     latest_entries,
     latest_message_ts,
 )
+from storage.timeline_capture import capture_messages
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
 
 CHANNEL = "CSCALE"

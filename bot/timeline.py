@@ -28,10 +28,10 @@ from bot.runtime import Runtime
 from storage.timeline import (
     apply_deletion,
     apply_edit,
-    capture_messages,
     capturing_incident,
     insert_messages,
 )
+from storage.timeline_capture import capture_messages
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

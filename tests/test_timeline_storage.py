@@ -11,7 +11,8 @@ import pytest
 from bot.group_commit import GroupCommit
 from storage import Database, StorageUnavailable
 from storage.incidents import create_incident, update_incident
-from storage.timeline import add_entry, capture_messages, entries_page, latest_entries
+from storage.timeline import add_entry, entries_page, latest_entries
+from storage.timeline_capture import capture_messages
 
 
 def row(ts: str, channel: str = "C1", text: str = "hello") -> dict[str, Any]:
