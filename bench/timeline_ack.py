@@ -256,14 +256,20 @@ async def main(args: argparse.Namespace) -> None:
     )
     print(
         f"{'target':<13} {'acks':>7} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'non-200':>7} {'lost':>5} {'doubled':>7}"
+        f"{'CPU ms/ack':>10} {'non-200':>7} {'lost':>5} {'doubled':>7}"
     )
     for r in results:
         print(r.row())
     bare = results[0].deliveries / results[0].seconds
     for r in results[1:]:
         share = r.deliveries / r.seconds / bare
-        print(f"{r.target}: {share:.0%} of the bare app's throughput")
+        p99 = sorted(r.latencies)[min(len(r.latencies) - 1, int(len(r.latencies) * 0.99))]
+        verdicts = [
+            f"{share:.0%} of bare throughput ({'ok' if share >= 0.5 else 'below'} the 50% target)",
+            f"p99 {p99 * 1000:.0f} ms ({'ok' if p99 < 0.1 else 'over'} the 100 ms target)",
+            f"lost {r.lost}, doubled {r.doubled}",
+        ]
+        print(f"{r.target}: " + "; ".join(verdicts))
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ class GroupCommit:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
+                # Let requests already being handled reach the queue, so they join this batch
+                # instead of waiting for the next one: no timer, just one turn of the loop.
+                await asyncio.sleep(0)
                 while self._pending:
                     batch = self._pending[:MAX_BATCH]
                     del self._pending[:MAX_BATCH]
