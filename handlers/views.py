@@ -12,7 +12,11 @@ from bot.declare_modal import read_declare_submission
 from bot.errors import UserError
 from bot.incidents import DeclareRequest, declare, declared_message
 from bot.notify import tell_user
+from bot.postmortem_modal import CALLBACK_ID as POSTMORTEM_CALLBACK
+from bot.postmortem_modal import read_postmortem_submission
+from bot.postmortem_submit import store_modal_entry
 from storage import StorageUnavailable
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -48,4 +52,19 @@ def register(app: AsyncApp) -> None:
             text = str(exc)
         except StorageUnavailable:
             text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+        await tell_user(rt, user_id, channel_id, text)
+
+    @app.view(POSTMORTEM_CALLBACK)
+    async def on_postmortem_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        entry, meta, errors = read_postmortem_submission(view, utcnow())
+        if errors or entry is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        rt = context["runtime"]
+        user_id = body["user"]["id"]
+        channel_id = meta.get("channel_id")
+        text = await store_modal_entry(rt, entry, meta, user_id)
         await tell_user(rt, user_id, channel_id, text)
