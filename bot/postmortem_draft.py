@@ -43,14 +43,14 @@ def people_in(record: IncidentRecord) -> set[str]:
     return {i for i in ids if i}
 
 
-async def load_record(rt: Runtime, incident: Incident) -> IncidentRecord:
+async def load_record(rt: Runtime, incident: Incident, *, all_columns: bool) -> IncidentRecord:
     async with rt.db.session() as session:
-        return await load_incident_record(session, incident)
+        return await load_incident_record(session, incident, all_columns=all_columns)
 
 
 async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
     started = time.monotonic()
-    record = await load_record(rt, incident)
+    record = await load_record(rt, incident, all_columns=False)
     names = await user_names(rt, people_in(record))
     cadence = incident.update_interval_seconds or rt.settings.update_interval_seconds
     markdown = render_postmortem(record, now=utcnow(), cadence_seconds=cadence, names=names)
@@ -93,7 +93,7 @@ def draft_message(incident: Incident, outcome: DraftOutcome) -> str:
 
 async def export_record(rt: Runtime, incident: Incident) -> str:
     """Upload the whole record as JSON to the channel; returns the link."""
-    record = await load_record(rt, incident)
+    record = await load_record(rt, incident, all_columns=True)
     document = record_to_json(record, exported_at=utcnow())
     try:
         return await upload_file(

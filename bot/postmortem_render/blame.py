@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blameless import Finding, find_blame
+from bot.blameless import Finding, find_blame, texts_worth_checking
 from bot.markdown import inline
 from bot.postmortem_render.common import Draft, when
 
@@ -27,9 +27,10 @@ def blame_findings(d: Draft) -> list[Finding]:
     ):
         if text:
             found += find_blame(text, label)
-    for e in d.record.entries:
-        if e.text and e.deleted_at is None:
-            found += find_blame(e.text, f"timeline, {when(e.occurred_at)}")
+    entries = [e for e in d.record.entries if e.text and e.deleted_at is None]
+    for index in texts_worth_checking([e.text for e in entries]):
+        entry = entries[index]
+        found += find_blame(entry.text, f"timeline, {when(entry.occurred_at)}")
     factor_number = 0
     for item in d.record.items:
         if item.kind == "factor":

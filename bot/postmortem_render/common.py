@@ -15,10 +15,7 @@ def when(moment: datetime | None) -> str:
     """`2026-11-26 14:03:05 UTC`; the record's datetimes are UTC-aware already."""
     if moment is None:
         return "—"
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} UTC"
-    )
+    return moment.isoformat(" ", "seconds")[:19] + " UTC"  # isoformat is C: fast for 50k
 
 
 @dataclass
@@ -30,13 +27,19 @@ class Draft:
     cadence_seconds: int
     names: Mapping[str, str] = field(default_factory=dict)
 
+    _who_cache: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
+
     def who(self, user_id: str | None, fallback: str | None = None) -> str:
         """`@name` for a Slack user (escaped), the fallback name, or `unassigned`."""
-        if user_id:
-            return "@" + inline(self.names.get(user_id) or fallback or user_id)
-        if fallback:
-            return inline(fallback)
-        return "_unassigned_"
+        key = (user_id, fallback)
+        shown = self._who_cache.get(key)
+        if shown is None:
+            if user_id:
+                shown = "@" + inline(self.names.get(user_id) or fallback or user_id)
+            else:
+                shown = inline(fallback) if fallback else "_unassigned_"
+            self._who_cache[key] = shown
+        return shown
 
     def items(self, kind: str) -> list[PostmortemItem]:
         return [i for i in self.record.items if i.kind == kind]

@@ -58,7 +58,9 @@ def render_timeline(d: Draft) -> list[str]:
 
 def _entry(d: Draft, e: Any, revs: list[Any] | None) -> str:
     author = _author(d, e)
-    label = KIND_LABELS.get(e.kind, inline(e.kind))
+    label = KIND_LABELS.get(e.kind)
+    if label is None:
+        label = inline(e.kind)
     head = f"- **{when(e.occurred_at)}** · {author}"
     if label:
         head += f" · {label}"
