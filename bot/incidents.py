@@ -16,8 +16,9 @@ from bot import cards
 from bot.channel_names import incident_channel_name
 from bot.declare_args import DeclareArgs
 from bot.errors import UserError
+from bot.logs import bind_incident
 from bot.runtime import Runtime
-from bot.slack_client import slack_error_text
+from bot.slack_client import slack_error_code, slack_error_text
 from bot.text import escape
 from storage.incidents import create_incident, open_incident_for_channel, update_incident
 from storage.models import Incident
@@ -77,6 +78,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             occurred_at=incident.declared_at,
         )
     outcome = DeclareOutcome(incident)
+    bind_incident(incident.id)
     log.info("incident %s declared", incident.id)
     if args.here:
         await _join_here(rt, outcome)
@@ -98,7 +100,7 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
             resp = await rt.client.conversations_create(name=name, is_private=incident.private)
         except SlackApiError as exc:
             last_error = slack_error_text(exc)
-            if exc.response.get("error") == "name_taken":
+            if slack_error_code(exc) == "name_taken":
                 continue
             break
         except Exception as exc:
@@ -112,7 +114,7 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
         try:
             await rt.client.conversations_invite(channel=channel["id"], users=user_id)
         except SlackApiError as exc:
-            if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
+            if slack_error_code(exc) not in ("already_in_channel", "cant_invite_self"):
                 outcome.problems.append(
                     f"I could not invite you to the channel: {slack_error_text(exc)}."
                 )
@@ -133,7 +135,7 @@ async def _join_here(rt: Runtime, outcome: DeclareOutcome) -> None:
     try:
         await rt.client.conversations_join(channel=incident.channel_id or "")
     except SlackApiError as exc:
-        error = exc.response.get("error")
+        error = slack_error_code(exc)
         if error == "method_not_supported_for_channel_type":
             return  # a private channel: we can only be here if we were invited
         outcome.problems.append(

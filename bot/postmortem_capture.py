@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.action_item_rules import ActionDraft, ActionProblem
 from bot.errors import UserError
+from bot.logs import bind_incident
 from bot.runtime import Runtime
 from storage.incidents import incident_for_channel
 from storage.models import ActionItem, Incident, PostmortemItem
@@ -25,6 +26,7 @@ async def incident_of_channel(rt: Runtime, channel_id: str) -> Incident:
     """The incident whose war room this channel is, open or resolved, or a clear refusal."""
     async with rt.db.session() as session:
         incident = await incident_for_channel(session, channel_id)
+    bind_incident(incident.id if incident else None)
     if incident is None:
         raise UserError(
             "This isn't an incident channel. Run `/postmortem` in the incident's channel "

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.metrics import SLACK_API_CALLS, SLACK_API_ERRORS
 from bot.settings import Settings
 
 
+class CountingWebClient(AsyncWebClient):
+    """The real client, counting calls and failures per method for /metrics."""
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        SLACK_API_CALLS.labels(api_method).inc()
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except Exception:
+            SLACK_API_ERRORS.labels(api_method).inc()
+            raise
+
+
 def make_web_client(settings: Settings) -> AsyncWebClient:
-    return AsyncWebClient(
+    return CountingWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
@@ -25,17 +41,22 @@ def make_web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def slack_error_code(exc: BaseException) -> str | None:
+    """Slack's `error` code of a failed call (`name_taken`, ...), or None (e.g. an HTTP 500)."""
+    response = getattr(exc, "response", None)
+    data = getattr(response, "data", None)
+    if isinstance(data, dict):
+        error = data.get("error")
+        return str(error) if error else None
+    return None
+
+
 def slack_error_text(exc: BaseException) -> str:
     """A short, plain description of a failed Web API call, safe to show a person."""
-    response = getattr(exc, "response", None)
-    if response is not None:
-        try:
-            error = response.get("error")
-        except Exception:
-            error = None
-        status = getattr(response, "status_code", None)
-        if error:
-            return f"Slack answered `{error}`"
-        if status:
-            return f"Slack answered HTTP {status}"
+    error = slack_error_code(exc)
+    if error:
+        return f"Slack answered `{error}`"
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status:
+        return f"Slack answered HTTP {status}"
     return f"could not reach Slack ({type(exc).__name__})"

@@ -45,18 +45,22 @@ async def upload_file(
 
 
 async def create_canvas(rt: Runtime, channel_id: str, *, title: str, markdown: str) -> str:
-    """A canvas tabbed in the channel; returns a link to it. Raises on failure."""
+    """A canvas tabbed in the channel; returns a link to it. Raises on failure.
+
+    The link is built as Slack builds canvas links (`<workspace url>docs/<team>/<canvas>`)
+    from auth.test, which needs no scope; files.info would need files:read just for this.
+    """
     resp = await rt.client.canvases_create(
         title=title,
         document_content={"type": "markdown", "markdown": markdown},
         channel_id=channel_id,
     )
-    canvas_id = resp["canvas_id"]
+    canvas_id = str(resp["canvas_id"])
     try:
-        info = await rt.client.files_info(file=canvas_id)
-        return str(info["file"].get("permalink") or canvas_id)
+        auth = await rt.client.auth_test()
+        return f"{auth['url']}docs/{auth['team_id']}/{canvas_id}"
     except Exception:
-        return canvas_id
+        return f"canvas {canvas_id} (in this channel's tabs)"
 
 
 async def publish_markdown(

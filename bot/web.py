@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import json
+import time
+from urllib.parse import parse_qsl
+
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.runtime import Runtime
+
+
+def _kind_of(raw: str, content_type: str) -> str:
+    try:
+        if content_type == "application/json":
+            return request_kind(json.loads(raw), None)
+        return request_kind(None, dict(parse_qsl(raw)))
+    except ValueError:
+        return "other"
 
 
 def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Application:
     app = web.Application(client_max_size=4 * 1024 * 1024)
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
-        bolt_response = await bolt.async_dispatch(await to_bolt_request(request))
+        started = time.perf_counter()
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception:  # Bolt cannot even read it (e.g. a JSON body that is not an object)
+            SLACK_REQUESTS.labels("malformed", "400").inc()
+            return web.Response(status=400, text="malformed request")
+        bolt_response = await bolt.async_dispatch(bolt_request)
+        kind = _kind_of(bolt_request.raw_body, request.content_type)
+        ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
         return await to_aiohttp_response(bolt_response)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = generate_latest()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_request: web.Request) -> web.Response:
         if await rt.db.ping():
@@ -24,4 +52,5 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
     if serve_slack:
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     return app

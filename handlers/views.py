@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.declare_args import DeclareArgs
 from bot.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
 from bot.declare_modal import read_declare_submission
 from bot.errors import UserError
@@ -15,6 +16,7 @@ from bot.notify import tell_user
 from bot.postmortem_modal import CALLBACK_ID as POSTMORTEM_CALLBACK
 from bot.postmortem_modal import read_postmortem_submission
 from bot.postmortem_submit import store_modal_entry
+from bot.runtime import Runtime
 from storage import StorageUnavailable
 from storage.types import utcnow
 
@@ -34,25 +36,8 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        user_id = body["user"]["id"]
-        channel_id = meta.get("channel_id")
-        try:
-            outcome = await declare(
-                rt,
-                DeclareRequest(
-                    args=args,
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    team_id=(body.get("team") or {}).get("id"),
-                    description=description,
-                ),
-            )
-            text = declared_message(outcome)
-        except UserError as exc:
-            text = str(exc)
-        except StorageUnavailable:
-            text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
-        await tell_user(rt, user_id, channel_id, text)
+        async with rt.in_flight():
+            await _declare_from_modal(rt, body, args, description, meta)
 
     @app.view(POSTMORTEM_CALLBACK)
     async def on_postmortem_submitted(
@@ -64,7 +49,35 @@ def register(app: AsyncApp) -> None:
             return
         await ack()
         rt = context["runtime"]
-        user_id = body["user"]["id"]
-        channel_id = meta.get("channel_id")
-        text = await store_modal_entry(rt, entry, meta, user_id)
-        await tell_user(rt, user_id, channel_id, text)
+        async with rt.in_flight():
+            user_id = body["user"]["id"]
+            text = await store_modal_entry(rt, entry, meta, user_id)
+            await tell_user(rt, user_id, meta.get("channel_id"), text)
+
+
+async def _declare_from_modal(
+    rt: Runtime,
+    body: dict[str, Any],
+    args: DeclareArgs,
+    description: str | None,
+    meta: dict[str, Any],
+) -> None:
+    user_id = body["user"]["id"]
+    channel_id = meta.get("channel_id")
+    try:
+        outcome = await declare(
+            rt,
+            DeclareRequest(
+                args=args,
+                user_id=user_id,
+                channel_id=channel_id,
+                team_id=(body.get("team") or {}).get("id"),
+                description=description,
+            ),
+        )
+        text = declared_message(outcome)
+    except UserError as exc:
+        text = str(exc)
+    except StorageUnavailable:
+        text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+    await tell_user(rt, user_id, channel_id, text)
