@@ -23,6 +23,7 @@ KIND_CHOICES = (
     ("action", "Action item"),
 )
 MAX_OPTION_TEXT = 75  # Slack's limit for an option's text
+MAX_OPTIONS = 100  # Slack's limit for a select's options; more factors: type `F<n>:` instead
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def postmortem_modal(
         _input("due", "Due date", {"type": "datepicker"}, "Action items only: today or later."),
     ]
     if factors:
-        options = [_option(str(n), f"F{n}: {f.text}") for n, f in enumerate(factors, start=1)]
+        numbered = list(enumerate(factors, start=1))[:MAX_OPTIONS]
+        options = [_option(str(n), f"F{n}: {f.text}") for n, f in numbered]
         blocks.append(
             _input(
                 "factors",
