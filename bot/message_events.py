@@ -36,7 +36,7 @@ class SlackMessage:
     author_id: str | None = None
     author_name: str | None = None
     thread_ts: str | None = None
-    files: str | None = None  # JSON list of {"name", "title", "type", "link"}
+    files: str | None = None  # JSON list of {"name", "title", "type", "permalink"}
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def _file_facts(files: list[Any]) -> list[dict[str, str | None]]:
                 "title": plain(f.get("title")) or None,
                 "type": plain(f.get("pretty_type") or f.get("filetype") or f.get("mimetype"))
                 or None,
-                "link": plain(f.get("permalink")) or None,
+                "permalink": plain(f.get("permalink")) or None,
             }
         )
     return facts

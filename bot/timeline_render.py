@@ -73,7 +73,7 @@ def files_text(files_json: str | None) -> str:
     for f in files:
         name = escape(f.get("name") or f.get("title") or "a file")
         kind = f" ({escape(f['type'])})" if f.get("type") else ""
-        link = f.get("link")
+        link = f.get("permalink")
         shown.append(f"<{link}|{name}>{kind}" if link and "|" not in link else f"{name}{kind}")
     return " ".join(shown)
 

@@ -9,10 +9,26 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.runtime import Runtime
+
+
+def _with_form_fix(req: AsyncBoltRequest) -> AsyncBoltRequest:
+    """Work around Bolt reading any form body that contains the word "payload" as an
+    interaction: `/incident declare payload service down` would otherwise parse as `{}` and
+    be answered 404. A form without a `payload` field is a slash command; parse it as one.
+    """
+    raw = req.raw_body
+    if req.body == {} and raw and not raw.lstrip().startswith("{") and "payload" in raw:
+        form = dict(parse_qsl(raw, keep_blank_values=True))
+        if "payload" not in form:
+            req.body = form
+            req.context = build_async_context(AsyncBoltContext({}), form)
+    return req
 
 
 def _kind_of(raw: str, content_type: str) -> str:
@@ -30,7 +46,7 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         try:
-            bolt_request = await to_bolt_request(request)
+            bolt_request = _with_form_fix(await to_bolt_request(request))
         except Exception:  # Bolt cannot even read it (e.g. a JSON body that is not an object)
             SLACK_REQUESTS.labels("malformed", "400").inc()
             return web.Response(status=400, text="malformed request")

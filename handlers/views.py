@@ -13,8 +13,12 @@ from bot.declare_modal import read_declare_submission
 from bot.errors import UserError
 from bot.incidents import DeclareRequest, declare, declared_message
 from bot.notify import tell_user
+from bot.postmortem_modal import CALLBACK_ID as POSTMORTEM_CALLBACK
+from bot.postmortem_modal import read_postmortem_submission
+from bot.postmortem_submit import store_modal_entry
 from bot.runtime import Runtime
 from storage import StorageUnavailable
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,21 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with rt.in_flight():
             await _declare_from_modal(rt, body, args, description, meta)
+
+    @app.view(POSTMORTEM_CALLBACK)
+    async def on_postmortem_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        entry, meta, errors = read_postmortem_submission(view, utcnow())
+        if errors or entry is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        rt = context["runtime"]
+        async with rt.in_flight():
+            user_id = body["user"]["id"]
+            text = await store_modal_entry(rt, entry, meta, user_id)
+            await tell_user(rt, user_id, meta.get("channel_id"), text)
 
 
 async def _declare_from_modal(

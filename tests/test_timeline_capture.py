@@ -51,7 +51,7 @@ async def test_each_kind_of_message_is_captured_with_its_facts(bot: RunningBot) 
         "name": "file.png",
         "title": "file.png",
         "type": "PNG",
-        "link": "https://xxx.slack.com/files/U111/F111/file.png",
+        "permalink": "https://xxx.slack.com/files/U111/F111/file.png",
     }
     assert "thumb_tiny" not in (shared.files or "")  # facts, never the bytes
 

@@ -76,7 +76,7 @@ def test_file_share_keeps_facts_not_bytes() -> None:
             "name": "file.png",
             "title": "file.png",
             "type": "PNG",
-            "link": "https://xxx.slack.com/files/U111/F111/file.png",
+            "permalink": "https://xxx.slack.com/files/U111/F111/file.png",
         }
     ]
 
