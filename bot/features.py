@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.cadence import install_cadence
 from bot.runtime import Runtime
 
 Installer = Callable[[Runtime], None]
 
-INSTALLERS: list[Installer] = []
+INSTALLERS: list[Installer] = [install_cadence]
 
 
 def install_features(rt: Runtime) -> None:

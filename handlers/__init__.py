@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commands, views
+from handlers import actions, commands, views
 
 
 def register_all(app: AsyncApp) -> None:
-    for surface in (commands, views):
+    for surface in (commands, actions, views):
         surface.register(app)

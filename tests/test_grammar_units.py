@@ -94,7 +94,7 @@ def test_registry_resolves_case_insensitively_and_refuses_duplicates() -> None:
     reg = CommandRegistry()
 
     @reg.subcommand("/x", "go", usage="<where>", summary="Go somewhere", aliases=("g",))
-    async def go(ctx, args):  # noqa: ANN001, ANN202
+    async def go(ctx, args):
         return None
 
     sub, word, rest = reg.resolve("/x", "  GO far away ")

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401
+import storage.models
 from storage import Database
 from storage.migrate import upgrade, upgrade_to_head
 
@@ -57,7 +57,7 @@ async def test_upgrade_keeps_existing_data(database_url: str) -> None:
         await db.dispose()
 
 
-async def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # noqa: ANN001
+async def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
     try:
         await upgrade_to_head(db.engine)

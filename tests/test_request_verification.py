@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from storage.models import Incident
 from tests.conftest import RunningBot
-from tests.signing import slack_signature, signed_headers
+from tests.signing import signed_headers, slack_signature
 from tests.slack_requests import load_payload
 
 

@@ -1,3 +1,3 @@
 """Subcommands of /incident and /postmortem. Importing this package registers them all."""
 
-from bot.commands import declare, help  # noqa: F401
+from bot.commands import declare, help, roles, status, updates  # noqa: F401
