@@ -1,9 +1,10 @@
 """The update cadence: APScheduler keeps the time, the database decides who sends each prompt.
 
 Every POLL_SECONDS a job reads the prompts due within the next moment and schedules one
-APScheduler date job per prompt at its exact due time. The date job claims the prompt with a
-conditional UPDATE (storage.cadence.claim_prompt) and posts it only if the claim matched, so
-any number of replicas can poll the same PostgreSQL and each prompt is posted once. Nothing
+APScheduler date job per prompt at its exact due time. The date job queues the prompt; a
+drainer claims what is queued with conditional UPDATEs (storage.cadence.claim_prompt, in
+batches when many fall due together, see bot.prompt_sender) and posts only what it claimed,
+so any number of replicas can poll the same PostgreSQL and each prompt is posted once. Nothing
 lives only in memory: a restarted bot finds what is due by polling, and a prompt missed while
 it was down is claimed (and sent) once, its successor scheduled one interval later.
 """
@@ -19,28 +20,11 @@ import uuid
 from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
-from sqlalchemy.exc import IntegrityError
 
-from bot.cadence_rules import (
-    RETRY_FAILED_PROMPT_SECONDS,
-    interval_of,
-    next_due_after_prompt,
-    prompt_recipients,
-)
-from bot.durations import humanize
-from bot.prompt_message import prompt_message
+from bot.prompt_sender import Claim, claim_batch, post_claim, record_sent
 from bot.runtime import Runtime
-from bot.slack_client import slack_error_code, slack_error_text
 from storage import StorageUnavailable
-from storage.cadence import (
-    DuePrompt,
-    add_prompt,
-    claim_prompt,
-    due_prompts,
-    give_back_prompt,
-    mark_prompt_sent,
-)
-from storage.timeline import add_bot_action
+from storage.cadence import DuePrompt, SentPrompt, due_prompts
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -48,8 +32,11 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 # Prompts due this far ahead are scheduled now, so each fires at its own time, not a poll's.
 LOOKAHEAD_SECONDS = 2.0
-# At most this many prompts are being claimed and posted at once (database pool, Slack).
-CONCURRENT_PROMPTS = 8
+# Prompts due together are claimed in batches of up to BATCH_SIZE (one transaction each),
+# by at most CONCURRENT_BATCHES drainers, posting at most CONCURRENT_POSTS at once.
+BATCH_SIZE = 50
+CONCURRENT_BATCHES = 3
+CONCURRENT_POSTS = 16
 POLL_JOB_ID = "cadence-poll"
 PROMPT_JOB_PREFIX = "cadence-prompt:"
 
@@ -61,13 +48,14 @@ class PromptScheduler:
         self.rt = rt
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
         self._planned: dict[int, datetime] = {}
+        self._ready: list[DuePrompt] = []
+        self._drainers = 0
         self._running: set[asyncio.Task[None]] = set()
-        self._gate: asyncio.Semaphore | None = None
+        self._gate = asyncio.Semaphore(CONCURRENT_POSTS)
         self._stopping = False
 
     async def start(self, rt: Runtime) -> None:
         """Rebuild the schedule from the database, then keep polling it."""
-        self._gate = asyncio.Semaphore(CONCURRENT_PROMPTS)
         await self.poll()
         rt.scheduler.add_job(
             self.poll,
@@ -114,89 +102,45 @@ class PromptScheduler:
             )
 
     async def _fire(self, due: DuePrompt) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)  # type: ignore[arg-type]
-        try:
-            assert self._gate is not None
-            async with self._gate:
-                if not self._stopping:
-                    await self.send_prompt(due)
-        except StorageUnavailable:
-            log.warning("prompt for incident %s not claimed: storage unavailable", due.incident_id)
-        except Exception:
-            log.exception("prompt for incident %s failed", due.incident_id)
-        finally:
-            if task is not None:
-                self._running.discard(task)  # type: ignore[arg-type]
-            if self._planned.get(due.incident_id) == due.due_at:
-                del self._planned[due.incident_id]
-
-    async def send_prompt(self, due: DuePrompt) -> bool:
-        """Claim the prompt and post it. False if another process (or a change) got there first."""
-        rt = self.rt
-        now = utcnow()
-        interval = interval_of(due.interval_seconds, rt.settings.update_interval_seconds)
-        next_due = next_due_after_prompt(due.due_at, now, interval)
-        try:
-            async with rt.db.session() as session:
-                incident = await claim_prompt(session, due.incident_id, due.due_at, next_due)
-                if incident is None:
-                    return False
-                recipients, escalated = prompt_recipients(
-                    incident.commander_id, incident.communicator_id, incident.unanswered_prompts - 1
-                )
-                prompt = await add_prompt(
-                    session, due.incident_id, due.due_at, self.instance, recipients
-                )
-        except IntegrityError:
-            return False  # the unique (incident_id, due_at) key: someone else holds it
-        silent = (now - (incident.last_update_at or incident.declared_at)).total_seconds()
-        text, blocks = prompt_message(
-            incident,
-            recipients=recipients,
-            escalated=escalated,
-            silent_seconds=silent,
-            interval_seconds=interval,
-            prompt_id=prompt.id or 0,
-        )
-        try:
-            resp = await rt.client.chat_postMessage(
-                channel=incident.channel_id or "", text=text, blocks=blocks
-            )
-        except Exception as exc:
-            await self._posting_failed(due, next_due, interval, exc)
-            return False
-        async with rt.db.session() as session:
-            await mark_prompt_sent(session, prompt.id or 0, resp.get("ts"))
-            await add_bot_action(
-                session,
-                due.incident_id,
-                f"Reminded {' '.join(f'<@{u}>' for u in recipients)} to post a status update "
-                f"({humanize(silent)} without one)",
-                kind="prompt",
-                occurred_at=now,
-            )
-        return True
-
-    async def _posting_failed(
-        self, due: DuePrompt, claimed_next: datetime, interval: int, exc: Exception
-    ) -> None:
-        """Slack refused (a Slack error: give up on this one) or failed (try again soon)."""
-        if slack_error_code(exc) is not None:
-            log.warning(
-                "prompt for incident %s refused: %s", due.incident_id, slack_error_text(exc)
-            )
+        """The date job at a prompt's due time: queue it; a drainer claims and posts it."""
+        if self._stopping:
             return
-        retry_at = utcnow() + timedelta(seconds=min(interval, RETRY_FAILED_PROMPT_SECONDS))
-        async with self.rt.db.session() as session:
-            moved = await give_back_prompt(session, due.incident_id, claimed_next, retry_at)
-        log.warning(
-            "prompt for incident %s not posted (%s); %s",
-            due.incident_id,
-            slack_error_text(exc),
-            "trying again at " + retry_at.isoformat() if moved else "the clock moved meanwhile",
-        )
+        self._ready.append(due)
+        if self._drainers < CONCURRENT_BATCHES:
+            self._drainers += 1
+            task = asyncio.create_task(self._drain())
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _drain(self) -> None:
+        """Claim, post and record what is ready, a batch at a time, until nothing is left."""
+        try:
+            while self._ready and not self._stopping:
+                batch = self._ready[:BATCH_SIZE]
+                del self._ready[:BATCH_SIZE]
+                try:
+                    await self._send(batch)
+                except StorageUnavailable:
+                    log.warning("%s prompt(s) not sent: storage unavailable", len(batch))
+                except Exception:
+                    log.exception("%s prompt(s) failed", len(batch))
+                finally:
+                    for due in batch:
+                        if self._planned.get(due.incident_id) == due.due_at:
+                            del self._planned[due.incident_id]
+        finally:
+            self._drainers -= 1
+
+    async def _send(self, batch: list[DuePrompt]) -> None:
+        claims = await claim_batch(self.rt, batch, self.instance)
+        gate = self._gate
+
+        async def post(claim: Claim) -> SentPrompt | None:
+            async with gate:
+                return await post_claim(self.rt, claim)
+
+        posted = await asyncio.gather(*(post(c) for c in claims))
+        await record_sent(self.rt, [p for p in posted if p is not None])
 
 
 def install_cadence(rt: Runtime) -> None:

@@ -10,7 +10,8 @@ MIN_CADENCE_SECONDS = 60
 MAX_CADENCE_SECONDS = 24 * 3600
 # After this many prompts in a row without an update, the next one also calls the commander.
 ESCALATE_AFTER_UNANSWERED = 2
-# A prompt Slack would not take (5xx, timeouts) is tried again this soon (or sooner: the cadence).
+# A prompt Slack would not take (5xx, timeouts) is tried again this soon (sooner for short
+# cadences: a quarter of the interval).
 RETRY_FAILED_PROMPT_SECONDS = 30
 
 
@@ -60,3 +61,8 @@ def snoozed_due(current_due: datetime | None, now: datetime, interval: int) -> d
     """Snoozing skips one prompt: the next comes one interval later than it would have."""
     base = current_due if current_due is not None and current_due > now else now
     return base + timedelta(seconds=interval)
+
+
+def retry_delay(interval: int) -> int:
+    """How soon to try again after Slack failed to take a prompt: well before the next one."""
+    return min(RETRY_FAILED_PROMPT_SECONDS, max(1, interval // 4))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.cards import incident_label
 from bot.durations import humanize
 from bot.status_text import KNOWN, NEXT_STEPS, UNKNOWN
+from bot.text import escape
 from bot.update_buttons import post_update_button, snooze_button
+from storage.cadence import ClaimedIncident
 from storage.models import Incident
 
 TEMPLATE = (
@@ -18,7 +19,7 @@ TEMPLATE = (
 
 
 def prompt_message(
-    incident: Incident,
+    incident: ClaimedIncident,
     *,
     recipients: list[str],
     escalated: bool,
@@ -35,7 +36,8 @@ def prompt_message(
             f"It's been *{humanize(silent_seconds)}* since the incident was declared, "
             "and there has been no status update yet"
         )
-    line = f":alarm_clock: {asked} {since} on {incident_label(incident)}. "
+    label = f"Incident #{incident.id}: {escape(incident.title)}"
+    line = f":alarm_clock: {asked} {since} on {label}. "
     line += "Time to tell everyone where things stand."
     if escalated:
         line += (
@@ -49,7 +51,7 @@ def prompt_message(
             "type": "actions",
             "block_id": "update_prompt",
             "elements": [
-                post_update_button(incident.id or 0),
+                post_update_button(incident.id),
                 snooze_button(prompt_id, f"Snooze {humanize(interval_seconds)}"),
             ],
         },

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OPEN_STATUSES, Incident, UpdatePrompt
+from storage.models import OPEN_STATUSES, Incident, TimelineEntry, UpdatePrompt
 from storage.types import utcnow
 
 
@@ -40,49 +40,111 @@ async def due_prompts(session: AsyncSession, until: datetime, limit: int = 2000)
     return [DuePrompt(r[0], r[1], r[2]) for r in rows if r[0] is not None and r[1] is not None]
 
 
+@dataclass(frozen=True)
+class ClaimedIncident:
+    """What a prompt needs to know about its incident, read back by the claiming UPDATE."""
+
+    id: int
+    title: str
+    channel_id: str
+    commander_id: str
+    communicator_id: str | None
+    declared_at: datetime
+    last_update_at: datetime | None
+    unanswered_prompts: int
+
+
+_incidents = Incident.__table__  # type: ignore[attr-defined]
+_prompts = UpdatePrompt.__table__  # type: ignore[attr-defined]
+_entries = TimelineEntry.__table__  # type: ignore[attr-defined]
+
+
 async def claim_prompt(
     session: AsyncSession, incident_id: int, due_at: datetime, next_due: datetime
-) -> Incident | None:
+) -> ClaimedIncident | None:
     """Take the prompt due at `due_at`, or None if someone else did (or the clock moved).
 
     Moves the incident's clock to `next_due` and counts one more unanswered prompt. The
-    caller records the prompt (`add_prompt`) in the same transaction.
+    caller records the prompt (`add_prompt`) in the same transaction. Plain SQL
+    expressions rather than the ORM: this runs for every prompt of every incident.
     """
+    c = _incidents.c
     stmt = (
-        update(Incident)
-        .where(col(Incident.id) == incident_id)
-        .where(col(Incident.next_prompt_at) == due_at)
-        .where(col(Incident.status).in_(OPEN_STATUSES))
-        .values(next_prompt_at=next_due, unanswered_prompts=col(Incident.unanswered_prompts) + 1)
-        .returning(Incident)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        update(_incidents)
+        .where(c.id == incident_id)
+        .where(c.next_prompt_at == due_at)
+        .where(c.status.in_(OPEN_STATUSES))
+        .values(next_prompt_at=next_due, unanswered_prompts=c.unanswered_prompts + 1)
+        .returning(
+            c.id,
+            c.title,
+            c.channel_id,
+            c.commander_id,
+            c.communicator_id,
+            c.declared_at,
+            c.last_update_at,
+            c.unanswered_prompts,
+        )
     )
-    return (await session.exec(stmt)).scalars().first()
+    row = (await session.exec(stmt)).first()
+    return ClaimedIncident(*row) if row is not None else None
 
 
 async def add_prompt(
     session: AsyncSession, incident_id: int, due_at: datetime, claimed_by: str, mentioned: list[str]
-) -> UpdatePrompt:
-    """The claimed prompt's row; unique on (incident_id, due_at)."""
-    prompt = UpdatePrompt(
-        incident_id=incident_id,
-        due_at=due_at,
-        claimed_by=claimed_by,
-        mentioned=",".join(mentioned)[:128],
+) -> int:
+    """Record the claimed prompt; unique on (incident_id, due_at). Returns its id."""
+    stmt = (
+        insert(_prompts)
+        .values(
+            incident_id=incident_id,
+            due_at=due_at,
+            claimed_by=claimed_by,
+            mentioned=",".join(mentioned)[:128],
+        )
+        .returning(_prompts.c.id)
     )
-    session.add(prompt)
-    await session.flush()
-    return prompt
+    return int((await session.exec(stmt)).scalar_one())
 
 
-async def mark_prompt_sent(session: AsyncSession, prompt_id: int, message_ts: str | None) -> None:
-    prompt = await session.get(UpdatePrompt, prompt_id)
-    if prompt is None:
-        return
-    prompt.sent_at = utcnow()
-    prompt.message_ts = message_ts
-    session.add(prompt)
-    await session.flush()
+@dataclass(frozen=True)
+class SentPrompt:
+    prompt_id: int
+    incident_id: int
+    message_ts: str | None
+    sent_at: datetime
+    timeline_text: str
+
+
+async def record_prompts_sent(session: AsyncSession, sent: list[SentPrompt]) -> None:
+    """Mark prompts as posted and add their "prompt" timeline entries, in two statements.
+
+    The entries are the rows `storage.timeline.add_bot_action(kind="prompt")` would write,
+    inserted together because this runs for every prompt.
+    """
+    await session.exec(
+        update(_prompts)
+        .where(_prompts.c.id == bindparam("prompt_id"))
+        .values(sent_at=bindparam("posted_at"), message_ts=bindparam("ts")),
+        params=[
+            {"prompt_id": s.prompt_id, "posted_at": s.sent_at, "ts": s.message_ts} for s in sent
+        ],
+    )
+    recorded = utcnow()
+    await session.exec(
+        insert(_entries),
+        params=[
+            {
+                "incident_id": s.incident_id,
+                "kind": "prompt",
+                "text": s.timeline_text,
+                "occurred_at": s.sent_at,
+                "recorded_at": recorded,
+                "key_event": False,
+            }
+            for s in sent
+        ],
+    )
 
 
 async def give_back_prompt(
