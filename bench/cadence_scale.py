@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from bot.server import BotServer
 from bot.settings import load_settings
@@ -100,6 +100,13 @@ async def sent_prompts(db: Database) -> list[UpdatePrompt]:
         return list((await session.exec(stmt)).all())
 
 
+async def count_sent(db: Database) -> int:
+    """Cheap progress check (the harness runs in the bot's process; keep it out of the way)."""
+    async with db.session() as session:
+        stmt = select(func.count()).where(col(UpdatePrompt.sent_at).is_not(None))
+        return int((await session.exec(stmt)).one())
+
+
 async def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
     await seed(url, args.incidents, args.interval, args.burst)
     fake, api_url = start_fake_slack(args.incidents)
@@ -120,21 +127,38 @@ async def run_backend(name: str, url: str, args: argparse.Namespace) -> None:
         server = BotServer(settings)
         await server.start()
         started = time.monotonic()
+        cpu_started = time.process_time()
+        lags: list[float] = []
+        watcher = asyncio.create_task(watch_loop_lag(lags))
         deadline = started + args.interval * args.rounds + 30
-        sent: list[UpdatePrompt] = []
         rss_running = 0.0
         while time.monotonic() < deadline:
             await asyncio.sleep(1)
             rss_running = max(rss_running, rss_mb())
-            sent = await sent_prompts(server.runtime.db)
-            if len(sent) >= expected:
+            if await count_sent(server.runtime.db) >= expected:
                 break
+        cpu = time.process_time() - cpu_started
+        watcher.cancel()
+        sent = await sent_prompts(server.runtime.db)
         await server.stop()
     finally:
         fake.terminate()
         fake.wait()
     lateness = sorted((p.sent_at - p.due_at).total_seconds() for p in sent if p.sent_at is not None)
     report(name, args, expected, lateness, rss_before, rss_running)
+    print(
+        f"bot CPU: {cpu:.1f} s for {len(lateness)} prompts "
+        f"({1000 * cpu / max(1, len(lateness)):.1f} ms each, all included); "
+        f"event-loop lag max {max(lags, default=0):.3f} s"
+    )
+
+
+async def watch_loop_lag(lags: list[float]) -> None:
+    """How late a 50 ms sleep wakes up: the bot's event loop being busy (or starved of CPU)."""
+    while True:
+        before = time.monotonic()
+        await asyncio.sleep(0.05)
+        lags.append(time.monotonic() - before - 0.05)
 
 
 def report(

@@ -144,6 +144,10 @@ class PromptScheduler:
 
 
 def install_cadence(rt: Runtime) -> None:
+    # APScheduler logs every job run and every job added at INFO: with a poll each second
+    # and a job per prompt, that would drown the bot's own log lines. Warnings still show.
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     scheduler = PromptScheduler(rt)
     rt.startup_hooks.append(scheduler.start)
     rt.shutdown_hooks.append(scheduler.stop)

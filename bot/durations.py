@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.text import escape
+
 _UNIT_SECONDS = {
     "s": 1,
     "sec": 1,
@@ -41,7 +43,7 @@ def parse_duration(text: str) -> int:
     if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
         raise DurationError(f"`{cleaned}` needs a unit. {example}")
     if not _WHOLE.fullmatch(cleaned):
-        raise DurationError(f"I can't read `{text.strip()}` as a duration. {example}")
+        raise DurationError(f"I can't read `{escape(text.strip())}` as a duration. {example}")
     total = 0.0
     for number, unit in _PART.findall(cleaned):
         if unit not in _UNIT_SECONDS:

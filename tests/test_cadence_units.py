@@ -52,6 +52,12 @@ def test_durations_refused(text: str, complaint: str) -> None:
         parse_duration(text)
 
 
+def test_durations_refusals_do_not_echo_control_sequences() -> None:
+    with pytest.raises(DurationError) as refused:
+        parse_duration("<!channel>")
+    assert "&lt;!channel&gt;" in str(refused.value) and "<!channel>" not in str(refused.value)
+
+
 def test_durations_written_back() -> None:
     assert [humanize(s) for s in (5, 90, 900, 3600, 5400)] == [
         "5 s",
