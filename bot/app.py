@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 import handlers
+from bot.logs import bind_incident, bind_request
 from bot.runtime import Runtime
 
 
@@ -20,8 +21,12 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         process_before_response=False,
     )
 
-    async def inject_runtime(context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]) -> Any:
+    async def inject_runtime(
+        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+    ) -> Any:
         context["runtime"] = rt
+        bind_request(slack_request_id(body))
+        bind_incident(None)
         if context.bot_user_id and not rt.bot_user_id:
             rt.bot_user_id = context.bot_user_id
         return await next()
@@ -29,3 +34,12 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
     app.use(inject_runtime)
     handlers.register_all(app)
     return app
+
+
+def slack_request_id(body: dict[str, Any]) -> str | None:
+    """Slack's own id for a request: the event id, or the trigger id of a command or action."""
+    for key in ("event_id", "trigger_id", "envelope_id"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -115,21 +115,25 @@ class PromptScheduler:
     async def _drain(self) -> None:
         """Claim, post and record what is ready, a batch at a time, until nothing is left."""
         try:
-            while self._ready and not self._stopping:
-                batch = self._ready[:BATCH_SIZE]
-                del self._ready[:BATCH_SIZE]
-                try:
-                    await self._send(batch)
-                except StorageUnavailable:
-                    log.warning("%s prompt(s) not sent: storage unavailable", len(batch))
-                except Exception:
-                    log.exception("%s prompt(s) failed", len(batch))
-                finally:
-                    for due in batch:
-                        if self._planned.get(due.incident_id) == due.due_at:
-                            del self._planned[due.incident_id]
+            async with self.rt.in_flight():  # a graceful stop lets claimed prompts go out
+                await self._drain_ready()
         finally:
             self._drainers -= 1
+
+    async def _drain_ready(self) -> None:
+        while self._ready and not self._stopping:
+            batch = self._ready[:BATCH_SIZE]
+            del self._ready[:BATCH_SIZE]
+            try:
+                await self._send(batch)
+            except StorageUnavailable:
+                log.warning("%s prompt(s) not sent: storage unavailable", len(batch))
+            except Exception:
+                log.exception("%s prompt(s) failed", len(batch))
+            finally:
+                for due in batch:
+                    if self._planned.get(due.incident_id) == due.due_at:
+                        del self._planned[due.incident_id]
 
     async def _send(self, batch: list[DuePrompt]) -> None:
         claims = await claim_batch(self.rt, batch, self.instance)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import UserError
+from bot.logs import bind_incident
+from bot.permissions import require_member
 from bot.runtime import Runtime
 from storage import StorageUnavailable
 from storage.incidents import open_incident_for_channel
@@ -55,6 +57,7 @@ class CommandContext:
         """The open incident whose channel this is, or a clear refusal."""
         async with self.rt.db.session() as session:
             incident = await open_incident_for_channel(session, self.channel_id)
+        bind_incident(incident.id if incident else None)
         if incident is None:
             raise UserError(
                 f"This isn't an open incident channel. Run `{self.command}` in the incident's "
@@ -73,6 +76,8 @@ async def run_subcommand(ctx: CommandContext) -> None:
         await ctx.reply(prefix + registry.usage_text(ctx.command))
         return
     try:
+        if sub.members_only:
+            await require_member(ctx.rt, ctx.user_id)
         await sub.handler(ctx, rest)
     except UserError as exc:
         await ctx.reply(str(exc))

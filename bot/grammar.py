@@ -26,6 +26,7 @@ class Subcommand:
     summary: str
     handler: Handler
     aliases: tuple[str, ...] = ()
+    members_only: bool = False  # guests (restricted accounts) may not run it
 
     @property
     def synopsis(self) -> str:
@@ -45,9 +46,10 @@ class CommandRegistry:
         usage: str = "",
         summary: str,
         aliases: tuple[str, ...] = (),
+        members_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            sub = Subcommand(command, name, usage, summary, handler, aliases)
+            sub = Subcommand(command, name, usage, summary, handler, aliases, members_only)
             table = self._by_command.setdefault(command, {})
             for key in (name, *aliases):
                 if key in table:
@@ -82,12 +84,31 @@ registry = CommandRegistry()
 
 
 def incident_command(
-    name: str, *, usage: str = "", summary: str, aliases: tuple[str, ...] = ()
+    name: str,
+    *,
+    usage: str = "",
+    summary: str,
+    aliases: tuple[str, ...] = (),
+    members_only: bool = False,
 ) -> Callable[[Handler], Handler]:
-    return registry.subcommand("/incident", name, usage=usage, summary=summary, aliases=aliases)
+    return registry.subcommand(
+        "/incident", name, usage=usage, summary=summary, aliases=aliases, members_only=members_only
+    )
 
 
 def postmortem_command(
-    name: str, *, usage: str = "", summary: str, aliases: tuple[str, ...] = ()
+    name: str,
+    *,
+    usage: str = "",
+    summary: str,
+    aliases: tuple[str, ...] = (),
+    members_only: bool = False,
 ) -> Callable[[Handler], Handler]:
-    return registry.subcommand("/postmortem", name, usage=usage, summary=summary, aliases=aliases)
+    return registry.subcommand(
+        "/postmortem",
+        name,
+        usage=usage,
+        summary=summary,
+        aliases=aliases,
+        members_only=members_only,
+    )

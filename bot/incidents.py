@@ -16,6 +16,7 @@ from bot import cards
 from bot.channel_names import incident_channel_name
 from bot.declare_args import DeclareArgs
 from bot.errors import UserError
+from bot.logs import bind_incident
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_code, slack_error_text
 from bot.text import escape
@@ -77,6 +78,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             occurred_at=incident.declared_at,
         )
     outcome = DeclareOutcome(incident)
+    bind_incident(incident.id)
     log.info("incident %s declared", incident.id)
     if args.here:
         await _join_here(rt, outcome)

@@ -6,9 +6,33 @@ import json
 import logging
 import re
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 _TOKEN = re.compile(r"\b(xox[abposre]-|xapp-)[A-Za-z0-9-]+")
+
+# Set where known; asyncio tasks inherit them, so a listener's lines carry its request's ids.
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+INCIDENT: ContextVar[int | None] = ContextVar("incident", default=None)
+
+
+def bind_incident(number: int | None) -> None:
+    INCIDENT.set(number)
+
+
+def bind_request(request_id: str | None) -> None:
+    REQUEST_ID.set(request_id)
+
+
+class ContextFields(logging.Filter):
+    """Copy the incident number and Slack request id of the current task onto each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "incident", None) is None:
+            record.incident = INCIDENT.get()
+        if getattr(record, "request_id", None) is None:
+            record.request_id = REQUEST_ID.get()
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -54,6 +78,7 @@ class JsonLines(logging.Formatter):
 
 def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ContextFields())
     handler.addFilter(RedactSecrets(secrets))
     if fmt == "json":
         handler.setFormatter(JsonLines())

@@ -22,6 +22,7 @@ from bot.cadence_rules import (
     retry_delay,
 )
 from bot.durations import humanize
+from bot.metrics import PROMPTS_LATE, PROMPTS_SENT
 from bot.prompt_message import prompt_message
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_code, slack_error_text
@@ -37,6 +38,8 @@ from storage.cadence import (
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+# A prompt posted later than this after its due time counts as late (sisyphus_..._late_total).
+LATE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ async def post_claim(rt: Runtime, claim: Claim) -> SentPrompt | None:
     return SentPrompt(
         prompt_id=claim.prompt_id,
         incident_id=incident.id,
+        due_at=claim.due.due_at,
         message_ts=resp.get("ts"),
         sent_at=utcnow(),
         timeline_text=f"Reminded {asked} to post a status update ({humanize(silent)} without one)",
@@ -119,9 +123,14 @@ async def post_claim(rt: Runtime, claim: Claim) -> SentPrompt | None:
 
 
 async def record_sent(rt: Runtime, sent: list[SentPrompt]) -> None:
-    if sent:
-        async with rt.db.session() as session:
-            await record_prompts_sent(session, sent)
+    if not sent:
+        return
+    async with rt.db.session() as session:
+        await record_prompts_sent(session, sent)
+    PROMPTS_SENT.inc(len(sent))
+    late = sum(1 for s in sent if (s.sent_at - s.due_at).total_seconds() > LATE_SECONDS)
+    if late:
+        PROMPTS_LATE.inc(late)
 
 
 async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:

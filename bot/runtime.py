@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -26,6 +28,30 @@ class Runtime:
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
     bot_user_id: str | None = None
+    _in_flight: int = 0
+    _idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @asynccontextmanager
+    async def in_flight(self) -> AsyncIterator[None]:
+        """Mark work that a graceful stop must let finish (a command, an event, a prompt)."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no work is in flight; False if some was still running at the timeout."""
+        if self._in_flight == 0:
+            return True
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
 
     async def start(self) -> None:
         await self.db.migrate()
@@ -36,7 +62,12 @@ class Runtime:
             except Exception:
                 log.exception("start-up hook %s failed", getattr(hook, "__name__", hook))
 
-    async def stop(self) -> None:
+    async def stop(self, grace_seconds: float = 20) -> None:
+        """Stop scheduling new work, let work in flight finish, then close the database."""
+        if self.scheduler.running:
+            self.scheduler.pause()
+        if not await self.wait_idle(grace_seconds):
+            log.warning("stopping with %d task(s) still in flight", self._in_flight)
         for hook in self.shutdown_hooks:
             try:
                 await hook(self)

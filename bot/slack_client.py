@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.metrics import SLACK_API_CALLS, SLACK_API_ERRORS
 from bot.settings import Settings
 
 
+class CountingWebClient(AsyncWebClient):
+    """The real client, counting calls and failures per method for /metrics."""
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        SLACK_API_CALLS.labels(api_method).inc()
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except Exception:
+            SLACK_API_ERRORS.labels(api_method).inc()
+            raise
+
+
 def make_web_client(settings: Settings) -> AsyncWebClient:
-    return AsyncWebClient(
+    return CountingWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.cadence_rules import interval_of
 from bot.cards import incident_label
@@ -12,6 +13,8 @@ from bot.incidents import refresh_card
 from bot.posting import broadcast_channel, post
 from bot.runtime import Runtime
 from bot.status_text import StatusUpdate
+from bot.update_modal import update_modal
+from storage import StorageUnavailable
 from storage.cadence import restart_clock
 from storage.incidents import get_incident
 from storage.models import Incident
@@ -88,3 +91,36 @@ def _blocks(text: str, footer: str) -> list[dict]:
         {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]},
     ]
+
+
+async def post_update_from_form(
+    rt: Runtime, incident_id: int, user_id: str, update: StatusUpdate, next_in_seconds: int
+) -> tuple[str, str | None]:
+    """Post an update submitted through the form: (what to tell the person, where)."""
+    try:
+        incident, problems = await post_status_update(
+            rt, incident_id, user_id, update, next_in_seconds=next_in_seconds
+        )
+    except UserError as exc:
+        return str(exc), None
+    except StorageUnavailable:
+        return ":warning: Storage unavailable, try again in a moment. Nothing was recorded.", None
+    if not problems:
+        return "", incident.channel_id
+    listed = "\n".join(f"• {p}" for p in problems)
+    return f"Your update is recorded, but:\n{listed}", incident.channel_id
+
+
+async def update_form_for(rt: Runtime, incident_id: int) -> dict[str, Any]:
+    """The update form for an open incident, its next-update field set to the cadence."""
+    async with rt.db.session() as session:
+        incident = await get_incident(session, incident_id)
+    if incident is None:
+        raise UserError("I can't find that incident any more.")
+    if incident.status == "resolved":
+        raise UserError(
+            f"Incident #{incident.id} is resolved, so no update is due. "
+            "`/incident reopen` if it is back."
+        )
+    interval = interval_of(incident.update_interval_seconds, rt.settings.update_interval_seconds)
+    return update_modal(incident_id, incident.title, interval)

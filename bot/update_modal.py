@@ -34,7 +34,7 @@ def update_modal(incident_id: int, title: str, interval_seconds: int) -> dict[st
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"incident_id": incident_id}),
+        "private_metadata": json.dumps({"incident_id": incident_id, "interval": interval_seconds}),
         "title": {"type": "plain_text", "text": "Status update"},
         "submit": {"type": "plain_text", "text": "Post"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -70,21 +70,21 @@ def update_modal(incident_id: int, title: str, interval_seconds: int) -> dict[st
     }
 
 
-def incident_id_of(view: dict[str, Any]) -> int | None:
-    try:
-        return int(json.loads(view.get("private_metadata") or "{}")["incident_id"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def read_update_submission(
-    view: dict[str, Any], interval_seconds: int
-) -> tuple[StatusUpdate | None, int, dict[str, str]]:
-    """(the update, seconds until the next one, errors by block) from a submitted form.
+    view: dict[str, Any], default_interval: int
+) -> tuple[int | None, StatusUpdate | None, int, dict[str, str]]:
+    """(incident id, the update, seconds until the next one, errors by block) from the form.
 
-    The next-update field defaults to the incident's cadence (`interval_seconds`); other
-    values must be a sane cadence.
+    The next-update field defaults to the incident's cadence (kept in the form's metadata
+    when it was opened, so nothing is looked up before Slack is answered); other values
+    must be a sane cadence.
     """
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        incident_id: int | None = int(meta["incident_id"])
+        interval_seconds = int(meta.get("interval") or default_interval)
+    except (ValueError, KeyError, TypeError):
+        incident_id, interval_seconds = None, default_interval
     values = view.get("state", {}).get("values", {})
 
     def field(block: str) -> str:
@@ -105,7 +105,9 @@ def read_update_submission(
             problem = cadence_problem(next_in, minimum=min(MIN_CADENCE_SECONDS, interval_seconds))
             if problem and next_in != interval_seconds:
                 errors["next_update"] = problem
+    if incident_id is None:
+        errors["known"] = "This form lost track of its incident; open it again from the card."
     if errors:
-        return None, interval_seconds, errors
+        return incident_id, None, interval_seconds, errors
     update = StatusUpdate(known=known, unknown=field("unknown"), next_steps=field("next_steps"))
-    return update, next_in, errors
+    return incident_id, update, next_in, errors

@@ -8,14 +8,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.cadence_control import snooze
-from bot.cadence_rules import interval_of
 from bot.errors import UserError
 from bot.notify import tell_user
+from bot.runtime import Runtime
 from bot.slack_client import slack_error_text
+from bot.status_updates import update_form_for
 from bot.update_buttons import POST_UPDATE_ACTION, SNOOZE_ACTION
-from bot.update_modal import update_modal
 from storage import StorageUnavailable
-from storage.incidents import get_incident
 
 log = logging.getLogger(__name__)
 STORAGE_DOWN = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
@@ -37,56 +36,47 @@ def register(app: AsyncApp) -> None:
     ) -> None:
         await ack()
         rt = context["runtime"]
-        user_id, channel_id, value = _where(body)
-        try:
-            async with rt.db.session() as session:
-                incident = await get_incident(session, int(value)) if value.isdigit() else None
-        except StorageUnavailable:
-            await tell_user(rt, user_id, channel_id, STORAGE_DOWN)
-            return
-        if incident is None:
-            await tell_user(rt, user_id, channel_id, "I can't find that incident any more.")
-            return
-        if incident.status == "resolved":
-            await tell_user(
-                rt,
-                user_id,
-                channel_id,
-                f"Incident #{incident.id} is resolved, so no update is due. "
-                "`/incident reopen` if it is back.",
-            )
-            return
-        interval = interval_of(
-            incident.update_interval_seconds, rt.settings.update_interval_seconds
-        )
-        try:
-            await rt.client.views_open(
-                trigger_id=body.get("trigger_id") or "",
-                view=update_modal(incident.id or 0, incident.title, interval),
-            )
-        except Exception as exc:
-            await tell_user(
-                rt,
-                user_id,
-                channel_id,
-                f"I could not open the update form ({slack_error_text(exc)}). "
-                "Post it with `/incident update <text>` instead.",
-            )
+        async with rt.in_flight():
+            await _open_update_form(rt, body)
 
     @app.action(SNOOZE_ACTION)
     async def on_snooze(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         rt = context["runtime"]
-        user_id, channel_id, value = _where(body)
-        try:
-            if not value.isdigit():
-                raise UserError("I can't find that reminder any more.")
-            message_ts = (body.get("container") or {}).get("message_ts")
-            text, problems = await snooze(rt, int(value), user_id, message_ts)
-            if problems:
-                text += "\n" + "\n".join(f"• {p}" for p in problems)
-        except UserError as exc:
-            text = str(exc)
-        except StorageUnavailable:
-            text = STORAGE_DOWN
-        await tell_user(rt, user_id, channel_id, text)
+        async with rt.in_flight():
+            await _snooze(rt, body)
+
+
+async def _open_update_form(rt: Runtime, body: dict[str, Any]) -> None:
+    user_id, channel_id, value = _where(body)
+    try:
+        view = await update_form_for(rt, int(value) if value.isdigit() else 0)
+        await rt.client.views_open(trigger_id=body.get("trigger_id") or "", view=view)
+    except UserError as exc:
+        await tell_user(rt, user_id, channel_id, str(exc))
+    except StorageUnavailable:
+        await tell_user(rt, user_id, channel_id, STORAGE_DOWN)
+    except Exception as exc:
+        await tell_user(
+            rt,
+            user_id,
+            channel_id,
+            f"I could not open the update form ({slack_error_text(exc)}). "
+            "Post it with `/incident update <text>` instead.",
+        )
+
+
+async def _snooze(rt: Runtime, body: dict[str, Any]) -> None:
+    user_id, channel_id, value = _where(body)
+    try:
+        if not value.isdigit():
+            raise UserError("I can't find that reminder any more.")
+        message_ts = (body.get("container") or {}).get("message_ts")
+        text, problems = await snooze(rt, int(value), user_id, message_ts)
+        if problems:
+            text += "\n" + "\n".join(f"• {p}" for p in problems)
+    except UserError as exc:
+        text = str(exc)
+    except StorageUnavailable:
+        text = STORAGE_DOWN
+    await tell_user(rt, user_id, channel_id, text)

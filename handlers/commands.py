@@ -16,7 +16,9 @@ def register(app: AsyncApp) -> None:
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
     ) -> None:
         await ack()
-        await run_subcommand(CommandContext.from_payload(context["runtime"], command, respond))
+        rt = context["runtime"]
+        async with rt.in_flight():
+            await run_subcommand(CommandContext.from_payload(rt, command, respond))
 
     for name in registry.commands():
         app.command(name)(on_command)

@@ -7,17 +7,21 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.cadence_rules import interval_of
+from bot.declare_args import DeclareArgs
 from bot.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
 from bot.declare_modal import read_declare_submission
 from bot.errors import UserError
 from bot.incidents import DeclareRequest, declare, declared_message
 from bot.notify import tell_user
-from bot.status_updates import post_status_update
+from bot.postmortem_modal import CALLBACK_ID as POSTMORTEM_CALLBACK
+from bot.postmortem_modal import read_postmortem_submission
+from bot.postmortem_submit import store_modal_entry
+from bot.runtime import Runtime
+from bot.status_updates import post_update_from_form
 from bot.update_modal import CALLBACK_ID as UPDATE_CALLBACK
-from bot.update_modal import incident_id_of, read_update_submission
+from bot.update_modal import read_update_submission
 from storage import StorageUnavailable
-from storage.incidents import get_incident
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,59 +39,68 @@ def register(app: AsyncApp) -> None:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        user_id = body["user"]["id"]
-        channel_id = meta.get("channel_id")
-        try:
-            outcome = await declare(
-                rt,
-                DeclareRequest(
-                    args=args,
-                    user_id=user_id,
-                    channel_id=channel_id,
-                    team_id=(body.get("team") or {}).get("id"),
-                    description=description,
-                ),
-            )
-            text = declared_message(outcome)
-        except UserError as exc:
-            text = str(exc)
-        except StorageUnavailable:
-            text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
-        await tell_user(rt, user_id, channel_id, text)
+        async with rt.in_flight():
+            await _declare_from_modal(rt, body, args, description, meta)
+
+    @app.view(POSTMORTEM_CALLBACK)
+    async def on_postmortem_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        entry, meta, errors = read_postmortem_submission(view, utcnow())
+        if errors or entry is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        rt = context["runtime"]
+        async with rt.in_flight():
+            user_id = body["user"]["id"]
+            text = await store_modal_entry(rt, entry, meta, user_id)
+            await tell_user(rt, user_id, meta.get("channel_id"), text)
 
     @app.view(UPDATE_CALLBACK)
     async def on_update_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         rt = context["runtime"]
-        incident_id = incident_id_of(view)
-        interval = rt.settings.update_interval_seconds
-        incident = None
-        try:
-            async with rt.db.session() as session:
-                incident = await get_incident(session, incident_id) if incident_id else None
-            if incident is not None:
-                interval = interval_of(incident.update_interval_seconds, interval)
-        except StorageUnavailable:
-            pass  # the form is still checked against the default; posting will say so
-        update, next_in, errors = read_update_submission(view, interval)
+        incident_id, update, next_in, errors = read_update_submission(
+            view, rt.settings.update_interval_seconds
+        )
         if errors or update is None or incident_id is None:
-            await ack(response_action="errors", errors=errors or {"known": "Try the form again."})
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
-        user_id = body["user"]["id"]
-        channel_id = incident.channel_id if incident is not None else None
-        try:
-            incident, problems = await post_status_update(
-                rt, incident_id, user_id, update, next_in_seconds=next_in
+        async with rt.in_flight():
+            user_id = body["user"]["id"]
+            text, channel_id = await post_update_from_form(
+                rt, incident_id, user_id, update, next_in
             )
-            channel_id = incident.channel_id
-            text = "Your update is recorded, but:\n" + "\n".join(f"• {p}" for p in problems)
-            if not problems:
-                text = ""
-        except UserError as exc:
-            text = str(exc)
-        except StorageUnavailable:
-            text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
-        if text:
-            await tell_user(rt, user_id, channel_id, text)
+            if text:
+                await tell_user(rt, user_id, channel_id, text)
+
+
+async def _declare_from_modal(
+    rt: Runtime,
+    body: dict[str, Any],
+    args: DeclareArgs,
+    description: str | None,
+    meta: dict[str, Any],
+) -> None:
+    user_id = body["user"]["id"]
+    channel_id = meta.get("channel_id")
+    try:
+        outcome = await declare(
+            rt,
+            DeclareRequest(
+                args=args,
+                user_id=user_id,
+                channel_id=channel_id,
+                team_id=(body.get("team") or {}).get("id"),
+                description=description,
+            ),
+        )
+        text = declared_message(outcome)
+    except UserError as exc:
+        text = str(exc)
+    except StorageUnavailable:
+        text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+    await tell_user(rt, user_id, channel_id, text)

@@ -111,6 +111,7 @@ async def add_prompt(
 class SentPrompt:
     prompt_id: int
     incident_id: int
+    due_at: datetime
     message_ts: str | None
     sent_at: datetime
     timeline_text: str

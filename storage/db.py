@@ -8,12 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from prometheus_client import Counter
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
+
+DATABASE_ERRORS = Counter(
+    "sisyphus_database_errors_total", "Database operations that failed because it was unreachable"
+)
 
 
 class StorageUnavailable(Exception):
@@ -74,6 +79,7 @@ class Database:
             raise
         except Exception as exc:
             if _is_outage(exc):
+                DATABASE_ERRORS.inc()
                 log.warning("database unavailable: %s", type(exc).__name__)
                 raise StorageUnavailable(str(exc)) from exc
             raise

@@ -107,7 +107,8 @@ async def start_bot(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[S
     running: list[RunningBot] = []
 
     async def start(**overrides: Any) -> RunningBot:
-        settings = make_settings(database_url, fake_slack, **overrides)
+        url = overrides.pop("database_url", database_url)
+        settings = make_settings(url, fake_slack, **overrides)
         server = BotServer(settings)
         await server.start()
         sender = SlackSender(

@@ -55,9 +55,11 @@ class FakeSlack:
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
+        self.missing_users: set[str] = set()  # users.info answers user_not_found for these
         self.socket_mode_url: str | None = None
         self.bot_user_id = "UBOT"
         self._failures: dict[str, list[Failure]] = {}
+        self._delays: dict[str, float] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._ts_base = int(time.time())
@@ -102,6 +104,10 @@ class FakeSlack:
         self._failures.setdefault(method, []).append(
             Failure(status=status, error=error, retry_after=retry_after, times=times)
         )
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Make every call of `method` answer only after `seconds` (a slow Slack)."""
+        self._delays[method] = seconds
 
     def add_user(self, user_id: str, *, tz: str = "UTC", **extra: Any) -> None:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz, **extra}
@@ -205,6 +211,8 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(Call(method, params))
+        if method in self._delays:
+            await asyncio.sleep(self._delays[method])
         try:
             failures = self._failures.get(method)
             if failures:
@@ -394,6 +402,8 @@ class FakeSlack:
         return {"view": {"id": p.get("view_id") or "V0", **(p.get("view") or {})}}
 
     def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p["user"] in self.missing_users:
+            return {"ok": False, "error": "user_not_found"}
         user = self.users.get(p["user"])
         if user is None:
             user = {"id": p["user"], "name": p["user"].lower(), "tz": "UTC"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -126,14 +127,18 @@ def test_arguments() -> None:
 
 
 def test_update_form_next_update_defaults_to_the_cadence() -> None:
-    def view(**fields: str) -> dict:
+    def view(interval: int, **fields: str) -> dict:
         values = {k: {"value": {"value": v}} for k, v in fields.items()}
-        return {"state": {"values": values}, "private_metadata": '{"incident_id": 3}'}
+        meta = json.dumps({"incident_id": 3, "interval": interval})
+        return {"state": {"values": values}, "private_metadata": meta}
 
-    assert read_update_submission(view(known="k"), 900)[1:] == (900, {})
-    assert read_update_submission(view(known="k", next_update="2s"), 2)[1:] == (2, {})
-    assert read_update_submission(view(known="k", next_update="1h"), 2)[1] == 3600
-    assert "next_update" in read_update_submission(view(known="k", next_update="3s"), 900)[2]
+    assert read_update_submission(view(900, known="k"), 60)[2:] == (900, {})
+    assert read_update_submission(view(2, known="k", next_update="2s"), 900)[2:] == (2, {})
+    assert read_update_submission(view(2, known="k", next_update="1h"), 900)[2] == 3600
+    assert "next_update" in read_update_submission(view(900, known="k", next_update="3s"), 1)[3]
+    lost = {"state": {"values": {"known": {"value": {"value": "k"}}}}, "private_metadata": ""}
+    assert read_update_submission(lost, 900)[0] is None
+    assert "known" in read_update_submission(lost, 900)[3]
 
 
 def test_handoff_summary_without_a_record_says_so() -> None:

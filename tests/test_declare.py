@@ -185,3 +185,15 @@ async def test_unknown_and_malformed_subcommands_get_usage(bot: RunningBot) -> N
     await bot.slack.command("", response_key="empty")
     answer = await bot.fake.wait_for_response(3)
     assert "Usage of `/incident`" in answer["text"]
+
+
+async def test_a_title_with_the_word_payload_is_a_command_not_an_interaction(
+    bot: RunningBot,
+) -> None:
+    # Bolt alone parses any form body containing "payload" as an interaction and answers 404.
+    resp = await bot.slack.command("declare sev2 payload service rejects payloads")
+    assert resp.status == 200
+    answer = await bot.fake.wait_for_response()
+    assert "Incident #1" in answer["text"]
+    [incident] = await incidents(bot)
+    assert incident.title == "payload service rejects payloads"

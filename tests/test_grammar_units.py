@@ -83,8 +83,15 @@ def test_escape_defuses_mentions_and_round_trips() -> None:
 
 @pytest.mark.parametrize(
     ("token", "user"),
-    [("<@U123|alice>", "U123"), ("<@U123>", "U123"), ("<@W9ZZ>", "W9ZZ"), ("@alice", None),
-     ("<#C1|x>", None), ("U123", None), ("<@u123>", None)],
+    [
+        ("<@U123|alice>", "U123"),
+        ("<@U123>", "U123"),
+        ("<@W9ZZ>", "W9ZZ"),
+        ("@alice", None),
+        ("<#C1|x>", None),
+        ("U123", None),
+        ("<@u123>", None),
+    ],
 )
 def test_parse_user_mention(token: str, user: str | None) -> None:
     assert parse_user_mention(token) == user

@@ -14,7 +14,11 @@ def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     clean.update(env, PYTHONPATH=str(ROOT))
     return subprocess.run(
-        [sys.executable, "-m", "bot"], env=clean, cwd=cwd, capture_output=True, text=True,
+        [sys.executable, "-m", "bot"],
+        env=clean,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -42,8 +46,13 @@ def test_invalid_settings_name_each_problem_and_hide_values(tmp_path: Path) -> N
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 5, lines
     text = "\n".join(lines)
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "DATABASE_URL",
-                 "UPDATE_INTERVAL_SECONDS", "INCIDENT_BROADCAST_CHANNEL"):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "DATABASE_URL",
+        "UPDATE_INTERVAL_SECONDS",
+        "INCIDENT_BROADCAST_CHANNEL",
+    ):
         assert name in text
     assert secret_like not in text and "not-an-app-token-secret" not in text
 

@@ -50,7 +50,9 @@ async def test_declare_over_socket_mode(
     async with bot.rt.db.session() as session:
         [incident] = (await session.exec(select(Incident))).all()
     assert (incident.title, incident.severity, incident.commander_id) == (
-        "Payments down", "sev1", "U222"
+        "Payments down",
+        "sev1",
+        "U222",
     )
     [created] = fake_slack.calls_to("conversations.create")
     assert created["name"] == "inc-1-payments-down"

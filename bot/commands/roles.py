@@ -20,7 +20,10 @@ async def _assign(ctx: CommandContext, role: str, user_id: str) -> None:
 
 
 @incident_command(
-    "commander", usage="@someone", summary="Name the incident commander (leads the response)"
+    "commander",
+    usage="@someone",
+    summary="Name the incident commander (leads the response)",
+    members_only=True,
 )
 async def commander(ctx: CommandContext, args: str) -> None:
     await _assign(ctx, "commander", parse_person(args, "/incident commander @someone"))
@@ -30,12 +33,18 @@ async def commander(ctx: CommandContext, args: str) -> None:
     "communicator",
     usage="@someone",
     summary="Name the communicator (posts status updates; gets the reminders)",
+    members_only=True,
 )
 async def communicator(ctx: CommandContext, args: str) -> None:
     await _assign(ctx, "communicator", parse_person(args, "/incident communicator @someone"))
 
 
-@incident_command("role", usage="<commander|communicator> @someone", summary="Give someone a role")
+@incident_command(
+    "role",
+    usage="<commander|communicator> @someone",
+    summary="Give someone a role",
+    members_only=True,
+)
 async def role(ctx: CommandContext, args: str) -> None:
     name, user_id = parse_role_and_person(args)
     await _assign(ctx, name, user_id)
@@ -50,6 +59,7 @@ async def roles(ctx: CommandContext, args: str) -> None:
     "handoff",
     usage="@someone",
     summary="Hand command over; I post a briefing from the record for the next commander",
+    members_only=True,
 )
 async def handoff(ctx: CommandContext, args: str) -> None:
     user_id = parse_person(args, "/incident handoff @someone")

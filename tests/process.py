@@ -1,0 +1,44 @@
+"""Running `python -m bot` as a real process, for signal and crash tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def start_bot_process(env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    full.update(env, PYTHONPATH=str(ROOT))
+    log = log_path.open("ab")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", env=full, cwd=str(log_path.parent), stdout=log, stderr=log
+    )
+    deadline = time.monotonic() + 30
+    url = f"http://127.0.0.1:{env['PORT']}/healthz"
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.returncode is not None:
+                raise AssertionError(f"bot exited early: {log_path.read_text()}")
+            try:
+                async with session.get(url) as r:
+                    if r.status == 200:
+                        return proc
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"bot did not become healthy: {log_path.read_text()}")

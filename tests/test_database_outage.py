@@ -1,0 +1,59 @@
+"""PostgreSQL going away and coming back while the bot runs: clear answers, then recovery."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from storage.models import Incident
+from tests.conftest import RunningBot, StartBot
+from tests.databases import PG_HOST, PG_PORT
+from tests.tcp_proxy import TcpProxy
+
+
+@pytest.fixture
+async def proxied_bot(
+    start_bot: StartBot, database_url: str
+) -> AsyncIterator[tuple[RunningBot, TcpProxy]]:
+    proxy = TcpProxy(PG_HOST, PG_PORT)
+    await proxy.start()
+    url = database_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
+    bot = await start_bot(database_url=url)
+    try:
+        yield bot, proxy
+    finally:
+        await proxy.cut()
+
+
+async def health(bot: RunningBot) -> int:
+    async with aiohttp.ClientSession() as s, s.get(bot.url + "/healthz") as r:
+        return r.status
+
+
+# An embedded SQLite file cannot become unreachable; this is about a database server.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_commands_say_storage_unavailable_and_recover_without_restart(
+    proxied_bot: tuple[RunningBot, TcpProxy],
+) -> None:
+    bot, proxy = proxied_bot
+    assert await health(bot) == 200
+
+    await proxy.cut()
+    assert await health(bot) == 503
+    resp = await bot.slack.command("declare sev1 During the outage")
+    assert resp.status == 200
+    answer = await bot.fake.wait_for_response(timeout=20)
+    assert "Storage unavailable, try again" in answer["text"]
+    assert bot.fake.calls_to("conversations.create") == []
+
+    await proxy.start()
+    assert await health(bot) == 200
+    await bot.slack.command("declare sev1 After the outage", response_key="after")
+    answer = await bot.fake.wait_for_response(2, timeout=20)
+    assert "War room: <#C" in answer["text"]
+    async with bot.rt.db.session() as session:
+        titles = [i.title for i in (await session.exec(select(Incident))).all()]
+    assert titles == ["After the outage"]
