@@ -21,12 +21,14 @@ from tests.incident_steps import (
     text_of,
     wait_for_prompts,
 )
+from tests.test_metrics import scrape
 
 
 async def test_prompt_asks_the_communicator_then_escalates_and_an_update_resets(
     start_bot: StartBot,
 ) -> None:
     bot = await start_bot(update_interval_seconds=1)
+    counted_before = (await scrape(bot)).get(("sisyphus_update_prompts_total", ()), 0.0)
     channel = await declare(bot)
     [first] = await wait_for_prompts(bot, channel, 1)
     assert "<@U111>" in first["text"] and "no status update yet" in first["text"]
@@ -54,6 +56,8 @@ async def test_prompt_asks_the_communicator_then_escalates_and_an_update_resets(
     assert [e.kind for e in await entries(bot, "prompt")] == ["prompt"] * len(
         [r for r in rows if r.sent_at]
     )
+    counted = (await scrape(bot)).get(("sisyphus_update_prompts_total", ()), 0.0)
+    assert counted - counted_before >= 4
 
 
 async def test_snooze_is_recorded_and_skips_one_prompt(start_bot: StartBot) -> None:

@@ -111,3 +111,13 @@ async def test_a_private_incident_resolves_without_telling_the_company(bot: Runn
     await run(bot, "resolve contained", channel)
     assert "All clear" in str(posts_in(bot, channel)[-1]["blocks"])
     assert posts_in(bot, BROADCAST) == []
+
+
+async def test_guests_cannot_change_the_incident(bot: RunningBot) -> None:
+    channel = await declare(bot)
+    bot.fake.add_user("UGUEST", is_restricted=True)
+    for text in ("status identified", "severity sev1", "resolve", "commander <@UGUEST>"):
+        answer = await run(bot, text, channel, user="UGUEST")
+        assert "for full members of the workspace" in answer["text"], text
+    found = await incident(bot)
+    assert (found.status, found.severity, found.commander_id) == ("investigating", "sev2", "U111")
