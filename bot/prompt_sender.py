@@ -22,7 +22,7 @@ from bot.cadence_rules import (
     retry_delay,
 )
 from bot.durations import humanize
-from bot.metrics import PROMPTS_LATE, PROMPTS_SENT
+from bot.metrics import PROMPTS_LATE, PROMPTS_SENT, TIMELINE_ENTRIES
 from bot.prompt_message import prompt_message
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_code, slack_error_text
@@ -128,6 +128,7 @@ async def record_sent(rt: Runtime, sent: list[SentPrompt]) -> None:
     async with rt.db.session() as session:
         await record_prompts_sent(session, sent)
     PROMPTS_SENT.inc(len(sent))
+    TIMELINE_ENTRIES.labels(kind="prompt").inc(len(sent))
     late = sum(1 for s in sent if (s.sent_at - s.due_at).total_seconds() > LATE_SECONDS)
     if late:
         PROMPTS_LATE.inc(late)
