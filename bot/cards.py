@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.text import escape, mention
+from bot.update_buttons import post_update_button
 from storage.models import Incident
 
 STATUS_EMOJI = {
@@ -32,6 +33,11 @@ def channel_topic(incident: Incident) -> str:
 
 def card_blocks(incident: Incident) -> list[dict[str, Any]]:
     declared = incident.declared_at.strftime("%Y-%m-%d %H:%M UTC")
+    last_update = (
+        incident.last_update_at.strftime("%Y-%m-%d %H:%M UTC")
+        if incident.last_update_at
+        else "_none yet_"
+    )
     blocks: list[dict[str, Any]] = [
         {
             "type": "section",
@@ -48,6 +54,7 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
                 {"type": "mrkdwn", "text": f"*Commander*\n{mention(incident.commander_id)}"},
                 {"type": "mrkdwn", "text": f"*Communicator*\n{mention(incident.communicator_id)}"},
                 {"type": "mrkdwn", "text": f"*Declared*\n{declared}"},
+                {"type": "mrkdwn", "text": f"*Last update*\n{last_update}"},
             ],
         },
     ]
@@ -56,6 +63,13 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
             {"type": "section", "text": {"type": "mrkdwn", "text": escape(incident.description)}}
         )
     if incident.status != "resolved":
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "incident_actions",
+                "elements": [post_update_button(incident.id or 0)],
+            }
+        )
         blocks.append(
             {
                 "type": "context",

@@ -224,8 +224,11 @@ def declared_message(outcome: DeclareOutcome) -> str:
     return head
 
 
-async def refresh_card(rt: Runtime, incident: Incident) -> list[str]:
-    """Bring the card and the channel topic up to date; return what failed, in plain words."""
+async def refresh_card(rt: Runtime, incident: Incident, *, topic: bool = True) -> list[str]:
+    """Bring the card and the channel topic up to date; return what failed, in plain words.
+
+    `topic=False` leaves the topic alone: Slack posts a message each time it is set.
+    """
     problems: list[str] = []
     if not incident.channel_id:
         return problems
@@ -239,6 +242,8 @@ async def refresh_card(rt: Runtime, incident: Incident) -> list[str]:
             )
         except Exception as exc:
             problems.append(f"I could not update the incident card ({slack_error_text(exc)}).")
+    if not topic:
+        return problems
     try:
         await rt.client.conversations_setTopic(
             channel=incident.channel_id, topic=cards.channel_topic(incident)

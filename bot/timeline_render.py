@@ -32,6 +32,10 @@ KIND_LABELS = {
     "role_change": ":robot_face: role change",
     "status_change": ":robot_face: status change",
     "severity_change": ":robot_face: severity change",
+    "handoff": ":robot_face: handoff",
+    "cadence_change": ":robot_face: update cadence",
+    "prompt": ":alarm_clock: update prompt",
+    "snooze": ":zzz: prompt snoozed by {who}",
 }
 
 

@@ -17,6 +17,9 @@ from bot.postmortem_modal import CALLBACK_ID as POSTMORTEM_CALLBACK
 from bot.postmortem_modal import read_postmortem_submission
 from bot.postmortem_submit import store_modal_entry
 from bot.runtime import Runtime
+from bot.status_updates import post_update_from_form
+from bot.update_modal import CALLBACK_ID as UPDATE_CALLBACK
+from bot.update_modal import read_update_submission
 from storage import StorageUnavailable
 from storage.types import utcnow
 
@@ -53,6 +56,26 @@ def register(app: AsyncApp) -> None:
             user_id = body["user"]["id"]
             text = await store_modal_entry(rt, entry, meta, user_id)
             await tell_user(rt, user_id, meta.get("channel_id"), text)
+
+    @app.view(UPDATE_CALLBACK)
+    async def on_update_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        rt = context["runtime"]
+        incident_id, update, next_in, errors = read_update_submission(
+            view, rt.settings.update_interval_seconds
+        )
+        if errors or update is None or incident_id is None:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        async with rt.in_flight():
+            user_id = body["user"]["id"]
+            text, channel_id = await post_update_from_form(
+                rt, incident_id, user_id, update, next_in
+            )
+            if text:
+                await tell_user(rt, user_id, channel_id, text)
 
 
 async def _declare_from_modal(

@@ -1,0 +1,152 @@
+"""Claiming, posting and recording a batch of due prompts.
+
+Prompts that fall due together are claimed in one transaction and recorded as sent in one
+more, so a busy minute costs two commits per batch rather than two per prompt. Each claim
+is still its own conditional UPDATE: a batch never takes a prompt someone else took.
+Batches lock incident rows in id order, so two replicas claiming overlapping batches on
+PostgreSQL wait for each other instead of deadlocking.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.cadence_rules import (
+    interval_of,
+    next_due_after_prompt,
+    prompt_recipients,
+    retry_delay,
+)
+from bot.durations import humanize
+from bot.metrics import PROMPTS_LATE, PROMPTS_SENT, TIMELINE_ENTRIES
+from bot.prompt_message import prompt_message
+from bot.runtime import Runtime
+from bot.slack_client import slack_error_code, slack_error_text
+from storage.cadence import (
+    ClaimedIncident,
+    DuePrompt,
+    SentPrompt,
+    add_prompt,
+    claim_prompt,
+    give_back_prompt,
+    record_prompts_sent,
+)
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+# A prompt posted later than this after its due time counts as late (sisyphus_..._late_total).
+LATE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    due: DuePrompt
+    incident: ClaimedIncident
+    prompt_id: int
+    recipients: list[str]
+    escalated: bool
+    next_due: datetime
+    interval: int
+    claimed_at: datetime
+
+
+async def claim_batch(rt: Runtime, batch: list[DuePrompt], instance: str) -> list[Claim]:
+    """Claim what is still ours to send, all in one transaction (one by one if that fails)."""
+    ordered = sorted(batch, key=lambda d: d.incident_id)
+    try:
+        return await _claim_in_one_transaction(rt, ordered, instance)
+    except IntegrityError:
+        # Some prompt's row exists already; find which by claiming the rest one at a time.
+        claims: list[Claim] = []
+        for due in ordered:
+            try:
+                claims += await _claim_in_one_transaction(rt, [due], instance)
+            except IntegrityError:
+                log.info("prompt for incident %s is already recorded", due.incident_id)
+        return claims
+
+
+async def _claim_in_one_transaction(
+    rt: Runtime, batch: list[DuePrompt], instance: str
+) -> list[Claim]:
+    now = utcnow()
+    claims: list[Claim] = []
+    async with rt.db.session() as session:
+        for due in batch:
+            interval = interval_of(due.interval_seconds, rt.settings.update_interval_seconds)
+            next_due = next_due_after_prompt(due.due_at, now, interval)
+            incident = await claim_prompt(session, due.incident_id, due.due_at, next_due)
+            if incident is None:
+                continue  # another replica took it, or an update or snooze moved the clock
+            recipients, escalated = prompt_recipients(
+                incident.commander_id, incident.communicator_id, incident.unanswered_prompts - 1
+            )
+            prompt_id = await add_prompt(session, due.incident_id, due.due_at, instance, recipients)
+            claims.append(
+                Claim(due, incident, prompt_id, recipients, escalated, next_due, interval, now)
+            )
+    return claims
+
+
+async def post_claim(rt: Runtime, claim: Claim) -> SentPrompt | None:
+    """Post one claimed prompt; on failure, maybe bring the next one forward (see below)."""
+    incident = claim.incident
+    silent = (claim.claimed_at - (incident.last_update_at or incident.declared_at)).total_seconds()
+    text, blocks = prompt_message(
+        incident,
+        recipients=claim.recipients,
+        escalated=claim.escalated,
+        silent_seconds=silent,
+        interval_seconds=claim.interval,
+        prompt_id=claim.prompt_id,
+    )
+    try:
+        resp = await rt.client.chat_postMessage(
+            channel=incident.channel_id, text=text, blocks=blocks
+        )
+    except Exception as exc:
+        await _posting_failed(rt, claim, exc)
+        return None
+    asked = " ".join(f"<@{u}>" for u in claim.recipients)
+    return SentPrompt(
+        prompt_id=claim.prompt_id,
+        incident_id=incident.id,
+        due_at=claim.due.due_at,
+        message_ts=resp.get("ts"),
+        sent_at=utcnow(),
+        timeline_text=f"Reminded {asked} to post a status update ({humanize(silent)} without one)",
+    )
+
+
+async def record_sent(rt: Runtime, sent: list[SentPrompt]) -> None:
+    if not sent:
+        return
+    async with rt.db.session() as session:
+        await record_prompts_sent(session, sent)
+    PROMPTS_SENT.inc(len(sent))
+    TIMELINE_ENTRIES.labels(kind="prompt").inc(len(sent))
+    late = sum(1 for s in sent if (s.sent_at - s.due_at).total_seconds() > LATE_SECONDS)
+    if late:
+        PROMPTS_LATE.inc(late)
+
+
+async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:
+    """Slack refused (a Slack error such as `channel_not_found`: give up on this prompt) or
+    failed (HTTP 5xx, timeouts, after the client's retries): try again soon."""
+    incident_id = claim.incident.id
+    if slack_error_code(exc) is not None:
+        log.warning("prompt for incident %s refused: %s", incident_id, slack_error_text(exc))
+        return
+    retry_at = utcnow() + timedelta(seconds=retry_delay(claim.interval))
+    async with rt.db.session() as session:
+        moved = await give_back_prompt(session, incident_id, claim.next_due, retry_at)
+    log.warning(
+        "prompt for incident %s not posted (%s); %s",
+        incident_id,
+        slack_error_text(exc),
+        "trying again at " + retry_at.isoformat() if moved else "the clock moved meanwhile",
+    )
