@@ -5,12 +5,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.timeline import MessageCapture
-from handlers.before_ack import store_before_ack
+from handlers.before_ack import stored_before_ack
 
 
 def register(app: AsyncApp) -> None:
-    store_before_ack(app, frozenset({"message"}), MessageCapture().handle)
-
-    @app.event("message")
-    async def message_recorded() -> None:
-        """Already stored before the ack (see store_before_ack); nothing left to do."""
+    @app.event("message", middleware=[stored_before_ack(MessageCapture().handle)])
+    async def message_stored() -> None:
+        """Nothing left to do: the middleware stored the message and answered Slack."""

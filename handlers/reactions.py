@@ -8,9 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.keyevents import record_pin, record_reaction
 from bot.runtime import Runtime
-from handlers.before_ack import store_before_ack
-
-EVENTS = frozenset({"reaction_added", "reaction_removed", "pin_added", "pin_removed"})
+from handlers.before_ack import stored_before_ack
 
 
 async def _record(rt: Runtime, event: dict[str, Any], _event_id: str | None) -> None:
@@ -22,11 +20,11 @@ async def _record(rt: Runtime, event: dict[str, Any], _event_id: str | None) -> 
 
 
 def register(app: AsyncApp) -> None:
-    store_before_ack(app, EVENTS, _record)
+    recorded_first = [stored_before_ack(_record)]
 
-    @app.event("reaction_added")
-    @app.event("reaction_removed")
-    @app.event("pin_added")
-    @app.event("pin_removed")
+    @app.event("reaction_added", middleware=recorded_first)
+    @app.event("reaction_removed", middleware=recorded_first)
+    @app.event("pin_added", middleware=recorded_first)
+    @app.event("pin_removed", middleware=recorded_first)
     async def mark_recorded() -> None:
-        """Already recorded before the ack (see store_before_ack); nothing left to do."""
+        """Nothing left to do: the middleware recorded the mark and answered Slack."""

@@ -10,7 +10,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, exists, func, literal_column, select, tuple_
+from sqlalchemy import String, bindparam, exists, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -65,10 +65,19 @@ async def capture_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) ->
     now = utcnow()
     params = [{"recorded_at": now, **row} for row in rows]
     await conn.execute(_capture_insert(conn.dialect.name), params)
-    keys = sorted({(row["channel_id"], row["ts"]) for row in rows})
-    stored = (
-        select(ENTRY.c.kind, func.count())
-        .where(tuple_(ENTRY.c.channel_id, ENTRY.c.ts).in_(keys), ENTRY.c.recorded_at == now)
-        .group_by(ENTRY.c.kind)
-    )
-    return Counter({kind: n for kind, n in (await conn.execute(stored)).all()})
+    stored: Counter[str] = Counter()
+    by_channel: dict[str, list[str]] = {}
+    for row in rows:
+        by_channel.setdefault(row["channel_id"], []).append(row["ts"])
+    for channel_id, stamps in by_channel.items():  # on the (channel_id, ts) unique index
+        new = (
+            select(ENTRY.c.kind, func.count())
+            .where(
+                ENTRY.c.channel_id == channel_id,
+                ENTRY.c.ts.in_(stamps),
+                ENTRY.c.recorded_at == now,
+            )
+            .group_by(ENTRY.c.kind)
+        )
+        stored.update({kind: n for kind, n in (await conn.execute(new)).all()})
+    return stored
