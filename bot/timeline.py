@@ -31,7 +31,7 @@ from storage.timeline import (
     capturing_incident,
     insert_messages,
 )
-from storage.timeline_capture import capture_messages
+from storage.timeline_capture import store_messages
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -112,8 +112,7 @@ async def capture_message_event(
     if store is not None:
         await store(row)
     else:
-        async with rt.db.connection() as conn:
-            count_stored(await capture_messages(conn, [row]))
+        count_stored(await store_messages(rt.db, [row]))
     return "stored unless a duplicate or not in an incident channel"
 
 
@@ -167,9 +166,7 @@ class MessageCapture:
         if self._group is None:
 
             async def write(rows: list[dict[str, Any]]) -> None:
-                async with rt.db.connection() as conn:
-                    stored = await capture_messages(conn, rows)
-                count_stored(stored)
+                count_stored(await store_messages(rt.db, rows))
 
             self._group = GroupCommit(write, lambda work: rt.spawn(work, name="timeline-writer"))
         return self._group.store
