@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.backfill import install_backfill
 from bot.cadence import install_cadence
 from bot.runtime import Runtime
 
 Installer = Callable[[Runtime], None]
 
-INSTALLERS: list[Installer] = [install_cadence]
+INSTALLERS: list[Installer] = [install_cadence, install_backfill]
 
 
 def install_features(rt: Runtime) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 
 from bot import cards
+from bot.backfill import backfill_incident
 from bot.channel_names import incident_channel_name
 from bot.declare_args import DeclareArgs
 from bot.errors import UserError
@@ -82,6 +83,8 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
     log.info("incident %s declared", incident.id)
     if args.here:
         await _join_here(rt, outcome)
+        # What was said between the declaration and the bot joining goes into the timeline.
+        rt.spawn(backfill_incident(rt, outcome.incident), name="timeline-backfill-here")
     else:
         await _create_channel(rt, outcome, req.user_id)
     if outcome.incident.channel_id:

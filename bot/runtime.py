@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,6 +31,7 @@ class Runtime:
     bot_user_id: str | None = None
     _in_flight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # background work, see spawn()
 
     @asynccontextmanager
     async def in_flight(self) -> AsyncIterator[None]:
@@ -53,6 +55,18 @@ class Runtime:
         except TimeoutError:
             return False
 
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run `work` in the background; failures are logged, and stop() cancels what is left."""
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
     async def start(self) -> None:
         await self.db.migrate()
         self.scheduler.start()
@@ -68,6 +82,10 @@ class Runtime:
             self.scheduler.pause()
         if not await self.wait_idle(grace_seconds):
             log.warning("stopping with %d task(s) still in flight", self._in_flight)
+        for task in list(self.tasks):  # background work (backfill) is redone at next start
+            task.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
         for hook in self.shutdown_hooks:
             try:
                 await hook(self)

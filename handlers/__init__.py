@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, views
+from handlers import actions, commands, messages, reactions, views
 
 
 def register_all(app: AsyncApp) -> None:
-    for surface in (commands, actions, views):
+    # Message events are the most frequent requests by far: their listener is matched first.
+    for surface in (messages, reactions, commands, actions, views):
         surface.register(app)

@@ -11,7 +11,12 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -25,10 +30,18 @@ class StorageUnavailable(Exception):
     """The database could not be reached or did not answer; the caller should say so and retry."""
 
 
+# PostgreSQL errors that mean "the database is not there right now", besides class 08
+# (connection exceptions): database missing, server shutting down or starting, too many clients.
+_OUTAGE_SQLSTATES = {"3D000", "57P01", "57P02", "57P03", "53300"}
+
+
 def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, (OperationalError, InterfaceError, OSError, asyncio.TimeoutError)):
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    sqlstate = str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "")
+    if sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES:
         return True
     name = type(exc).__name__
     return name in {
@@ -36,6 +49,13 @@ def _is_outage(exc: BaseException) -> bool:
         "CannotConnectNowError",
         "ConnectionFailureError",
     }
+
+
+def _unavailable(exc: Exception) -> StorageUnavailable:
+    """The StorageUnavailable to raise for an outage (counted and logged)."""
+    DATABASE_ERRORS.inc()
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return StorageUnavailable(str(exc))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,6 +82,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -79,9 +100,27 @@ class Database:
             raise
         except Exception as exc:
             if _is_outage(exc):
-                DATABASE_ERRORS.inc()
-                log.warning("database unavailable: %s", type(exc).__name__)
-                raise StorageUnavailable(str(exc)) from exc
+                raise _unavailable(exc) from exc
+            raise
+
+    @asynccontextmanager
+    async def connection(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A Core connection for hot paths (message capture), where an ORM session costs
+        more CPU than the query. A transaction committed at the end; or with `autocommit`,
+        each statement its own transaction (for one statement: the same guarantee, two round
+        trips fewer). Outages surface as StorageUnavailable, as with session()."""
+        try:
+            if autocommit:
+                async with self._autocommit.connect() as conn:
+                    yield conn
+            else:
+                async with self.engine.begin() as conn:
+                    yield conn
+        except StorageUnavailable:
+            raise
+        except Exception as exc:
+            if _is_outage(exc):
+                raise _unavailable(exc) from exc
             raise
 
     async def ping(self, timeout: float = 2.0) -> bool:

@@ -89,6 +89,27 @@ class TimelineRevision(SQLModel, table=True):
     replaced_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class TimelineMark(SQLModel, table=True):
+    """Why a message is a key event: someone's key-event reaction on it, or a pin.
+
+    Kept by channel and message ts, not by entry, so a reaction that arrives before the
+    message it marks (retries can reorder deliveries) still counts once the message is stored.
+    An entry is a key event while it has at least one mark.
+    """
+
+    __tablename__ = "timeline_mark"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "message_ts", "source", "user_id", name="uq_timeline_mark"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    source: str = Field(max_length=16)  # reaction|pin
+    user_id: str = Field(default="", max_length=32)  # who reacted; "" for a pin
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class UpdatePrompt(SQLModel, table=True):
     """A status-update prompt. The unique key makes a due prompt claimable exactly once."""
 

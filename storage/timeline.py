@@ -1,13 +1,39 @@
-"""Queries about timeline entries (the incident record)."""
+"""Queries about timeline entries (the incident record).
+
+A Slack message is one entry, identified by its channel and ts (a unique key): inserting the
+same message twice (a retried event, a repeated event_id, the same message seen live and
+through history) changes nothing, on SQLite and on PostgreSQL alike.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
+from sqlalchemy import (
+    String,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import TimelineEntry
+from storage.models import OPEN_STATUSES, Incident, TimelineEntry, TimelineMark, TimelineRevision
 from storage.types import utcnow
+
+ENTRY = TimelineEntry.__table__  # type: ignore[attr-defined]
+REVISION = TimelineRevision.__table__  # type: ignore[attr-defined]
+MARK = TimelineMark.__table__  # type: ignore[attr-defined]
+INCIDENT = Incident.__table__  # type: ignore[attr-defined]
 
 
 async def add_bot_action(
@@ -33,3 +59,209 @@ async def add_bot_action(
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def add_entry(
+    session: AsyncSession,
+    incident_id: int,
+    *,
+    kind: str,
+    text: str,
+    author_id: str | None,
+    occurred_at: datetime,
+) -> TimelineEntry:
+    """An entry that is not a Slack message: a `note` or a backdated `log` line."""
+    return await add_bot_action(
+        session, incident_id, text, actor_id=author_id, kind=kind, occurred_at=occurred_at
+    )
+
+
+async def capturing_incident(session: AsyncSession, channel_id: str) -> tuple[int, datetime] | None:
+    """(id, declared_at) of the open incident whose war room this channel is, else None.
+
+    Only the newest incident of a channel counts, and only while it is open: a channel that
+    was a war room once (`--here` in #ops) is not recorded forever after.
+    """
+    stmt = (
+        select(INCIDENT.c.id, INCIDENT.c.status, INCIDENT.c.declared_at)
+        .where(INCIDENT.c.channel_id == channel_id)
+        .order_by(INCIDENT.c.id.desc())
+        .limit(1)
+    )
+    row = (await session.exec(stmt)).first()  # type: ignore[call-overload]
+    if row is None or row.status not in OPEN_STATUSES:
+        return None
+    return row.id, row.declared_at
+
+
+MESSAGE_COLUMNS = (
+    "incident_id", "kind", "channel_id", "ts", "thread_ts", "author_id", "author_name", "text",
+    "files", "occurred_at", "recorded_at", "edited_at", "deleted_at", "event_id",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=2)
+def _message_insert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (channel_id, ts) DO NOTHING, built once per dialect.
+
+    Built from bind parameters (not literal values) so SQLAlchemy compiles it once and
+    caches it: on the event path, compiling a statement per message costs more than storing it.
+    An entry is born a key event if marks for it arrived first (see TimelineMark).
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values: dict[str, Any] = {c: bindparam(c, type_=ENTRY.c[c].type) for c in MESSAGE_COLUMNS}
+    values["key_event"] = exists().where(
+        MARK.c.channel_id == bindparam("channel_id", type_=String),
+        MARK.c.message_ts == bindparam("ts", type_=String),
+    )
+    return (
+        insert(ENTRY)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["channel_id", "ts"])
+        .returning(ENTRY.c.kind)
+    )
+
+
+async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> Counter[str]:
+    """Store Slack messages once each; return how many were new, by kind.
+
+    Each row has the MESSAGE_COLUMNS of TimelineEntry (recorded_at may be left out).
+    """
+    if not rows:
+        return Counter()
+    now = utcnow()
+    params = [{"recorded_at": now, **row} for row in rows]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    conn = await session.connection()
+    stored: Counter[str] = Counter()
+    for row in params:  # one statement per row: RETURNING tells which were new
+        result = await conn.execute(_message_insert(dialect), row)
+        stored.update(kind for (kind,) in result.all())
+    return stored
+
+
+async def apply_edit(
+    session: AsyncSession, channel_id: str, ts: str, text: str, edited_at: datetime
+) -> bool | None:
+    """Give an entry its new text and keep the old one as a revision.
+
+    Returns None if no such entry, False if nothing changed (a repeated event, a deleted
+    entry, or a change that is not an edit, such as a link preview), True if edited. The
+    update is conditional on the old text, so two deliveries of one edit make one revision.
+    """
+    row = (
+        await session.exec(
+            select(ENTRY.c.id, ENTRY.c.text, ENTRY.c.deleted_at).where(  # type: ignore[call-overload]
+                ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.deleted_at is not None or row.text == text:
+        return False
+    result = await session.exec(
+        update(ENTRY)  # type: ignore[call-overload]
+        .where(ENTRY.c.id == row.id, ENTRY.c.text == row.text)
+        .values(text=text, edited_at=edited_at)
+    )
+    if result.rowcount != 1:
+        return False
+    await session.exec(
+        REVISION.insert().values(entry_id=row.id, text=row.text, replaced_at=edited_at)  # type: ignore[call-overload]
+    )
+    return True
+
+
+async def apply_deletion(
+    session: AsyncSession, channel_id: str, ts: str, deleted_at: datetime
+) -> bool | None:
+    """Blank a deleted message and its earlier versions; keep who said it, when, deleted when.
+
+    Returns None if no such entry, else whether it was deleted now.
+    """
+    row = (
+        await session.exec(
+            select(ENTRY.c.id, ENTRY.c.deleted_at).where(  # type: ignore[call-overload]
+                ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.deleted_at is not None:
+        return False
+    await session.exec(
+        update(ENTRY)  # type: ignore[call-overload]
+        .where(ENTRY.c.id == row.id)
+        .values(text="", files=None, deleted_at=deleted_at)
+    )
+    await session.exec(delete(REVISION).where(REVISION.c.entry_id == row.id))  # type: ignore[call-overload]
+    return True
+
+
+async def latest_message_ts(session: AsyncSession, incident_id: int) -> str | None:
+    """The ts of the newest Slack message captured for an incident (for history backfill)."""
+    stmt = (
+        select(ENTRY.c.ts)
+        .where(ENTRY.c.incident_id == incident_id, ENTRY.c.ts.is_not(None))
+        .order_by(ENTRY.c.occurred_at.desc(), ENTRY.c.id.desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload]
+
+
+async def known_threads(session: AsyncSession, incident_id: int) -> list[str]:
+    """The parent ts of every thread with a captured reply."""
+    stmt = (
+        select(ENTRY.c.thread_ts)
+        .where(ENTRY.c.incident_id == incident_id, ENTRY.c.thread_ts.is_not(None))
+        .distinct()
+    )
+    return [ts for (ts,) in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+
+
+async def latest_entries(session: AsyncSession, incident_id: int, n: int) -> list[TimelineEntry]:
+    """The last `n` entries, oldest first (reads the order index backwards)."""
+    stmt = (
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(col(TimelineEntry.occurred_at).desc(), col(TimelineEntry.id).desc())
+        .limit(n)
+    )
+    entries = list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload]
+    entries.reverse()
+    return entries
+
+
+async def entries_page(
+    session: AsyncSession,
+    incident_id: int,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 500,
+) -> list[TimelineEntry]:
+    """Entries in order, a page at a time: pass the (occurred_at, id) of the last one seen.
+
+    Keyset paging on the (incident_id, occurred_at, id) index: every page costs the same,
+    however long the timeline.
+    """
+    stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(col(TimelineEntry.occurred_at), col(TimelineEntry.id)) > after)
+    stmt = stmt.order_by(col(TimelineEntry.occurred_at), col(TimelineEntry.id)).limit(limit)
+    return list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload]
+
+
+async def count_entries(session: AsyncSession, incident_id: int) -> int:
+    stmt = select(func.count()).select_from(ENTRY).where(ENTRY.c.incident_id == incident_id)
+    return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
+
+
+async def revisions_of(session: AsyncSession, entry_id: int) -> list[TimelineRevision]:
+    stmt = (
+        select(TimelineRevision)
+        .where(TimelineRevision.entry_id == entry_id)
+        .order_by(col(TimelineRevision.replaced_at), col(TimelineRevision.id))
+    )
+    return list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload]

@@ -323,7 +323,23 @@ class FakeSlack:
             or (float(m["ts"]) > oldest and m.get("subtype") == "thread_broadcast")
         ]
         top.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack does
-        return self._page(top, p, "messages")
+        return self._page([self._with_thread_facts(channel, m) for m in top], p, "messages")
+
+    def _with_thread_facts(self, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
+        """A thread parent in history carries reply_count and latest_reply, as in Slack."""
+        replies = [
+            m["ts"]
+            for m in channel.messages
+            if m.get("thread_ts") == message["ts"] and m["ts"] != message["ts"]
+        ]
+        if not replies:
+            return message
+        return {
+            **message,
+            "thread_ts": message["ts"],
+            "reply_count": len(replies),
+            "latest_reply": max(replies, key=float),
+        }
 
     def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p["channel"])

@@ -1,0 +1,285 @@
+"""Ack latency and throughput of message capture, next to a bare Bolt app, in one run.
+
+    .venv/bin/python -m bench.timeline_ack [--events 3000] [--concurrency 32] [--skip-scale]
+
+Targets, one after another on the same machine, each in its own process:
+  bare-bolt       a Bolt AsyncApp that only acks (bench/bare_bolt.py)
+  bot-sqlite      `python -m bot` on a SQLite file
+  bot-postgres    `python -m bot` on a fresh PostgreSQL database (127.0.0.1:5432)
+Each gets the same signed `message` events (built from tests/payloads/event_message_channel
+.bolt.json) for an open incident's channel, `--concurrency` at a time over HTTP, plus Slack-style
+retries (X-Slack-Retry-Num, same event_id) of 5% of them. Every message must be stored before
+its ack; afterwards the rows are counted: lost = sent but not stored, doubled = stored twice.
+Then bench/timeline_scale.py checks a 100,000-entry timeline on both backends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import json
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import func, select
+
+from storage import Database
+from storage.incidents import create_incident
+from storage.models import TimelineEntry
+from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.fake_slack import FakeSlack
+from tests.process import free_port
+from tests.signing import signed_headers
+from tests.slack_requests import load_payload
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret-0000000000000"
+TOKEN = "xoxb-bench-0000-not-a-real-token"
+CHANNEL = "CBENCH"
+RETRY_SHARE = 0.05
+WARMUP = 200
+
+
+@dataclass
+class Delivery:
+    ts: str
+    body: str
+    retry_num: int | None
+
+
+@dataclass
+class Result:
+    target: str
+    deliveries: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    cpu_seconds: float = 0.0  # of the server process, during the measured run
+    lost: int | None = None
+    doubled: int | None = None
+
+    def row(self) -> str:
+        lat = sorted(self.latencies)
+        p50 = statistics.median(lat) * 1000
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
+        lost = "-" if self.lost is None else str(self.lost)
+        doubled = "-" if self.doubled is None else str(self.doubled)
+        return (
+            f"{self.target:<13} {self.deliveries:>7} {self.deliveries / self.seconds:>9.0f} "
+            f"{p50:>8.1f} {p99:>8.1f} {self.cpu_seconds / self.deliveries * 1000:>10.2f} "
+            f"{self.errors:>7} {lost:>5} {doubled:>7}"
+        )
+
+
+def build_deliveries(n: int, start: float, seed: int) -> list[Delivery]:
+    """n messages with distinct ts, and retries of some of them right behind the original."""
+    template = load_payload("event_message_channel.bolt.json")
+    rng = random.Random(seed)
+    out: list[Delivery] = []
+    for i in range(n):
+        envelope = copy.deepcopy(template)
+        ts = f"{start + i / 1000:.6f}"
+        event = envelope["event"]
+        event.update(channel=CHANNEL, ts=ts, event_ts=ts, text=f"benchmark message {i}")
+        event["client_msg_id"] = f"bench-{seed}-{i}"
+        envelope.update(event_id=f"EvBench{seed}x{i}", event_time=int(start))
+        body = json.dumps(envelope)
+        out.append(Delivery(ts, body, None))
+        if rng.random() < RETRY_SHARE:
+            out.append(Delivery(ts, body, 1))
+    return out
+
+
+async def send_all(url: str, deliveries: list[Delivery], concurrency: int) -> Result:
+    queue: asyncio.Queue[Delivery] = asyncio.Queue()
+    for d in deliveries:
+        queue.put_nowait(d)
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                d = queue.get_nowait()
+                headers = signed_headers(SECRET, d.body, "application/json")
+                if d.retry_num is not None:
+                    headers["X-Slack-Retry-Num"] = str(d.retry_num)
+                    headers["X-Slack-Retry-Reason"] = "http_timeout"
+                started = time.perf_counter()
+                async with session.post(url, data=d.body.encode(), headers=headers) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - began
+    return Result("", len(deliveries), seconds, latencies, errors)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def prepare_database(url: str) -> None:
+    db = Database(url)
+    try:
+        await db.migrate()
+        async with db.session() as session:
+            await create_incident(
+                session,
+                title="Benchmark",
+                severity="sev3",
+                declared_by="U111",
+                update_interval_seconds=86400,
+                channel_id=CHANNEL,
+            )
+    finally:
+        await db.dispose()
+
+
+async def count_rows(url: str) -> dict[str, int]:
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            stmt = (
+                select(TimelineEntry.ts, func.count())
+                .where(TimelineEntry.channel_id == CHANNEL)
+                .group_by(TimelineEntry.ts)
+            )
+            return {ts: n for ts, n in (await session.exec(stmt)).all()}  # type: ignore[misc]
+    finally:
+        await db.dispose()
+
+
+async def start_process(module: str, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    full.update(env, PYTHONPATH=str(ROOT))
+    handle = log.open("ab")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, env=full, stdout=handle, stderr=handle
+    )
+    deadline = time.monotonic() + 60
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.returncode is not None:
+                raise RuntimeError(f"{module} exited early; see {log}")
+            try:
+                async with session.get(f"http://127.0.0.1:{env['PORT']}/healthz") as r:
+                    if r.status == 200:
+                        return proc
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{module} did not become healthy; see {log}")
+
+
+async def run_target(
+    target: str, module: str, database_url: str | None, fake: FakeSlack, args: argparse.Namespace
+) -> Result:
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+        "UPDATE_INTERVAL_SECONDS": "86400",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+        await prepare_database(database_url)
+    log = Path(tempfile.gettempdir()) / f"bench-{target}.log"
+    proc = await start_process(module, env, log)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        start = time.time() - 3600
+        warmup = build_deliveries(WARMUP, start, seed=1)
+        await send_all(url, warmup, args.concurrency)
+        measured = build_deliveries(args.events, start + WARMUP, seed=2)
+        cpu_before = process_cpu_seconds(proc.pid)
+        result = await send_all(url, measured, args.concurrency)
+        result.cpu_seconds = process_cpu_seconds(proc.pid) - cpu_before
+        result.target = target
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await proc.wait()
+    if database_url:
+        rows = await count_rows(database_url)
+        sent = {d.ts for d in warmup + measured}
+        result.lost = len(sent - rows.keys())
+        result.doubled = sum(n - 1 for n in rows.values()) + len(rows.keys() - sent)
+    return result
+
+
+async def main(args: argparse.Namespace) -> None:
+    fake = FakeSlack()
+    await fake.start()
+    fake.add_channel(CHANNEL, "inc-bench")
+    results: list[Result] = []
+    pg_name = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            results.append(await run_target("bare-bolt", "bench.bare_bolt", None, fake, args))
+            sqlite_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+            results.append(await run_target("bot-sqlite", "bot", sqlite_url, fake, args))
+            if await postgres_reachable():
+                pg_name, pg_url = await create_pg_database()
+                results.append(await run_target("bot-postgres", "bot", pg_url, fake, args))
+            else:
+                print("PostgreSQL not reachable on 127.0.0.1:5432: bot-postgres skipped")
+    finally:
+        if pg_name:
+            await drop_pg_database(pg_name)
+        await fake.stop()
+
+    print(
+        f"\n{args.events} messages (+{WARMUP} warm-up, not timed) + ~{RETRY_SHARE:.0%} retries, "
+        f"{args.concurrency} concurrent, signed, over HTTP; {os.cpu_count()} CPU(s), "
+        "client on the same machine\n"
+    )
+    print(
+        f"{'target':<13} {'acks':>7} {'events/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms/ack':>10} {'non-200':>7} {'lost':>5} {'doubled':>7}"
+    )
+    for r in results:
+        print(r.row())
+    bare = results[0].deliveries / results[0].seconds
+    for r in results[1:]:
+        share = r.deliveries / r.seconds / bare
+        p99 = sorted(r.latencies)[min(len(r.latencies) - 1, int(len(r.latencies) * 0.99))]
+        verdicts = [
+            f"{share:.0%} of bare throughput ({'ok' if share >= 0.5 else 'below'} the 50% target)",
+            f"p99 {p99 * 1000:.0f} ms ({'ok' if p99 < 0.1 else 'over'} the 100 ms target)",
+            f"lost {r.lost}, doubled {r.doubled}",
+        ]
+        print(f"{r.target}: " + "; ".join(verdicts))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--skip-scale", action="store_true")
+    parsed = parser.parse_args()
+    asyncio.run(main(parsed))
+    if not parsed.skip_scale:
+        from bench.timeline_scale import run as run_scale
+
+        asyncio.run(run_scale())
