@@ -1,0 +1,88 @@
+"""Slack answering 429 (with Retry-After) or 500, one method at a time: the work still completes
+after the retry, and nothing stored is lost or doubled. (Slack faults, not database ones, so
+these run on SQLite only.)"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import select
+
+from storage.models import Incident, TimelineEntry
+from tests.conftest import BROADCAST, RunningBot, StartBot
+from tests.incident_steps import declare, posts_in, prompts_in, run
+from tests.postmortem_helpers import uploaded
+
+FAULTS = [pytest.param({"status": 429, "retry_after": 1}, id="429"),
+          pytest.param({"status": 500}, id="500")]
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+async def entries(bot: RunningBot, kind: str) -> list[TimelineEntry]:
+    async with bot.rt.db.session() as session:
+        stmt = select(TimelineEntry).where(TimelineEntry.kind == kind)
+        return list((await session.exec(stmt)).all())
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize(
+    "method",
+    ["conversations.create", "conversations.invite", "conversations.setTopic",
+     "chat.postMessage"],
+)
+async def test_declare_completes_after_a_fault(bot: RunningBot, method: str, fault: dict) -> None:
+    bot.fake.fail(method, **fault)
+    await bot.slack.command("declare sev2 Faulty Slack")
+    answer = await bot.fake.wait_for_response(timeout=20)
+    assert "War room: <#C" in answer["text"]
+    assert "What did not work" not in answer["text"], answer["text"]
+    assert len(bot.fake.calls_to(method)) >= 2  # the failed call and its retry
+    async with bot.rt.db.session() as session:
+        [incident] = (await session.exec(select(Incident))).all()
+    assert incident.channel_id and incident.card_ts and incident.announcement_ts
+    assert len(await entries(bot, "bot_action")) == 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_status_update_is_posted_once_after_a_fault(bot: RunningBot, fault: dict) -> None:
+    channel = await declare(bot)
+    bot.fake.fail("chat.postMessage", **fault)
+    answer = await run(bot, "update DB failover done, error rate falling", channel)
+    assert "couldn't" not in answer["text"].lower() and "could not" not in answer["text"].lower()
+    assert any("DB failover done" in str(p) for p in posts_in(bot, channel))
+    assert any("DB failover done" in str(p) for p in posts_in(bot, BROADCAST))
+    assert len(await entries(bot, "status_update")) == 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_prompt_is_posted_after_a_fault(start_bot: StartBot, fault: dict) -> None:
+    bot = await start_bot(update_interval_seconds=2)
+    channel = await declare(bot)
+    bot.fake.fail("chat.postMessage", **fault)
+    await bot.fake.wait_for(lambda: prompts_in(bot, channel), timeout=15, what="a prompt")
+    for _ in range(50):  # the prompt is recorded as sent just after Slack answers
+        if await entries(bot, "prompt"):
+            break
+        await asyncio.sleep(0.1)
+    # The failed post and its retry are two calls to Slack, one prompt in the record.
+    assert len(prompts_in(bot, channel)) >= 2
+    assert len(await entries(bot, "prompt")) >= 1
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize(
+    "method", ["files.getUploadURLExternal", "files.completeUploadExternal"]
+)
+async def test_draft_is_uploaded_after_a_fault(bot: RunningBot, method: str, fault: dict) -> None:
+    channel = await declare(bot)
+    bot.fake.fail(method, **fault)
+    await bot.slack.command("draft", command="/postmortem", channel_id=channel,
+                            response_key="draft")
+    document = await uploaded(bot, ".md")
+    assert "Faulty" not in document  # sanity: it is this incident's draft
+    assert "Checkout returns 500s" in document
+    answer = await bot.fake.wait_for(
+        lambda: next((r for r in bot.fake.responses if r["_key"] == "draft"), None), timeout=20
+    )
+    assert "http" in answer["text"]
