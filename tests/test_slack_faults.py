@@ -14,8 +14,10 @@ from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.incident_steps import declare, posts_in, prompts_in, run
 from tests.postmortem_helpers import uploaded
 
-FAULTS = [pytest.param({"status": 429, "retry_after": 1}, id="429"),
-          pytest.param({"status": 500}, id="500")]
+FAULTS = [
+    pytest.param({"status": 429, "retry_after": 1}, id="429"),
+    pytest.param({"status": 500}, id="500"),
+]
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -28,8 +30,7 @@ async def entries(bot: RunningBot, kind: str) -> list[TimelineEntry]:
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize(
     "method",
-    ["conversations.create", "conversations.invite", "conversations.setTopic",
-     "chat.postMessage"],
+    ["conversations.create", "conversations.invite", "conversations.setTopic", "chat.postMessage"],
 )
 async def test_declare_completes_after_a_fault(bot: RunningBot, method: str, fault: dict) -> None:
     bot.fake.fail(method, **fault)
@@ -71,14 +72,13 @@ async def test_prompt_is_posted_after_a_fault(start_bot: StartBot, fault: dict) 
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize(
-    "method", ["files.getUploadURLExternal", "files.completeUploadExternal"]
-)
+@pytest.mark.parametrize("method", ["files.getUploadURLExternal", "files.completeUploadExternal"])
 async def test_draft_is_uploaded_after_a_fault(bot: RunningBot, method: str, fault: dict) -> None:
     channel = await declare(bot)
     bot.fake.fail(method, **fault)
-    await bot.slack.command("draft", command="/postmortem", channel_id=channel,
-                            response_key="draft")
+    await bot.slack.command(
+        "draft", command="/postmortem", channel_id=channel, response_key="draft"
+    )
     document = await uploaded(bot, ".md")
     assert "Faulty" not in document  # sanity: it is this incident's draft
     assert "Checkout returns 500s" in document
