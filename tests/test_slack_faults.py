@@ -86,3 +86,30 @@ async def test_draft_is_uploaded_after_a_fault(bot: RunningBot, method: str, fau
         lambda: next((r for r in bot.fake.responses if r["_key"] == "draft"), None), timeout=20
     )
     assert "http" in answer["text"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("method", ["conversations.history", "conversations.replies"])
+async def test_backfill_completes_after_a_fault(
+    start_bot: StartBot, fake_slack, method: str, fault: dict
+) -> None:
+    from tests.test_timeline_backfill import said
+    from tests.timeline_helpers import WAR_ROOM, clock, declare_here, entries, wait_until
+
+    bot = await start_bot()
+    await declare_here(bot)
+    await bot.stop()
+    at = clock()
+    missed = [said("db at 100% cpu", at(1)), said("reply", at(2), thread_ts=at(1))]
+    for message in missed:
+        fake_slack.add_message(WAR_ROOM, message)
+    fake_slack.fail(method, **fault)
+    bot = await start_bot()
+
+    async def stored() -> bool:
+        return {e.ts for e in await entries(bot)} >= {at(1), at(2)}
+
+    await wait_until(stored, what="the backfill after a fault")
+    timeline = [e.ts for e in await entries(bot) if e.ts]
+    assert sorted(timeline) == sorted(set(timeline))  # nothing doubled
+    assert len(fake_slack.calls_to(method)) >= 2
