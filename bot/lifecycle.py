@@ -9,7 +9,7 @@ from bot.cards import incident_label
 from bot.durations import humanize
 from bot.errors import UserError
 from bot.incidents import refresh_card
-from bot.mrkdwn import escape_keeping_mentions
+from bot.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.posting import broadcast_channel, post
 from bot.runtime import Runtime
 from storage.incidents import get_incident, update_incident
@@ -198,4 +198,8 @@ async def _announce_change(rt: Runtime, incident: Incident, text: str) -> list[s
 
 
 def _section(text: str) -> list[dict]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+    """Sections for the text: split if long (a long resolve summary), never cut."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in split_for_sections(text)
+    ]

@@ -35,11 +35,13 @@ class StatusUpdate:
         return "\n".join(f"{head}: {body}" for head, body in self._sections())
 
     def mrkdwn(self) -> str:
+        return "\n".join(self.mrkdwn_parts())
+
+    def mrkdwn_parts(self) -> list[str]:
+        """One piece of mrkdwn per template field (one section block each when posted)."""
         if not self.templated:
-            return escape_keeping_mentions(self.known)
-        return "\n".join(
-            f"*{head}:* {escape_keeping_mentions(body)}" for head, body in self._sections()
-        )
+            return [escape_keeping_mentions(self.known)]
+        return [f"*{head}:* {escape_keeping_mentions(body)}" for head, body in self._sections()]
 
 
 def open_questions_in(record_text: str) -> str | None:

@@ -10,6 +10,7 @@ from bot.cards import incident_label
 from bot.durations import humanize
 from bot.errors import UserError
 from bot.incidents import refresh_card
+from bot.mrkdwn import split_for_sections
 from bot.posting import broadcast_channel, post
 from bot.runtime import Runtime
 from bot.status_text import StatusUpdate
@@ -60,12 +61,13 @@ async def post_status_update(
     footer = f"_Posted by <@{user_id}>. Next update in {humanize(next_in)} (by {due})._"
     head = f":loudspeaker: *Status update* · {incident.severity.upper()} · {incident.status}"
     body = update.mrkdwn()
+    parts = update.mrkdwn_parts()
     if incident.channel_id:
         await post(
             rt,
             incident.channel_id,
             f"Status update on incident #{incident.id}: {body}",
-            _blocks(f"{head}\n{body}", footer),
+            _blocks(head, parts, footer),
             problems=problems,
         )
     broadcast = broadcast_channel(rt, incident)
@@ -77,7 +79,8 @@ async def post_status_update(
             f"Status update on {incident_label(incident)}: {body}",
             _blocks(
                 f":loudspeaker: *{incident_label(incident)}* "
-                f"({incident.severity.upper()}, {incident.status})\n{body}",
+                f"({incident.severity.upper()}, {incident.status})",
+                parts,
                 footer + where,
             ),
             problems=problems,
@@ -86,10 +89,11 @@ async def post_status_update(
     return incident, problems
 
 
-def _blocks(text: str, footer: str) -> list[dict]:
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]},
+def _blocks(head: str, parts: list[str], footer: str) -> list[dict]:
+    """A section for the heading and one per template field (split, never cut, if long)."""
+    texts = [head] + [piece for part in parts for piece in split_for_sections(part)]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts] + [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]}
     ]
 
 

@@ -91,8 +91,11 @@ def read_update_submission(
         return (values.get(block, {}).get("value", {}).get("value") or "").strip()
 
     errors: dict[str, str] = {}
+    for block in ("known", "unknown", "next_steps"):
+        if len(field(block)) > MAX_FIELD:
+            errors[block] = f"Keep this to {MAX_FIELD} characters."
     known = field("known")
-    if not known:
+    if not known and "known" not in errors:
         errors["known"] = "Say what you know, even if it is only the symptom."
     next_in = interval_seconds
     typed = field("next_update")

@@ -138,3 +138,43 @@ async def test_cadence_is_shown_changed_and_bounded(bot: RunningBot) -> None:
     assert (await incident(bot)).update_interval_seconds == 5400
     elsewhere = await run(bot, "cadence 30m", "C111")
     assert "This isn't an incident channel" in elsewhere["text"]
+
+
+def _sections(post: dict) -> list[str]:
+    texts = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts), [len(t) for t in texts]
+    return texts
+
+
+async def test_long_updates_are_posted_whole_never_cut(bot: RunningBot) -> None:
+    channel = await declare(bot)
+    typed = "&<" * 1240 + "<@U222|dana> THE END"  # 2500 characters; escaped, over 3000
+    assert len(typed) == 2500
+    answer = await run(bot, "update " + "&amp;&lt;" * 1240 + "<@U222|dana> THE END", channel)
+    assert answer["text"] == "Update posted."
+    for post in (posts_in(bot, channel)[-1], posts_in(bot, BROADCAST)[-1]):
+        shown = "".join(_sections(post)[1:])
+        assert shown == "&amp;&lt;" * 1240 + "<@U222> THE END"
+
+    refused = await run(bot, "update " + "x" * 2501, channel)
+    assert "2501 characters; keep it to 2500" in refused["text"]
+    assert len(await entries(bot, "status_update")) == 1
+
+    card = posts_in(bot, channel)[0]
+    await bot.slack.interaction(click(bot, card, "post_status_update", "U111", channel))
+    [opened] = await bot.fake.wait_for_call("views.open")
+    view = opened["view"]
+    lengths = [b["element"].get("max_length") for b in view["blocks"][1:4]]
+    assert lengths == [2000, 2000, 2000]
+    fields = {name: "<" * 1970 + f" end of {name}" for name in ("known", "unknown", "next_steps")}
+    errors = await _submit_expecting_errors(
+        bot, update_form(view, "U111", known="x" * 2001, unknown="ok")
+    )
+    assert "known" in errors
+    await bot.slack.interaction(update_form(view, "U111", **fields))
+    await bot.fake.wait_for(lambda: len(posts_in(bot, BROADCAST)) >= 3, what="the form update")
+    for post in (posts_in(bot, channel)[-1], posts_in(bot, BROADCAST)[-1]):
+        shown = "\n".join(_sections(post)[1:])
+        for name in fields:
+            assert f" end of {name}" in shown
+        assert shown.count("&lt;") == 3 * 1970

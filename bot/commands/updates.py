@@ -11,7 +11,7 @@ from bot.status_text import StatusUpdate
 from bot.status_updates import post_status_update
 from bot.text import unescape
 
-MAX_UPDATE = 3000
+MAX_UPDATE = 2500  # the posted update is split into sections, never cut; this keeps it short
 
 
 @incident_command(
@@ -27,7 +27,10 @@ async def update(ctx: CommandContext, args: str) -> None:
             " or press *Post update* on the incident card for the form."
         )
     if len(text) > MAX_UPDATE:
-        raise UserError(f"That update is {len(text)} characters; keep it under {MAX_UPDATE}.")
+        raise UserError(
+            f"That update is {len(text)} characters; keep it to {MAX_UPDATE}. Nothing was posted."
+            " For a longer one, press *Post update* on the incident card for the form."
+        )
     incident = await open_incident_in_channel(ctx)
     _, problems = await post_status_update(
         ctx.rt, incident.id or 0, ctx.user_id, StatusUpdate.free_text(text)
