@@ -147,11 +147,13 @@ async def apply_edit(
 
     Returns None if no such entry, False if nothing changed (a repeated event, a deleted
     entry, or a change that is not an edit, such as a link preview), True if edited. The
-    update is conditional on the old text, so two deliveries of one edit make one revision.
+    update is conditional on the old text and edit time, so two deliveries of one edit make
+    one revision. An edit older than the entry's last one (a late retry) does not replace the
+    newer text: it only takes its place among the revisions (see _insert_late_revision).
     """
     row = (
         await session.exec(
-            select(ENTRY.c.id, ENTRY.c.text, ENTRY.c.deleted_at).where(  # type: ignore[call-overload]
+            select(ENTRY.c.id, ENTRY.c.text, ENTRY.c.deleted_at, ENTRY.c.edited_at).where(  # type: ignore[call-overload]
                 ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts
             )
         )
@@ -160,15 +162,59 @@ async def apply_edit(
         return None
     if row.deleted_at is not None or row.text == text:
         return False
+    if row.edited_at is not None and row.edited_at >= edited_at:
+        return await _insert_late_revision(session, row.id, text, edited_at, row.edited_at)
     result = await session.exec(
         update(ENTRY)  # type: ignore[call-overload]
-        .where(ENTRY.c.id == row.id, ENTRY.c.text == row.text)
+        .where(
+            ENTRY.c.id == row.id,
+            ENTRY.c.text == row.text,
+            ENTRY.c.edited_at.is_(None) | (ENTRY.c.edited_at < edited_at),
+        )
         .values(text=text, edited_at=edited_at)
     )
     if result.rowcount != 1:
         return False
     await session.exec(
         REVISION.insert().values(entry_id=row.id, text=row.text, replaced_at=edited_at)  # type: ignore[call-overload]
+    )
+    return True
+
+
+async def _insert_late_revision(
+    session: AsyncSession, entry_id: int, text: str, edited_at: datetime, current_since: datetime
+) -> bool:
+    """Put a version that arrived after a newer one in its place in the history.
+
+    The revision replaced first after `edited_at` was, in truth, replaced by this version at
+    `edited_at`; this version lived until that revision's recorded replacement time. With no
+    such revision (we never saw the older text), it lived until the current text came.
+    """
+    later = (
+        await session.exec(
+            select(REVISION.c.id, REVISION.c.text, REVISION.c.replaced_at)  # type: ignore[call-overload]
+            .where(REVISION.c.entry_id == entry_id, REVISION.c.replaced_at > edited_at)
+            .order_by(REVISION.c.replaced_at, REVISION.c.id)
+            .limit(1)
+        )
+    ).first()
+    if later is None:
+        known = await session.exec(
+            select(REVISION.c.id).where(REVISION.c.entry_id == entry_id, REVISION.c.text == text)  # type: ignore[call-overload]
+        )
+        if known.first() is not None:
+            return False  # a repeat
+        await session.exec(
+            REVISION.insert().values(entry_id=entry_id, text=text, replaced_at=current_since)  # type: ignore[call-overload]
+        )
+        return True
+    if later.text == text:
+        return False  # already in place (a repeat)
+    await session.exec(
+        update(REVISION).where(REVISION.c.id == later.id).values(replaced_at=edited_at)  # type: ignore[call-overload]
+    )
+    await session.exec(
+        REVISION.insert().values(entry_id=entry_id, text=text, replaced_at=later.replaced_at)  # type: ignore[call-overload]
     )
     return True
 

@@ -179,3 +179,26 @@ async def test_a_deletion_blanks_the_text_and_earlier_versions_and_keeps_a_tombs
     await bot.slack.event(event_from("event_message_channel.bolt.json", ts=ts, text="password"))
     [entry] = await entries(bot)
     assert entry.text == ""  # a late re-delivery of the original does not bring it back
+
+
+async def test_a_late_retried_edit_does_not_overwrite_a_newer_one(bot: RunningBot) -> None:
+    await declare_here(bot)
+    original_ts = "1665102338.901939"
+    await bot.slack.event(event_from("event_message_channel.bolt.json", ts=original_ts, text="v1"))
+
+    def edit(text: str, edited: str) -> dict:
+        changed = event_from("event_message_changed.bolt.json", ts=edited, event_ts=edited)
+        changed["previous_message"]["ts"] = original_ts
+        changed["message"].update(text=text, edited={"user": "U111", "ts": edited})
+        return changed
+
+    await bot.slack.event(edit("v3", "1665102400.000000"))
+    late = edit("v2", "1665102380.000000")
+    await bot.slack.event(late, retry_num=1)  # v2 failed first, its retry comes after v3
+    await bot.slack.event(late, retry_num=2)
+
+    [entry] = await entries(bot)
+    assert entry.text == "v3"
+    assert entry.edited_at == datetime.fromtimestamp(1665102400, UTC)
+    history = sorted((r.replaced_at.timestamp(), r.text) for r in await revisions(bot))
+    assert history == [(1665102380, "v1"), (1665102400, "v2")]
