@@ -10,6 +10,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.permissions import require_member
 from bot.runtime import Runtime
+from bot.text import strip_control
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class CommandContext:
         return cls(
             rt=rt,
             command=payload.get("command", ""),
-            text=payload.get("text") or "",
+            text=strip_control(payload.get("text") or ""),
             user_id=payload.get("user_id", ""),
             user_name=payload.get("user_name"),
             channel_id=payload.get("channel_id", ""),

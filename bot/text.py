@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+# C0 control characters but tab and newline: PostgreSQL refuses NUL in text, and the rest
+# are invisible noise in a title or timeline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape(text: str) -> str:
@@ -27,5 +30,14 @@ def mention(user_id: str | None) -> str:
 
 
 def unescape(text: str) -> str:
-    """Slack escapes `&<>` in the text it sends; undo it to store what the person typed."""
+    """Slack escapes `&<>` in the text it sends; undo it to store what the person typed.
+
+    Control characters (NUL and the like, but not tab and newline) are dropped on the way.
+    """
+    text = strip_control(text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def strip_control(text: str) -> str:
+    """Drop C0 control characters (and DEL) but tab and newline: storable anywhere."""
+    return _CONTROL.sub("", text)

@@ -8,6 +8,7 @@ from typing import Any
 from bot.cadence_rules import MIN_CADENCE_SECONDS, cadence_problem
 from bot.durations import DurationError, compact, parse_duration
 from bot.status_text import StatusUpdate
+from bot.text import strip_control
 
 CALLBACK_ID = "status_update"
 MAX_FIELD = 2000
@@ -88,7 +89,7 @@ def read_update_submission(
     values = view.get("state", {}).get("values", {})
 
     def field(block: str) -> str:
-        return (values.get(block, {}).get("value", {}).get("value") or "").strip()
+        return strip_control(values.get(block, {}).get("value", {}).get("value") or "").strip()
 
     errors: dict[str, str] = {}
     for block in ("known", "unknown", "next_steps"):

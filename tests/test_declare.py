@@ -197,3 +197,18 @@ async def test_a_title_with_the_word_payload_is_a_command_not_an_interaction(
     assert "Incident #1" in answer["text"]
     [incident] = await incidents(bot)
     assert incident.title == "payload service rejects payloads"
+
+
+async def test_control_characters_are_dropped_not_a_crash(bot: RunningBot) -> None:
+    """PostgreSQL refuses NUL in text: a NUL typed (or pasted) into a title is dropped."""
+    await bot.slack.command("declare --here sev2 Disk\x00 full\x1b on db1", channel_id="C111")
+    answer = await bot.fake.wait_for_response()
+    assert "is declared" in answer["text"], answer
+    [incident] = await incidents(bot)
+    assert incident.title == "Disk full on db1"
+    await bot.slack.command("update Still\x00 full\tcleaning", channel_id="C111", response_key="u")
+    answer = await bot.fake.wait_for_response(2)
+    assert answer["text"] == "Update posted."
+    async with bot.rt.db.session() as session:
+        stored = (await session.exec(select(TimelineEntry.text))).all()
+    assert "Still full\tcleaning" in stored

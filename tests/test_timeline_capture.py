@@ -202,3 +202,12 @@ async def test_a_late_retried_edit_does_not_overwrite_a_newer_one(bot: RunningBo
     assert entry.edited_at == datetime.fromtimestamp(1665102400, UTC)
     history = sorted((r.replaced_at.timestamp(), r.text) for r in await revisions(bot))
     assert history == [(1665102380, "v1"), (1665102400, "v2")]
+
+
+async def test_a_message_with_nul_characters_is_stored(bot: RunningBot) -> None:
+    await declare_here(bot)
+    event = event_from("event_message_channel.bolt.json", text="disk\x00 full\x07\n&lt;db1&gt;")
+    resp = await bot.slack.event(event)
+    assert resp.status == 200
+    [entry] = await entries(bot)
+    assert entry.text == "disk full\n<db1>"
