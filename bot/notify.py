@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+from bot.errors import UserError
 from bot.runtime import Runtime
+from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -21,3 +24,31 @@ async def tell_user(rt: Runtime, user_id: str, channel_id: str | None, text: str
         await rt.client.chat_postMessage(channel=user_id, text=text)
     except Exception:
         log.warning("could not tell user %s: %s", user_id, text[:80])
+
+
+STORAGE_DOWN = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
+
+
+async def answer_user(
+    rt: Runtime,
+    user_id: str,
+    channel_id: str | None,
+    what: str,
+    work: Callable[[], Awaitable[str | None]],
+) -> None:
+    """Run `work` for a button or form; tell the person its answer, or what went wrong.
+
+    Like run_subcommand for slash commands: no failure goes unanswered. `what` names the
+    action in the answer ("Posting your update").
+    """
+    try:
+        text = await work()
+    except UserError as exc:
+        text = str(exc)
+    except StorageUnavailable:
+        text = STORAGE_DOWN
+    except Exception:
+        log.exception("%s failed", what)
+        text = f":x: {what} failed unexpectedly. It has been logged; please try again."
+    if text:
+        await tell_user(rt, user_id, channel_id, text)

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.cadence_control import snooze
 from bot.errors import UserError
-from bot.notify import tell_user
+from bot.notify import STORAGE_DOWN, answer_user, tell_user
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_text
 from bot.status_updates import update_form_for
@@ -17,7 +17,6 @@ from bot.update_buttons import POST_UPDATE_ACTION, SNOOZE_ACTION
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
-STORAGE_DOWN = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
@@ -57,6 +56,7 @@ async def _open_update_form(rt: Runtime, body: dict[str, Any]) -> None:
     except StorageUnavailable:
         await tell_user(rt, user_id, channel_id, STORAGE_DOWN)
     except Exception as exc:
+        log.warning("could not open the update form", exc_info=True)
         await tell_user(
             rt,
             user_id,
@@ -68,15 +68,14 @@ async def _open_update_form(rt: Runtime, body: dict[str, Any]) -> None:
 
 async def _snooze(rt: Runtime, body: dict[str, Any]) -> None:
     user_id, channel_id, value = _where(body)
-    try:
+
+    async def work() -> str:
         if not value.isdigit():
             raise UserError("I can't find that reminder any more.")
         message_ts = (body.get("container") or {}).get("message_ts")
         text, problems = await snooze(rt, int(value), user_id, message_ts)
         if problems:
             text += "\n" + "\n".join(f"• {p}" for p in problems)
-    except UserError as exc:
-        text = str(exc)
-    except StorageUnavailable:
-        text = STORAGE_DOWN
-    await tell_user(rt, user_id, channel_id, text)
+        return text
+
+    await answer_user(rt, user_id, channel_id, "Snoozing the reminder", work)

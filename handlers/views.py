@@ -10,9 +10,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.declare_args import DeclareArgs
 from bot.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
 from bot.declare_modal import read_declare_submission
-from bot.errors import UserError
 from bot.incidents import DeclareRequest, declare, declared_message
-from bot.notify import tell_user
+from bot.notify import answer_user, tell_user
 from bot.postmortem_modal import CALLBACK_ID as POSTMORTEM_CALLBACK
 from bot.postmortem_modal import read_postmortem_submission
 from bot.postmortem_submit import store_modal_entry
@@ -20,7 +19,6 @@ from bot.runtime import Runtime
 from bot.status_updates import post_update_from_form
 from bot.update_modal import CALLBACK_ID as UPDATE_CALLBACK
 from bot.update_modal import read_update_submission
-from storage import StorageUnavailable
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -54,8 +52,13 @@ def register(app: AsyncApp) -> None:
         rt = context["runtime"]
         async with rt.in_flight():
             user_id = body["user"]["id"]
-            text = await store_modal_entry(rt, entry, meta, user_id)
-            await tell_user(rt, user_id, meta.get("channel_id"), text)
+            await answer_user(
+                rt,
+                user_id,
+                meta.get("channel_id"),
+                "Adding to the postmortem",
+                lambda: store_modal_entry(rt, entry, meta, user_id),
+            )
 
     @app.view(UPDATE_CALLBACK)
     async def on_update_submitted(
@@ -71,11 +74,16 @@ def register(app: AsyncApp) -> None:
         await ack()
         async with rt.in_flight():
             user_id = body["user"]["id"]
-            text, channel_id = await post_update_from_form(
-                rt, incident_id, user_id, update, next_in
-            )
-            if text:
-                await tell_user(rt, user_id, channel_id, text)
+
+            async def work() -> None:
+                text, channel_id = await post_update_from_form(
+                    rt, incident_id, user_id, update, next_in
+                )
+                if text:
+                    await tell_user(rt, user_id, channel_id, text)
+
+            # Unexpected failures are told by DM: the form has no channel of its own.
+            await answer_user(rt, user_id, None, "Posting your update", work)
 
 
 async def _declare_from_modal(
@@ -87,7 +95,8 @@ async def _declare_from_modal(
 ) -> None:
     user_id = body["user"]["id"]
     channel_id = meta.get("channel_id")
-    try:
+
+    async def work() -> str:
         outcome = await declare(
             rt,
             DeclareRequest(
@@ -98,9 +107,6 @@ async def _declare_from_modal(
                 description=description,
             ),
         )
-        text = declared_message(outcome)
-    except UserError as exc:
-        text = str(exc)
-    except StorageUnavailable:
-        text = ":warning: Storage unavailable, try again in a moment. Nothing was recorded."
-    await tell_user(rt, user_id, channel_id, text)
+        return declared_message(outcome)
+
+    await answer_user(rt, user_id, channel_id, "Declaring the incident", work)
