@@ -143,8 +143,20 @@ class PromptScheduler:
             async with gate:
                 return await post_claim(self.rt, claim)
 
-        posted = await asyncio.gather(*(post(c) for c in claims))
-        await record_sent(self.rt, [p for p in posted if p is not None])
+        # One prompt's failure (say, storage failing while it gives the prompt back) must not
+        # keep the others, already posted, from being recorded as sent.
+        posted = await asyncio.gather(*(post(c) for c in claims), return_exceptions=True)
+        sent: list[SentPrompt] = []
+        for claim, outcome in zip(claims, posted, strict=True):
+            if isinstance(outcome, BaseException):
+                log.error(
+                    "prompt for incident %s failed",
+                    claim.incident.id,
+                    exc_info=(type(outcome), outcome, outcome.__traceback__),
+                )
+            elif outcome is not None:
+                sent.append(outcome)
+        await record_sent(self.rt, sent)
 
 
 def install_cadence(rt: Runtime) -> None:
