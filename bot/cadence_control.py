@@ -11,6 +11,7 @@ from bot.errors import UserError
 from bot.prompt_message import snoozed_message
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_text
+from bot.text import unescape
 from storage.cadence import get_prompt, latest_prompt, record_snooze, set_next_prompt
 from storage.incidents import get_incident, update_incident
 from storage.models import Incident
@@ -85,7 +86,7 @@ async def snooze(
 
 def parse_cadence(args: str) -> int:
     try:
-        seconds = parse_duration(args)
+        seconds = parse_duration(unescape(args))  # as typed, not as Slack escaped it
     except DurationError as exc:
         raise UserError(f"{exc} For example `/incident cadence 30m`.") from None
     problem = cadence_problem(seconds)

@@ -10,7 +10,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.permissions import require_member
 from bot.runtime import Runtime
-from bot.text import strip_control
+from bot.text import escape, strip_control, unescape
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,11 @@ async def run_subcommand(ctx: CommandContext) -> None:
 
     sub, word, rest = registry.resolve(ctx.command, ctx.text)
     if sub is None:
-        prefix = f"I don't know `{ctx.command} {word}`.\n" if word and word != "help" else ""
+        prefix = (
+            f"I don't know `{ctx.command} {escape(unescape(word))}`.\n"
+            if word and word != "help"
+            else ""
+        )
         await ctx.reply(prefix + registry.usage_text(ctx.command))
         return
     try:

@@ -12,6 +12,7 @@ from bot.incidents import refresh_card
 from bot.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.posting import broadcast_channel, post
 from bot.runtime import Runtime
+from bot.text import unescape
 from storage.incidents import get_incident, update_incident
 from storage.models import OPEN_STATUSES, SEVERITIES, Incident
 from storage.timeline import add_bot_action
@@ -31,7 +32,7 @@ def parse_status(args: str) -> str:
         )
     if word not in OPEN_STATUSES or " " in word:
         raise UserError(
-            f"`{escape_keeping_mentions(args.strip())}` is not a status. "
+            f"`{escape_keeping_mentions(unescape(args.strip()))}` is not a status. "
             f"Choose one of: {', '.join(f'`{s}`' for s in OPEN_STATUSES)}."
         )
     return word
@@ -42,7 +43,7 @@ def parse_severity(args: str) -> str:
     if word.isdigit():
         word = f"sev{word}"
     if word not in SEVERITIES:
-        shown = escape_keeping_mentions(args.strip()) or "nothing"
+        shown = escape_keeping_mentions(unescape(args.strip())) or "nothing"
         raise UserError(
             f"`{shown}` is not a severity. Choose one of: "
             f"{', '.join(f'`{s}`' for s in SEVERITIES)} (SEV1 is the worst)."

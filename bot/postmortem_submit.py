@@ -6,10 +6,10 @@ from typing import Any
 
 from bot.action_item_rules import ActionProblem
 from bot.blameless import blame_tip
+from bot.mrkdwn import escape_keeping_mentions
 from bot.postmortem_capture import record_action, record_item
 from bot.postmortem_modal import ModalEntry
 from bot.runtime import Runtime
-from bot.text import escape
 from storage import StorageUnavailable
 from storage.incidents import get_incident
 
@@ -40,7 +40,7 @@ async def store_modal_entry(
             head = (
                 f":white_check_mark: Action item #{item.number} of incident #{incident.id} "
                 f"({item.priority}, <@{item.owner_id}>, due {item.due_date.isoformat()}): "
-                f"{escape(item.text)}"
+                f"{escape_keeping_mentions(item.text)}"
             )
         else:
             _, number = await record_item(
@@ -55,7 +55,7 @@ async def store_modal_entry(
             )
             head = (
                 f":white_check_mark: {label} added to the postmortem of incident "
-                f"#{incident.id}: “{escape(entry.text)}”"
+                f"#{incident.id}: “{escape_keeping_mentions(entry.text)}”"
             )
     except StorageUnavailable:
         return ":warning: Storage unavailable, try again in a moment. Nothing was recorded."

@@ -9,7 +9,7 @@ from bot.errors import UserError
 from bot.incidents import refresh_card
 from bot.posting import invite, post
 from bot.runtime import Runtime
-from bot.text import escape, mention, parse_user_mention
+from bot.text import escape, mention, parse_user_mention, unescape
 from storage.incidents import get_incident, update_incident
 from storage.models import Incident
 from storage.timeline import add_bot_action
@@ -41,7 +41,7 @@ def parse_role_and_person(args: str) -> tuple[str, str]:
     usage = "/incident role <commander|communicator> @someone"
     role, _, rest = args.strip().partition(" ")
     if role.lower() not in ROLES:
-        shown = f"`{escape(role)}` is not a role. " if role else ""
+        shown = f"`{escape(unescape(role))}` is not a role. " if role else ""
         raise UserError(f"{shown}The roles are `commander` and `communicator`: `{usage}`.")
     return role.lower(), parse_person(rest, usage)
 

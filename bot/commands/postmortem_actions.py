@@ -7,9 +7,9 @@ from bot.blameless import blame_tip
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.grammar import postmortem_command
+from bot.mrkdwn import escape_keeping_mentions
 from bot.postmortem_args import parse_action, parse_number
 from bot.postmortem_capture import factor_count, incident_of_channel, record_action
-from bot.text import escape
 from storage.postmortem import action_item_by_number, action_items, close_action_item
 from storage.types import utcnow
 
@@ -33,7 +33,7 @@ async def action_command(ctx: CommandContext, args: str) -> None:
         raise UserError(problem.explained()) from None
     answer = (
         f":white_check_mark: Action item #{item.number} ({item.priority}, <@{item.owner_id}>, "
-        f"due {item.due_date.isoformat()}): {escape(item.text)}"
+        f"due {item.due_date.isoformat()}): {escape_keeping_mentions(item.text)}"
     )
     tip = blame_tip(item.text)
     await ctx.reply(answer + (f"\n{tip}" if tip else ""))
@@ -60,7 +60,7 @@ async def actions_command(ctx: CommandContext, args: str) -> None:
         else:
             state = "open"
         lines.append(
-            f"{a.number}. *{a.priority}* {escape(a.text)} (<@{a.owner_id}>, due "
+            f"{a.number}. *{a.priority}* {escape_keeping_mentions(a.text)} (<@{a.owner_id}>, due "
             f"{a.due_date.isoformat()}, {state})"
         )
     lines.append("Close one with `/postmortem done <n>`.")
@@ -82,4 +82,5 @@ async def done_command(ctx: CommandContext, args: str) -> None:
             when = item.done_at.strftime("%Y-%m-%d %H:%M UTC") if item.done_at else "earlier"
             raise UserError(f"Action item #{number} is already done (since {when}).")
         await close_action_item(session, item)
-    await ctx.reply(f":white_check_mark: Action item #{number} is done: {escape(item.text)}")
+    done = escape_keeping_mentions(item.text)
+    await ctx.reply(f":white_check_mark: Action item #{number} is done: {done}")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.blameless import blame_tip
 from bot.context import CommandContext
 from bot.grammar import postmortem_command
+from bot.mrkdwn import escape_keeping_mentions
 from bot.postmortem_args import parse_factor, parse_text
 from bot.postmortem_capture import incident_of_channel, record_item
-from bot.text import escape
 
 SECTION_NAMES = {
     "well": "What went well",
@@ -22,7 +22,7 @@ async def _capture(ctx: CommandContext, kind: str, text: str, category: str | No
     _, number = await record_item(
         ctx.rt, incident, kind, text, author_id=ctx.user_id, category=category
     )
-    quoted = f"“{escape(text)}”"
+    quoted = f"“{escape_keeping_mentions(text)}”"
     if kind in ("summary", "impact"):
         head = (
             f":white_check_mark: {kind.capitalize()} of incident #{incident.id} saved: {quoted}"

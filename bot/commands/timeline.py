@@ -86,7 +86,7 @@ def parse_count(args: str) -> int:
         return DEFAULT_SHOWN
     if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MAX_SHOWN:
         raise UserError(
-            f"`{display_text(word, 40)}` is not a number of entries; "
+            f"`{display_text(unescape(word), 40)}` is not a number of entries; "
             f"give one from 1 to {MAX_SHOWN}, e.g. `/incident timeline 50`."
         )
     return int(word)
