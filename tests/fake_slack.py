@@ -36,6 +36,7 @@ class Failure:
     error: str | None = None
     retry_after: int | None = None
     times: int = 1
+    channel: str | None = None  # only calls about this channel fail
 
 
 @dataclass
@@ -99,10 +100,15 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail: an HTTP status and/or a Slack error."""
+        """Make the next `times` calls of `method` fail: an HTTP status and/or a Slack error.
+
+        With `channel`, only calls about that channel fail (others go through meanwhile)."""
         self._failures.setdefault(method, []).append(
-            Failure(status=status, error=error, retry_after=retry_after, times=times)
+            Failure(
+                status=status, error=error, retry_after=retry_after, times=times, channel=channel
+            )
         )
 
     def delay(self, method: str, seconds: float) -> None:
@@ -214,12 +220,14 @@ class FakeSlack:
         if method in self._delays:
             await asyncio.sleep(self._delays[method])
         try:
-            failures = self._failures.get(method)
-            if failures:
-                failure = failures[0]
+            failures = self._failures.get(method) or []
+            failure = next(
+                (f for f in failures if f.channel in (None, params.get("channel"))), None
+            )
+            if failure is not None:
                 failure.times -= 1
                 if failure.times <= 0:
-                    failures.pop(0)
+                    failures.remove(failure)
                 if failure.status == 429:
                     return web.json_response(
                         RATE_LIMITED_BODY,

@@ -7,10 +7,22 @@ told so instead of hearing nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from datetime import timedelta
 
+from sqlalchemy import text, update
+
+from storage.models import Incident
+from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
-from tests.incident_steps import click, declare, posts_in, update_form, wait_for_prompts
+from tests.incident_steps import (
+    click,
+    declare,
+    posts_in,
+    prompt_rows,
+    sent_prompt_rows,
+    update_form,
+    wait_for_prompts,
+)
 from tests.slack_requests import view_submission
 from tests.test_postmortem_modal import open_modal, select_, text_
 from tests.timeline_helpers import declare_here
@@ -94,3 +106,40 @@ async def test_snooze_button(start_bot: StartBot) -> None:
     await bot.slack.interaction(click(bot, first, "snooze_update_prompt", "U333", channel))
     [told] = await bot.fake.wait_for_call("chat.postEphemeral")
     assert told["user"] == "U333" and f"Snoozing the reminder {FAILED}" in told["text"]
+
+
+async def test_one_failing_prompt_does_not_unrecord_the_others(start_bot: StartBot) -> None:
+    """Two prompts due together; one cannot be posted nor given back (storage fails): the
+    other, posted, is still recorded as sent."""
+    bot = await start_bot()
+    failing, fine = await declare(bot, "Checkout down"), await declare(bot, "Search slow")
+    async with bot.rt.db.session() as session:  # both due together, in one batch
+        await session.exec(update(Incident).values(next_prompt_at=utcnow() + timedelta(seconds=3)))
+    give_back = "NEW.id = 1 AND NEW.next_prompt_at < OLD.next_prompt_at"
+    async with bot.rt.db.session() as session:
+        if bot.rt.db.is_sqlite:
+            await session.exec(
+                text(
+                    f"CREATE TRIGGER broken_give_back BEFORE UPDATE ON incident WHEN {give_back} "
+                    "BEGIN SELECT RAISE(ABORT, 'broken for the test'); END"
+                )
+            )
+        else:
+            await session.exec(
+                text(
+                    "CREATE OR REPLACE FUNCTION broken() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'broken for the test'; END $$"
+                )
+            )
+            await session.exec(
+                text(
+                    "CREATE TRIGGER broken_give_back BEFORE UPDATE ON incident FOR EACH ROW "
+                    f"WHEN ({give_back}) EXECUTE FUNCTION broken()"
+                )
+            )
+    bot.fake.fail("chat.postMessage", status=500, times=3, channel=failing)  # and the retries
+    await wait_for_prompts(bot, fine, 1)
+    await sent_prompt_rows(bot, 1)
+    rows = {r.incident_id: r for r in await prompt_rows(bot)}
+    assert rows[2].sent_at is not None and rows[2].message_ts
+    assert rows[1].sent_at is None
