@@ -113,3 +113,25 @@ async def test_backfill_completes_after_a_fault(
     timeline = [e.ts for e in await entries(bot) if e.ts]
     assert sorted(timeline) == sorted(set(timeline))  # nothing doubled
     assert len(fake_slack.calls_to(method)) >= 2
+
+
+async def test_a_prompt_still_rate_limited_after_the_clients_retries_is_tried_again_soon(
+    start_bot: StartBot,
+) -> None:
+    bot = await start_bot(update_interval_seconds=16)  # retried after 4 s, not 16
+    channel = await declare(bot)
+    posts_before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.fake.fail("chat.postMessage", status=429, retry_after=1, times=3)  # > client's 2 retries
+    await bot.fake.wait_for(
+        lambda: len(bot.fake.calls_to("chat.postMessage")) >= posts_before + 3,
+        timeout=25,
+        what="the rate-limited prompt and the client's retries",
+    )
+    failed_at = asyncio.get_running_loop().time()
+    await bot.fake.wait_for(
+        lambda: len(bot.fake.calls_to("chat.postMessage")) >= posts_before + 4,
+        timeout=9,
+        what="the prompt tried again within a quarter interval, not a whole one",
+    )
+    assert asyncio.get_running_loop().time() - failed_at < 9
+    assert len(prompts_in(bot, channel)) >= 4
