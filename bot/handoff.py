@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.cards import incident_label
 from bot.durations import humanize
 from bot.errors import UserError
-from bot.mrkdwn import escape_keeping_mentions, shorten
+from bot.mrkdwn import escape_keeping_mentions, shorten, split_for_sections
 from bot.posting import post
 from bot.roles import assign_role, one_person_doing_both
 from bot.runtime import Runtime
@@ -54,7 +54,10 @@ async def hand_off(rt: Runtime, incident: Incident, new_commander: str, actor_id
             rt,
             change.incident.channel_id,
             f"Handoff: <@{new_commander}> is now the commander of incident #{incident.id}.",
-            [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}],
+            [
+                {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+                for piece in split_for_sections(text)
+            ],
             problems=change.problems,
         )
     return change.problems
