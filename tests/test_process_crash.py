@@ -63,7 +63,7 @@ class Delivery:
         try:
             resp = await sender.event(self.event, event_id=self.event_id, retry_num=retry_num)
             self.status = resp.status
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             self.status = None
 
 
