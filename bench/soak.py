@@ -258,6 +258,11 @@ def report(replicas: list[Replica], traffic: Traffic, verdict: Verdict, metrics:
     )
     for replica, figures in zip(replicas, metrics, strict=True):
         print(f"  /metrics {replica.name}: {figures}")
+    sent = traffic.sent
+    print(
+        f"checked: {len(sent.messages)} messages, {len(sent.pinned)} pinned messages, "
+        f"{len(sent.tokens)} notes/updates"
+    )
     print(
         f"\nlost: {verdict.lost} (messages {verdict.lost_messages}, key-event marks "
         f"{verdict.lost_marks}, notes/updates {verdict.lost_commands})"
