@@ -29,8 +29,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.soak_check import Sent, Verdict, check
+from bench.soak_check import Sent, check
 from bench.soak_fake import BROADCAST, FakeSlackProcess, channel_id
+from bench.soak_report import report
 from tests.databases import create_pg_database, drop_pg_database
 from tests.process import free_port, start_bot_process
 from tests.slack_requests import SlackSender, load_payload
@@ -238,47 +239,6 @@ async def stop_replicas(replicas: list[Replica]) -> None:
             await asyncio.wait_for(replica.proc.wait(), 60)
 
 
-def report(replicas: list[Replica], traffic: Traffic, verdict: Verdict, metrics: list) -> None:
-    print("\nresident memory (MB), one sample every 10 s:")
-    for replica in replicas:
-        series = " ".join(f"{v:.0f}" for v in replica.rss)
-        print(f"  {replica.name}: {series}")
-        k = max(1, len(replica.rss) // 10)
-        first, last = replica.rss[:k], replica.rss[-k:]
-        growth = sum(last) / len(last) - sum(first) / len(first)
-        print(f"  {replica.name}: first {k} avg -> last {k} avg: {growth:+.1f} MB")
-    print(
-        f"\nrequests: {traffic.counts}; retried deliveries: {traffic.sent.retried}, "
-        f"undelivered after {RETRIES} retries: {traffic.sent.undelivered}, "
-        f"slash commands not answered 200: {traffic.sent.command_failures}"
-    )
-    print(
-        f"prompts recorded sent: {verdict.prompts_sent}, prompt posts seen by Slack: "
-        f"{verdict.prompts_posted}, worst lateness: {verdict.worst_lateness:.2f} s"
-    )
-    for replica, figures in zip(replicas, metrics, strict=True):
-        print(f"  /metrics {replica.name}: {figures}")
-    sent = traffic.sent
-    print(
-        f"checked: {len(sent.messages)} messages, {len(sent.pinned)} pinned messages, "
-        f"{len(sent.tokens)} notes/updates"
-    )
-    print(
-        f"\nlost: {verdict.lost} (messages {verdict.lost_messages}, key-event marks "
-        f"{verdict.lost_marks}, notes/updates {verdict.lost_commands})"
-    )
-    print(
-        f"doubled: {verdict.doubled} (messages {verdict.doubled_messages}, notes/updates "
-        f"{verdict.doubled_commands}, prompts {verdict.doubled_prompts})"
-    )
-    print(
-        f"late: {verdict.late} (posted > 2 s after due {verdict.late_prompts}, "
-        f"still unposted > 2 s after due {verdict.overdue_prompts})"
-    )
-    zero = verdict.lost == verdict.doubled == verdict.late == 0
-    print(f"target lost = doubled = late = 0: {'met' if zero else 'NOT met'}")
-
-
 async def main(args: argparse.Namespace) -> None:
     logs = Path(tempfile.mkdtemp(prefix="sisyphus-soak-"))
     print(f"bot logs in {logs}", flush=True)
@@ -322,7 +282,7 @@ async def main(args: argparse.Namespace) -> None:
             await stop_replicas(replicas)  # graceful: prompts in flight are recorded
         prompts = fake.stats()["prompts_by_channel"]
         verdict = await check(dsn, traffic.sent, prompts, ended)
-        report(replicas, traffic, verdict, metrics)
+        report(replicas, traffic, verdict, metrics, RETRIES)
     finally:
         fake.stop()
         for name in names:
