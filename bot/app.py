@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 import handlers
+from bot.identity import make_authorize
 from bot.logs import bind_incident, bind_request
 from bot.runtime import Runtime
 
@@ -19,6 +20,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         signing_secret=secret.get_secret_value() if secret else "socket-mode-has-no-secret",
         request_verification_enabled=not rt.settings.socket_mode,
         process_before_response=False,
+        authorize=make_authorize(rt),
     )
 
     async def inject_runtime(
@@ -27,8 +29,6 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         context["runtime"] = rt
         bind_request(slack_request_id(body))
         bind_incident(None)
-        if context.bot_user_id and not rt.bot_user_id:
-            rt.bot_user_id = context.bot_user_id
         return await next()
 
     app.use(inject_runtime)

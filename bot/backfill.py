@@ -32,11 +32,40 @@ PAGE_SIZE = 200  # Slack recommends no more than 200 per page
 Page = Callable[..., Awaitable[Any]]
 
 
+Known = tuple[str | None, set[str]]  # last captured ts, threads already seen
+
+
 def install_backfill(rt: Runtime) -> None:
     async def backfill_at_startup(rt: Runtime) -> None:
-        rt.spawn(backfill_open_incidents(rt), name="timeline-backfill")
+        # Where each war room's record ends is read now, before the bot listens: a live
+        # message arriving first would otherwise move the floor past what was missed.
+        try:
+            plans = await _plans(rt)
+        except StorageUnavailable:
+            log.warning("history backfill skipped: storage unavailable")
+            return
+        rt.spawn(_backfill_plans(rt, plans), name="timeline-backfill")
 
     rt.startup_hooks.append(backfill_at_startup)
+
+
+async def _plans(rt: Runtime) -> list[tuple[Incident, Known]]:
+    plans = []
+    async with rt.db.session() as session:
+        for incident in await open_incidents(session):
+            if incident.channel_id and incident.id is not None:
+                last = await latest_message_ts(session, incident.id)
+                threads = set(await known_threads(session, incident.id))
+                plans.append((incident, (last, threads)))
+    return plans
+
+
+async def _backfill_plans(rt: Runtime, plans: list[tuple[Incident, Known]]) -> int:
+    own = await _own_ids(rt)
+    stored = 0
+    for incident, known in plans:
+        stored += await backfill_incident(rt, incident, own=own, known=known)
+    return stored
 
 
 async def backfill_open_incidents(rt: Runtime, *, oldest: datetime | None = None) -> int:
@@ -61,16 +90,23 @@ async def backfill_incident(
     *,
     oldest: datetime | None = None,
     own: set[str] | None = None,
+    known: Known | None = None,
 ) -> int:
-    """Read one war room's history since its last captured message; store what is missing."""
+    """Read one war room's history since its last captured message; store what is missing.
+
+    `known` is where the record ended, if read beforehand (see install_backfill).
+    """
     channel = incident.channel_id or ""
     incident_id = incident.id or 0
     if own is None:
         own = await _own_ids(rt)
     try:
-        async with rt.db.session() as session:
-            last = await latest_message_ts(session, incident_id)
-            threads = set(await known_threads(session, incident_id))
+        if known is None:
+            async with rt.db.session() as session:
+                last = await latest_message_ts(session, incident_id)
+                threads = set(await known_threads(session, incident_id))
+        else:
+            last, threads = known[0], set(known[1])
         declared = datetime_to_ts(incident.declared_at)
         floor = last or declared
         if oldest is not None:  # after an outage: from its start, but never before the incident
@@ -145,6 +181,8 @@ async def _store(
 
 async def _own_ids(rt: Runtime) -> set[str]:
     """The bot's user id and bot id, to skip its own posts in history."""
+    if rt.bot_user_id:
+        return {i for i in (rt.bot_user_id, rt.bot_id) if i}
     try:
         who = await rt.client.auth_test()
     except Exception as exc:

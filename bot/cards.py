@@ -60,7 +60,10 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
     ]
     if incident.description:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": escape(incident.description)}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _fit(escape(incident.description))},
+            }
         )
     if incident.status != "resolved":
         blocks.append(
@@ -113,3 +116,14 @@ def announcement_blocks(incident: Incident) -> list[dict[str, Any]]:
 def announcement_text(incident: Incident) -> str:
     where = f"<#{incident.channel_id}>" if incident.channel_id else ""
     return f"{incident_label(incident)} declared ({incident.severity.upper()}). {where}".strip()
+
+
+def _fit(text: str, limit: int = 2900) -> str:
+    """Keep a section under Slack's 3000 characters without cutting an `&...;` entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + " … (cut here)"

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import UserError
-from bot.logs import bind_incident
 from bot.permissions import require_member
 from bot.runtime import Runtime
 from storage import StorageUnavailable
-from storage.incidents import open_incident_for_channel
-from storage.models import Incident
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +49,6 @@ class CommandContext:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral")
         except Exception:
             log.warning("could not answer %s through response_url", self.command, exc_info=True)
-
-    async def incident_here(self) -> Incident:
-        """The open incident whose channel this is, or a clear refusal."""
-        async with self.rt.db.session() as session:
-            incident = await open_incident_for_channel(session, self.channel_id)
-        bind_incident(incident.id if incident else None)
-        if incident is None:
-            raise UserError(
-                f"This isn't an open incident channel. Run `{self.command}` in the incident's "
-                "channel, or declare one with `/incident declare <title>`."
-            )
-        return incident
 
 
 async def run_subcommand(ctx: CommandContext) -> None:

@@ -9,6 +9,7 @@ from bot.declare_args import MAX_TITLE, DeclareArgs
 from storage.models import SEVERITIES
 
 CALLBACK_ID = "declare_incident"
+MAX_DESCRIPTION = 2000
 
 
 def declare_modal(
@@ -53,7 +54,12 @@ def declare_modal(
                 "block_id": "description",
                 "optional": True,
                 "label": {"type": "plain_text", "text": "What do you see?"},
-                "element": {"type": "plain_text_input", "action_id": "value", "multiline": True},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": MAX_DESCRIPTION,
+                },
             },
         ],
     }
@@ -77,6 +83,8 @@ def read_declare_submission(
         errors["title"] = "An incident needs a title: what is broken, as people would say it."
     elif len(title) > MAX_TITLE:
         errors["title"] = f"Keep the title under {MAX_TITLE} characters."
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"Keep it under {MAX_DESCRIPTION} characters."
     if severity not in SEVERITIES:
         errors["severity"] = "Choose SEV1 to SEV4."
     if errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.cards import incident_label
 from bot.context import CommandContext
 from bot.errors import UserError
+from bot.logs import bind_incident
 from storage.incidents import incident_for_channel
 from storage.models import Incident
 
@@ -13,6 +14,7 @@ async def incident_in_channel(ctx: CommandContext) -> Incident:
     """The incident whose war room this is, open or resolved."""
     async with ctx.rt.db.session() as session:
         incident = await incident_for_channel(session, ctx.channel_id)
+    bind_incident(incident.id if incident else None)
     if incident is None:
         raise UserError(
             f"This isn't an incident channel. Run `{ctx.command} {_word(ctx)}` in the "

@@ -140,7 +140,11 @@ async def _join_here(rt: Runtime, outcome: DeclareOutcome) -> None:
     except SlackApiError as exc:
         error = slack_error_code(exc)
         if error == "method_not_supported_for_channel_type":
-            return  # a private channel: we can only be here if we were invited
+            # A private channel (we can only be here if invited): its incident is private too,
+            # never announced outside it.
+            async with rt.db.session() as session:
+                outcome.incident = await update_incident(session, incident.id or 0, private=True)
+            return
         outcome.problems.append(
             f"I could not join this channel ({slack_error_text(exc)}); `/invite` me so I can "
             "follow the conversation."

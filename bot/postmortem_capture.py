@@ -13,6 +13,7 @@ from bot.action_item_rules import ActionDraft, ActionProblem
 from bot.errors import UserError
 from bot.logs import bind_incident
 from bot.runtime import Runtime
+from bot.slack_client import slack_error_code, slack_error_text
 from storage.incidents import incident_for_channel
 from storage.models import ActionItem, Incident, PostmortemItem
 from storage.postmortem import add_action_item, add_postmortem_item, count_postmortem_items
@@ -70,11 +71,11 @@ async def check_owner(rt: Runtime, owner_id: str) -> None:
     try:
         resp = await rt.client.users_info(user=owner_id)
     except SlackApiError as exc:
-        if exc.response.get("error") in ("user_not_found", "users_not_found"):
+        if slack_error_code(exc) in ("user_not_found", "users_not_found"):
             raise ActionProblem(
                 "owner", f"<@{owner_id}> is not a user of this workspace; pick a person."
             ) from None
-        log.info("could not check owner %s: %s", owner_id, exc.response.get("error"))
+        log.info("could not check owner %s: %s", owner_id, slack_error_text(exc))
         return
     except Exception:
         log.info("could not check owner %s", owner_id)

@@ -34,6 +34,10 @@ class ModalEntry:
     action: ActionDraft | None = None
 
 
+# Slack caps a plain_text_input's max_length at 3000 (the command itself takes more).
+MODAL_TEXT_LIMIT = min(MAX_ITEM_TEXT, 3000)
+
+
 def _option(value: str, text: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text[:MAX_OPTION_TEXT]}, "value": value}
 
@@ -63,7 +67,7 @@ def postmortem_modal(
         _input(
             "text",
             "Text",
-            {"type": "plain_text_input", "multiline": True, "max_length": MAX_ITEM_TEXT},
+            {"type": "plain_text_input", "multiline": True, "max_length": MODAL_TEXT_LIMIT},
             "For an action item: what exactly will change, so anyone can tell when it is done.",
         ),
         _input(

@@ -136,9 +136,10 @@ async def record_sent(rt: Runtime, sent: list[SentPrompt]) -> None:
 
 async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:
     """Slack refused (a Slack error such as `channel_not_found`: give up on this prompt) or
-    failed (HTTP 5xx, timeouts, after the client's retries): try again soon."""
+    failed (HTTP 429 or 5xx, timeouts, after the client's retries): try again soon."""
     incident_id = claim.incident.id
-    if slack_error_code(exc) is not None:
+    status = getattr(getattr(exc, "response", None), "status_code", 200)
+    if slack_error_code(exc) is not None and status != 429 and status < 500:
         log.warning("prompt for incident %s refused: %s", incident_id, slack_error_text(exc))
         return
     retry_at = utcnow() + timedelta(seconds=retry_delay(claim.interval))

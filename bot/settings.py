@@ -81,6 +81,13 @@ class Settings(BaseSettings):
             raise ValueError("must be one of sev1, sev2, sev3, sev4")
         return v.lower()
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return v.upper()
+
     @field_validator("log_format")
     @classmethod
     def _log_format(cls, v: str) -> str:

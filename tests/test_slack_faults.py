@@ -14,8 +14,10 @@ from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.incident_steps import declare, posts_in, prompts_in, run
 from tests.postmortem_helpers import uploaded
 
-FAULTS = [pytest.param({"status": 429, "retry_after": 1}, id="429"),
-          pytest.param({"status": 500}, id="500")]
+FAULTS = [
+    pytest.param({"status": 429, "retry_after": 1}, id="429"),
+    pytest.param({"status": 500}, id="500"),
+]
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
@@ -28,8 +30,7 @@ async def entries(bot: RunningBot, kind: str) -> list[TimelineEntry]:
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize(
     "method",
-    ["conversations.create", "conversations.invite", "conversations.setTopic",
-     "chat.postMessage"],
+    ["conversations.create", "conversations.invite", "conversations.setTopic", "chat.postMessage"],
 )
 async def test_declare_completes_after_a_fault(bot: RunningBot, method: str, fault: dict) -> None:
     bot.fake.fail(method, **fault)
@@ -71,14 +72,13 @@ async def test_prompt_is_posted_after_a_fault(start_bot: StartBot, fault: dict) 
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize(
-    "method", ["files.getUploadURLExternal", "files.completeUploadExternal"]
-)
+@pytest.mark.parametrize("method", ["files.getUploadURLExternal", "files.completeUploadExternal"])
 async def test_draft_is_uploaded_after_a_fault(bot: RunningBot, method: str, fault: dict) -> None:
     channel = await declare(bot)
     bot.fake.fail(method, **fault)
-    await bot.slack.command("draft", command="/postmortem", channel_id=channel,
-                            response_key="draft")
+    await bot.slack.command(
+        "draft", command="/postmortem", channel_id=channel, response_key="draft"
+    )
     document = await uploaded(bot, ".md")
     assert "Faulty" not in document  # sanity: it is this incident's draft
     assert "Checkout returns 500s" in document
@@ -86,3 +86,52 @@ async def test_draft_is_uploaded_after_a_fault(bot: RunningBot, method: str, fau
         lambda: next((r for r in bot.fake.responses if r["_key"] == "draft"), None), timeout=20
     )
     assert "http" in answer["text"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("method", ["conversations.history", "conversations.replies"])
+async def test_backfill_completes_after_a_fault(
+    start_bot: StartBot, fake_slack, method: str, fault: dict
+) -> None:
+    from tests.test_timeline_backfill import said
+    from tests.timeline_helpers import WAR_ROOM, clock, declare_here, entries, wait_until
+
+    bot = await start_bot()
+    await declare_here(bot)
+    await bot.stop()
+    at = clock()
+    missed = [said("db at 100% cpu", at(1)), said("reply", at(2), thread_ts=at(1))]
+    for message in missed:
+        fake_slack.add_message(WAR_ROOM, message)
+    fake_slack.fail(method, **fault)
+    bot = await start_bot()
+
+    async def stored() -> bool:
+        return {e.ts for e in await entries(bot)} >= {at(1), at(2)}
+
+    await wait_until(stored, what="the backfill after a fault")
+    timeline = [e.ts for e in await entries(bot) if e.ts]
+    assert sorted(timeline) == sorted(set(timeline))  # nothing doubled
+    assert len(fake_slack.calls_to(method)) >= 2
+
+
+async def test_a_prompt_still_rate_limited_after_the_clients_retries_is_tried_again_soon(
+    start_bot: StartBot,
+) -> None:
+    bot = await start_bot(update_interval_seconds=16)  # retried after 4 s, not 16
+    channel = await declare(bot)
+    posts_before = len(bot.fake.calls_to("chat.postMessage"))
+    bot.fake.fail("chat.postMessage", status=429, retry_after=1, times=3)  # > client's 2 retries
+    await bot.fake.wait_for(
+        lambda: len(bot.fake.calls_to("chat.postMessage")) >= posts_before + 3,
+        timeout=25,
+        what="the rate-limited prompt and the client's retries",
+    )
+    failed_at = asyncio.get_running_loop().time()
+    await bot.fake.wait_for(
+        lambda: len(bot.fake.calls_to("chat.postMessage")) >= posts_before + 4,
+        timeout=9,
+        what="the prompt tried again within a quarter interval, not a whole one",
+    )
+    assert asyncio.get_running_loop().time() - failed_at < 9
+    assert len(prompts_in(bot, channel)) >= 4

@@ -32,8 +32,20 @@ async def test_note_adds_an_entry_and_cannot_ping_anyone(bot: RunningBot) -> Non
 
 async def test_timeline_commands_refuse_outside_an_incident_channel(bot: RunningBot) -> None:
     for text in ("note hello", "log 03:31 deploy", "timeline"):
-        assert "isn't an open incident channel" in await ask(bot, text)
+        assert "isn't an incident channel" in await ask(bot, text)
     assert await all_entries(bot) == []
+
+
+async def test_a_resolved_incident_keeps_its_timeline_readable_and_annotatable(
+    bot: RunningBot,
+) -> None:
+    await declare_here(bot)
+    assert "resolved" in (await ask(bot, "resolve Rolled back deploy 4412")).lower()
+    answer = await ask(bot, "note found the root cause in the retry storm")
+    assert "Noted" in answer
+    view = await ask(bot, "timeline")
+    assert "found the root cause in the retry storm" in view
+    assert "Rolled back deploy 4412" in view
 
 
 async def test_log_reads_the_time_in_the_given_zone_or_the_users_own(bot: RunningBot) -> None:

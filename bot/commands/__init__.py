@@ -4,10 +4,11 @@ The import order is the order of `help`, so it is kept by hand.
 """
 
 # isort: off
-from bot.commands import declare, help  # noqa: F401
+from bot.commands import declare  # noqa: F401
 from bot.commands import roles, status, updates  # noqa: F401
 from bot.commands import timeline  # noqa: F401
 from bot.commands import postmortem_capture, postmortem_actions  # noqa: F401
 from bot.commands import postmortem_form, postmortem_document  # noqa: F401
+from bot.commands import help  # noqa: F401
 
 # isort: on

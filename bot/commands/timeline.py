@@ -7,6 +7,7 @@ from datetime import UTC
 from bot.context import CommandContext
 from bot.errors import UserError
 from bot.grammar import incident_command
+from bot.incident_lookup import incident_in_channel
 from bot.message_events import plain
 from bot.text import unescape
 from bot.timeline import count_stored
@@ -29,7 +30,7 @@ async def note_command(ctx: CommandContext, args: str) -> None:
     text = plain(unescape(args)).strip()
     if not text:
         raise UserError("What should the note say? `/incident note <text>`.")
-    incident = await ctx.incident_here()
+    incident = await incident_in_channel(ctx)
     now = utcnow()
     async with ctx.rt.db.session() as session:
         await add_entry(
@@ -56,7 +57,7 @@ async def note_command(ctx: CommandContext, args: str) -> None:
     ),
 )
 async def log_command(ctx: CommandContext, args: str) -> None:
-    incident = await ctx.incident_here()
+    incident = await incident_in_channel(ctx)
     zone, known = await user_zone(ctx.rt, ctx.user_id)
     line = parse_log_line(plain(unescape(args)), default_zone=zone, now=utcnow())
     async with ctx.rt.db.session() as session:
@@ -101,7 +102,7 @@ def parse_count(args: str) -> int:
 )
 async def timeline_command(ctx: CommandContext, args: str) -> None:
     n = parse_count(args)
-    incident = await ctx.incident_here()
+    incident = await incident_in_channel(ctx)
     async with ctx.rt.db.session() as session:
         entries = await latest_entries(session, incident.id or 0, n)
         total = await count_entries(session, incident.id or 0)
