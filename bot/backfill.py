@@ -29,6 +29,9 @@ from storage.timeline_marks import add_marks
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200  # Slack recommends no more than 200 per page
+# Messages of a burst are stored out of order, so a crash can leave gaps just before the last
+# captured one. History is re-read from this long before it; the unique key makes that free.
+REREAD_SECONDS = 300
 Page = Callable[..., Awaitable[Any]]
 
 
@@ -108,7 +111,7 @@ async def backfill_incident(
         else:
             last, threads = known[0], set(known[1])
         declared = datetime_to_ts(incident.declared_at)
-        floor = last or declared
+        floor = _reread_from(last, declared)
         if oldest is not None:  # after an outage: from its start, but never before the incident
             floor = max(min(floor, datetime_to_ts(oldest), key=Decimal), declared, key=Decimal)
         stored = 0
@@ -131,6 +134,13 @@ async def backfill_incident(
     if stored:
         log.info("history backfill: %s message(s) added to incident %s", stored, incident_id)
     return stored
+
+
+def _reread_from(last: str | None, declared: str) -> str:
+    if last is None:
+        return declared
+    margin = Decimal(last) - REREAD_SECONDS
+    return declared if margin < Decimal(declared) else f"{margin:.6f}"
 
 
 def _has_replies_after(message: dict[str, Any], floor: str) -> bool:
