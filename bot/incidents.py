@@ -21,6 +21,7 @@ from bot.logs import bind_incident
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_code, slack_error_text
 from bot.text import escape
+from storage import StorageUnavailable
 from storage.incidents import create_incident, open_incident_for_channel, update_incident
 from storage.models import Incident
 from storage.timeline import add_bot_action
@@ -81,7 +82,19 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
     outcome = DeclareOutcome(incident)
     bind_incident(incident.id)
     log.info("incident %s declared", incident.id)
-    if args.here:
+    try:
+        await _open_war_room(rt, outcome, req)
+    except StorageUnavailable:
+        outcome.problems.append(
+            f"The database stopped answering while I opened the war room. Incident "
+            f"#{incident.id} is recorded (do not declare it again); what I did in Slack may "
+            "not all be recorded yet."
+        )
+    return outcome
+
+
+async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
+    if req.args.here:
         await _join_here(rt, outcome)
         # What was said between the declaration and the bot joining goes into the timeline.
         rt.spawn(backfill_incident(rt, outcome.incident), name="timeline-backfill-here")
@@ -91,7 +104,6 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
         await _set_topic(rt, outcome)
         await _post_card(rt, outcome)
     await _announce(rt, outcome)
-    return outcome
 
 
 async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) -> None:

@@ -57,3 +57,17 @@ async def test_commands_say_storage_unavailable_and_recover_without_restart(
     async with bot.rt.db.session() as session:
         titles = [i.title for i in (await session.exec(select(Incident))).all()]
     assert titles == ["After the outage"]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_losing_the_database_mid_declare_says_the_incident_is_recorded(
+    proxied_bot: tuple[RunningBot, TcpProxy],
+) -> None:
+    bot, proxy = proxied_bot
+    bot.fake.delay("conversations.create", 1.0)
+    await bot.slack.command("declare sev1 Half way")
+    await bot.fake.wait_for_call("conversations.create")
+    await proxy.cut()  # the incident row exists; the channel is being created
+    answer = await bot.fake.wait_for_response(timeout=30)
+    assert "Incident #1 is recorded (do not declare it again)" in answer["text"], answer
+    assert "Nothing was recorded" not in answer["text"]
