@@ -20,6 +20,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bot_env(database_url: str, api_url: str, port: int, **extra: str) -> dict[str, str]:
+    """The environment of a test bot process (the test secrets from tests/conftest.py)."""
+    from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": database_url,
+        "SLACK_API_URL": api_url,
+        "PORT": str(port),
+        **extra,
+    }
+
+
 async def start_bot_process(env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     full.update(env, PYTHONPATH=str(ROOT))

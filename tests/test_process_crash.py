@@ -18,9 +18,9 @@ import aiohttp
 from sqlalchemy import text
 
 from storage import Database
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET
 from tests.fake_slack import FakeSlack
-from tests.process import free_port, start_bot_process
+from tests.process import bot_env, free_port, start_bot_process
 from tests.slack_requests import SlackSender
 from tests.timeline_helpers import WAR_ROOM, clock, event_from
 
@@ -108,13 +108,7 @@ async def test_sigkill_mid_burst_then_restart_stores_every_message_once(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": database_url,
-        "SLACK_API_URL": fake_slack.base_url,
-        "PORT": str(port),
-    }
+    env = bot_env(database_url, fake_slack.base_url, port)
     log_path = tmp_path / "bot.log"
     proc = await start_bot_process(env, log_path)
     sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake_slack.response_url())

@@ -13,7 +13,7 @@ from storage import Database
 from storage.models import Incident
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fake_slack import FakeSlack
-from tests.process import free_port, start_bot_process
+from tests.process import bot_env, free_port, start_bot_process
 from tests.slack_requests import SlackSender
 
 
@@ -21,14 +21,7 @@ async def test_sigterm_finishes_in_flight_work_then_exits_zero(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "DATABASE_URL": database_url,
-        "SLACK_API_URL": fake_slack.base_url,
-        "PORT": str(port),
-        "LOG_FORMAT": "json",
-    }
+    env = bot_env(database_url, fake_slack.base_url, port, LOG_FORMAT="json")
     log_path = tmp_path / "bot.log"
     proc = await start_bot_process(env, log_path)
     sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake_slack.response_url())
