@@ -1,0 +1,256 @@
+"""How the fake Slack answers each Web API method, keeping just enough state to answer like
+Slack's documentation says. The transport, failures and test controls are in fake_slack.py."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    topic: str = ""
+    members: set[str] = field(default_factory=set)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SlackMethods:
+    """`_m_<method>` answers `<method>` (dots as underscores); FakeSlack dispatches to them."""
+
+    channels: dict[str, Channel]
+    users: dict[str, dict[str, Any]]
+    uploads: dict[str, dict[str, Any]]
+    socket_mode_url: str | None
+    bot_user_id: str
+    port: int
+    missing_users: set[str]
+    _ids: itertools.count[int] | Iterator[int]
+    # FakeSlack also provides next_ts() and add_channel(), which these methods use.
+
+    def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        # Shape from ../shared/slack/payloads/webapi_auth_test_bot.bolt.json
+        return {
+            "url": "https://subarachnoid.slack.com/",
+            "team": "Subarachnoid Workspace",
+            "user": "bot",
+            "team_id": "T0G9PQBBK",
+            "user_id": self.bot_user_id,
+            "bot_id": "BZYBOTHED",
+            "is_enterprise_install": False,
+        }
+
+    def _m_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not self.socket_mode_url:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"url": self.socket_mode_url}
+
+    def _channel(self, channel_id: str) -> Channel | None:
+        return self.channels.get(channel_id)
+
+    def _m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["name"]
+        if any(c.name == name for c in self.channels.values()):
+            return {"ok": False, "error": "name_taken"}
+        private = str(p.get("is_private", "")).lower() in ("1", "true")
+        channel = self.add_channel(f"C{next(self._ids):08d}", name, is_private=private)
+        channel.members.add(self.bot_user_id)
+        return {"channel": self._channel_json(channel)}
+
+    def _channel_json(self, c: Channel) -> dict[str, Any]:
+        return {
+            "id": c.id,
+            "name": c.name,
+            "is_channel": not c.is_private,
+            "is_private": c.is_private,
+            "topic": {"value": c.topic},
+        }
+
+    def _m_conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.is_private:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        channel.members.add(self.bot_user_id)
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_invite(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        users = str(p["users"]).split(",")
+        if all(u in channel.members for u in users):
+            return {"ok": False, "error": "already_in_channel"}
+        channel.members.update(users)
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_setTopic(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        channel.topic = p["topic"]
+        return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(p.get("oldest") or 0)
+        top = [
+            m
+            for m in channel.messages
+            if (float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"])
+            or (float(m["ts"]) > oldest and m.get("subtype") == "thread_broadcast")
+        ]
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack does
+        return self._page([self._with_thread_facts(channel, m) for m in top], p, "messages")
+
+    def _with_thread_facts(self, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
+        """A thread parent in history carries reply_count and latest_reply, as in Slack."""
+        replies = [
+            m["ts"]
+            for m in channel.messages
+            if m.get("thread_ts") == message["ts"] and m["ts"] != message["ts"]
+        ]
+        if not replies:
+            return message
+        return {
+            **message,
+            "thread_ts": message["ts"],
+            "reply_count": len(replies),
+            "latest_reply": max(replies, key=float),
+        }
+
+    def _m_conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = p["ts"]
+        oldest = float(p.get("oldest") or 0)
+        thread = [
+            m
+            for m in channel.messages
+            if (m["ts"] == ts or m.get("thread_ts") == ts) and float(m["ts"]) >= oldest
+        ]
+        thread.sort(key=lambda m: float(m["ts"]))  # parent first, oldest first
+        return self._page(thread, p, "messages")
+
+    def _page(self, items: list[dict[str, Any]], p: dict[str, Any], key: str) -> dict[str, Any]:
+        limit = int(p.get("limit") or 100)
+        start = int(p.get("cursor") or 0)
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return {
+            key: page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _post(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        channel_id = p["channel"]
+        ts = self.next_ts()
+        message = {
+            "type": "message",
+            "ts": ts,
+            "text": p.get("text", ""),
+            "blocks": p.get("blocks"),
+            "bot_id": "BZYBOTHED",
+            "user": self.bot_user_id,
+            **extra,
+        }
+        if p.get("thread_ts"):
+            message["thread_ts"] = p["thread_ts"]
+        channel = self._channel(channel_id)
+        if channel is not None:
+            channel.messages.append(message)
+        return {"channel": channel_id, "ts": ts, "message": message}
+
+    def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel_id = p["channel"]
+        if channel_id not in self.channels and not channel_id.startswith(("U", "W", "D")):
+            return {"ok": False, "error": "channel_not_found"}
+        return self._post(p)
+
+    def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": self.next_ts()}
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is not None:
+            for m in channel.messages:
+                if m["ts"] == p["ts"]:
+                    m["text"] = p.get("text", m.get("text"))
+                    m["blocks"] = p.get("blocks", m.get("blocks"))
+                    break
+        return {"channel": p["channel"], "ts": p["ts"]}
+
+    def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "permalink": f"https://example.slack.com/archives/{p['channel']}/p{p['message_ts']}"
+        }
+
+    def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"view": {"id": f"V{next(self._ids):08d}", **(p.get("view") or {})}}
+
+    _m_views_push = _m_views_open
+
+    def _m_views_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"view": {"id": p.get("view_id") or "V0", **(p.get("view") or {})}}
+
+    def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        if p["user"] in self.missing_users:
+            return {"ok": False, "error": "user_not_found"}
+        user = self.users.get(p["user"])
+        if user is None:
+            user = {"id": p["user"], "name": p["user"].lower(), "tz": "UTC"}
+        return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
+
+    def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):08d}"
+        self.uploads[file_id] = {"filename": p.get("filename"), "length": p.get("length")}
+        return {"upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = p.get("files") or []
+        out = []
+        for f in files:
+            upload = self.uploads.get(f["id"], {})
+            upload.update(title=f.get("title"), channel_id=p.get("channel_id"), completed=True)
+            upload["initial_comment"] = p.get("initial_comment")
+            out.append(
+                {
+                    "id": f["id"],
+                    "title": f.get("title"),
+                    "name": upload.get("filename"),
+                    "permalink": f"https://example.slack.com/files/{f['id']}",
+                }
+            )
+        return {"files": out}
+
+    def _m_files_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "file": {
+                "id": p.get("file"),
+                "permalink": f"https://example.slack.com/files/{p.get('file')}",
+            }
+        }
+
+    def _m_canvases_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"canvas_id": f"F{next(self._ids):08d}"}
+
+    def _m_conversations_canvases_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"canvas_id": f"F{next(self._ids):08d}"}
