@@ -31,6 +31,7 @@ async def learn_identity(rt: Runtime) -> bool:
     rt.bot_user_id = who.get("user_id")
     rt.bot_id = who.get("bot_id")
     rt.team_id = who.get("team_id")
+    rt.team_url = who.get("url")
     return True
 
 

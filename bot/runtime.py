@@ -31,6 +31,7 @@ class Runtime:
     bot_user_id: str | None = None
     bot_id: str | None = None
     team_id: str | None = None
+    team_url: str | None = None
     _in_flight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # background work, see spawn()

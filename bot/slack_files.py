@@ -48,7 +48,8 @@ async def create_canvas(rt: Runtime, channel_id: str, *, title: str, markdown: s
     """A canvas tabbed in the channel; returns a link to it. Raises on failure.
 
     The link is built as Slack builds canvas links (`<workspace url>docs/<team>/<canvas>`)
-    from auth.test, which needs no scope; files.info would need files:read just for this.
+    from auth.test (read once at start-up), which needs no scope; files.info would need
+    files:read just for this.
     """
     resp = await rt.client.canvases_create(
         title=title,
@@ -56,11 +57,9 @@ async def create_canvas(rt: Runtime, channel_id: str, *, title: str, markdown: s
         channel_id=channel_id,
     )
     canvas_id = str(resp["canvas_id"])
-    try:
-        auth = await rt.client.auth_test()
-        return f"{auth['url']}docs/{auth['team_id']}/{canvas_id}"
-    except Exception:
-        return f"canvas {canvas_id} (in this channel's tabs)"
+    if rt.team_url and rt.team_id:  # learned from auth.test at start-up (bot/identity.py)
+        return f"{rt.team_url}docs/{rt.team_id}/{canvas_id}"
+    return f"canvas {canvas_id} (in this channel's tabs)"
 
 
 async def publish_markdown(
