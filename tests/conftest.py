@@ -7,7 +7,9 @@ an unreachable PostgreSQL fails them.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,29 @@ _pg_ok: bool | None = None
 def _backends() -> list[str]:
     wanted = os.environ.get("TEST_DATABASES", "sqlite,postgres")
     return [b.strip() for b in wanted.split(",") if b.strip()]
+
+
+# A test that overruns this prints every asyncio task's stack, so a hang in CI says where it is;
+# pytest-timeout (pyproject.toml) then fails the test instead of letting the run hang.
+WATCHDOG_SECONDS = float(os.environ.get("TEST_WATCHDOG_SECONDS", "120"))
+
+
+def _dump_tasks(name: str) -> None:
+    print(f"\n=== {name} still running after {WATCHDOG_SECONDS}s; asyncio tasks:", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        print(f"--- {task.get_name()}: {task!r}"[:400], file=sys.stderr)
+        task.print_stack(limit=30, file=sys.stderr)
+
+
+@pytest.fixture(autouse=True)
+async def _asyncio_watchdog(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    handle = asyncio.get_running_loop().call_later(
+        WATCHDOG_SECONDS, _dump_tasks, request.node.nodeid
+    )
+    try:
+        yield
+    finally:
+        handle.cancel()
 
 
 @pytest.fixture(params=_backends())
