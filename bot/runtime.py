@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[["Runtime"], Awaitable[None]]
 
+# Each step of stopping after the grace period (cancelled tasks, hooks, closing the database)
+# gets at most this long, so a stop always ends.
+STOP_STEP_SECONDS = 5.0
+
 
 @dataclass
 class Runtime:
@@ -88,12 +92,21 @@ class Runtime:
         for task in list(self.tasks):  # background work (backfill) is redone at next start
             task.cancel()
         if self.tasks:
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+            # Bounded: a task that ignores its cancellation must not keep the process alive.
+            _, stuck = await asyncio.wait(list(self.tasks), timeout=STOP_STEP_SECONDS)
+            if stuck:
+                names = ", ".join(sorted(t.get_name() for t in stuck))
+                log.warning("stopping without %d task(s) that did not end: %s", len(stuck), names)
         for hook in self.shutdown_hooks:
             try:
-                await hook(self)
+                async with asyncio.timeout(STOP_STEP_SECONDS):
+                    await hook(self)
             except Exception:
                 log.exception("shutdown hook failed")
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await self.db.dispose()
+        try:
+            async with asyncio.timeout(STOP_STEP_SECONDS):
+                await self.db.dispose()
+        except TimeoutError:
+            log.warning("the database connections did not close within %ss", STOP_STEP_SECONDS)

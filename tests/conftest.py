@@ -23,6 +23,11 @@ from tests.databases import create_pg_database, drop_pg_database, postgres_reach
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender
 
+# The tests set every setting they rely on; one exported in the shell running them (a real
+# SLACK_APP_TOKEN, say) must not turn a test bot into one that dials Slack or a real database.
+for _name in Settings.model_fields:
+    os.environ.pop(_name.upper(), None)
+
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the value in Slack's signature test vector
 BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
 BROADCAST = "CBROADCAST"
