@@ -75,12 +75,31 @@ class PromptScheduler:
             if job.id == POLL_JOB_ID or job.id.startswith(PROMPT_JOB_PREFIX):
                 with contextlib.suppress(JobLookupError):
                     job.remove()
-        if self._running:
-            await asyncio.wait(set(self._running), timeout=10)
+        if not self._running:
+            return
+        _, left = await asyncio.wait(set(self._running), timeout=5)
+        for task in left:  # cancelled while the database is still open, not after it closed
+            task.cancel()
+        if left:
+            await asyncio.wait(left, timeout=2)
 
     async def poll(self) -> None:
+        """Plan the prompts falling due soon. Tracked in `_running` like the posting, so a stop
+        waits for a poll in progress: one left running past the stop would be cancelled
+        mid-query when the event loop closes, which can leave the process unable to exit."""
         if self._stopping:
             return
+        current = asyncio.current_task()
+        if current is None:
+            await self._poll()
+            return
+        self._running.add(current)
+        try:
+            await self._poll()
+        finally:
+            self._running.discard(current)
+
+    async def _poll(self) -> None:
         now = utcnow()
         try:
             async with self.rt.db.session() as session:

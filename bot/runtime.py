@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 
 Hook = Callable[["Runtime"], Awaitable[None]]
 
-# Each step of stopping after the grace period (cancelled tasks, hooks, closing the database)
-# gets at most this long, so a stop always ends.
-STOP_STEP_SECONDS = 5.0
+# Each step of stopping after the grace period (cancelled tasks, each shutdown hook, closing the
+# database) gets at most this long, so a stop always ends. Hooks bound their own waits below it.
+STOP_STEP_SECONDS = 10.0
 
 
 @dataclass
