@@ -30,7 +30,26 @@ async def run(settings: Settings) -> int:
     await stop.wait()
     log.info("stopping: finishing work in flight")
     await server.stop()
+    await _cancel_leftovers()
     return 0
+
+
+async def _cancel_leftovers(timeout: float = 5.0) -> None:
+    """Cancel what outlived the stop (work past its grace period) while the loop still runs.
+
+    asyncio.run cancels leftovers once more on its way out; a task caught mid-query needs
+    that second cancellation to give up closing its connection gracefully (SQLAlchemy
+    shields that close from the first), so between them the process always exits.
+    """
+    current = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        _, stuck = await asyncio.wait(left, timeout=timeout)
+        log.warning("cancelled %d task(s) still running after the stop", len(left))
+        if stuck:
+            log.warning("%d of them had not ended %ss later", len(stuck), timeout)
 
 
 def main() -> int:

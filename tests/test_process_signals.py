@@ -51,6 +51,7 @@ async def test_sigterm_finishes_in_flight_work_then_exits_zero(
     log = log_path.read_text()
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log
     assert '"message": "stopping: finishing work in flight"' in log
+    assert "still running after the stop" not in log  # the stop itself ended everything
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     declared = next(line for line in lines if line["message"] == "incident 1 declared")
     assert declared["incident"] == 1
