@@ -9,6 +9,7 @@ PostgreSQL wait for each other instead of deadlocking.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,10 +31,12 @@ from storage.cadence import (
     ClaimedIncident,
     DuePrompt,
     SentPrompt,
+    Settlement,
     add_prompt,
     claim_prompt,
     give_back_prompt,
     record_prompts_sent,
+    settle,
 )
 from storage.types import utcnow
 
@@ -52,6 +55,14 @@ class Claim:
     next_due: datetime
     interval: int
     claimed_at: datetime
+    lease_until: datetime
+
+    def posting_budget(self) -> float:
+        """Seconds left to post in: half the lease from the claim, so the claimer gives up
+        long before the lease ends and nobody else can claim the prompt while it still
+        might post it."""
+        half_lease = (self.lease_until - self.claimed_at).total_seconds() / 2
+        return half_lease - (utcnow() - self.claimed_at).total_seconds()
 
 
 async def claim_batch(rt: Runtime, batch: list[DuePrompt], instance: str) -> list[Claim]:
@@ -74,12 +85,13 @@ async def _claim_in_one_transaction(
     rt: Runtime, batch: list[DuePrompt], instance: str
 ) -> list[Claim]:
     now = utcnow()
+    lease_until = now + timedelta(seconds=rt.settings.prompt_claim_lease_seconds)
     claims: list[Claim] = []
     async with rt.db.session() as session:
         for due in batch:
             interval = interval_of(due.interval_seconds, rt.settings.update_interval_seconds)
             next_due = next_due_after_prompt(due.due_at, now, interval)
-            incident = await claim_prompt(session, due.incident_id, due.due_at, next_due)
+            incident = await claim_prompt(session, due.incident_id, due.due_at, lease_until)
             if incident is None:
                 continue  # another replica took it, or an update or snooze moved the clock
             recipients, escalated = prompt_recipients(
@@ -87,7 +99,17 @@ async def _claim_in_one_transaction(
             )
             prompt_id = await add_prompt(session, due.incident_id, due.due_at, instance, recipients)
             claims.append(
-                Claim(due, incident, prompt_id, recipients, escalated, next_due, interval, now)
+                Claim(
+                    due,
+                    incident,
+                    prompt_id,
+                    recipients,
+                    escalated,
+                    next_due,
+                    interval,
+                    now,
+                    lease_until,
+                )
             )
     return claims
 
@@ -105,10 +127,14 @@ async def post_claim(rt: Runtime, claim: Claim) -> SentPrompt | None:
         prompt_id=claim.prompt_id,
     )
     try:
-        resp = await rt.client.chat_postMessage(
-            channel=incident.channel_id, text=text, blocks=blocks
-        )
-    except Exception as exc:
+        budget = claim.posting_budget()
+        if budget <= 0:
+            raise TimeoutError("no time left in the claim's lease")
+        async with asyncio.timeout(budget):
+            resp = await rt.client.chat_postMessage(
+                channel=incident.channel_id, text=text, blocks=blocks
+            )
+    except Exception as exc:  # a timeout too: Slack may or may not have it; try again soon
         await _posting_failed(rt, claim, exc)
         return None
     asked = " ".join(f"<@{u}>" for u in claim.recipients)
@@ -119,6 +145,8 @@ async def post_claim(rt: Runtime, claim: Claim) -> SentPrompt | None:
         message_ts=resp.get("ts"),
         sent_at=utcnow(),
         timeline_text=f"Reminded {asked} to post a status update ({humanize(silent)} without one)",
+        lease_until=claim.lease_until,
+        next_due=claim.next_due,
     )
 
 
@@ -141,10 +169,12 @@ async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:
     status = getattr(getattr(exc, "response", None), "status_code", 200)
     if slack_error_code(exc) is not None and status != 429 and status < 500:
         log.warning("prompt for incident %s refused: %s", incident_id, slack_error_text(exc))
+        async with rt.db.session() as session:  # not retried: the next prompt as usual
+            await settle(session, [Settlement(incident_id, claim.lease_until, claim.next_due)])
         return
     retry_at = utcnow() + timedelta(seconds=retry_delay(claim.interval))
     async with rt.db.session() as session:
-        moved = await give_back_prompt(session, incident_id, claim.next_due, retry_at)
+        moved = await give_back_prompt(session, incident_id, claim.lease_until, retry_at)
     log.warning(
         "prompt for incident %s not posted (%s); %s",
         incident_id,

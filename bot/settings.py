@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     slack_api_url: str = DEFAULT_SLACK_API_URL
     incident_broadcast_channel: str | None = None
     update_interval_seconds: int = Field(default=900, ge=1)
+    # A claimed prompt falls due again after this if its claimer never posts it (it died).
+    prompt_claim_lease_seconds: int = Field(default=120, ge=2, le=3600)
     port: int = Field(default=3000, ge=0, le=65535)
     host: str = "0.0.0.0"
     default_severity: str = "sev3"

@@ -1,9 +1,12 @@
 """Queries behind the status-update cadence. The database holds the truth; these claim from it.
 
 A prompt is claimed by moving `incident.next_prompt_at` from the due time it was seen at to
-the following one in a single conditional UPDATE. Whoever's UPDATE matches (one process, one
-replica) owns that prompt; everyone else's matches no row. The `update_prompt` row written in
-the same transaction is unique on (incident_id, due_at), a second lock on the same door.
+the end of a short lease, in a single conditional UPDATE. Whoever's UPDATE matches (one
+process, one replica) owns that prompt; everyone else's matches no row. The `update_prompt`
+row written in the same transaction is unique on (incident_id, due_at), a second lock on the
+same door. Once the prompt is posted, the clock moves on to the next prompt (`settle`); if
+the claimer dies before that, the lease runs out and the prompt falls due again, so a crash
+between claiming and posting delays a prompt instead of losing it.
 """
 
 from __future__ import annotations
@@ -60,13 +63,14 @@ _entries = TimelineEntry.__table__  # type: ignore[attr-defined]
 
 
 async def claim_prompt(
-    session: AsyncSession, incident_id: int, due_at: datetime, next_due: datetime
+    session: AsyncSession, incident_id: int, due_at: datetime, lease_until: datetime
 ) -> ClaimedIncident | None:
     """Take the prompt due at `due_at`, or None if someone else did (or the clock moved).
 
-    Moves the incident's clock to `next_due` and counts one more unanswered prompt. The
-    caller records the prompt (`add_prompt`) in the same transaction. Plain SQL
-    expressions rather than the ORM: this runs for every prompt of every incident.
+    Moves the incident's clock to `lease_until` (when the prompt falls due again unless it
+    is settled first) and counts one more unanswered prompt. The caller records the prompt
+    (`add_prompt`) in the same transaction. Plain SQL expressions rather than the ORM: this
+    runs for every prompt of every incident.
     """
     c = _incidents.c
     stmt = (
@@ -74,7 +78,7 @@ async def claim_prompt(
         .where(c.id == incident_id)
         .where(c.next_prompt_at == due_at)
         .where(c.status.in_(OPEN_STATUSES))
-        .values(next_prompt_at=next_due, unanswered_prompts=c.unanswered_prompts + 1)
+        .values(next_prompt_at=lease_until, unanswered_prompts=c.unanswered_prompts + 1)
         .returning(
             c.id,
             c.title,
@@ -115,14 +119,47 @@ class SentPrompt:
     message_ts: str | None
     sent_at: datetime
     timeline_text: str
+    lease_until: datetime
+    next_due: datetime
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Move an incident's clock from the claim's lease to its next prompt."""
+
+    incident_id: int
+    lease_until: datetime
+    next_due: datetime
+
+
+async def settle(session: AsyncSession, settlements: list[Settlement]) -> None:
+    """End claims: each clock moves from its lease to its next prompt, if still on the lease.
+
+    A clock moved meanwhile (an update, a snooze, resolving) is left where it was moved to.
+    """
+    if not settlements:
+        return
+    c = _incidents.c
+    await session.exec(
+        update(_incidents)
+        .where(c.id == bindparam("incident"))
+        .where(c.next_prompt_at == bindparam("lease", type_=c.next_prompt_at.type))
+        .values(next_prompt_at=bindparam("following", type_=c.next_prompt_at.type)),
+        params=[
+            {"incident": s.incident_id, "lease": s.lease_until, "following": s.next_due}
+            for s in settlements
+        ],
+    )
 
 
 async def record_prompts_sent(session: AsyncSession, sent: list[SentPrompt]) -> None:
-    """Mark prompts as posted and add their "prompt" timeline entries, in two statements.
+    """Mark prompts as posted, settle their claims and add their "prompt" timeline entries,
+    in three statements.
 
     The entries are the rows `storage.timeline.add_bot_action(kind="prompt")` would write,
     inserted together because this runs for every prompt.
     """
+    await settle(session, [Settlement(s.incident_id, s.lease_until, s.next_due) for s in sent])
     await session.exec(
         update(_prompts)
         .where(_prompts.c.id == bindparam("prompt_id"))
@@ -149,16 +186,16 @@ async def record_prompts_sent(session: AsyncSession, sent: list[SentPrompt]) -> 
 
 
 async def give_back_prompt(
-    session: AsyncSession, incident_id: int, claimed_next: datetime, retry_at: datetime
+    session: AsyncSession, incident_id: int, lease_until: datetime, retry_at: datetime
 ) -> bool:
-    """After a prompt could not be posted: bring the next one forward to `retry_at`.
+    """After a prompt could not be posted: it falls due again at `retry_at`.
 
     Conditional on nobody having moved the clock since the claim (an update, a snooze).
     """
     stmt = (
         update(Incident)
         .where(col(Incident.id) == incident_id)
-        .where(col(Incident.next_prompt_at) == claimed_next)
+        .where(col(Incident.next_prompt_at) == lease_until)
         .values(
             next_prompt_at=retry_at,
             unanswered_prompts=case(

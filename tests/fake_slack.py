@@ -209,8 +209,12 @@ class FakeSlack(SlackMethods):
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(Call(method, params))
-        if method in self._delays:
+        if self._delays.get(method):
+            await self._notify()  # a slow call is seen arriving, not only once answered
             await asyncio.sleep(self._delays[method])
+            if request.transport is None or request.transport.is_closing():
+                # The caller hung up (or died) while Slack was slow: Slack never got to it.
+                return web.Response(status=499, text="client went away")
         try:
             failures = self._failures.get(method) or []
             failure = next(
