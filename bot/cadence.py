@@ -6,7 +6,8 @@ drainer claims what is queued with conditional UPDATEs (storage.cadence.claim_pr
 batches when many fall due together, see bot.prompt_sender) and posts only what it claimed,
 so any number of replicas can poll the same PostgreSQL and each prompt is posted once. Nothing
 lives only in memory: a restarted bot finds what is due by polling, and a prompt missed while
-it was down is claimed (and sent) once, its successor scheduled one interval later.
+it was down is claimed (and sent) once, its successor scheduled one interval later. A claim is
+a lease: a prompt whose claimer died before posting it falls due again when the lease ends.
 """
 
 from __future__ import annotations

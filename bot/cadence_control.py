@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timedelta
 
 from bot.cadence_rules import cadence_problem, interval_of, snoozed_due
@@ -18,6 +20,21 @@ from storage.models import Incident
 from storage.timeline import add_bot_action
 from storage.types import utcnow
 
+# A click can beat the bookkeeping of the reminder it is on (milliseconds after the post).
+BOOKKEEPING_WAIT_SECONDS = 5.0
+
+
+async def _wait_for_bookkeeping(rt: Runtime, prompt_id: int) -> None:
+    """Until the clicked reminder is recorded as sent: before that, the incident's clock is
+    still on the claim's lease (storage.cadence), not on the next reminder a snooze moves."""
+    deadline = time.monotonic() + BOOKKEEPING_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        async with rt.db.session() as session:
+            prompt = await get_prompt(session, prompt_id)
+        if prompt is None or prompt.sent_at is not None:
+            return
+        await asyncio.sleep(0.05)
+
 
 def _clock(at: datetime, now: datetime) -> str:
     return f"{at.strftime('%H:%M:%S UTC')} (in {humanize((at - now).total_seconds())})"
@@ -31,6 +48,7 @@ async def snooze(
     `message_ts` is the reminder clicked (its row may not have it yet if the click beat the
     bookkeeping). Returns what to tell the person and what failed; refusals raise UserError.
     """
+    await _wait_for_bookkeeping(rt, prompt_id)
     now = utcnow()
     async with rt.db.session() as session:
         prompt = await get_prompt(session, prompt_id)
