@@ -2,30 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import pytest
 from sqlmodel import select
 
 from storage.models import Incident
+from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.databases import PG_HOST, PG_PORT
+from tests.incident_steps import declare, entries, incident, prompts_in
+from tests.postmortem_helpers import set_incident
 from tests.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
-async def proxied_bot(
+async def proxied_start(
     start_bot: StartBot, database_url: str
-) -> AsyncIterator[tuple[RunningBot, TcpProxy]]:
+) -> AsyncIterator[Callable[..., Awaitable[tuple[RunningBot, TcpProxy]]]]:
+    """Start a bot (with settings overrides) whose database connections go through a proxy
+    the test can cut."""
     proxy = TcpProxy(PG_HOST, PG_PORT)
     await proxy.start()
     url = database_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
-    bot = await start_bot(database_url=url)
+
+    async def start(**overrides: Any) -> tuple[RunningBot, TcpProxy]:
+        return await start_bot(database_url=url, **overrides), proxy
+
     try:
-        yield bot, proxy
+        yield start
     finally:
         await proxy.cut()
+
+
+@pytest.fixture
+async def proxied_bot(
+    proxied_start: Callable[..., Awaitable[tuple[RunningBot, TcpProxy]]],
+) -> tuple[RunningBot, TcpProxy]:
+    return await proxied_start()
 
 
 async def health(bot: RunningBot) -> int:
@@ -71,3 +89,30 @@ async def test_losing_the_database_mid_declare_says_the_incident_is_recorded(
     answer = await bot.fake.wait_for_response(timeout=30)
     assert "Incident #1 is recorded (do not declare it again)" in answer["text"], answer
     assert "Nothing was recorded" not in answer["text"]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_prompt_due_during_the_outage_is_posted_once_when_it_ends(
+    proxied_start: Callable[..., Awaitable[tuple[RunningBot, TcpProxy]]],
+) -> None:
+    bot, proxy = await proxied_start(update_interval_seconds=60)
+    channel = await declare(bot)
+    await set_incident(bot, await incident(bot), next_prompt_at=utcnow() + timedelta(seconds=1))
+
+    await proxy.cut()
+    await asyncio.sleep(4)  # the reminder falls due while nobody can read or claim it
+    assert prompts_in(bot, channel) == []
+
+    await proxy.start()
+    restored = utcnow()
+    await bot.fake.wait_for(lambda: prompts_in(bot, channel), timeout=15, what="the reminder")
+    await asyncio.sleep(1.5)  # a second one would show up by now
+    assert len(prompts_in(bot, channel)) == 1
+    for _ in range(50):  # recorded just after Slack answers
+        if await entries(bot, "prompt"):
+            break
+        await asyncio.sleep(0.1)
+    assert len(await entries(bot, "prompt")) == 1
+    found = await incident(bot)
+    assert found.next_prompt_at is not None
+    assert found.next_prompt_at > restored + timedelta(seconds=50)  # the next one, an interval on
