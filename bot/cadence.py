@@ -25,7 +25,7 @@ from apscheduler.jobstores.base import JobLookupError
 from bot.prompt_sender import Claim, claim_batch, post_claim, record_sent
 from bot.runtime import Runtime
 from storage import StorageUnavailable
-from storage.cadence import DuePrompt, SentPrompt, due_prompts
+from storage.cadence import DuePrompt, due_prompts
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -159,24 +159,26 @@ class PromptScheduler:
         claims = await claim_batch(self.rt, batch, self.instance)
         gate = self._gate
 
-        async def post(claim: Claim) -> SentPrompt | None:
+        async def post_and_record(claim: Claim) -> None:
             async with gate:
-                return await post_claim(self.rt, claim)
+                sent = await post_claim(self.rt, claim)
+            if sent is not None:
+                # Each as soon as it is posted, not with its batch: until it is recorded, the
+                # clock is on the claim's lease, and the reminder would fall due again.
+                await record_sent(self.rt, sent)
 
         # One prompt's failure (say, storage failing while it gives the prompt back) must not
         # keep the others, already posted, from being recorded as sent.
-        posted = await asyncio.gather(*(post(c) for c in claims), return_exceptions=True)
-        sent: list[SentPrompt] = []
-        for claim, outcome in zip(claims, posted, strict=True):
+        outcomes = await asyncio.gather(
+            *(post_and_record(c) for c in claims), return_exceptions=True
+        )
+        for claim, outcome in zip(claims, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 log.error(
                     "prompt for incident %s failed",
                     claim.incident.id,
                     exc_info=(type(outcome), outcome, outcome.__traceback__),
                 )
-            elif outcome is not None:
-                sent.append(outcome)
-        await record_sent(self.rt, sent)
 
 
 def install_cadence(rt: Runtime) -> None:

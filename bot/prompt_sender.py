@@ -27,6 +27,7 @@ from bot.metrics import PROMPTS_LATE, PROMPTS_SENT, TIMELINE_ENTRIES
 from bot.prompt_message import prompt_message
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_code, slack_error_text
+from storage import StorageUnavailable
 from storage.cadence import (
     ClaimedIncident,
     DuePrompt,
@@ -43,6 +44,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 # A prompt posted later than this after its due time counts as late (sisyphus_..._late_total).
 LATE_SECONDS = 2.0
+# How often to try again to record a posted prompt while the database is away.
+RECORD_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -150,16 +153,30 @@ async def post_claim(rt: Runtime, claim: Claim) -> SentPrompt | None:
     )
 
 
-async def record_sent(rt: Runtime, sent: list[SentPrompt]) -> None:
-    if not sent:
-        return
-    async with rt.db.session() as session:
-        await record_prompts_sent(session, sent)
-    PROMPTS_SENT.inc(len(sent))
-    TIMELINE_ENTRIES.labels(kind="prompt").inc(len(sent))
-    late = sum(1 for s in sent if (s.sent_at - s.due_at).total_seconds() > LATE_SECONDS)
-    if late:
-        PROMPTS_LATE.inc(late)
+async def record_sent(rt: Runtime, sent: SentPrompt) -> None:
+    """Record a posted prompt and move its incident's clock on to the next one.
+
+    Tried again while the database is away, until shortly before the claim's lease ends:
+    a posted prompt left on its lease would be claimed and posted a second time.
+    """
+    while True:
+        try:
+            async with rt.db.session() as session:
+                await record_prompts_sent(session, [sent])
+            break
+        except StorageUnavailable:
+            if utcnow() + timedelta(seconds=2 * RECORD_RETRY_SECONDS) >= sent.lease_until:
+                log.error(
+                    "prompt for incident %s was posted but could not be recorded; it may be "
+                    "posted again when its claim's lease ends",
+                    sent.incident_id,
+                )
+                raise
+            await asyncio.sleep(RECORD_RETRY_SECONDS)
+    PROMPTS_SENT.inc()
+    TIMELINE_ENTRIES.labels(kind="prompt").inc()
+    if (sent.sent_at - sent.due_at).total_seconds() > LATE_SECONDS:
+        PROMPTS_LATE.inc()
 
 
 async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:

@@ -53,6 +53,7 @@ class FakeSlack(SlackMethods):
         self.bot_user_id = "UBOT"
         self._failures: dict[str, list[Failure]] = {}
         self._delays: dict[str, float] = {}
+        self._lost_if_caller_leaves: set[str] = set()
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
         self._ts_base = int(time.time())
@@ -103,9 +104,17 @@ class FakeSlack(SlackMethods):
             )
         )
 
-    def delay(self, method: str, seconds: float) -> None:
-        """Make every call of `method` answer only after `seconds` (a slow Slack)."""
+    def delay(self, method: str, seconds: float, *, lost_if_caller_leaves: bool = False) -> None:
+        """Make every call of `method` answer only after `seconds` (a slow Slack).
+
+        With `lost_if_caller_leaves`, a call whose caller hangs up (or dies) meanwhile never
+        takes effect: Slack never got to it. Without, it takes effect anyway, as a request
+        Slack had already received would."""
         self._delays[method] = seconds
+        if lost_if_caller_leaves:
+            self._lost_if_caller_leaves.add(method)
+        else:
+            self._lost_if_caller_leaves.discard(method)
 
     def add_user(self, user_id: str, *, tz: str = "UTC", **extra: Any) -> None:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz, **extra}
@@ -211,9 +220,10 @@ class FakeSlack(SlackMethods):
         self.calls.append(Call(method, params))
         if self._delays.get(method):
             await self._notify()  # a slow call is seen arriving, not only once answered
+            lost_if_left = method in self._lost_if_caller_leaves  # as it was when the call came
             await asyncio.sleep(self._delays[method])
-            if request.transport is None or request.transport.is_closing():
-                # The caller hung up (or died) while Slack was slow: Slack never got to it.
+            gone = request.transport is None or request.transport.is_closing()
+            if gone and lost_if_left:
                 return web.Response(status=499, text="client went away")
         try:
             failures = self._failures.get(method) or []

@@ -97,7 +97,8 @@ async def test_a_prompt_due_during_the_outage_is_posted_once_when_it_ends(
 ) -> None:
     bot, proxy = await proxied_start(update_interval_seconds=60)
     channel = await declare(bot)
-    await set_incident(bot, await incident(bot), next_prompt_at=utcnow() + timedelta(seconds=1))
+    due = utcnow() + timedelta(seconds=1)
+    await set_incident(bot, await incident(bot), next_prompt_at=due)
 
     await proxy.cut()
     await asyncio.sleep(4)  # the reminder falls due while nobody can read or claim it
@@ -115,4 +116,35 @@ async def test_a_prompt_due_during_the_outage_is_posted_once_when_it_ends(
     assert len(await entries(bot, "prompt")) == 1
     found = await incident(bot)
     assert found.next_prompt_at is not None
-    assert found.next_prompt_at > restored + timedelta(seconds=50)  # the next one, an interval on
+    assert found.next_prompt_at > restored  # the next one, an interval after the missed one
+    assert abs((found.next_prompt_at - (due + timedelta(seconds=60))).total_seconds()) < 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_prompt_posted_as_the_database_goes_is_recorded_when_it_returns(
+    proxied_start: Callable[..., Awaitable[tuple[RunningBot, TcpProxy]]],
+) -> None:
+    """Posted, then the database is gone before the prompt is recorded: recording is tried
+    again until it returns, within the claim's lease, so the prompt is not posted twice."""
+    lease = 10
+    bot, proxy = await proxied_start(update_interval_seconds=60, prompt_claim_lease_seconds=lease)
+    channel = await declare(bot)
+    due = utcnow() + timedelta(seconds=1)
+    await set_incident(bot, await incident(bot), next_prompt_at=due)
+    bot.fake.delay("chat.postMessage", 1)
+    await bot.fake.wait_for(lambda: prompts_in(bot, channel), what="the prompt's post")
+    await proxy.cut()  # while Slack is still answering the post
+    await asyncio.sleep(3)
+    bot.fake.delay("chat.postMessage", 0)
+    await proxy.start()
+
+    for _ in range(50):
+        if await entries(bot, "prompt"):
+            break
+        await asyncio.sleep(0.1)
+    assert len(await entries(bot, "prompt")) == 1
+    await asyncio.sleep(lease - 3)  # past the lease: an unrecorded prompt would be due again
+    assert len(prompts_in(bot, channel)) == 1
+    found = await incident(bot)
+    assert found.next_prompt_at is not None
+    assert abs((found.next_prompt_at - (due + timedelta(seconds=60))).total_seconds()) < 1
