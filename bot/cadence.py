@@ -168,7 +168,7 @@ class PromptScheduler:
                 await record_sent(self.rt, sent)
 
         # One prompt's failure (say, storage failing while it gives the prompt back) must not
-        # keep the others, already posted, from being recorded as sent.
+        # stop the others.
         outcomes = await asyncio.gather(
             *(post_and_record(c) for c in claims), return_exceptions=True
         )

@@ -1,8 +1,10 @@
 """Claiming, posting and recording a batch of due prompts.
 
-Prompts that fall due together are claimed in one transaction and recorded as sent in one
-more, so a busy minute costs two commits per batch rather than two per prompt. Each claim
-is still its own conditional UPDATE: a batch never takes a prompt someone else took.
+Prompts that fall due together are claimed in one transaction, so a busy minute costs one
+claiming commit per batch rather than one per prompt. Each claim is still its own conditional
+UPDATE: a batch never takes a prompt someone else took. Each prompt is then recorded as sent
+in its own commit as soon as it is posted, because until then its clock is on the claim's
+lease (storage.cadence).
 Batches lock incident rows in id order, so two replicas claiming overlapping batches on
 PostgreSQL wait for each other instead of deadlocking.
 """
