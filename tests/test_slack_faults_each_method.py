@@ -29,7 +29,7 @@ async def test_card_is_refreshed_after_a_fault(bot: RunningBot, fault: dict) -> 
     answer = await run(bot, "status mitigated", channel)
     assert "could not" not in answer["text"].lower(), answer["text"]
     updates = await bot.fake.wait_for_call("chat.update", 2)
-    assert "Mitigated" in str(updates[-1]["blocks"]) or "mitigated" in str(updates[-1]["blocks"])
+    assert "mitigated" in str(updates[-1]["blocks"]).lower()
 
 
 async def test_new_role_holder_is_invited_after_a_fault(bot: RunningBot, fault: dict) -> None:
@@ -67,7 +67,7 @@ async def test_account_check_passes_after_a_fault(bot: RunningBot, fault: dict) 
     bot.fake.fail("users.info", **fault)
     answer = await run(bot, "severity sev1", channel)
     assert "could not check your account" not in answer["text"], answer["text"]
-    assert "SEV1" in answer["text"] or "sev1" in answer["text"]
+    assert "sev1" in answer["text"].lower()
     assert len(bot.fake.calls_to("users.info")) >= 2
 
 
