@@ -27,8 +27,8 @@ from pathlib import Path
 
 from sqlmodel import col, func, select
 
-from bot.server import BotServer
-from bot.settings import load_settings
+from bot.app.server import BotServer
+from bot.core.settings import load_settings
 from storage import Database
 from storage.models import Incident, UpdatePrompt
 from storage.types import utcnow

@@ -29,13 +29,13 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import insert
 
-from bot.postmortem_render import render_postmortem
-from bot.record_export import record_to_json
+from bot.incidents.queries import create_incident, update_incident
+from bot.postmortem.export import record_to_json
+from bot.postmortem.queries import add_action_item, add_postmortem_item
+from bot.postmortem.record import load_incident_record
+from bot.postmortem.render import render_postmortem
 from storage import Database
-from storage.incidents import create_incident, update_incident
 from storage.models import TimelineEntry, TimelineRevision
-from storage.postmortem import add_action_item, add_postmortem_item
-from storage.record import load_incident_record
 from storage.types import utcnow
 
 USERS = [f"U{n:08d}" for n in range(30)]
@@ -157,7 +157,7 @@ async def measure(db: Database, incident_id: int, runs: int) -> list[tuple[float
     for _ in range(runs):
         t0 = time.perf_counter()
         async with db.session() as session:
-            from storage.incidents import get_incident
+            from bot.incidents.queries import get_incident
 
             incident = await get_incident(session, incident_id)
             assert incident is not None

@@ -32,8 +32,8 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import func, select
 
+from bot.incidents.queries import create_incident
 from storage import Database
-from storage.incidents import create_incident
 from storage.models import TimelineEntry
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
 from tests.fake_slack import FakeSlack

@@ -24,15 +24,15 @@ from typing import Any
 
 from sqlalchemy import text
 
-from storage import Database
-from storage.incidents import create_incident
-from storage.timeline import (
+from bot.incidents.queries import create_incident
+from bot.timeline.capture_queries import capture_messages
+from bot.timeline.queries import (
     count_entries,
     entries_page,
     latest_entries,
     latest_message_ts,
 )
-from storage.timeline_capture import capture_messages
+from storage import Database
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
 
 CHANNEL = "CSCALE"

@@ -7,9 +7,9 @@ import logging
 import signal
 import sys
 
-from bot.logs import configure_logging
-from bot.server import BotServer
-from bot.settings import Settings, SettingsError, load_settings
+from bot.app.server import BotServer
+from bot.core.logs import configure_logging
+from bot.core.settings import Settings, SettingsError, load_settings
 from storage import StorageUnavailable
 
 log = logging.getLogger("bot")

@@ -1,13 +1,30 @@
-"""Thin Slack listeners, one module per surface. Each reads the payload, calls bot/, answers."""
+"""Every Slack listener and subcommand, registered in one place, as in Slack's bolt-python
+starter template.
 
+Each domain keeps its own listeners (`bot/<domain>/listeners.py`, with `register(app)`) and its
+subcommands (importing a commands module declares them). This package only puts them in order:
+the imports below are the order of `/incident help` and `/postmortem help`.
+"""
+
+# ruff: noqa: I001, F401  (the order of these imports is the order of the help)
 from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, messages, reactions, views
+from bot.response.commands import declare, roles, status, updates
+from bot.timeline import commands as timeline_commands
+from bot.postmortem.commands import capture, actions, form, document
+from bot.app import help
+
+from bot.cadence import listeners as cadence
+from bot.postmortem import listeners as postmortem
+from bot.response import listeners as response
+from bot.timeline import listeners as timeline
+from handlers import commands
 
 
 def register_all(app: AsyncApp) -> None:
-    # Message events are the most frequent requests by far: their listener is matched first.
-    for surface in (messages, reactions, commands, actions, views):
-        surface.register(app)
+    # The timeline first: message events are the most frequent requests by far, matched first.
+    for domain in (timeline, response, cadence, postmortem):
+        domain.register(app)
+    commands.register(app)

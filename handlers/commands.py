@@ -6,12 +6,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
-import bot.commands  # noqa: F401  (registers the subcommands)
-from bot.context import CommandContext, run_subcommand
-from bot.grammar import registry
+from bot.slack.context import CommandContext
+from bot.slack.dispatch import run_subcommand
+from bot.slack.grammar import registry
 
 
 def register(app: AsyncApp) -> None:
+    """One listener for every command the registry knows (register the domains first)."""
+
     async def on_command(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
     ) -> None:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from bot.server import BotServer
-from bot.settings import Settings, load_settings
+from bot.app.server import BotServer
+from bot.core.settings import Settings, load_settings
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender

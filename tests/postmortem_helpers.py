@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from storage.incidents import update_incident
+from bot.incidents.queries import update_incident
 from storage.models import Incident, TimelineEntry, TimelineRevision
 from storage.types import utcnow
 from tests.conftest import RunningBot

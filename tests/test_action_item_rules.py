@@ -6,15 +6,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.action_item_rules import (
+from bot.core.errors import UserError
+from bot.postmortem.args import parse_action, parse_factor, parse_number, parse_text
+from bot.postmortem.rules import (
     ActionProblem,
     check_action,
     earliest_due_date,
     split_factor_refs,
     vague_reason,
 )
-from bot.errors import UserError
-from bot.postmortem_args import parse_action, parse_factor, parse_number, parse_text
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 

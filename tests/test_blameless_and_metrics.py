@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.blameless import blame_tip, find_blame
-from bot.response_metrics import human_duration, longest_gap, response_metrics
+from bot.postmortem.blameless import blame_tip, find_blame
+from bot.postmortem.metrics import human_duration, longest_gap, response_metrics
 from storage.models import Incident
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

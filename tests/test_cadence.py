@@ -162,8 +162,8 @@ async def test_two_instances_post_each_prompt_exactly_once(start_bot: StartBot) 
 
 
 async def _rows_after(bot: RunningBot) -> list:
+    from bot.cadence.queries import prompts_for
     from storage import Database
-    from storage.cadence import prompts_for
 
     db = Database(bot.server.settings.database_url)
     try:

@@ -7,20 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cadence_rules import (
+from bot.cadence.rules import (
     cadence_problem,
     next_due_after_prompt,
     prompt_recipients,
     snoozed_due,
 )
-from bot.durations import DurationError, compact, humanize, parse_duration
-from bot.errors import UserError
-from bot.handoff import handoff_summary
-from bot.lifecycle import parse_severity, parse_status
-from bot.mrkdwn import escape_keeping_mentions
-from bot.roles import parse_person, parse_role_and_person
-from bot.status_text import StatusUpdate, open_questions_in
-from bot.update_modal import read_update_submission
+from bot.core.errors import UserError
+from bot.response.handoff import handoff_summary
+from bot.response.lifecycle import parse_severity, parse_status
+from bot.response.roles import parse_person, parse_role_and_person
+from bot.response.update_modal import read_update_submission
+from bot.slack.durations import DurationError, compact, humanize, parse_duration
+from bot.slack.mrkdwn import escape_keeping_mentions
+from bot.timeline.status_text import StatusUpdate, open_questions_in
 from storage.models import Incident, TimelineEntry
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

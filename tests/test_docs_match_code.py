@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import bot.commands  # noqa: F401  (registers the subcommands)
-from bot.grammar import registry
-from bot.settings import Settings
+import handlers  # noqa: F401  (registers every subcommand)
+from bot.core.settings import Settings
+from bot.slack.grammar import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 

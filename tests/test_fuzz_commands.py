@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.commands  # noqa: F401
-from bot.grammar import registry
+import handlers  # noqa: F401  (registers every subcommand)
+from bot.slack.grammar import registry
 from tests.conftest import RunningBot
 
 _keys = itertools.count()

@@ -6,11 +6,11 @@ import re
 
 import pytest
 
-from bot.channel_names import incident_channel_name, slugify
-from bot.declare_args import DeclareArgs, parse_declare
-from bot.errors import UserError
-from bot.grammar import CommandRegistry
-from bot.text import escape, parse_user_mention, unescape
+from bot.core.errors import UserError
+from bot.response.channel_names import incident_channel_name, slugify
+from bot.response.declare_args import DeclareArgs, parse_declare
+from bot.slack.grammar import CommandRegistry
+from bot.slack.text import escape, parse_user_mention, unescape
 
 VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-import bot.commands  # noqa: F401  (registers the subcommands)
-from bot.grammar import registry
+import handlers  # noqa: F401  (registers every subcommand)
+from bot.slack.grammar import registry
 
 ROOT = Path(__file__).resolve().parent.parent
 # Source: ../shared/slack/manifest.schema.1.0.0.json (slackapi/manifest-schema, MIT licence)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.mrkdwn import escape_keeping_mentions, split_for_sections
+from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
 
 
 def test_pieces_fit_a_section_and_join_back_to_the_whole() -> None:

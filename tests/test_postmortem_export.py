@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import col, select
 
-from bot.record_export import record_from_json
+from bot.postmortem.export import record_from_json
 from storage.models import (
     ActionItem,
     Incident,

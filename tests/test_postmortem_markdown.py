@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.markdown import block, cell, inline, slack_to_plain
+from bot.postmortem.markdown import block, cell, inline, slack_to_plain
 
 STRUCTURAL = re.compile(r"^ {0,3}([#>+\-*=_|`~\[]|\d+[.)])")
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.group_commit import GroupCommit
+from bot.incidents.queries import create_incident, update_incident
+from bot.timeline.capture_queries import capture_messages
+from bot.timeline.group_commit import GroupCommit
+from bot.timeline.queries import add_entry, entries_page, latest_entries
 from storage import Database, StorageUnavailable
-from storage.incidents import create_incident, update_incident
-from storage.timeline import add_entry, entries_page, latest_entries
-from storage.timeline_capture import capture_messages
 
 
 def row(ts: str, channel: str = "C1", text: str = "hello") -> dict[str, Any]:

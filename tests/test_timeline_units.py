@@ -8,17 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.commands.timeline import parse_count
-from bot.errors import UserError
-from bot.keyevents import is_key_reaction, marks_in_history
-from bot.message_events import (
+from bot.core.errors import UserError
+from bot.timeline.commands import parse_count
+from bot.timeline.events import (
     datetime_to_ts,
     read_deletion,
     read_edit,
     read_message,
     ts_to_datetime,
 )
-from bot.timeline_render import display_text, render_entry, when
+from bot.timeline.keyevents import is_key_reaction, marks_in_history
+from bot.timeline.render import display_text, render_entry, when
 from storage.models import TimelineEntry
 from tests.slack_requests import load_payload
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timeparse import TimeParseError, format_local, parse_log_line, read_zone
+from bot.timeline.timeparse import TimeParseError, format_local, parse_log_line, read_zone
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # 04:00 in Los Angeles, 13:00 in Berlin
 LA = ZoneInfo("America/Los_Angeles")

@@ -1,0 +1,1 @@
+"""The process: settings read, the Bolt app assembled, the HTTP server run, start-up and stop."""

@@ -1,0 +1,45 @@
+"""Assembling the Bolt app: the runtime is handed to every listener through the context."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+import handlers
+from bot.core.logs import bind_incident, bind_request
+from bot.core.runtime import Runtime
+from bot.slack.identity import make_authorize
+
+
+def build_bolt_app(rt: Runtime) -> AsyncApp:
+    secret = rt.settings.slack_signing_secret
+    app = AsyncApp(
+        client=rt.client,
+        signing_secret=secret.get_secret_value() if secret else "socket-mode-has-no-secret",
+        request_verification_enabled=not rt.settings.socket_mode,
+        process_before_response=False,
+        authorize=make_authorize(rt),
+    )
+
+    async def inject_runtime(
+        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        context["runtime"] = rt
+        bind_request(slack_request_id(body))
+        bind_incident(None)
+        return await next()
+
+    app.use(inject_runtime)
+    handlers.register_all(app)
+    return app
+
+
+def slack_request_id(body: dict[str, Any]) -> str | None:
+    """Slack's own id for a request: the event id, or the trigger id of a command or action."""
+    for key in ("event_id", "trigger_id", "envelope_id"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -1,0 +1,23 @@
+"""Features that need to act when the bot starts or stops (backfill, schedules, ...).
+
+Each entry is called with the Runtime before it starts and may add start-up or shutdown
+hooks to it. Keep the list in the order the hooks should run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.cadence.scheduler import install_cadence
+from bot.core.runtime import Runtime
+from bot.slack.identity import install_identity
+from bot.timeline.backfill import install_backfill
+
+Installer = Callable[[Runtime], None]
+
+INSTALLERS: list[Installer] = [install_identity, install_cadence, install_backfill]
+
+
+def install_features(rt: Runtime) -> None:
+    for install in INSTALLERS:
+        install(rt)

@@ -1,0 +1,63 @@
+"""Running the bot: HTTP mode or Socket Mode, start-up and a graceful stop."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+from bot.app.bolt import build_bolt_app
+from bot.app.features import install_features
+from bot.app.web import build_web_app
+from bot.core.runtime import Runtime
+from bot.core.settings import Settings
+from bot.slack.client import make_web_client
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+
+class BotServer:
+    """One bot instance. `start()` returns once it serves; `stop()` finishes and cleans up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime = Runtime(
+            settings=settings, db=Database(settings.database_url), client=make_web_client(settings)
+        )
+        install_features(self.runtime)
+        self.bolt = build_bolt_app(self.runtime)
+        self.web = build_web_app(self.runtime, self.bolt, serve_slack=not settings.socket_mode)
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self.port: int | None = None
+        self._stopped = False
+
+    async def start(self) -> None:
+        await self.runtime.start()
+        self._runner = web.AppRunner(self.web, handle_signals=False, shutdown_timeout=10)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        if self.settings.socket_mode:
+            token = self.settings.slack_app_token
+            assert token is not None
+            self._socket = AsyncSocketModeHandler(self.bolt, token.get_secret_value())
+            await self._socket.connect_async()
+            log.info("connected over Socket Mode; /healthz on port %s", self.port)
+        else:
+            log.info("serving /slack/events and /healthz on port %s", self.port)
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._socket is not None:
+            await self._socket.close_async()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.runtime.stop()

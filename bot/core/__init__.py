@@ -1,0 +1,3 @@
+"""What every layer shares: settings, the runtime (database, Slack client, scheduler), errors,
+logs, metrics.
+"""

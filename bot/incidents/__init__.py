@@ -1,0 +1,1 @@
+"""The incident record: its row and queries, finding the incident a channel belongs to, its card."""

@@ -1,0 +1,1 @@
+"""Subcommands of /postmortem. Importing a module registers its subcommands."""

@@ -1,0 +1,3 @@
+"""Running the response: declaring, roles, status and severity, resolve and reopen, handoffs,
+status updates.
+"""

@@ -1,0 +1,240 @@
+"""Declaring an incident: record it first, then open the war room step by step.
+
+The incident is stored before any Slack call, so a Slack failure never loses it; each
+Slack step that fails is reported to the declarer in plain words instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from slack_sdk.errors import SlackApiError
+
+from bot.core.errors import UserError
+from bot.core.logs import bind_incident
+from bot.core.runtime import Runtime
+from bot.incidents import cards
+from bot.incidents.queries import create_incident, open_incident_for_channel, update_incident
+from bot.response.channel_names import incident_channel_name
+from bot.response.declare_args import DeclareArgs
+from bot.slack.client import slack_error_code, slack_error_text
+from bot.slack.text import escape
+from bot.timeline.backfill import backfill_incident
+from bot.timeline.queries import add_bot_action
+from storage import StorageUnavailable
+from storage.models import Incident
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_ATTEMPTS = 5
+Notify = Callable[[str], Awaitable[None]]
+
+
+@dataclass
+class DeclareRequest:
+    args: DeclareArgs
+    user_id: str
+    channel_id: str | None
+    team_id: str | None = None
+    description: str | None = None
+
+
+@dataclass
+class DeclareOutcome:
+    incident: Incident
+    problems: list[str] = field(default_factory=list)
+
+
+async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
+    args = req.args
+    if args.here:
+        if not req.channel_id:
+            raise UserError("`--here` needs a channel; run it in the channel to use.")
+        async with rt.db.session() as session:
+            existing = await open_incident_for_channel(session, req.channel_id)
+        if existing is not None:
+            raise UserError(
+                f"This channel is already the war room of incident #{existing.id} "
+                f"({escape(existing.title)}), which is still open."
+            )
+    async with rt.db.session() as session:
+        incident = await create_incident(
+            session,
+            title=args.title,
+            severity=args.severity,
+            declared_by=req.user_id,
+            description=req.description,
+            private=args.private,
+            team_id=req.team_id,
+            channel_id=req.channel_id if args.here else None,
+            declared_in_channel_id=req.channel_id,
+            update_interval_seconds=rt.settings.update_interval_seconds,
+        )
+        await add_bot_action(
+            session,
+            incident.id,  # type: ignore[arg-type]
+            f"Incident declared by <@{req.user_id}>: {args.title} ({args.severity.upper()})",
+            actor_id=req.user_id,
+            occurred_at=incident.declared_at,
+        )
+    outcome = DeclareOutcome(incident)
+    bind_incident(incident.id)
+    log.info("incident %s declared", incident.id)
+    try:
+        await _open_war_room(rt, outcome, req)
+    except StorageUnavailable:
+        outcome.problems.append(
+            f"The database stopped answering while I opened the war room. Incident "
+            f"#{incident.id} is recorded (do not declare it again); what I did in Slack may "
+            "not all be recorded yet."
+        )
+    return outcome
+
+
+async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
+    if req.args.here:
+        await _join_here(rt, outcome)
+        # What was said between the declaration and the bot joining goes into the timeline.
+        rt.spawn(backfill_incident(rt, outcome.incident), name="timeline-backfill-here")
+    else:
+        await _create_channel(rt, outcome, req.user_id)
+    if outcome.incident.channel_id:
+        await _set_topic(rt, outcome)
+        await _post_card(rt, outcome)
+    await _announce(rt, outcome)
+
+
+async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) -> None:
+    incident = outcome.incident
+    last_error = ""
+    for attempt in range(MAX_NAME_ATTEMPTS):
+        name = incident_channel_name(incident.id or 0, incident.title, attempt)
+        try:
+            resp = await rt.client.conversations_create(name=name, is_private=incident.private)
+        except SlackApiError as exc:
+            last_error = slack_error_text(exc)
+            if slack_error_code(exc) == "name_taken":
+                continue
+            break
+        except Exception as exc:
+            last_error = slack_error_text(exc)
+            break
+        channel = resp["channel"]
+        async with rt.db.session() as session:
+            outcome.incident = await update_incident(
+                session, incident.id or 0, channel_id=channel["id"], channel_name=channel["name"]
+            )
+        try:
+            await rt.client.conversations_invite(channel=channel["id"], users=user_id)
+        except SlackApiError as exc:
+            if slack_error_code(exc) not in ("already_in_channel", "cant_invite_self"):
+                outcome.problems.append(
+                    f"I could not invite you to the channel: {slack_error_text(exc)}."
+                )
+        except Exception as exc:
+            outcome.problems.append(
+                f"I could not invite you to the channel: {slack_error_text(exc)}."
+            )
+        return
+    outcome.problems.append(
+        f"I could not create the incident channel ({last_error}). The incident is recorded as "
+        f"#{incident.id}; run `/incident declare --here {escape(incident.title)}` in a channel "
+        "you create yourself, or try again."
+    )
+
+
+async def _join_here(rt: Runtime, outcome: DeclareOutcome) -> None:
+    incident = outcome.incident
+    try:
+        await rt.client.conversations_join(channel=incident.channel_id or "")
+    except SlackApiError as exc:
+        error = slack_error_code(exc)
+        if error == "method_not_supported_for_channel_type":
+            # A private channel (we can only be here if invited): its incident is private too,
+            # never announced outside it.
+            async with rt.db.session() as session:
+                outcome.incident = await update_incident(session, incident.id or 0, private=True)
+            return
+        outcome.problems.append(
+            f"I could not join this channel ({slack_error_text(exc)}); `/invite` me so I can "
+            "follow the conversation."
+        )
+    except Exception as exc:
+        outcome.problems.append(f"I could not join this channel ({slack_error_text(exc)}).")
+    else:
+        try:
+            channel = await rt.client.conversations_info(channel=incident.channel_id or "")
+            name = channel["channel"].get("name")
+            async with rt.db.session() as session:
+                outcome.incident = await update_incident(
+                    session, incident.id or 0, channel_name=name
+                )
+        except Exception:
+            log.info("could not read the name of channel %s", incident.channel_id)
+
+
+async def _set_topic(rt: Runtime, outcome: DeclareOutcome) -> None:
+    try:
+        await rt.client.conversations_setTopic(
+            channel=outcome.incident.channel_id or "", topic=cards.channel_topic(outcome.incident)
+        )
+    except Exception as exc:
+        outcome.problems.append(f"I could not set the channel topic ({slack_error_text(exc)}).")
+
+
+async def _post_card(rt: Runtime, outcome: DeclareOutcome) -> None:
+    incident = outcome.incident
+    try:
+        resp = await rt.client.chat_postMessage(
+            channel=incident.channel_id or "",
+            text=cards.card_text(incident),
+            blocks=cards.card_blocks(incident),
+        )
+    except Exception as exc:
+        outcome.problems.append(f"I could not post the incident card ({slack_error_text(exc)}).")
+        return
+    async with rt.db.session() as session:
+        outcome.incident = await update_incident(session, incident.id or 0, card_ts=resp["ts"])
+
+
+async def _announce(rt: Runtime, outcome: DeclareOutcome) -> None:
+    incident = outcome.incident
+    broadcast = rt.settings.incident_broadcast_channel
+    if not broadcast or incident.private or broadcast == incident.channel_id:
+        return
+    try:
+        resp = await rt.client.chat_postMessage(
+            channel=broadcast,
+            text=cards.announcement_text(incident),
+            blocks=cards.announcement_blocks(incident),
+            unfurl_links=False,
+        )
+    except Exception as exc:
+        outcome.problems.append(
+            f"I could not announce the incident in <#{broadcast}> ({slack_error_text(exc)})."
+        )
+        return
+    async with rt.db.session() as session:
+        outcome.incident = await update_incident(
+            session, incident.id or 0, announcement_channel_id=broadcast, announcement_ts=resp["ts"]
+        )
+
+
+def declared_message(outcome: DeclareOutcome) -> str:
+    """What the declarer is told, ephemerally, once the war room is (or is not) ready."""
+    incident = outcome.incident
+    if incident.channel_id:
+        head = (
+            f":rotating_light: {cards.incident_label(incident)} is declared "
+            f"({incident.severity.upper()}). War room: <#{incident.channel_id}>. "
+            "You are the commander."
+        )
+    else:
+        head = (
+            f":warning: {cards.incident_label(incident)} is recorded, but it has no war room yet."
+        )
+    if outcome.problems:
+        head += "\nWhat did not work:\n" + "\n".join(f"• {p}" for p in outcome.problems)
+    return head

@@ -1,0 +1,58 @@
+"""Parsing `/incident declare [--here] [--private] [sev1..sev4] <title>`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.errors import UserError
+from bot.slack.text import escape, unescape
+from storage.models import SEVERITIES
+
+MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class DeclareArgs:
+    title: str
+    severity: str
+    here: bool = False
+    private: bool = False
+
+
+def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
+    """Read the arguments. None means no title was given (the caller opens the modal).
+
+    Flags and the severity may come in any order before the title. Raises UserError on
+    unknown flags or an over-long title.
+    """
+    words = text.split()
+    here = private = False
+    severity: str | None = None
+    while words:
+        word = words[0].lower()
+        if word == "--here":
+            here = True
+        elif word == "--private":
+            private = True
+        elif word in SEVERITIES and severity is None:
+            severity = word
+        elif word.startswith("--"):
+            raise UserError(
+                f"`{escape(unescape(words[0]))}` is not an option of `/incident declare`. "
+                "Options: `--here` (use this channel), `--private` (a private channel)."
+            )
+        else:
+            break
+        words.pop(0)
+    if here and private:
+        raise UserError(
+            "`--here` and `--private` don't go together: `--here` uses this channel as it is."
+        )
+    title = unescape(" ".join(words)).strip()
+    if len(title) > MAX_TITLE:
+        raise UserError(f"That title is {len(title)} characters; keep it under {MAX_TITLE}.")
+    if not title:
+        return None
+    return DeclareArgs(
+        title=title, severity=severity or default_severity, here=here, private=private
+    )

@@ -1,0 +1,205 @@
+"""Status, severity, resolve, reopen: each is recorded, shown on the card, said in the channel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.cadence.rules import interval_of
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.queries import get_incident, update_incident
+from bot.slack.durations import humanize
+from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
+from bot.slack.posting import broadcast_channel, post
+from bot.slack.text import unescape
+from bot.timeline.queries import add_bot_action
+from storage.models import OPEN_STATUSES, SEVERITIES, Incident
+from storage.types import utcnow
+
+# Statuses at or past mitigation: the first time one is reached, mitigated_at is stamped.
+MITIGATED_OR_LATER = ("mitigated", "monitoring", "resolved")
+
+
+def parse_status(args: str) -> str:
+    word = args.strip().lower()
+    if not word:
+        raise UserError(f"Which status? `/incident status <{'|'.join(OPEN_STATUSES)}>`.")
+    if word == "resolved":
+        raise UserError(
+            "To resolve, use `/incident resolve [summary]`: it also sends the all-clear."
+        )
+    if word not in OPEN_STATUSES or " " in word:
+        raise UserError(
+            f"`{escape_keeping_mentions(unescape(args.strip()))}` is not a status. "
+            f"Choose one of: {', '.join(f'`{s}`' for s in OPEN_STATUSES)}."
+        )
+    return word
+
+
+def parse_severity(args: str) -> str:
+    word = args.strip().lower()
+    if word.isdigit():
+        word = f"sev{word}"
+    if word not in SEVERITIES:
+        shown = escape_keeping_mentions(unescape(args.strip())) or "nothing"
+        raise UserError(
+            f"`{shown}` is not a severity. Choose one of: "
+            f"{', '.join(f'`{s}`' for s in SEVERITIES)} (SEV1 is the worst)."
+        )
+    return word
+
+
+async def set_status(rt: Runtime, incident: Incident, status: str, actor_id: str) -> list[str]:
+    if incident.status == status:
+        raise UserError(f"{incident_label(incident)} is already *{status}*.")
+    now = utcnow()
+    values: dict[str, object] = {"status": status}
+    if status in MITIGATED_OR_LATER and incident.mitigated_at is None:
+        values["mitigated_at"] = now
+    async with rt.db.session() as session:
+        updated = await update_incident(session, incident.id or 0, **values)
+        await add_bot_action(
+            session,
+            updated.id or 0,
+            f"<@{actor_id}> changed the status from {incident.status} to {status}",
+            actor_id=actor_id,
+            kind="status_change",
+            occurred_at=now,
+        )
+    return await _announce_change(
+        rt, updated, f"<@{actor_id}> set the status to *{status}* (was {incident.status})."
+    )
+
+
+async def set_severity(rt: Runtime, incident: Incident, severity: str, actor_id: str) -> list[str]:
+    if incident.severity == severity:
+        raise UserError(f"{incident_label(incident)} is already *{severity.upper()}*.")
+    async with rt.db.session() as session:
+        updated = await update_incident(session, incident.id or 0, severity=severity)
+        await add_bot_action(
+            session,
+            updated.id or 0,
+            f"<@{actor_id}> changed the severity from {incident.severity.upper()} "
+            f"to {severity.upper()}",
+            actor_id=actor_id,
+            kind="severity_change",
+        )
+    return await _announce_change(
+        rt,
+        updated,
+        f"<@{actor_id}> set the severity to *{severity.upper()}* "
+        f"(was {incident.severity.upper()}).",
+    )
+
+
+async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) -> list[str]:
+    """Resolve: stop the reminders, send the all-clear here and company-wide."""
+    now = utcnow()
+    async with rt.db.session() as session:
+        current = await get_incident(session, incident.id or 0)
+        if current is None or current.status == "resolved":
+            raise UserError(
+                f"{incident_label(incident)} is already resolved. `/incident reopen` if it is back."
+            )
+        updated = await update_incident(
+            session,
+            incident.id or 0,
+            status="resolved",
+            resolved_at=now,
+            mitigated_at=current.mitigated_at or now,
+            resolution_summary=summary or None,
+            next_prompt_at=None,
+            unanswered_prompts=0,
+        )
+        await add_bot_action(
+            session,
+            updated.id or 0,
+            f"<@{actor_id}> resolved the incident" + (f": {summary}" if summary else ""),
+            actor_id=actor_id,
+            kind="status_change",
+            occurred_at=now,
+        )
+    lasted = humanize((now - updated.declared_at).total_seconds())
+    said = f"\n>{escape_keeping_mentions(summary)}" if summary else ""
+    problems: list[str] = []
+    if updated.channel_id:
+        await post(
+            rt,
+            updated.channel_id,
+            f"All clear: incident #{updated.id} is resolved.",
+            _section(
+                f":white_check_mark: *All clear: {incident_label(updated)} is resolved* "
+                f"after {lasted}, by <@{actor_id}>.{said}\n"
+                "Update reminders have stopped. Write it up with `/postmortem help`."
+            ),
+            problems=problems,
+        )
+    broadcast = broadcast_channel(rt, updated)
+    if broadcast:
+        await post(
+            rt,
+            broadcast,
+            f"All clear: {incident_label(updated)} is resolved.",
+            _section(
+                f":white_check_mark: *All clear: {incident_label(updated)} is resolved* "
+                f"after {lasted}.{said}"
+            ),
+            problems=problems,
+        )
+    return problems + await refresh_card(rt, updated)
+
+
+async def reopen(rt: Runtime, incident: Incident, actor_id: str) -> list[str]:
+    """Reopen: back to investigating, and the reminders start again from now."""
+    if incident.status != "resolved":
+        raise UserError(
+            f"{incident_label(incident)} is open ({incident.status}); nothing to reopen."
+        )
+    now = utcnow()
+    interval = interval_of(incident.update_interval_seconds, rt.settings.update_interval_seconds)
+    async with rt.db.session() as session:
+        updated = await update_incident(
+            session,
+            incident.id or 0,
+            status="investigating",
+            resolved_at=None,
+            resolution_summary=None,
+            next_prompt_at=now + timedelta(seconds=interval),
+            unanswered_prompts=0,
+        )
+        await add_bot_action(
+            session,
+            updated.id or 0,
+            f"<@{actor_id}> reopened the incident",
+            actor_id=actor_id,
+            kind="status_change",
+            occurred_at=now,
+        )
+    problems: list[str] = []
+    text = (
+        f":rotating_light: <@{actor_id}> reopened {incident_label(updated)}. "
+        f"Status: *investigating*. Next status update due in {humanize(interval)}."
+    )
+    if updated.channel_id:
+        await post(rt, updated.channel_id, text, _section(text), problems=problems)
+    broadcast = broadcast_channel(rt, updated)
+    if broadcast:
+        where = f" War room: <#{updated.channel_id}>." if updated.channel_id else ""
+        await post(rt, broadcast, text, _section(text + where), problems=problems)
+    return problems + await refresh_card(rt, updated)
+
+
+async def _announce_change(rt: Runtime, incident: Incident, text: str) -> list[str]:
+    problems: list[str] = []
+    if incident.channel_id:
+        await post(rt, incident.channel_id, text, _section(text), problems=problems)
+    return problems + await refresh_card(rt, incident)
+
+
+def _section(text: str) -> list[dict]:
+    """Sections for the text: split if long (a long resolve summary), never cut."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in split_for_sections(text)
+    ]

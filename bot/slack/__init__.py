@@ -1,0 +1,3 @@
+"""Slack plumbing: the Web API client and identity, posting, files, the command grammar, answering
+people, text.
+"""
