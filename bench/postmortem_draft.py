@@ -73,7 +73,6 @@ async def seed(db: Database, entries: int) -> int:
             title="Checkout returns 500s | EU",
             severity="sev1",
             declared_by=USERS[0],
-            update_interval_seconds=900,
             channel_id="CBENCH",
             now=start,
         )

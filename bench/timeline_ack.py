@@ -145,7 +145,6 @@ async def prepare_database(url: str) -> None:
                 title="Benchmark",
                 severity="sev3",
                 declared_by="U111",
-                update_interval_seconds=86400,
                 channel_id=CHANNEL,
             )
     finally:

@@ -71,7 +71,7 @@ async def measure(label: str, url: str, entries: int) -> None:
         async with db.session() as session:
             incident = await create_incident(
                 session, title="Scale", severity="sev3", declared_by="U1",
-                update_interval_seconds=86400, channel_id=CHANNEL,
+                channel_id=CHANNEL,
             )  # fmt: skip
         incident_id = incident.id or 0
         began = time.perf_counter()

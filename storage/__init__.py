@@ -1,4 +1,8 @@
-"""Persistence: SQLModel tables, the async engine, migrations and every query the bot makes."""
+"""Persistence: the tables (SQLModel), the async engine, and the migrations (Alembic).
+
+Queries live with the domain that asks them (bot/<domain>/queries.py); this package imports
+nothing from bot/.
+"""
 
 from storage.db import Database, StorageUnavailable
 

@@ -7,6 +7,7 @@ Slack gives them; a message is identified by its channel and ts.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -48,6 +49,30 @@ class Incident(SQLModel, table=True):
     next_prompt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     unanswered_prompts: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EntryKind(StrEnum):
+    """What a timeline entry is: the values of `timeline_entry.kind`, in one place."""
+
+    # Said in the war room, captured from Slack
+    MESSAGE = "message"
+    THREAD_REPLY = "thread_reply"
+    THREAD_BROADCAST = "thread_broadcast"  # a thread reply also sent to the channel
+    FILE_SHARE = "file_share"
+    BOT_MESSAGE = "bot_message"  # another bot or integration
+    # Added by people through the bot
+    NOTE = "note"
+    LOG = "log"  # backdated: something that happened outside Slack
+    STATUS_UPDATE = "status_update"
+    # The bot's record of what it did and what people changed
+    STATUS_CHANGE = "status_change"
+    SEVERITY_CHANGE = "severity_change"
+    ROLE_CHANGE = "role_change"
+    HANDOFF = "handoff"
+    PROMPT = "prompt"  # a status-update reminder
+    SNOOZE = "snooze"
+    CADENCE_CHANGE = "cadence_change"
+    BOT_ACTION = "bot_action"
 
 
 class TimelineEntry(SQLModel, table=True):

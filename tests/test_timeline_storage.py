@@ -31,16 +31,16 @@ async def test_capture_stores_each_message_once_in_open_war_rooms_only(database_
         async with db.session() as session:
             old = await create_incident(
                 session, title="old", severity="sev3", declared_by="U1",
-                update_interval_seconds=60, channel_id="C1",
+                channel_id="C1",
             )  # fmt: skip
             await update_incident(session, old.id or 0, status="resolved")
             new = await create_incident(
                 session, title="new", severity="sev3", declared_by="U1",
-                update_interval_seconds=60, channel_id="C1",
+                channel_id="C1",
             )  # fmt: skip
             done = await create_incident(
                 session, title="done", severity="sev3", declared_by="U1",
-                update_interval_seconds=60, channel_id="C2",
+                channel_id="C2",
             )  # fmt: skip
             await update_incident(session, done.id or 0, status="resolved")
         batch = [row("1700000001.000001"), row("1700000002.000001"), row("1700000001.000001")]
@@ -65,7 +65,7 @@ async def test_keyset_pages_walk_the_timeline_in_order(database_url: str) -> Non
         async with db.session() as session:
             incident = await create_incident(
                 session, title="t", severity="sev3", declared_by="U1",
-                update_interval_seconds=60, channel_id="C1",
+                channel_id="C1",
             )  # fmt: skip
         same_second = [row(f"1700000001.{i:06d}") for i in range(7)]
         async with db.connection() as conn:

@@ -17,7 +17,7 @@ from bot.slack.client import slack_error_text
 from bot.slack.durations import DurationError, humanize, parse_duration
 from bot.slack.text import unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import Incident
+from storage.models import EntryKind, Incident
 from storage.types import utcnow
 
 # A click can beat the bookkeeping of the reminder it is on (milliseconds after the post).
@@ -86,7 +86,7 @@ async def snooze(
             f"<@{user_id}> snoozed the status-update reminder until "
             + until.strftime("%H:%M:%S UTC"),
             actor_id=user_id,
-            kind="snooze",
+            kind=EntryKind.SNOOZE,
             occurred_at=now,
         )
     problems: list[str] = []
@@ -143,7 +143,7 @@ async def change_cadence(rt: Runtime, incident: Incident, seconds: int, actor_id
             current.id or 0,
             f"<@{actor_id}> set the status-update cadence to every {humanize(seconds)}",
             actor_id=actor_id,
-            kind="cadence_change",
+            kind=EntryKind.CADENCE_CHANGE,
             occurred_at=now,
         )
     return (

@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.cadence.queries import ClaimedIncident
 from bot.incidents.buttons import post_update_button, snooze_button
+from bot.incidents.cards import incident_label
 from bot.slack.durations import humanize
-from bot.slack.text import escape
 from bot.timeline.status_text import KNOWN, NEXT_STEPS, UNKNOWN
 from storage.models import Incident
 
@@ -36,7 +36,7 @@ def prompt_message(
             f"It's been *{humanize(silent_seconds)}* since the incident was declared, "
             "and there has been no status update yet"
         )
-    label = f"Incident #{incident.id}: {escape(incident.title)}"
+    label = incident_label(incident)
     line = f":alarm_clock: {asked} {since} on {label}. "
     line += "Time to tell everyone where things stand."
     if escalated:

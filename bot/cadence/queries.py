@@ -12,13 +12,14 @@ between claiming and posting delays a prompt instead of losing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OPEN_STATUSES, Incident, TimelineEntry, UpdatePrompt
+from bot.timeline.queries import BotAction, add_bot_actions
+from storage.models import OPEN_STATUSES, EntryKind, Incident, UpdatePrompt
 from storage.types import utcnow
 
 
@@ -59,7 +60,6 @@ class ClaimedIncident:
 
 _incidents = Incident.__table__  # type: ignore[attr-defined]
 _prompts = UpdatePrompt.__table__  # type: ignore[attr-defined]
-_entries = TimelineEntry.__table__  # type: ignore[attr-defined]
 
 
 async def claim_prompt(
@@ -154,11 +154,7 @@ async def settle(session: AsyncSession, settlements: list[Settlement]) -> None:
 
 async def record_prompts_sent(session: AsyncSession, sent: list[SentPrompt]) -> None:
     """Mark prompts as posted, settle their claims and add their "prompt" timeline entries,
-    in three statements.
-
-    The entries are the rows `bot.timeline.queries.add_bot_action(kind="prompt")` would write,
-    inserted together because this runs for every prompt.
-    """
+    in three statements, because this runs for every prompt."""
     await settle(session, [Settlement(s.incident_id, s.lease_until, s.next_due) for s in sent])
     await session.exec(
         update(_prompts)
@@ -168,20 +164,9 @@ async def record_prompts_sent(session: AsyncSession, sent: list[SentPrompt]) -> 
             {"prompt_id": s.prompt_id, "posted_at": s.sent_at, "ts": s.message_ts} for s in sent
         ],
     )
-    recorded = utcnow()
-    await session.exec(
-        insert(_entries),
-        params=[
-            {
-                "incident_id": s.incident_id,
-                "kind": "prompt",
-                "text": s.timeline_text,
-                "occurred_at": s.sent_at,
-                "recorded_at": recorded,
-                "key_event": False,
-            }
-            for s in sent
-        ],
+    await add_bot_actions(
+        session,
+        [BotAction(s.incident_id, s.timeline_text, s.sent_at, EntryKind.PROMPT) for s in sent],
     )
 
 
@@ -207,6 +192,30 @@ async def give_back_prompt(
     )
     result = await session.exec(stmt)
     return bool(result.rowcount)
+
+
+async def start_clock(
+    session: AsyncSession, incident_id: int, *, now: datetime, interval_seconds: int
+) -> Incident:
+    """Declared or reopened: the first reminder one interval from now, nothing unanswered."""
+    incident = await _incident(session, incident_id)
+    incident.next_prompt_at = now + timedelta(seconds=interval_seconds)
+    incident.unanswered_prompts = 0
+    incident.updated_at = utcnow()
+    session.add(incident)
+    await session.flush()
+    return incident
+
+
+async def stop_clock(session: AsyncSession, incident_id: int) -> Incident:
+    """Resolved: no more reminders until it is reopened."""
+    incident = await _incident(session, incident_id)
+    incident.next_prompt_at = None
+    incident.unanswered_prompts = 0
+    incident.updated_at = utcnow()
+    session.add(incident)
+    await session.flush()
+    return incident
 
 
 async def restart_clock(

@@ -41,6 +41,7 @@ from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.durations import humanize
 from storage import StorageUnavailable
+from storage.models import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ async def record_sent(rt: Runtime, sent: SentPrompt) -> None:
                 raise
             await asyncio.sleep(RECORD_RETRY_SECONDS)
     PROMPTS_SENT.inc()
-    TIMELINE_ENTRIES.labels(kind="prompt").inc()
+    TIMELINE_ENTRIES.labels(kind=EntryKind.PROMPT).inc()
     if (sent.sent_at - sent.due_at).total_seconds() > LATE_SECONDS:
         PROMPTS_LATE.inc()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import post_update_button
@@ -19,8 +19,24 @@ STATUS_EMOJI = {
 }
 
 
-def incident_label(incident: Incident) -> str:
-    return f"Incident #{incident.id}: {escape(incident.title)}"
+class Titled(Protocol):
+    """An incident, or a row read for a reminder: anything with a number and a title."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+def plain_label(incident_id: int | None, title: str) -> str:
+    """ "Incident #12: API down", for plain_text fields, which Slack shows as typed."""
+    return f"Incident #{incident_id}: {title}"
+
+
+def incident_label(incident: Titled) -> str:
+    """The same label for mrkdwn: the title escaped."""
+    return plain_label(incident.id, escape(incident.title))
 
 
 def channel_topic(incident: Incident) -> str:

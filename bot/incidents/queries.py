@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -18,7 +18,6 @@ async def create_incident(
     title: str,
     severity: str,
     declared_by: str,
-    update_interval_seconds: int,
     description: str | None = None,
     private: bool = False,
     team_id: str | None = None,
@@ -26,6 +25,7 @@ async def create_incident(
     declared_in_channel_id: str | None = None,
     now: datetime | None = None,
 ) -> Incident:
+    """A new incident row. Its reminder clock is the cadence's to start (bot.cadence.queries)."""
     now = now or utcnow()
     incident = Incident(
         title=title,
@@ -39,7 +39,6 @@ async def create_incident(
         declared_in_channel_id=declared_in_channel_id,
         declared_at=now,
         updated_at=now,
-        next_prompt_at=now + timedelta(seconds=update_interval_seconds),
     )
     session.add(incident)
     await session.flush()

@@ -9,16 +9,24 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from storage.models import Incident
+from storage.models import EntryKind, Incident
 
 # What counts as a person responding: their messages and the actions they take with the bot.
 # Backdated `log` lines are excluded (they describe the time before the response).
 PERSON_KINDS = frozenset(
     {
-        "message", "thread_reply", "thread_broadcast", "file_share", "note",
-        "status_update", "role_change", "status_change", "severity_change", "handoff",
+        EntryKind.MESSAGE,
+        EntryKind.THREAD_REPLY,
+        EntryKind.THREAD_BROADCAST,
+        EntryKind.FILE_SHARE,
+        EntryKind.NOTE,
+        EntryKind.STATUS_UPDATE,
+        EntryKind.ROLE_CHANGE,
+        EntryKind.STATUS_CHANGE,
+        EntryKind.SEVERITY_CHANGE,
+        EntryKind.HANDOFF,
     }
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,9 @@ def response_metrics(
         ),
         None,
     )
-    updates = [e.occurred_at for e in entries if e.kind == "status_update" and e.deleted_at is None]
+    updates = [
+        e.occurred_at for e in entries if e.kind == EntryKind.STATUS_UPDATE and e.deleted_at is None
+    ]
     end = incident.resolved_at or now
     return ResponseMetrics(
         first_response_at=first,

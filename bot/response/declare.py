@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 
+from bot.cadence.queries import start_clock
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
@@ -70,7 +71,12 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             team_id=req.team_id,
             channel_id=req.channel_id if args.here else None,
             declared_in_channel_id=req.channel_id,
-            update_interval_seconds=rt.settings.update_interval_seconds,
+        )
+        incident = await start_clock(
+            session,
+            incident.id or 0,
+            now=incident.declared_at,
+            interval_seconds=rt.settings.update_interval_seconds,
         )
         await add_bot_action(
             session,

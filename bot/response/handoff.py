@@ -14,20 +14,20 @@ from bot.slack.posting import post
 from bot.slack.text import mention
 from bot.timeline.status_text import open_questions_in
 from bot.timeline.summaries import latest_entry_of_kind, recent_entries
-from storage.models import Incident, TimelineEntry
+from storage.models import EntryKind, Incident, TimelineEntry
 from storage.types import utcnow
 
 # Entries the bot writes about itself; "what has been tried" is everything else.
 BOT_KINDS = (
-    "bot_action",
-    "prompt",
-    "snooze",
-    "status_update",
-    "role_change",
-    "status_change",
-    "severity_change",
-    "handoff",
-    "cadence_change",
+    EntryKind.BOT_ACTION,
+    EntryKind.PROMPT,
+    EntryKind.SNOOZE,
+    EntryKind.STATUS_UPDATE,
+    EntryKind.ROLE_CHANGE,
+    EntryKind.STATUS_CHANGE,
+    EntryKind.SEVERITY_CHANGE,
+    EntryKind.HANDOFF,
+    EntryKind.CADENCE_CHANGE,
 )
 TRIED_ENTRIES = 6
 QUESTION_SCAN = 40
@@ -42,9 +42,11 @@ async def hand_off(rt: Runtime, incident: Incident, new_commander: str, actor_id
         )
     if new_commander == actor_id:
         raise UserError("You are already the commander; hand off to someone else.")
-    change = await assign_role(rt, incident, "commander", new_commander, actor_id, kind="handoff")
+    change = await assign_role(
+        rt, incident, "commander", new_commander, actor_id, kind=EntryKind.HANDOFF
+    )
     async with rt.db.session() as session:
-        last_update = await latest_entry_of_kind(session, incident.id or 0, "status_update")
+        last_update = await latest_entry_of_kind(session, incident.id or 0, EntryKind.STATUS_UPDATE)
         human = await recent_entries(
             session, incident.id or 0, exclude_kinds=BOT_KINDS, limit=QUESTION_SCAN
         )

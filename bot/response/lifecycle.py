@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from bot.cadence.queries import start_clock, stop_clock
 from bot.cadence.rules import interval_of
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
@@ -14,7 +13,7 @@ from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import OPEN_STATUSES, SEVERITIES, Incident
+from storage.models import OPEN_STATUSES, SEVERITIES, EntryKind, Incident
 from storage.types import utcnow
 
 # Statuses at or past mitigation: the first time one is reached, mitigated_at is stamped.
@@ -64,7 +63,7 @@ async def set_status(rt: Runtime, incident: Incident, status: str, actor_id: str
             updated.id or 0,
             f"<@{actor_id}> changed the status from {incident.status} to {status}",
             actor_id=actor_id,
-            kind="status_change",
+            kind=EntryKind.STATUS_CHANGE,
             occurred_at=now,
         )
     return await _announce_change(
@@ -83,7 +82,7 @@ async def set_severity(rt: Runtime, incident: Incident, severity: str, actor_id:
             f"<@{actor_id}> changed the severity from {incident.severity.upper()} "
             f"to {severity.upper()}",
             actor_id=actor_id,
-            kind="severity_change",
+            kind=EntryKind.SEVERITY_CHANGE,
         )
     return await _announce_change(
         rt,
@@ -109,15 +108,14 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
             resolved_at=now,
             mitigated_at=current.mitigated_at or now,
             resolution_summary=summary or None,
-            next_prompt_at=None,
-            unanswered_prompts=0,
         )
+        updated = await stop_clock(session, updated.id or 0)
         await add_bot_action(
             session,
             updated.id or 0,
             f"<@{actor_id}> resolved the incident" + (f": {summary}" if summary else ""),
             actor_id=actor_id,
-            kind="status_change",
+            kind=EntryKind.STATUS_CHANGE,
             occurred_at=now,
         )
     lasted = humanize((now - updated.declared_at).total_seconds())
@@ -165,15 +163,14 @@ async def reopen(rt: Runtime, incident: Incident, actor_id: str) -> list[str]:
             status="investigating",
             resolved_at=None,
             resolution_summary=None,
-            next_prompt_at=now + timedelta(seconds=interval),
-            unanswered_prompts=0,
         )
+        updated = await start_clock(session, updated.id or 0, now=now, interval_seconds=interval)
         await add_bot_action(
             session,
             updated.id or 0,
             f"<@{actor_id}> reopened the incident",
             actor_id=actor_id,
-            kind="status_change",
+            kind=EntryKind.STATUS_CHANGE,
             occurred_at=now,
         )
     problems: list[str] = []

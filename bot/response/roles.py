@@ -11,7 +11,7 @@ from bot.incidents.queries import get_incident, update_incident
 from bot.slack.posting import invite, post
 from bot.slack.text import escape, mention, parse_user_mention, unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import Incident
+from storage.models import EntryKind, Incident
 
 ROLES = ("commander", "communicator")
 
@@ -80,7 +80,7 @@ async def assign_role(
     user_id: str,
     actor_id: str,
     *,
-    kind: str = "role_change",
+    kind: EntryKind = EntryKind.ROLE_CHANGE,
 ) -> RoleChange:
     """Give `role` to `user_id`: record it, invite them, refresh the card and the topic."""
     if rt.bot_user_id and user_id == rt.bot_user_id:
@@ -94,7 +94,7 @@ async def assign_role(
             raise UserError(f"<@{user_id}> is already the {role} of {incident_label(current)}.")
         updated = await update_incident(session, current.id or 0, **{f"{role}_id": user_id})
         was = f" (was {mention(previous)})" if previous else ""
-        verb = "handed command to" if kind == "handoff" else f"made {role}:"
+        verb = "handed command to" if kind == EntryKind.HANDOFF else f"made {role}:"
         await add_bot_action(
             session,
             updated.id or 0,

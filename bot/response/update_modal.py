@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.cadence.rules import MIN_CADENCE_SECONDS, cadence_problem
+from bot.incidents.cards import plain_label
 from bot.slack.durations import DurationError, compact, parse_duration
 from bot.slack.text import strip_control
 from bot.timeline.status_text import StatusUpdate
@@ -31,7 +32,7 @@ def _text_input(block_id: str, label: str, *, optional: bool, hint: str) -> dict
 
 
 def update_modal(incident_id: int, title: str, interval_seconds: int) -> dict[str, Any]:
-    label = f"Incident #{incident_id}: {title}"
+    label = plain_label(incident_id, title)
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,

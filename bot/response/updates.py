@@ -17,8 +17,7 @@ from bot.slack.mrkdwn import split_for_sections
 from bot.slack.posting import broadcast_channel, post
 from bot.timeline.queries import add_bot_action
 from bot.timeline.status_text import StatusUpdate
-from storage import StorageUnavailable
-from storage.models import Incident
+from storage.models import EntryKind, Incident
 from storage.types import utcnow
 
 
@@ -52,7 +51,7 @@ async def post_status_update(
             incident_id,
             update.record_text(),
             actor_id=user_id,
-            kind="status_update",
+            kind=EntryKind.STATUS_UPDATE,
             occurred_at=now,
         )
     problems: list[str] = []
@@ -99,15 +98,12 @@ def _blocks(head: str, parts: list[str], footer: str) -> list[dict]:
 async def post_update_from_form(
     rt: Runtime, incident_id: int, user_id: str, update: StatusUpdate, next_in_seconds: int
 ) -> tuple[str, str | None]:
-    """Post an update submitted through the form: (what to tell the person, where)."""
-    try:
-        incident, problems = await post_status_update(
-            rt, incident_id, user_id, update, next_in_seconds=next_in_seconds
-        )
-    except UserError as exc:
-        return str(exc), None
-    except StorageUnavailable:
-        return ":warning: Storage unavailable, try again in a moment. Nothing was recorded.", None
+    """Post an update submitted through the form: (what to tell the person, where).
+
+    Refusals and failures propagate to the caller's `answer_user`."""
+    incident, problems = await post_status_update(
+        rt, incident_id, user_id, update, next_in_seconds=next_in_seconds
+    )
     if not problems:
         return "", incident.channel_id
     listed = "\n".join(f"• {p}" for p in problems)

@@ -18,11 +18,11 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.queries import open_incidents
-from bot.timeline.events import datetime_to_ts, read_message, slack_ts
+from bot.timeline.capture_queries import count_stored
+from bot.timeline.events import datetime_to_ts, entry_row, read_message, slack_ts
 from bot.timeline.keyevents import marks_in_history
 from bot.timeline.marks import add_marks
 from bot.timeline.queries import insert_messages, known_threads, latest_message_ts
-from bot.timeline.rows import count_stored, entry_row
 from storage import StorageUnavailable
 from storage.models import Incident
 

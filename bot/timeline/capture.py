@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.runtime import Runtime
-from bot.timeline.capture_queries import store_messages
+from bot.timeline.capture_queries import count_stored, store_messages
 from bot.timeline.events import (
     MessageDeletion,
     MessageEdit,
+    entry_row,
     read_deletion,
     read_edit,
     read_message,
@@ -30,7 +31,6 @@ from bot.timeline.queries import (
     capturing_incident,
     insert_messages,
 )
-from bot.timeline.rows import count_stored, entry_row
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

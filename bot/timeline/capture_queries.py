@@ -1,8 +1,8 @@
 """The event-path write: live messages stored a batch at a time, each once.
 
-Apart from the rest of storage/timeline.py because it is built for speed (Core, not the ORM;
-statements compiled once) and differs by database, to store a batch in one round trip and
-still know exactly how many messages were new:
+Apart from the rest of the timeline queries (queries.py) because it is built for speed (Core,
+not the ORM; statements compiled once) and differs by database, to store a batch in one round
+trip and still know exactly how many messages were new:
 
 - SQLite: one cached INSERT ... SELECT run as an executemany (sqlite3 loops in C); the
   cursor's rowcount is the number of rows inserted, counted per kind.
@@ -16,6 +16,7 @@ capturing_incident), once, and nothing is stored for a channel that is no open w
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -24,6 +25,7 @@ from sqlalchemy import String, bindparam, exists, func, literal_column, select, 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.metrics import TIMELINE_ENTRIES
 from bot.timeline.queries import ENTRY, INCIDENT, MARK, MESSAGE_COLUMNS
 from storage.db import Database
 from storage.models import OPEN_STATUSES
@@ -112,3 +114,10 @@ async def _capture_postgres(conn: AsyncConnection, rows: list[dict[str, Any]]) -
 def _naive_utc(moment: datetime | None) -> datetime | None:
     """What UTCDateTime stores, for values that go in an array (no type processing there)."""
     return moment.astimezone(UTC).replace(tzinfo=None) if moment is not None else None
+
+
+def count_stored(kinds: Mapping[str, int]) -> None:
+    """Count new timeline entries for /metrics."""
+    for kind, n in kinds.items():
+        if n:
+            TIMELINE_ENTRIES.labels(kind).inc(n)

@@ -9,12 +9,13 @@ from bot.incidents.lookup import incident_in_channel
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
 from bot.slack.text import unescape
+from bot.timeline.capture_queries import count_stored
 from bot.timeline.events import plain
 from bot.timeline.queries import add_entry, count_entries, latest_entries
 from bot.timeline.render import display_text, render_timeline, when
-from bot.timeline.rows import count_stored
 from bot.timeline.timeparse import parse_log_line, zone_label
 from bot.timeline.user_zone import user_zone
+from storage.models import EntryKind
 from storage.types import utcnow
 
 DEFAULT_SHOWN = 20
@@ -36,7 +37,7 @@ async def note_command(ctx: CommandContext, args: str) -> None:
         await add_entry(
             session,
             incident.id or 0,
-            kind="note",
+            kind=EntryKind.NOTE,
             text=text,
             author_id=ctx.user_id,
             occurred_at=now,
@@ -64,7 +65,7 @@ async def log_command(ctx: CommandContext, args: str) -> None:
         await add_entry(
             session,
             incident.id or 0,
-            kind="log",
+            kind=EntryKind.LOG,
             text=line.text,
             author_id=ctx.user_id,
             occurred_at=line.at,

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.slack.text import unescape
+from storage.models import EntryKind
 
 # Subtypes that are something someone said; everything else (channel_join, channel_topic,
 # pinned_item, message_replied, ...) is housekeeping and stays out of the timeline.
@@ -83,15 +84,15 @@ def read_message(event: dict[str, Any], channel_id: str | None = None) -> SlackM
     is_bot = subtype == "bot_message" or bool(event.get("bot_id"))
     files = _file_facts(as_list(event.get("files")))
     if subtype == "thread_broadcast":
-        kind = "thread_broadcast"
+        kind = EntryKind.THREAD_BROADCAST
     elif is_bot:
-        kind = "bot_message"
+        kind = EntryKind.BOT_MESSAGE
     elif subtype == "file_share" or files:
-        kind = "file_share"
+        kind = EntryKind.FILE_SHARE
     elif in_thread:
-        kind = "thread_reply"
+        kind = EntryKind.THREAD_REPLY
     else:
-        kind = "message"
+        kind = EntryKind.MESSAGE
     return SlackMessage(
         channel_id=channel,
         ts=ts,
@@ -139,7 +140,7 @@ def read_deletion(event: dict[str, Any]) -> MessageDeletion | None:
         return None
     when = slack_ts(event.get("ts")) or slack_ts(event.get("event_ts")) or ts
     message = read_message({**previous, "ts": ts}, channel) or SlackMessage(
-        channel_id=channel, ts=ts, kind="message", text="", occurred_at=ts_to_datetime(ts)
+        channel_id=channel, ts=ts, kind=EntryKind.MESSAGE, text="", occurred_at=ts_to_datetime(ts)
     )
     return MessageDeletion(
         channel_id=channel, ts=ts, deleted_at=ts_to_datetime(when), message=message
@@ -203,3 +204,25 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def entry_row(
+    incident_id: int, msg: SlackMessage, event_id: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The timeline_entry columns for a Slack message."""
+    return {
+        "incident_id": incident_id,
+        "kind": msg.kind,
+        "channel_id": msg.channel_id,
+        "ts": msg.ts,
+        "thread_ts": msg.thread_ts,
+        "author_id": msg.author_id,
+        "author_name": msg.author_name,
+        "text": msg.text,
+        "files": msg.files,
+        "occurred_at": msg.occurred_at,
+        "event_id": event_id,
+        "edited_at": None,
+        "deleted_at": None,
+        **extra,
+    }

@@ -8,6 +8,7 @@ through history) changes nothing, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    insert,
     select,
     tuple_,
     update,
@@ -27,7 +29,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OPEN_STATUSES, Incident, TimelineEntry, TimelineMark, TimelineRevision
+from storage.models import (
+    OPEN_STATUSES,
+    EntryKind,
+    Incident,
+    TimelineEntry,
+    TimelineMark,
+    TimelineRevision,
+)
 from storage.types import utcnow
 
 ENTRY = TimelineEntry.__table__  # type: ignore[attr-defined]
@@ -42,7 +51,7 @@ async def add_bot_action(
     text: str,
     *,
     actor_id: str | None = None,
-    kind: str = "bot_action",
+    kind: str = EntryKind.BOT_ACTION,
     occurred_at: datetime | None = None,
 ) -> TimelineEntry:
     """Record something the bot did (declare, role change, status update, ...).
@@ -59,6 +68,37 @@ async def add_bot_action(
     session.add(entry)
     await session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class BotAction:
+    """One row of `add_bot_actions`: what `add_bot_action` records, for batches."""
+
+    incident_id: int
+    text: str
+    occurred_at: datetime
+    kind: str = EntryKind.BOT_ACTION
+
+
+async def add_bot_actions(session: AsyncSession, actions: list[BotAction]) -> None:
+    """Record many bot actions in one statement (a batch of reminders posted together)."""
+    if not actions:
+        return
+    recorded = utcnow()
+    await session.exec(
+        insert(ENTRY),
+        params=[
+            {
+                "incident_id": a.incident_id,
+                "kind": a.kind,
+                "text": a.text,
+                "occurred_at": a.occurred_at,
+                "recorded_at": recorded,
+                "key_event": False,
+            }
+            for a in actions
+        ],
+    )
 
 
 async def add_entry(

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, tzinfo
 
 from bot.slack.text import escape
 from bot.timeline.timeparse import format_local, zone_label
-from storage.models import TimelineEntry
+from storage.models import EntryKind, TimelineEntry
 
 MAX_TEXT = 200  # characters of each entry's text in the ephemeral view
 
@@ -20,22 +20,22 @@ _REFERENCE = re.compile(r"&lt;([@#][UWC][A-Z0-9]+(?:\|[^&<>]{0,80})?)&gt;")
 
 # How each kind of entry reads; {who} is the author.
 KIND_LABELS = {
-    "message": "{who}",
-    "thread_reply": "↳ {who} in a thread",
-    "thread_broadcast": "↳ {who} in a thread, also sent to the channel",
-    "file_share": "{who} shared a file",
-    "bot_message": "{who} (bot)",
-    "bot_action": ":robot_face: bot",
-    "note": ":memo: {who} noted",
-    "log": ":spiral_note_pad: {who} logged",
-    "status_update": ":mega: status update by {who}",
-    "role_change": ":robot_face: role change",
-    "status_change": ":robot_face: status change",
-    "severity_change": ":robot_face: severity change",
-    "handoff": ":robot_face: handoff",
-    "cadence_change": ":robot_face: update cadence",
-    "prompt": ":alarm_clock: update prompt",
-    "snooze": ":zzz: prompt snoozed by {who}",
+    EntryKind.MESSAGE: "{who}",
+    EntryKind.THREAD_REPLY: "↳ {who} in a thread",
+    EntryKind.THREAD_BROADCAST: "↳ {who} in a thread, also sent to the channel",
+    EntryKind.FILE_SHARE: "{who} shared a file",
+    EntryKind.BOT_MESSAGE: "{who} (bot)",
+    EntryKind.BOT_ACTION: ":robot_face: bot",
+    EntryKind.NOTE: ":memo: {who} noted",
+    EntryKind.LOG: ":spiral_note_pad: {who} logged",
+    EntryKind.STATUS_UPDATE: ":mega: status update by {who}",
+    EntryKind.ROLE_CHANGE: ":robot_face: role change",
+    EntryKind.STATUS_CHANGE: ":robot_face: status change",
+    EntryKind.SEVERITY_CHANGE: ":robot_face: severity change",
+    EntryKind.HANDOFF: ":robot_face: handoff",
+    EntryKind.CADENCE_CHANGE: ":robot_face: update cadence",
+    EntryKind.PROMPT: ":alarm_clock: update prompt",
+    EntryKind.SNOOZE: ":zzz: prompt snoozed by {who}",
 }
 
 
@@ -47,7 +47,7 @@ def display_text(text: str, limit: int | None = MAX_TEXT) -> str:
 
 
 def author_of(entry: TimelineEntry) -> str:
-    if entry.kind == "bot_message" and entry.author_name:
+    if entry.kind == EntryKind.BOT_MESSAGE and entry.author_name:
         return f"*{escape(entry.author_name)}*"
     if entry.author_id and entry.author_id[0] in "UW":
         return f"<@{entry.author_id}>"
