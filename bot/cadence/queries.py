@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OPEN_STATUSES, Incident, TimelineEntry, UpdatePrompt
+from storage.tables import table_of
 from storage.types import utcnow
 
 
@@ -57,9 +58,9 @@ class ClaimedIncident:
     unanswered_prompts: int
 
 
-_incidents = Incident.__table__  # type: ignore[attr-defined]
-_prompts = UpdatePrompt.__table__  # type: ignore[attr-defined]
-_entries = TimelineEntry.__table__  # type: ignore[attr-defined]
+_incidents = table_of(Incident)
+_prompts = table_of(UpdatePrompt)
+_entries = table_of(TimelineEntry)
 
 
 async def claim_prompt(
