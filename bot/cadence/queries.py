@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.timeline.queries import BotAction, add_bot_actions
 from storage.models import OPEN_STATUSES, EntryKind, Incident, UpdatePrompt
+from storage.tables import table_of
 from storage.types import utcnow
 
 
@@ -58,8 +59,8 @@ class ClaimedIncident:
     unanswered_prompts: int
 
 
-_incidents = Incident.__table__  # type: ignore[attr-defined]
-_prompts = UpdatePrompt.__table__  # type: ignore[attr-defined]
+_incidents = table_of(Incident)
+_prompts = table_of(UpdatePrompt)
 
 
 async def claim_prompt(

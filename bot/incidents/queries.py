@@ -66,7 +66,9 @@ async def open_incident_for_channel(session: AsyncSession, channel_id: str) -> I
 
 
 async def open_incidents(session: AsyncSession) -> list[Incident]:
-    stmt = select(Incident).where(col(Incident.status).in_(OPEN_STATUSES)).order_by(Incident.id)
+    stmt = (
+        select(Incident).where(col(Incident.status).in_(OPEN_STATUSES)).order_by(col(Incident.id))
+    )
     return list((await session.exec(stmt)).all())
 
 

@@ -70,7 +70,7 @@ def find_blame(text: str, where: str) -> list[Finding]:
         return []
     findings = []
     for match in _PATTERN.finditer(text):
-        rule = int(match.lastgroup[1:])  # type: ignore[index]
+        rule = int(match.lastgroup[1:])  # type: ignore[index]  # every alternative is a named group, so lastgroup is set
         _, why, with_subject = _RULES[rule]
         start = match.start()
         if with_subject:

@@ -42,7 +42,9 @@ def _option(value: str, text: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text[:MAX_OPTION_TEXT]}, "value": value}
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], hint: str | None = None):
+def _input(
+    block_id: str, label: str, element: dict[str, Any], hint: str | None = None
+) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,

@@ -28,18 +28,19 @@ from storage.models import (
     TimelineRevision,
     UpdatePrompt,
 )
+from storage.tables import table_of
 
-_ENTRIES = TimelineEntry.__table__  # type: ignore[attr-defined]
-_REVISIONS = TimelineRevision.__table__  # type: ignore[attr-defined]
+_ENTRIES = table_of(TimelineEntry)
+_REVISIONS = table_of(TimelineRevision)
 
-TimelineRow = namedtuple("TimelineRow", [c.name for c in _ENTRIES.columns])  # type: ignore[misc]
+TimelineRow = namedtuple("TimelineRow", [c.name for c in _ENTRIES.columns])  # type: ignore[misc]  # fields from the table; mypy wants a literal list
 # What the postmortem draft reads of an entry; skipping the rest saves a third of the load.
 DRAFT_COLUMNS = (
     "id", "kind", "author_id", "author_name", "text", "files", "occurred_at", "edited_at",
     "deleted_at", "deleted_by", "key_event",
 )  # fmt: skip
-DraftTimelineRow = namedtuple("DraftTimelineRow", DRAFT_COLUMNS)  # type: ignore[misc]
-RevisionRow = namedtuple("RevisionRow", [c.name for c in _REVISIONS.columns])  # type: ignore[misc]
+DraftTimelineRow = namedtuple("DraftTimelineRow", DRAFT_COLUMNS)  # type: ignore[misc]  # mypy wants the fields inline
+RevisionRow = namedtuple("RevisionRow", [c.name for c in _REVISIONS.columns])  # type: ignore[misc]  # fields from the table; mypy wants a literal list
 
 
 @dataclass
@@ -60,6 +61,7 @@ async def load_incident_record(
 ) -> IncidentRecord:
     """The record; with `all_columns=False` entries hold only DRAFT_COLUMNS (for drafting)."""
     incident_id = incident.id or 0
+    row_type: type[TimelineRow] | type[DraftTimelineRow]
     if all_columns:
         columns, row_type = list(_ENTRIES.columns), TimelineRow
     else:

@@ -80,7 +80,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
         )
         await add_bot_action(
             session,
-            incident.id,  # type: ignore[arg-type]
+            incident.id,  # type: ignore[arg-type]  # set: create_incident flushed the row
             f"Incident declared by <@{req.user_id}>: {args.title} ({args.severity.upper()})",
             actor_id=req.user_id,
             occurred_at=incident.declared_at,

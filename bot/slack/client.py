@@ -19,7 +19,7 @@ from bot.core.settings import Settings
 class CountingWebClient(AsyncWebClient):
     """The real client, counting calls and failures per method for /metrics."""
 
-    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         SLACK_API_CALLS.labels(api_method).inc()
         try:
             return await super().api_call(api_method, **kwargs)

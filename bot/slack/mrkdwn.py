@@ -44,7 +44,7 @@ def split_for_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """
     pieces: list[str] = []
     while len(text) > limit:
-        inside = set()
+        inside: set[int] = set()
         for match in _UNCUTTABLE.finditer(text, 0, limit + 200):
             if match.start() >= limit:
                 break

@@ -14,12 +14,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.timeline.queries import ENTRY, MARK
+from storage.tables import run_select
 from storage.types import utcnow
 
 
 async def entry_exists(session: AsyncSession, channel_id: str, ts: str) -> bool:
     stmt = select(ENTRY.c.id).where(ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts)
-    return (await session.exec(stmt)).first() is not None  # type: ignore[call-overload]
+    return (await run_select(session, stmt)).first() is not None
 
 
 async def add_marks(session: AsyncSession, marks: list[dict[str, str]]) -> None:
@@ -42,7 +43,7 @@ async def remove_mark(
     session: AsyncSession, channel_id: str, ts: str, source: str, user_id: str = ""
 ) -> None:
     await session.exec(
-        delete(MARK).where(  # type: ignore[call-overload]
+        delete(MARK).where(
             MARK.c.channel_id == channel_id,
             MARK.c.message_ts == ts,
             MARK.c.source == source,
@@ -55,7 +56,7 @@ async def remove_mark(
 async def _refresh(session: AsyncSession, channel_id: str, ts: str) -> None:
     marked = exists().where(MARK.c.channel_id == channel_id, MARK.c.message_ts == ts)
     await session.exec(
-        update(ENTRY)  # type: ignore[call-overload]
+        update(ENTRY)
         .where(ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts)
         .values(key_event=marked)
     )

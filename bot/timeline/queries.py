@@ -37,12 +37,13 @@ from storage.models import (
     TimelineMark,
     TimelineRevision,
 )
+from storage.tables import run_select, table_of
 from storage.types import utcnow
 
-ENTRY = TimelineEntry.__table__  # type: ignore[attr-defined]
-REVISION = TimelineRevision.__table__  # type: ignore[attr-defined]
-MARK = TimelineMark.__table__  # type: ignore[attr-defined]
-INCIDENT = Incident.__table__  # type: ignore[attr-defined]
+ENTRY = table_of(TimelineEntry)
+REVISION = table_of(TimelineRevision)
+MARK = table_of(TimelineMark)
+INCIDENT = table_of(Incident)
 
 
 async def add_bot_action(
@@ -128,7 +129,7 @@ async def capturing_incident(session: AsyncSession, channel_id: str) -> tuple[in
         .order_by(INCIDENT.c.id.desc())
         .limit(1)
     )
-    row = (await session.exec(stmt)).first()  # type: ignore[call-overload]
+    row = (await run_select(session, stmt)).first()
     if row is None or row.status not in OPEN_STATUSES:
         return None
     return row.id, row.declared_at
@@ -192,10 +193,11 @@ async def apply_edit(
     newer text: it only takes its place among the revisions (see _insert_late_revision).
     """
     row = (
-        await session.exec(
-            select(ENTRY.c.id, ENTRY.c.text, ENTRY.c.deleted_at, ENTRY.c.edited_at).where(  # type: ignore[call-overload]
+        await run_select(
+            session,
+            select(ENTRY.c.id, ENTRY.c.text, ENTRY.c.deleted_at, ENTRY.c.edited_at).where(
                 ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts
-            )
+            ),
         )
     ).first()
     if row is None:
@@ -205,7 +207,7 @@ async def apply_edit(
     if row.edited_at is not None and row.edited_at >= edited_at:
         return await _insert_late_revision(session, row.id, text, edited_at, row.edited_at)
     result = await session.exec(
-        update(ENTRY)  # type: ignore[call-overload]
+        update(ENTRY)
         .where(
             ENTRY.c.id == row.id,
             ENTRY.c.text == row.text,
@@ -216,7 +218,7 @@ async def apply_edit(
     if result.rowcount != 1:
         return False
     await session.exec(
-        REVISION.insert().values(entry_id=row.id, text=row.text, replaced_at=edited_at)  # type: ignore[call-overload]
+        REVISION.insert().values(entry_id=row.id, text=row.text, replaced_at=edited_at)
     )
     return True
 
@@ -231,30 +233,32 @@ async def _insert_late_revision(
     such revision (we never saw the older text), it lived until the current text came.
     """
     later = (
-        await session.exec(
-            select(REVISION.c.id, REVISION.c.text, REVISION.c.replaced_at)  # type: ignore[call-overload]
+        await run_select(
+            session,
+            select(REVISION.c.id, REVISION.c.text, REVISION.c.replaced_at)
             .where(REVISION.c.entry_id == entry_id, REVISION.c.replaced_at > edited_at)
             .order_by(REVISION.c.replaced_at, REVISION.c.id)
-            .limit(1)
+            .limit(1),
         )
     ).first()
     if later is None:
-        known = await session.exec(
-            select(REVISION.c.id).where(REVISION.c.entry_id == entry_id, REVISION.c.text == text)  # type: ignore[call-overload]
+        known = await run_select(
+            session,
+            select(REVISION.c.id).where(REVISION.c.entry_id == entry_id, REVISION.c.text == text),
         )
         if known.first() is not None:
             return False  # a repeat
         await session.exec(
-            REVISION.insert().values(entry_id=entry_id, text=text, replaced_at=current_since)  # type: ignore[call-overload]
+            REVISION.insert().values(entry_id=entry_id, text=text, replaced_at=current_since)
         )
         return True
     if later.text == text:
         return False  # already in place (a repeat)
     await session.exec(
-        update(REVISION).where(REVISION.c.id == later.id).values(replaced_at=edited_at)  # type: ignore[call-overload]
+        update(REVISION).where(REVISION.c.id == later.id).values(replaced_at=edited_at)
     )
     await session.exec(
-        REVISION.insert().values(entry_id=entry_id, text=text, replaced_at=later.replaced_at)  # type: ignore[call-overload]
+        REVISION.insert().values(entry_id=entry_id, text=text, replaced_at=later.replaced_at)
     )
     return True
 
@@ -267,10 +271,11 @@ async def apply_deletion(
     Returns None if no such entry, else whether it was deleted now.
     """
     row = (
-        await session.exec(
-            select(ENTRY.c.id, ENTRY.c.deleted_at).where(  # type: ignore[call-overload]
+        await run_select(
+            session,
+            select(ENTRY.c.id, ENTRY.c.deleted_at).where(
                 ENTRY.c.channel_id == channel_id, ENTRY.c.ts == ts
-            )
+            ),
         )
     ).first()
     if row is None:
@@ -278,11 +283,9 @@ async def apply_deletion(
     if row.deleted_at is not None:
         return False
     await session.exec(
-        update(ENTRY)  # type: ignore[call-overload]
-        .where(ENTRY.c.id == row.id)
-        .values(text="", files=None, deleted_at=deleted_at)
+        update(ENTRY).where(ENTRY.c.id == row.id).values(text="", files=None, deleted_at=deleted_at)
     )
-    await session.exec(delete(REVISION).where(REVISION.c.entry_id == row.id))  # type: ignore[call-overload]
+    await session.exec(delete(REVISION).where(REVISION.c.entry_id == row.id))
     return True
 
 
@@ -294,7 +297,7 @@ async def latest_message_ts(session: AsyncSession, incident_id: int) -> str | No
         .order_by(ENTRY.c.occurred_at.desc(), ENTRY.c.id.desc())
         .limit(1)
     )
-    return (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload]
+    return (await run_select(session, stmt)).scalars().first()
 
 
 async def known_threads(session: AsyncSession, incident_id: int) -> list[str]:
@@ -304,18 +307,18 @@ async def known_threads(session: AsyncSession, incident_id: int) -> list[str]:
         .where(ENTRY.c.incident_id == incident_id, ENTRY.c.thread_ts.is_not(None))
         .distinct()
     )
-    return [ts for (ts,) in (await session.exec(stmt)).all()]  # type: ignore[call-overload]
+    return [ts for (ts,) in (await run_select(session, stmt)).all()]
 
 
 async def latest_entries(session: AsyncSession, incident_id: int, n: int) -> list[TimelineEntry]:
     """The last `n` entries, oldest first (reads the order index backwards)."""
     stmt = (
         select(TimelineEntry)
-        .where(TimelineEntry.incident_id == incident_id)
+        .where(col(TimelineEntry.incident_id) == incident_id)
         .order_by(col(TimelineEntry.occurred_at).desc(), col(TimelineEntry.id).desc())
         .limit(n)
     )
-    entries = list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload]
+    entries = list((await run_select(session, stmt)).scalars().all())
     entries.reverse()
     return entries
 
@@ -332,22 +335,22 @@ async def entries_page(
     Keyset paging on the (incident_id, occurred_at, id) index: every page costs the same,
     however long the timeline.
     """
-    stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident_id)
+    stmt = select(TimelineEntry).where(col(TimelineEntry.incident_id) == incident_id)
     if after is not None:
         stmt = stmt.where(tuple_(col(TimelineEntry.occurred_at), col(TimelineEntry.id)) > after)
     stmt = stmt.order_by(col(TimelineEntry.occurred_at), col(TimelineEntry.id)).limit(limit)
-    return list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload]
+    return list((await run_select(session, stmt)).scalars().all())
 
 
 async def count_entries(session: AsyncSession, incident_id: int) -> int:
     stmt = select(func.count()).select_from(ENTRY).where(ENTRY.c.incident_id == incident_id)
-    return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
+    return int((await run_select(session, stmt)).one()[0])
 
 
 async def revisions_of(session: AsyncSession, entry_id: int) -> list[TimelineRevision]:
     stmt = (
         select(TimelineRevision)
-        .where(TimelineRevision.entry_id == entry_id)
+        .where(col(TimelineRevision.entry_id) == entry_id)
         .order_by(col(TimelineRevision.replaced_at), col(TimelineRevision.id))
     )
-    return list((await session.exec(stmt)).scalars().all())  # type: ignore[call-overload]
+    return list((await run_select(session, stmt)).scalars().all())

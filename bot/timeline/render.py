@@ -19,7 +19,7 @@ MAX_TEXT = 200  # characters of each entry's text in the ephemeral view
 _REFERENCE = re.compile(r"&lt;([@#][UWC][A-Z0-9]+(?:\|[^&<>]{0,80})?)&gt;")
 
 # How each kind of entry reads; {who} is the author.
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     EntryKind.MESSAGE: "{who}",
     EntryKind.THREAD_REPLY: "↳ {who} in a thread",
     EntryKind.THREAD_BROADCAST: "↳ {who} in a thread, also sent to the channel",
