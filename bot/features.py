@@ -10,12 +10,18 @@ from collections.abc import Callable
 
 from bot.backfill import install_backfill
 from bot.cadence import install_cadence
+from bot.followthrough.outbox import install_outbox
 from bot.identity import install_identity
 from bot.runtime import Runtime
 
 Installer = Callable[[Runtime], None]
 
-INSTALLERS: list[Installer] = [install_identity, install_cadence, install_backfill]
+INSTALLERS: list[Installer] = [
+    install_identity,
+    install_cadence,
+    install_backfill,
+    install_outbox,
+]
 
 
 def install_features(rt: Runtime) -> None:

@@ -8,6 +8,7 @@ from bot.commands import declare  # noqa: F401
 from bot.commands import roles, status, updates  # noqa: F401
 from bot.commands import timeline  # noqa: F401
 from bot.commands import postmortem_capture, postmortem_actions  # noqa: F401
+from bot.followthrough import commands as followthrough_commands  # noqa: F401
 from bot.commands import postmortem_form, postmortem_document  # noqa: F401
 from bot.commands import help  # noqa: F401
 
