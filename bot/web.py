@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.followthrough.http import add_routes as add_followthrough_routes
 from bot.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.runtime import Runtime
 
@@ -69,4 +70,5 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    add_followthrough_routes(app, rt)  # /api/deploy-gate, /webhooks/github, /webhooks/jira
     return app
