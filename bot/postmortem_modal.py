@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.action_item_rules import PRIORITIES, ActionDraft, ActionProblem, check_action
+from bot.followthrough.form import followthrough_inputs, with_followthrough_fields
 from bot.postmortem_args import FACTOR_KINDS, MAX_ITEM_TEXT
 from storage.models import PostmortemItem
 
@@ -99,6 +100,7 @@ def postmortem_modal(
                 "Action items only. Every contributing factor needs at least one action item.",
             )
         )
+    blocks += followthrough_inputs(_input, _option)  # acceptance criteria, prevention class
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -145,6 +147,7 @@ def read_postmortem_submission(
         return ModalEntry(kind, text), meta, {}
     due_raw = field("due").get("selected_date")
     refs = tuple(int(o["value"]) for o in field("factors").get("selected_options") or [])
+    text = with_followthrough_fields(text, field("criteria"), field("prevention"))
     try:
         draft = check_action(
             priority=(field("priority").get("selected_option") or {}).get("value"),
