@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bot.backfill import install_backfill
 from bot.cadence import install_cadence
+from bot.followthrough.nudges import install_nudges
 from bot.followthrough.outbox import install_outbox
 from bot.identity import install_identity
 from bot.runtime import Runtime
@@ -21,6 +22,7 @@ INSTALLERS: list[Installer] = [
     install_cadence,
     install_backfill,
     install_outbox,
+    install_nudges,
 ]
 
 
