@@ -1,5 +1,6 @@
 """A fake GitHub REST API on localhost: `POST /repos/{owner}/{repo}/issues` ("Create an
-issue", operationId issues/create in github/rest-api-description, API version 2022-11-28).
+issue", operationId issues/create in github/rest-api-description, API version 2022-11-28),
+and `GET` of the same path (issues/list-for-repo), which the bot reads before filing again.
 
 As described there: the body is JSON with a required `title` (string or integer) and
 optional `body`, `labels` (names or objects with a name), `assignees` (logins) and
@@ -33,9 +34,11 @@ class FakeGitHub(FakeVendor):
         self.logins = {"octocat", "hubot"}
         self.issues: dict[int, dict[str, Any]] = {}
         self._numbers = itertools.count(1)
+        self.lists: list[dict[str, str]] = []  # query strings of issues/list-for-repo calls
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/repos/{owner}/{repo}/issues", self._create)
+        app.router.add_get("/repos/{owner}/{repo}/issues", self._list)
 
     def error_body(self, status: int) -> Any:
         messages = {401: "Bad credentials", 404: "Not Found", 422: "Validation Failed",
@@ -97,6 +100,27 @@ class FakeGitHub(FakeVendor):
         finally:
             self.answered += 1
             await self.notify()
+
+    async def _list(self, request: web.Request) -> web.Response:
+        """issues/list-for-repo: `labels` (comma-separated names, all required), `state`
+        (open, closed, all; default open), `sort=created`, `direction`, `per_page` (max 100)."""
+        self.lists.append(dict(request.query))
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._error(401)
+        owner, repo = request.match_info["owner"], request.match_info["repo"]
+        if f"{owner}/{repo}".lower() != self.repo.lower():
+            return self._error(404)
+        wanted = {n for n in request.query.get("labels", "").split(",") if n}
+        state = request.query.get("state", "open")
+        found = [
+            issue
+            for issue in self.issues.values()
+            if wanted <= {lb["name"] for lb in issue["labels"]}
+            and (state == "all" or issue["state"] == state)
+        ]
+        found.sort(key=lambda i: i["number"], reverse=request.query.get("direction") != "asc")
+        per_page = min(100, int(request.query.get("per_page", "30")))
+        return web.json_response(found[:per_page])
 
     def _validate(self, body: dict[str, Any]) -> list[dict[str, str]]:
         problems = []

@@ -172,7 +172,13 @@ class TicketSender:
         budget -= (utcnow() - claimed_at).total_seconds()
         try:
             async with asyncio.timeout(max(0.1, budget)):
-                outcome = await file_ticket(self._http, self.rt.settings, claim.provider, content)
+                outcome = await file_ticket(
+                    self._http,
+                    self.rt.settings,
+                    claim.provider,
+                    content,
+                    retrying=claim.attempts > 1,
+                )
         except TimeoutError:
             outcome = Retry(f"{provider_name(claim.provider)} did not answer in time")
         if isinstance(outcome, Filed):

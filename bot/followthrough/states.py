@@ -25,7 +25,7 @@ MAX_VERIFICATION = 2000
 def ticket_label(url: str | None, external_id: str | None, provider: str | None) -> str:
     """`acme/ops#12` for a GitHub issue, the key (`OPS-7`) for Jira, else `ticket`."""
     if url:
-        match = re.search(r"github[^/]*/([^/]+/[^/]+)/issues/(\d+)", url)
+        match = re.search(r"^https?://[^/]+/([^/]+/[^/]+)/issues/(\d+)$", url)
         if match:
             return f"{match.group(1)}#{match.group(2)}"
         match = re.search(r"/browse/([A-Z][A-Z0-9_]*-\d+)$", url)

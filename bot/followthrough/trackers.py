@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.followthrough.content import TicketContent, github_body, jira_description
+from bot.followthrough.content import TICKET_LABEL, TicketContent, github_body, jira_description
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -195,10 +195,61 @@ async def file_jira(
     return Filed(str(body["key"]), f"{settings.jira_url}/browse/{body['key']}")
 
 
+async def find_github_issue(
+    session: aiohttp.ClientSession, settings: Settings, ticket: TicketContent
+) -> Outcome | None:
+    """The issue an earlier attempt may have created before its answer was lost (a timeout,
+    a 5xx after the fact, a claimer killed mid-request): found by the marker in its body
+    among the repository's newest `incident-action` issues. None if there is none.
+
+    GitHub's list endpoint (issues/list-for-repo) reads the repository directly, unlike its
+    search, so an issue created a moment ago is in it.
+    """
+    token = settings.github_token.get_secret_value() if settings.github_token else ""
+    url = f"{settings.github_api_url}/repos/{settings.github_repo}/issues"
+    params = {"labels": TICKET_LABEL, "state": "all", "sort": "created", "direction": "desc",
+              "per_page": "100"}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": GITHUB_API_VERSION,
+        "User-Agent": USER_AGENT,
+    }
+    try:
+        async with session.get(url, params=params, headers=headers) as resp:
+            raw = await resp.read()
+            status, resp_headers = resp.status, resp.headers
+    except (aiohttp.ClientError, OSError) as exc:
+        return Retry(f"could not reach GitHub ({type(exc).__name__})")
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    failed = _outcome("github", status, resp_headers, body)
+    if failed is not None:
+        return failed
+    marker = f"<!-- {ticket.marker} -->"
+    for issue in body if isinstance(body, list) else []:
+        if isinstance(issue, dict) and marker in str(issue.get("body") or ""):
+            return Filed(str(issue["number"]), str(issue.get("html_url") or ""))
+    return None
+
+
 async def file_ticket(
-    session: aiohttp.ClientSession, settings: Settings, provider: str, ticket: TicketContent
+    session: aiohttp.ClientSession,
+    settings: Settings,
+    provider: str,
+    ticket: TicketContent,
+    *,
+    retrying: bool = False,
 ) -> Outcome:
+    """File the ticket; `retrying` (an earlier attempt's outcome is not known to have failed
+    cleanly) first looks for the ticket that attempt may have made (GitHub only)."""
     if provider == "github":
+        if retrying:
+            found = await find_github_issue(session, settings, ticket)
+            if found is not None:
+                return found
         return await file_github(session, settings, ticket)
     if provider == "jira":
         return await file_jira(session, settings, ticket)
