@@ -1,5 +1,5 @@
-"""The nudge's buttons: Done (done, unverified: its owner is asked how it was verified) and
-Snooze (no nudge about that item for 3 days)."""
+"""App Home, and the nudge's buttons: Done (done, unverified: its owner is asked how it
+was verified) and Snooze (no nudge about that item for 3 days)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.errors import UserError
+from bot.followthrough import home
 from bot.followthrough.messages import DONE_ACTION, SNOOZE_ACTION, SNOOZE_DAYS
 from bot.followthrough.queries import snooze_item
 from bot.followthrough.states import ask_owner_to_verify, mark_done
@@ -28,6 +29,8 @@ def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
 
 
 def register(app: AsyncApp) -> None:
+    home.register(app)  # App Home: your action items in their three states
+
     @app.action(DONE_ACTION)
     async def on_done(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()

@@ -304,3 +304,13 @@ async def release_send(session: AsyncSession, kind: str, key: str, instance: str
 async def sends(session: AsyncSession, kind: str) -> list[FollowthroughSend]:
     stmt = select(FollowthroughSend).where(FollowthroughSend.kind == kind)
     return list((await session.exec(stmt)).all())
+
+
+async def items_of_owner(session: AsyncSession, owner_id: str) -> list[tuple[ActionItem, Incident]]:
+    stmt = (
+        select(ActionItem, Incident)
+        .join(Incident, col(Incident.id) == ActionItem.incident_id)
+        .where(ActionItem.owner_id == owner_id)
+        .order_by(col(ActionItem.due_date), col(ActionItem.incident_id), col(ActionItem.number))
+    )
+    return [(a, i) for a, i in (await session.exec(stmt)).all()]
