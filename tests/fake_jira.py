@@ -7,6 +7,7 @@ IssueUpdateDetails, `{"fields": {...}}` with `project` (key or id), `issuetype` 
 "content": [...]}`), plus `labels`, `duedate` (YYYY-MM-DD) and `assignee` `{"accountId"}`;
 success is 201 CreatedIssue `{"id", "key", "self"}`; errors are 400 with ErrorCollection
 `{"errorMessages": [...], "errors": {field: message}}`, 401 and 403.
+`GET /rest/api/3/search/jql` (the enhanced JQL search) answers the few clauses the bot uses.
 It also builds the `jira:issue_updated` webhook deliveries sent when an issue changes status.
 """
 
@@ -45,9 +46,11 @@ class FakeJira(FakeVendor):
         self.account_ids = {"5b10ac8d82e05b22cc7d4ef5"}
         self.issues: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(10000)
+        self.searches: list[dict[str, str]] = []  # query strings of search/jql calls
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/rest/api/3/issue", self._create)
+        app.router.add_get("/rest/api/3/search/jql", self._search)
 
     def error_body(self, status: int) -> Any:
         if status == 401:
@@ -82,6 +85,34 @@ class FakeJira(FakeVendor):
         finally:
             self.answered += 1
             await self.notify()
+
+    async def _search(self, request: web.Request) -> web.Response:
+        """searchAndReconsileIssuesUsingJql (GET): `jql`, `fields`, `maxResults`. This fake
+        understands `project = "KEY"` and `labels = "name"` clauses and returns the newest
+        first as SearchAndReconcileResults (`issues`, `nextPageToken`)."""
+        self.searches.append(dict(request.query))
+        expected = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {expected}":
+            return web.json_response(self.error_body(401), status=401)
+        jql = request.query.get("jql", "")
+        project = re.search(r'project\s*=\s*"?([A-Z0-9_]+)"?', jql)
+        label = re.search(r'labels\s*=\s*"?([^"\s]+)"?', jql)
+        if not jql or project is None:
+            return web.json_response(
+                {"errorMessages": ["The JQL query is unbounded."], "errors": {}}, status=400
+            )
+        wanted = [f.strip() for f in request.query.get("fields", "").split(",") if f.strip()]
+        found = []
+        for issue in reversed(list(self.issues.values())):
+            fields = issue["fields"]
+            if (fields.get("project") or {}).get("key") != project.group(1):
+                continue
+            if label and label.group(1) not in (fields.get("labels") or []):
+                continue
+            shown = {k: v for k, v in fields.items() if not wanted or k in wanted}
+            found.append({"id": issue["id"], "key": issue["key"], "fields": shown})
+        limit = int(request.query.get("maxResults", "50"))
+        return web.json_response({"issues": found[:limit], "nextPageToken": None})
 
     def _validate(self, fields: dict[str, Any]) -> dict[str, str]:
         errors: dict[str, str] = {}

@@ -205,3 +205,35 @@ async def test_jira_refusing_the_credentials_names_the_settings(
     assert "Jira said 401 Unauthorized" in ticket.error
     assert "check JIRA_EMAIL and JIRA_API_TOKEN" in ticket.error
     assert fake_jira.issues == {}
+
+
+async def test_a_ticket_made_after_its_claimer_gave_up_waiting_is_not_filed_again(
+    start_bot: StartBot, fake_github: FakeGitHub
+) -> None:
+    """GitHub takes longer than half the lease, so the claimer gives up, but the issue is
+    made anyway: the next attempt finds it by its marker instead of filing a second one."""
+    bot = await github_bot(start_bot, fake_github, ticket_claim_lease_seconds=2)
+    await declare_here(bot)
+    fake_github.delay(1.5)  # the claimer waits 1 s (half the lease); the issue still lands
+    await ask(bot, f"action P1 <@U222|bob> {due()} Add a schema check for config deploys")
+    await fake_github.wait_for(lambda: fake_github.issues, what="the slow issue")
+    fake_github.delay(0)
+    [ticket] = await wait_ticket_state(bot, fake_github, "filed")
+    assert len(fake_github.requests) == 1 and len(fake_github.issues) == 1
+    assert fake_github.lists  # looked before filing again
+    assert ticket.external_id == "1" and ticket.attempts == 2
+
+
+async def test_jira_too_finds_a_ticket_made_after_its_claimer_gave_up(
+    start_bot: StartBot, fake_jira: FakeJira
+) -> None:
+    bot = await start_bot(**jira_settings(fake_jira, ticket_claim_lease_seconds=2))
+    await declare_here(bot)
+    fake_jira.delay(1.5)
+    await ask(bot, f"action P1 <@U222|bob> {due()} Add a schema check for config deploys")
+    await fake_jira.wait_for(lambda: fake_jira.issues, what="the slow issue")
+    fake_jira.delay(0)
+    [ticket] = await wait_ticket_state(bot, fake_jira, "filed")
+    assert len(fake_jira.requests) == 1 and list(fake_jira.issues) == ["OPS-1"]
+    assert 'labels = "incident-action"' in fake_jira.searches[0]["jql"]
+    assert ticket.external_id == "OPS-1" and ticket.attempts == 2

@@ -235,6 +235,44 @@ async def find_github_issue(
     return None
 
 
+async def find_jira_issue(
+    session: aiohttp.ClientSession, settings: Settings, ticket: TicketContent
+) -> Outcome | None:
+    """Like `find_github_issue`, through Jira's JQL search (GET /rest/api/3/search/jql):
+    the project's `incident-action` issues of the last week, by the marker in their
+    description. Jira's search index can lag a just-created issue by a moment, so this is a
+    best effort: by the time a claim's lease has run out it has usually caught up."""
+    token = settings.jira_api_token.get_secret_value() if settings.jira_api_token else ""
+    basic = base64.b64encode(f"{settings.jira_email or ''}:{token}".encode()).decode()
+    jql = (
+        f'project = "{settings.jira_project_key}" AND labels = "{TICKET_LABEL}" '
+        "AND created >= -7d ORDER BY created DESC"
+    )
+    params = {"jql": jql, "fields": "description", "maxResults": "100"}
+    headers = {"Accept": "application/json", "Authorization": f"Basic {basic}",
+               "User-Agent": USER_AGENT}  # fmt: skip
+    url = f"{settings.jira_url}/rest/api/3/search/jql"
+    try:
+        async with session.get(url, params=params, headers=headers) as resp:
+            raw = await resp.read()
+            status, resp_headers = resp.status, resp.headers
+    except (aiohttp.ClientError, OSError) as exc:
+        return Retry(f"could not reach Jira ({type(exc).__name__})")
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    failed = _outcome("jira", status, resp_headers, body)
+    if failed is not None:
+        return failed
+    issues = body.get("issues") if isinstance(body, dict) else None
+    for issue in issues if isinstance(issues, list) else []:
+        description = json.dumps((issue.get("fields") or {}).get("description"))
+        if isinstance(issue, dict) and issue.get("key") and ticket.marker in description:
+            return Filed(str(issue["key"]), f"{settings.jira_url}/browse/{issue['key']}")
+    return None
+
+
 async def file_ticket(
     session: aiohttp.ClientSession,
     settings: Settings,
@@ -244,7 +282,7 @@ async def file_ticket(
     retrying: bool = False,
 ) -> Outcome:
     """File the ticket; `retrying` (an earlier attempt's outcome is not known to have failed
-    cleanly) first looks for the ticket that attempt may have made (GitHub only)."""
+    cleanly) first looks for the ticket that attempt may have made."""
     if provider == "github":
         if retrying:
             found = await find_github_issue(session, settings, ticket)
@@ -252,5 +290,9 @@ async def file_ticket(
                 return found
         return await file_github(session, settings, ticket)
     if provider == "jira":
+        if retrying:
+            found = await find_jira_issue(session, settings, ticket)
+            if found is not None:
+                return found
         return await file_jira(session, settings, ticket)
     return Refused(f"ticket provider {provider!r} is not configured: check TICKETS")
