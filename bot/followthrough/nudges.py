@@ -24,6 +24,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from time import monotonic as time_now
 
 from apscheduler.jobstores.base import JobLookupError
 
@@ -47,6 +48,7 @@ JOB_ID = "followthrough-nudges"
 DUE_SOON_DAYS = 2
 SEND_LEASE = timedelta(minutes=2)
 DIGEST_HOUR_UTC = 9
+ZONE_CACHE_SECONDS = 3600.0
 _checkers: dict[int, NudgeChecker] = {}
 
 
@@ -77,6 +79,7 @@ class NudgeChecker:
         self.hours = parse_hours(rt.settings.nudge_hours)
         self.days = parse_days(rt.settings.nudge_days)
         self._task: asyncio.Task[None] | None = None
+        self._zones: dict[str, tuple[tzinfo, float]] = {}
         self._stopping = False
 
     async def start(self, rt: Runtime) -> None:
@@ -125,12 +128,10 @@ class NudgeChecker:
         by_owner: dict[str, list[tuple[ActionItem, Incident]]] = defaultdict(list)
         for item, incident in rows:
             by_owner[item.owner_id].append((item, incident))
-        zones: dict[str, tzinfo] = {}
         for owner, owned in by_owner.items():
             if self._stopping:
                 return
-            zones[owner] = zones.get(owner) or (await user_zone(self.rt, owner))[0]
-            local = now.astimezone(zones[owner])
+            local = now.astimezone(await self._zone(owner))
             if not in_working_hours(local, self.hours, self.days):
                 continue
             today = local.date()
@@ -147,6 +148,16 @@ class NudgeChecker:
                     key = f"{item.id}:{today.isoformat()}"
                     await self._send_once("p0", key, now, incident.commander_id, text, None)
         await self._digest(now)
+
+    async def _zone(self, user_id: str) -> tzinfo:
+        """The owner's Slack time zone, asked at most once an hour (checks can be frequent)."""
+        cached = self._zones.get(user_id)
+        if cached is not None and cached[1] > time_now():
+            return cached[0]
+        zone, known = await user_zone(self.rt, user_id)
+        # An unknown zone (Slack could not be asked) is asked again at the next check.
+        self._zones[user_id] = (zone, time_now() + (ZONE_CACHE_SECONDS if known else 0))
+        return zone
 
     async def _digest(self, now: datetime) -> None:
         channel = self.rt.settings.action_digest_channel
