@@ -208,6 +208,9 @@ class SlackMethods:
     def _m_views_update(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"view": {"id": p.get("view_id") or "V0", **(p.get("view") or {})}}
 
+    def _m_views_publish(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"view": {"id": f"V{next(self._ids):08d}", **(p.get("view") or {})}}
+
     def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
         if p["user"] in self.missing_users:
             return {"ok": False, "error": "user_not_found"}

@@ -96,8 +96,11 @@ async def test_outside_an_incident_channel_everything_is_refused(bot: RunningBot
         ("factor bad The cache", "`bad` is not a kind of factor."),
         ("factor process", "Say what to record: `/postmortem factor <kind> <text>`."),
         ("lesson " + "x" * 4001, "That is 4001 characters; keep it under 4000."),
-        ("done", "Give the number of the action item: `/postmortem done <n>`."),
-        ("done first", "Give the number of the action item: `/postmortem done <n>`."),
+        (
+            "done",
+            "Give the number of the action item: `/postmortem done <n> [how it was verified]`.",
+        ),
+        ("done first", "Give the number of the action item: `/postmortem done <n> [how"),
         ("done 9", "Incident #1 has no action item #9; `/postmortem actions` lists them."),
         ("export csv", "I can export `json` only"),
         ("frobnicate", "I don't know `/postmortem frobnicate`."),
@@ -173,7 +176,7 @@ async def test_action_items_are_listed_and_closed(bot: RunningBot) -> None:
     assert "Action item #1 is done" in await ask(bot, "done 1")
     assert "Action item #1 is already done (since " in await ask(bot, "done #1")
     listing = await ask(bot, "actions")
-    assert ":white_check_mark: done)" in listing
+    assert ":ballot_box_with_check: done, unverified)" in listing
     items = await stored(bot, ActionItem)
     assert [(i.number, i.status, i.created_by) for i in items] == [
         (1, "done", "U111"),

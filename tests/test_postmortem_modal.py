@@ -50,7 +50,10 @@ async def test_the_form_offers_every_field_and_the_factors_to_link(bot: RunningB
     assert view["callback_id"] == "postmortem_add"
     assert view["title"]["text"] == "Add to postmortem"
     blocks = {b["block_id"]: b for b in view["blocks"]}
-    assert list(blocks) == ["kind", "text", "category", "priority", "owner", "due", "factors"]
+    assert list(blocks) == [
+        *("kind", "text", "category", "priority", "owner", "due", "factors"),
+        *("criteria", "prevention"),
+    ]
     kinds = [o["value"] for o in blocks["kind"]["element"]["options"]]
     assert kinds == ["summary", "impact", "factor", "why", "well", "poorly", "lesson", "action"]
     assert blocks["owner"]["element"]["type"] == "users_select"

@@ -10,12 +10,20 @@ from collections.abc import Callable
 
 from bot.cadence.scheduler import install_cadence
 from bot.core.runtime import Runtime
+from bot.postmortem.followthrough.nudges import install_nudges
+from bot.postmortem.followthrough.outbox import install_outbox
 from bot.slack.identity import install_identity
 from bot.timeline.backfill import install_backfill
 
 Installer = Callable[[Runtime], None]
 
-INSTALLERS: list[Installer] = [install_identity, install_cadence, install_backfill]
+INSTALLERS: list[Installer] = [
+    install_identity,
+    install_cadence,
+    install_backfill,
+    install_outbox,
+    install_nudges,
+]
 
 
 def install_features(rt: Runtime) -> None:

@@ -15,6 +15,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
+from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
 
 
 def _with_form_fix(req: AsyncBoltRequest) -> AsyncBoltRequest:
@@ -69,4 +70,5 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    add_followthrough_routes(app, rt)  # /api/deploy-gate, /webhooks/github, /webhooks/jira
     return app

@@ -7,7 +7,15 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.followthrough_settings import (
+    parse_days,
+    parse_hours,
+    parse_ticket_users,
+    ticket_problems,
+)
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
 
 
 class Settings(BaseSettings):
@@ -30,6 +38,26 @@ class Settings(BaseSettings):
     key_event_emoji: str = "pushpin"
     log_level: str = "INFO"
     log_format: str = "text"
+    # Follow-through (issue 12): tickets, webhooks, the deploy gate, nudges and the digest.
+    tickets: str = "none"
+    ticket_priorities: str = "P0,P1"
+    ticket_users: str = ""
+    ticket_claim_lease_seconds: int = Field(default=60, ge=2, le=3600)
+    github_token: SecretStr | None = None
+    github_repo: str | None = None
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_webhook_secret: SecretStr | None = None
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_project_key: str | None = None
+    jira_issue_type: str = "Task"
+    jira_webhook_secret: SecretStr | None = None
+    deploy_gate_token: SecretStr | None = None
+    nudge_hours: str = "09-18"
+    nudge_days: str = "mon-fri"
+    nudge_check_seconds: float = Field(default=300, gt=0, le=86400)
+    action_digest_channel: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -69,7 +97,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
 
-    @field_validator("incident_broadcast_channel")
+    @field_validator("incident_broadcast_channel", "action_digest_channel")
     @classmethod
     def _channel(cls, v: str | None) -> str | None:
         if not v:
@@ -98,6 +126,69 @@ class Settings(BaseSettings):
         if v.lower() not in ("text", "json"):
             raise ValueError("must be text or json")
         return v.lower()
+
+    @field_validator("tickets")
+    @classmethod
+    def _tickets(cls, v: str) -> str:
+        if v.strip().lower() not in ("github", "jira", "none", ""):
+            raise ValueError("must be github, jira or none")
+        return v.strip().lower() or "none"
+
+    @field_validator("ticket_priorities")
+    @classmethod
+    def _ticket_priorities(cls, v: str) -> str:
+        wanted = [p.strip().upper() for p in v.split(",") if p.strip()]
+        if any(p not in ("P0", "P1", "P2", "P3") for p in wanted):
+            raise ValueError("must be a comma-separated list of P0, P1, P2, P3 (or empty)")
+        return ",".join(wanted)
+
+    @field_validator("ticket_users")
+    @classmethod
+    def _ticket_users(cls, v: str) -> str:
+        parse_ticket_users(v)
+        return v
+
+    @field_validator("github_repo")
+    @classmethod
+    def _github_repo(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        owner, _, name = v.partition("/")
+        if not owner or not name or "/" in name or " " in v:
+            raise ValueError("must be owner/name")
+        return v
+
+    @field_validator("github_api_url", "jira_url")
+    @classmethod
+    def _vendor_url(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return v.rstrip("/")
+
+    @field_validator(
+        "github_token",
+        "github_webhook_secret",
+        "jira_api_token",
+        "jira_webhook_secret",
+        "deploy_gate_token",
+    )
+    @classmethod
+    def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
+        return v if v is not None and v.get_secret_value() else None
+
+    @field_validator("nudge_hours")
+    @classmethod
+    def _nudge_hours(cls, v: str) -> str:
+        parse_hours(v)
+        return v
+
+    @field_validator("nudge_days")
+    @classmethod
+    def _nudge_days(cls, v: str) -> str:
+        parse_days(v)
+        return v
 
     @property
     def socket_mode(self) -> bool:
@@ -128,6 +219,9 @@ def load_settings(**overrides: Any) -> Settings:
                 "(or set SLACK_APP_TOKEN for Socket Mode)"
             ]
         )
+    problems = ticket_problems(settings)
+    if problems:
+        raise SettingsError(problems)
     return settings
 
 

@@ -13,6 +13,7 @@ from bot.core.errors import UserError
 from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
 from bot.incidents.queries import incident_for_channel
+from bot.postmortem.followthrough.capture import annotate_new_item, kick, split_item_text
 from bot.postmortem.queries import add_action_item, add_postmortem_item, count_postmortem_items
 from bot.postmortem.rules import ActionDraft, ActionProblem
 from bot.slack.client import slack_error_code, slack_error_text
@@ -93,13 +94,18 @@ async def record_action(
     rt: Runtime, incident: Incident, draft: ActionDraft, *, created_by: str
 ) -> ActionItem:
     await check_owner(rt, draft.owner_id)
+    text, criteria = split_item_text(draft.text)
     async with rt.db.session() as session:
-        return await add_action_item(
+        item = await add_action_item(
             session,
             incident.id or 0,
             priority=draft.priority,
             owner_id=draft.owner_id,
             due_date=draft.due_date,
-            text=draft.text,
+            text=text,
             created_by=created_by,
         )
+        queued = await annotate_new_item(rt, session, item, criteria=criteria)
+    if queued:
+        kick(rt)  # the ticket row is committed with the item; file it now
+    return item

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
+from bot.postmortem.followthrough.form import followthrough_inputs, with_followthrough_fields
 from bot.postmortem.rules import PRIORITIES, ActionDraft, ActionProblem, check_action
 from storage.models import PostmortemItem
 
@@ -101,6 +102,7 @@ def postmortem_modal(
                 "Action items only. Every contributing factor needs at least one action item.",
             )
         )
+    blocks += followthrough_inputs(_input, _option)  # acceptance criteria, prevention class
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -147,6 +149,7 @@ def read_postmortem_submission(
         return ModalEntry(kind, text), meta, {}
     due_raw = field("due").get("selected_date")
     refs = tuple(int(o["value"]) for o in field("factors").get("selected_options") or [])
+    text = with_followthrough_fields(text, field("criteria"), field("prevention"))
     try:
         draft = check_action(
             priority=(field("priority").get("selected_option") or {}).get("value"),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.core.errors import UserError
-from bot.postmortem.args import parse_action, parse_number
+from bot.postmortem.args import parse_action
 from bot.postmortem.blameless import blame_tip
 from bot.postmortem.capture import factor_count, incident_of_channel, record_action
-from bot.postmortem.queries import action_item_by_number, action_items, close_action_item
+from bot.postmortem.followthrough.actions import done, list_actions
 from bot.postmortem.rules import ActionProblem
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
@@ -39,48 +39,18 @@ async def action_command(ctx: CommandContext, args: str) -> None:
     await ctx.reply(answer + (f"\n{tip}" if tip else ""))
 
 
-@postmortem_command("actions", summary="List the action items and their status")
+@postmortem_command("actions", summary="List the action items, their state and ticket")
 async def actions_command(ctx: CommandContext, args: str) -> None:
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
-    async with ctx.rt.db.session() as session:
-        items = await action_items(session, incident.id or 0)
-    if not items:
-        await ctx.reply(
-            f"Incident #{incident.id} has no action items yet. Add one with "
-            "`/postmortem action <P0|P1|P2|P3> <@owner> <YYYY-MM-DD> <text>`."
-        )
-        return
-    today = utcnow().date()
-    lines = [f"*Action items of incident #{incident.id}:*"]
-    for a in items:
-        if a.status == "done":
-            state = ":white_check_mark: done"
-        elif a.due_date < today:
-            state = ":warning: open, overdue"
-        else:
-            state = "open"
-        lines.append(
-            f"{a.number}. *{a.priority}* {escape_keeping_mentions(a.text)} (<@{a.owner_id}>, due "
-            f"{a.due_date.isoformat()}, {state})"
-        )
-    lines.append("Close one with `/postmortem done <n>`.")
-    await ctx.reply("\n".join(lines))
+    await list_actions(ctx)  # bot/postmortem/followthrough: states, tickets, criteria
 
 
-@postmortem_command("done", usage="<n>", summary="Mark action item number n as done")
+@postmortem_command(
+    "done",
+    usage="<n> [how it was verified]",
+    summary=(
+        "Mark action item n as done; with how it was verified, as verified (without, "
+        "the owner is asked)"
+    ),
+)
 async def done_command(ctx: CommandContext, args: str) -> None:
-    number = parse_number(args, "action item", "/postmortem done <n>")
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
-    async with ctx.rt.db.session() as session:
-        item = await action_item_by_number(session, incident.id or 0, number)
-        if item is None:
-            raise UserError(
-                f"Incident #{incident.id} has no action item #{number}; "
-                "`/postmortem actions` lists them."
-            )
-        if item.status == "done":
-            when = item.done_at.strftime("%Y-%m-%d %H:%M UTC") if item.done_at else "earlier"
-            raise UserError(f"Action item #{number} is already done (since {when}).")
-        await close_action_item(session, item)
-    done = escape_keeping_mentions(item.text)
-    await ctx.reply(f":white_check_mark: Action item #{number} is done: {done}")
+    await done(ctx, args)  # bot/postmortem/followthrough: done means verified

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.postmortem.followthrough import draft as followthrough
 from bot.postmortem.markdown import cell, slack_to_plain
 from bot.postmortem.render.common import Draft, placeholder
 
@@ -13,18 +14,18 @@ def render_actions(d: Draft) -> list[str]:
         out.append(placeholder("/postmortem action <P0-P3> @owner YYYY-MM-DD [F<n>:] <text>"))
         return out
     today = d.now.date()
-    out += ["| # | Priority | Item | Owner | Due | Status |", "|---|---|---|---|---|---|"]
+    out += [
+        "| # | Priority | Item | Owner | Due | Status |" + followthrough.EXTRA_HEADER,
+        "|---|---|---|---|---|---|" + followthrough.EXTRA_RULE,
+    ]
     for a in actions:
-        if a.status == "done":
-            status = f"done {a.done_at.date().isoformat()}" if a.done_at else "done"
-        elif a.due_date < today:
-            status = "**open, overdue**"
-        else:
-            status = "open"
+        status = followthrough.status_cell(a, today, d.names)
         out.append(
             f"| {a.number} | {a.priority} | {cell(slack_to_plain(a.text, d.names))} | "
             f"{d.who(a.owner_id)} | {a.due_date.isoformat()} | {status} |"
+            + followthrough.extra_cells(a, d.names)
         )
+    out += followthrough.notes(actions, d.who, d.names)
     if len(actions) > 1 and all(a.priority == "P0" for a in actions):
         out += [
             "",

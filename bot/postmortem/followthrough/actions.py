@@ -1,0 +1,70 @@
+"""The follow-through side of `/postmortem actions` and `/postmortem done`: states, tickets,
+criteria; done means verified. Registered by bot/commands/postmortem_actions.py."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.errors import UserError
+from bot.postmortem.args import parse_number
+from bot.postmortem.capture import incident_of_channel
+from bot.postmortem.followthrough.queries import DONE, tickets_of_incident
+from bot.postmortem.followthrough.states import (
+    action_lines,
+    ask_owner_to_verify,
+    clean_how,
+    done_answer,
+    mark_done,
+)
+from bot.postmortem.queries import action_item_by_number, action_items
+from bot.slack.context import CommandContext
+from bot.slack.text import unescape
+from storage.models import ActionItem, Incident
+from storage.types import utcnow
+
+
+def split_number(args: str, usage: str) -> tuple[int, str]:
+    word, _, rest = args.strip().partition(" ")
+    return parse_number(word, "action item", usage), unescape(rest).strip()
+
+
+async def item_by_number(session: AsyncSession, incident: Incident, number: int) -> ActionItem:
+    item = await action_item_by_number(session, incident.id or 0, number)
+    if item is None:
+        raise UserError(
+            f"Incident #{incident.id} has no action item #{number}; "
+            "`/postmortem actions` lists them."
+        )
+    return item
+
+
+async def list_actions(ctx: CommandContext) -> None:
+    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    async with ctx.rt.db.session() as session:
+        items = await action_items(session, incident.id or 0)
+        tickets = await tickets_of_incident(session, incident.id or 0)
+    if not items:
+        await ctx.reply(
+            f"Incident #{incident.id} has no action items yet. Add one with "
+            "`/postmortem action <P0|P1|P2|P3> <@owner> <YYYY-MM-DD> <text>`."
+        )
+        return
+    lines = [f"*Action items of incident #{incident.id}:*"]
+    lines += action_lines(items, tickets, today=utcnow().date())
+    lines.append(
+        "Close one with `/postmortem done <n> [how it was verified]`; "
+        "`/postmortem verify <n> <how>` adds the verification later."
+    )
+    await ctx.reply("\n".join(lines))
+
+
+async def done(ctx: CommandContext, args: str) -> None:
+    number, rest = split_number(args, "/postmortem done <n> [how it was verified]")
+    how = clean_how(rest)
+    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    async with ctx.rt.db.session() as session:
+        item = await item_by_number(session, incident, number)
+        status = await mark_done(session, item, ctx.user_id, how)
+    if status == DONE:
+        await ask_owner_to_verify(ctx.rt, item, incident)
+    await ctx.reply(done_answer(item, status))

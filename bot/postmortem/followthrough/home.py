@@ -1,0 +1,118 @@
+"""App Home: the action items you own, in their three states (open, done but unverified,
+verified), each with its ticket. Published with views.publish when you open the Home tab.
+
+Within Block Kit's limits for a Home view: at most 100 blocks, 3000 characters a section.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta, tzinfo
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+
+from bot.core.runtime import Runtime
+from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED, items_of_owner
+from bot.postmortem.followthrough.states import ticket_link
+from bot.slack.mrkdwn import escape_keeping_mentions
+from bot.slack.text import escape
+from bot.timeline.user_zone import user_zone
+from storage import StorageUnavailable
+from storage.models import ActionItem, Incident
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+MAX_BLOCKS = 100
+MAX_PER_STATE = 25
+RECENT_VERIFIED = timedelta(days=30)
+
+
+def _line(item: ActionItem, incident: Incident, today: date) -> str:
+    link = ticket_link(item.ticket_url)
+    where = f"<#{incident.channel_id}>" if incident.channel_id else f"incident #{incident.id}"
+    due = item.due_date.isoformat()
+    if item.status == OPEN and item.due_date < today:
+        due = f":warning: overdue since {due}"
+    else:
+        due = f"due {due}"
+    extra = ""
+    if item.status == VERIFIED and item.verification:
+        extra = f"\n_Verified:_ {escape(item.verification)}"
+    elif item.status == DONE:
+        extra = f"\nHow was it verified? `/postmortem verify {item.number} <how>` in {where}"
+    elif item.criteria:
+        extra = f"\n_Done when:_ {escape_keeping_mentions(item.criteria)}"
+    text = (
+        f"*{item.priority}* {escape_keeping_mentions(item.text)}\n{due} · item #{item.number} "
+        f"of {where}" + (f" · {link}" if link else "") + extra
+    )
+    return text[:2999]
+
+
+def home_view(rows: list[tuple[ActionItem, Incident]], today: date) -> dict[str, Any]:
+    recent = utcnow() - RECENT_VERIFIED
+    groups = [
+        ("Open", [r for r in rows if r[0].status == OPEN]),
+        ("Done, not yet verified", [r for r in rows if r[0].status == DONE]),
+        (
+            "Verified in the last 30 days",
+            [r for r in rows if r[0].status == VERIFIED and (r[0].verified_at or recent) >= recent],
+        ),
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your action items"}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": "A fix you cannot verify is not finished: close items with "
+                    "`/postmortem done <n> <how it was verified>` in their war room.",
+                }
+            ],
+        },
+    ]
+    for title, group in groups:
+        blocks.append(
+            {"type": "header", "text": {"type": "plain_text", "text": f"{title} ({len(group)})"}}
+        )
+        if not group:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "_None._"}})
+        for item, incident in group[:MAX_PER_STATE]:
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": _line(item, incident, today)},
+                }
+            )
+        if len(group) > MAX_PER_STATE:
+            more = len(group) - MAX_PER_STATE
+            blocks.append(
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more."}]}
+            )
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+async def publish_home(rt: Runtime, user_id: str) -> None:
+    zone: tzinfo = (await user_zone(rt, user_id))[0]
+    async with rt.db.session() as session:
+        rows = await items_of_owner(session, user_id)
+    view = home_view(rows, utcnow().astimezone(zone).date())
+    await rt.client.views_publish(user_id=user_id, view=view)
+
+
+def register(app: AsyncApp) -> None:
+    @app.event("app_home_opened")
+    async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        rt: Runtime = context["runtime"]
+        user_id = event.get("user") or ""
+        async with rt.in_flight():
+            try:
+                await publish_home(rt, user_id)
+            except StorageUnavailable:
+                return  # the next time the tab is opened
+            except Exception as exc:
+                log.warning("could not publish App Home for %s: %s", user_id, exc)

@@ -1,0 +1,81 @@
+"""App Home, and the nudge's buttons: Done (done, unverified: its owner is asked how it
+was verified) and Snooze (no nudge about that item for 3 days)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.postmortem.followthrough import home
+from bot.postmortem.followthrough.messages import DONE_ACTION, SNOOZE_ACTION, SNOOZE_DAYS
+from bot.postmortem.followthrough.queries import snooze_item
+from bot.postmortem.followthrough.states import ask_owner_to_verify, mark_done
+from bot.slack.answers import answer_user
+from bot.slack.mrkdwn import escape_keeping_mentions
+from storage.models import ActionItem, Incident
+from storage.types import utcnow
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    value = ((body.get("actions") or [{}])[0]).get("value") or ""
+    return body["user"]["id"], channel, value
+
+
+def register(app: AsyncApp) -> None:
+    home.register(app)  # App Home: your action items in their three states
+
+    @app.action(DONE_ACTION)
+    async def on_done(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user, channel, value = _where(body)
+        async with rt.in_flight():
+            await answer_user(
+                rt, user, channel, "Marking the item done", lambda: _done(rt, user, value)
+            )
+
+    @app.action(SNOOZE_ACTION)
+    async def on_snooze(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user, channel, value = _where(body)
+        async with rt.in_flight():
+            await answer_user(
+                rt, user, channel, "Snoozing the item", lambda: _snooze(rt, user, value)
+            )
+
+
+async def _done(rt: Runtime, user: str, value: str) -> str:
+    async with rt.db.session() as session:
+        item = await session.get(ActionItem, int(value)) if value.isdigit() else None
+        if item is None:
+            raise UserError("I can't find that action item any more.")
+        incident = await session.get(Incident, item.incident_id)
+        status = await mark_done(session, item, user, None, source=" (from a nudge)")
+    if incident is not None and user != item.owner_id:
+        await ask_owner_to_verify(rt, item, incident)
+    return (
+        f":ballot_box_with_check: Action item #{item.number} of incident #{item.incident_id} is "
+        f"{status}, unverified: {escape_keeping_mentions(item.text)}\nA fix you cannot verify is "
+        f"not finished: say how with `/postmortem verify {item.number} <how>` in "
+        + (f"<#{incident.channel_id}>." if incident and incident.channel_id else "its war room.")
+    )
+
+
+async def _snooze(rt: Runtime, user: str, value: str) -> str:
+    until = utcnow() + timedelta(days=SNOOZE_DAYS)
+    async with rt.db.session() as session:
+        item = await snooze_item(session, int(value), until) if value.isdigit() else None
+        if item is None:
+            raise UserError("I can't find that action item any more.")
+    return (
+        f":zzz: No nudges about action item #{item.number} until "
+        f"{until.strftime('%Y-%m-%d %H:%M UTC')}: {escape_keeping_mentions(item.text)}"
+    )
