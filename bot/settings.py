@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token").
+_PLACEHOLDER = re.compile(r"your|<|>|changeme|placeholder|\.\.\.|x{6,}", re.IGNORECASE)
+# What each kind of Slack token starts with, to name a token pasted into the wrong setting.
+_TOKEN_KINDS = {
+    "xoxb-": "a bot token (it goes in SLACK_BOT_TOKEN)",
+    "xapp-": "an app-level token (it goes in SLACK_APP_TOKEN)",
+    "xoxp-": "a user token (the bot needs its own token, not a person's)",
+}
+
+
+def _token_problem(value: str, prefix: str, where: str) -> str | None:
+    """Why `value` is not a usable token starting with `prefix`, or None."""
+    if not value.startswith(prefix):
+        kind = next((k for p, k in _TOKEN_KINDS.items() if value.startswith(p)), None)
+        found = f"; this is {kind}" if kind else ""
+        return f"must start with {prefix}{found}: {where}"
+    if _PLACEHOLDER.search(value[len(prefix) :]):
+        return f"is still the placeholder from .env.example: {where}"
+    return None
 
 
 class Settings(BaseSettings):
@@ -28,12 +49,20 @@ class Settings(BaseSettings):
     key_event_emoji: str = "pushpin"
     log_level: str = "INFO"
     log_format: str = "text"
+    # First wait before trying Slack again at start-up (auth.test, Socket Mode); it doubles
+    # after each failure, up to a minute.
+    startup_retry_seconds: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token(cls, v: SecretStr) -> SecretStr:
-        if not v.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must be a bot token starting with xoxb-")
+        problem = _token_problem(
+            v.get_secret_value(),
+            "xoxb-",
+            "copy the Bot User OAuth Token from your app's OAuth & Permissions page",
+        )
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("slack_app_token")
@@ -41,8 +70,15 @@ class Settings(BaseSettings):
     def _app_token(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None and not v.get_secret_value():
             return None
-        if v is not None and not v.get_secret_value().startswith("xapp-"):
-            raise ValueError("must be an app-level token starting with xapp-")
+        if v is None:
+            return None
+        problem = _token_problem(
+            v.get_secret_value(),
+            "xapp-",
+            "create an app-level token with connections:write under Basic Information",
+        )
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("slack_signing_secret")
@@ -110,23 +146,34 @@ class SettingsError(Exception):
 
 def load_settings(**overrides: object) -> Settings:
     """Read and check settings; raise SettingsError with one line per problem (never a value)."""
+    problems: list[str] = []
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings: Settings | None = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
+        settings = None
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "settings"
             reason = "is required" if err["type"] == "missing" else _reason(err["msg"])
             problems.append(f"{name} {reason}")
-        raise SettingsError(problems) from None
-    if not settings.socket_mode and settings.slack_signing_secret is None:
-        raise SettingsError(
-            [
-                "SLACK_SIGNING_SECRET is required in HTTP mode "
-                "(or set SLACK_APP_TOKEN for Socket Mode)"
-            ]
+    # Read on its own so that this is reported together with every other problem.
+    modes = _Modes(
+        **{k: v for k, v in overrides.items() if k in _Modes.model_fields or k[0] == "_"}
+    )  # type: ignore[arg-type]
+    if not modes.slack_app_token and not modes.slack_signing_secret:
+        problems.append(
+            "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
         )
+    if problems or settings is None:
+        raise SettingsError(problems)
     return settings
+
+
+class _Modes(BaseSettings):
+    """The two settings that choose HTTP mode or Socket Mode, read as plain text."""
+
+    model_config = Settings.model_config
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
 
 
 def _reason(msg: str) -> str:

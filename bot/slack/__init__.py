@@ -1,0 +1,1 @@
+"""Slack plumbing: the Web API client, identity, posting, credentials."""
