@@ -48,8 +48,10 @@ class CommandContext:
         """An ephemeral answer to the person who typed the command."""
         try:
             await self.respond(text=text, blocks=blocks, response_type="ephemeral")
-        except Exception:
-            log.warning("could not answer %s through response_url", self.command, exc_info=True)
+        except Exception as exc:  # one line: Slack being away is expected, not a bug
+            status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+            why = f"HTTP {status}" if status else type(exc).__name__
+            log.warning("could not answer %s through response_url (%s)", self.command, why)
 
 
 async def run_subcommand(ctx: CommandContext) -> None:
