@@ -19,6 +19,7 @@ from typing import Any
 from bot.keyevents import marks_in_history
 from bot.message_events import datetime_to_ts, read_message, slack_ts
 from bot.runtime import Runtime
+from bot.slack_client import slack_error_text
 from bot.timeline import count_stored, entry_row
 from storage import StorageUnavailable
 from storage.incidents import open_incidents
@@ -196,6 +197,8 @@ async def _own_ids(rt: Runtime) -> set[str]:
     try:
         who = await rt.client.auth_test()
     except Exception as exc:
-        log.warning("auth.test failed (%s); cannot tell the bot's own posts apart", exc)
+        log.warning(
+            "auth.test failed (%s); cannot tell the bot's own posts apart", slack_error_text(exc)
+        )
         return {rt.bot_user_id} if rt.bot_user_id else set()
     return {i for i in (who.get("user_id"), who.get("bot_id")) if i}

@@ -54,6 +54,12 @@ def _is_outage(exc: BaseException) -> bool:
     }
 
 
+def _login_refused(exc: BaseException) -> bool:
+    """The server refused the user or the password (SQLSTATE class 28): at start-up, a
+    database that cannot be used, like one that cannot be reached."""
+    return any(str(getattr(e, "sqlstate", "") or "").startswith("28") for e in _chain(exc))
+
+
 def _unavailable(exc: Exception) -> StorageUnavailable:
     """The StorageUnavailable to raise for an outage (counted and logged)."""
     DATABASE_ERRORS.inc()
@@ -142,7 +148,7 @@ class Database:
         try:
             await upgrade_to_head(self.engine)
         except Exception as exc:
-            if _is_outage(exc):
+            if _is_outage(exc) or _login_refused(exc):
                 raise StorageUnavailable(str(exc)) from exc
             raise
 
