@@ -47,7 +47,13 @@ class CommandContext:
     async def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """An ephemeral answer to the person who typed the command."""
         try:
-            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+            answer = await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+            if getattr(answer, "status_code", 200) >= 400:
+                log.warning(
+                    "could not answer %s through response_url (HTTP %s)",
+                    self.command,
+                    answer.status_code,
+                )
         except Exception as exc:  # one line: Slack being away is expected, not a bug
             status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
             why = f"HTTP {status}" if status else type(exc).__name__
