@@ -1,4 +1,4 @@
-# Two commands matter: `make run` starts the bot, `make test` runs every test.
+# Two commands matter: `make run` starts the bot, `make test` runs every test (about 8 minutes).
 # Both create .venv and install what they need on first use.
 PYTHON ?= python3
 VENV := .venv
@@ -23,3 +23,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The benchmarks that print the README's figures (about 15 minutes; bench.soak, 10 more minutes
+# on PostgreSQL, runs on its own: `.venv/bin/python -m bench.soak`).
+bench: install
+	$(BIN)/python -m bench.timeline_ack
+	$(BIN)/python -m bench.cadence_scale
+	$(BIN)/python -m bench.postmortem_draft
