@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The benchmarks that print the README's figures (about 15 minutes; bench.soak, 10 more minutes
+# The benchmarks behind the README's figures (bench.soak, 10 minutes of traffic
 # on PostgreSQL, runs on its own: `.venv/bin/python -m bench.soak`).
 bench: install
 	$(BIN)/python -m bench.timeline_ack

@@ -56,7 +56,9 @@ class BotServer:
             self._socket = socket_mode_handler(
                 self.bolt, token.get_secret_value(), self.runtime.client
             )
-            await connect_socket_mode(self._socket, self.settings.startup_retry_seconds)
+            await connect_socket_mode(
+                self._socket, self.settings.startup_retry_seconds, self.runtime.fail
+            )
             self.runtime.socket_connected = True
             log.info("connected over Socket Mode; serving %s on port %s", routes, self.port)
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -45,10 +46,18 @@ def socket_mode_handler(
     return AsyncSocketModeHandler(bolt, app_token, logger=SDK_LOG, web_client=client)
 
 
-async def connect_socket_mode(handler: AsyncSocketModeHandler, first_retry: float) -> None:
-    """Open the Socket Mode connection; raise RefusedSetting if Slack refuses SLACK_APP_TOKEN."""
+async def connect_socket_mode(
+    handler: AsyncSocketModeHandler,
+    first_retry: float,
+    refused_later: Callable[[RefusedSetting], None],
+) -> None:
+    """Open the Socket Mode connection; raise RefusedSetting if Slack refuses SLACK_APP_TOKEN.
+
+    slack_sdk reconnects on its own later (through the same URL request): a refusal then goes
+    to `refused_later`, which stops the process, instead of leaving it silently unconnected."""
     sdk = handler.client
     refused: list[RefusedSetting] = []
+    connected = False
     delays = backoff(first_retry)
 
     async def issue_new_wss_url() -> str:
@@ -59,8 +68,11 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler, first_retry: floa
             except Exception as exc:
                 error = refusal(exc, "SLACK_APP_TOKEN")
                 if error is not None:
-                    refused.append(error)
                     sdk.closed = True  # ends slack_sdk's connect loop instead of retrying
+                    if connected:
+                        refused_later(error)
+                    else:
+                        refused.append(error)
                     raise
                 delay = next(delays)
                 log.warning(
@@ -74,3 +86,4 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler, first_retry: floa
     await handler.connect_async()
     if refused:
         raise refused[0]
+    connected = True
