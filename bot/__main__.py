@@ -68,6 +68,7 @@ async def _serve(server: BotServer, stop: asyncio.Event) -> int:
     finally:
         for task in (stopping, failing):
             task.cancel()
+        await asyncio.gather(stopping, failing, return_exceptions=True)
 
 
 def settings_url(server: BotServer) -> str:
