@@ -74,6 +74,24 @@ async def test_a_bot_token_slack_refuses_stops_the_bot_with_one_line(
     assert len(fake_slack.calls_to("auth.test")) == 1  # a refusal is not retried
 
 
+async def test_a_bot_token_refused_on_a_retry_also_stops_the_bot(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    fake_slack.fail("auth.test", status=500, times=3)  # the first attempt, with its 2 retries
+    fake_slack.fail("auth.test", error="token_revoked", times=100)
+    port = free_port()
+    env = bot_env(sqlite_url(tmp_path), fake_slack.base_url, port, **FAST_RETRY)
+    log_path = tmp_path / "bot.log"
+    proc = await spawn_bot_process(env, log_path)
+    code = await exit_code(proc, 10)
+    log = log_path.read_text()
+    assert code == 2, log
+    assert "auth.test failed (Slack answered HTTP 500); trying again in 0.2s" in log
+    [line] = error_lines(log)
+    assert line.startswith("SLACK_BOT_TOKEN was refused by Slack (token_revoked): "), line
+    assert "Traceback" not in log
+
+
 async def test_an_app_token_slack_refuses_stops_the_bot_with_one_line(
     fake_slack: FakeSlack, tmp_path: Path
 ) -> None:
