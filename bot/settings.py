@@ -8,8 +8,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-# Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token").
-_PLACEHOLDER = re.compile(r"your|<|>|changeme|placeholder|\.\.\.|x{6,}", re.IGNORECASE)
+# Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
+# a real token cannot contain: its parts are digits, then letters and digits without dashes.
+_PLACEHOLDER = re.compile(r"your[-_]|<|>|changeme|placeholder|\.\.\.|x{6,}")
 # What each kind of Slack token starts with, to name a token pasted into the wrong setting.
 _TOKEN_KINDS = {
     "xoxb-": "a bot token (it goes in SLACK_BOT_TOKEN)",

@@ -189,8 +189,9 @@ async def test_sigterm_while_connecting_to_socket_mode(
 # ---- The database: SIGTERM while waiting for it, and an error that says why ------------------
 
 
-async def test_sigterm_while_the_database_does_not_answer(
-    fake_slack: FakeSlack, tmp_path: Path
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_a_stop_signal_while_the_database_does_not_answer(
+    fake_slack: FakeSlack, tmp_path: Path, sig: signal.Signals
 ) -> None:
     connected = asyncio.Event()
     held: list[asyncio.StreamWriter] = []
@@ -207,7 +208,7 @@ async def test_sigterm_while_the_database_does_not_answer(
     try:
         await asyncio.wait_for(connected.wait(), 10)
         # Well before the driver's own 5 s connect timeout would give up.
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         code = await exit_code(proc, 3)
     finally:
         if proc.returncode is None:
