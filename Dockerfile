@@ -9,6 +9,8 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
+# `python -m bot check` compares the granted scopes with the manifest's.
+COPY manifest.yml ./
 RUN pip install .
 
 USER sisyphus

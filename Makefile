@@ -1,4 +1,4 @@
-# Two commands matter: `make run` starts the bot, `make test` runs every test.
+# Two commands matter: `make run` starts the bot, `make test` runs every test (about 8 minutes).
 # Both create .venv and install what they need on first use.
 PYTHON ?= python3
 VENV := .venv
@@ -25,3 +25,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The benchmarks behind the README's figures (bench.soak, 10 minutes of traffic
+# on PostgreSQL, runs on its own: `.venv/bin/python -m bench.soak`).
+bench: install
+	$(BIN)/python -m bench.timeline_ack
+	$(BIN)/python -m bench.cadence_scale
+	$(BIN)/python -m bench.postmortem_draft

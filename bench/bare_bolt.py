@@ -16,6 +16,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bench.cli import bench_parser
+
 
 def build() -> web.Application:
     client = AsyncWebClient(
@@ -56,4 +58,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    bench_parser(__doc__, "bench.bare_bolt").parse_args()  # no options; --help shows the above
     asyncio.run(main())

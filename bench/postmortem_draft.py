@@ -13,7 +13,6 @@ postgresql+asyncpg://postgres@127.0.0.1:5432). A throwaway database is created a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import insert
 
+from bench.cli import bench_parser
 from bot.incidents.queries import create_incident, update_incident
 from bot.postmortem.export import record_to_json
 from bot.postmortem.queries import add_action_item, add_postmortem_item
@@ -220,10 +220,10 @@ async def bench_postgres(entries: int, runs: int) -> None:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--entries", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-postgres", action="store_true")
+    parser = bench_parser(__doc__, "bench.postmortem_draft")
+    parser.add_argument("--entries", type=int, default=50_000, help="timeline entries")
+    parser.add_argument("--runs", type=int, default=3, help="drafts timed per database")
+    parser.add_argument("--skip-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()
     await bench_sqlite(args.entries, args.runs)
     if not args.skip_postgres:

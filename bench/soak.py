@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 
+from bench.cli import bench_parser, progress
 from bench.soak_check import Sent, check
 from bench.soak_fake import BROADCAST, FakeSlackProcess, channel_id
 from bench.soak_report import report
@@ -171,13 +172,15 @@ class Traffic:
                 except Exception as exc:  # a bug in this generator: count it, say what
                     self.errors[type(exc).__name__] += 1
 
-        for n in range(total):
-            delay = start + n / rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            task = asyncio.create_task(bounded(n, random.choice(kinds)))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        with progress(total, "requests sent", unit="request") as bar:
+            for n in range(total):
+                delay = start + n / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                task = asyncio.create_task(bounded(n, random.choice(kinds)))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                bar.update(1)
         await asyncio.gather(*tasks)
         return total / (time.monotonic() - start)
 
@@ -290,12 +293,14 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=10.0)
+    parser = bench_parser(__doc__, "bench.soak")
+    parser.add_argument("--minutes", type=float, default=10.0, help="minutes of traffic")
     parser.add_argument("--rate", type=float, default=10.0, help="requests per second")
-    parser.add_argument("--incidents", type=int, default=50)
+    parser.add_argument("--incidents", type=int, default=50, help="open incidents")
     parser.add_argument("--interval", type=int, default=20, help="UPDATE_INTERVAL_SECONDS")
-    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--idle-seconds", type=float, default=30.0, help="how long the idle instance runs"
+    )
     return parser.parse_args()
 
 

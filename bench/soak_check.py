@@ -107,3 +107,10 @@ async def check(
         ),
         worst_lateness=max(lateness, default=0.0),
     )
+
+
+if __name__ == "__main__":
+    from bench.cli import bench_parser
+
+    bench_parser(__doc__, "bench.soak_check").parse_args()  # --help only: bench.soak uses this
+    print("part of bench.soak: run `python -m bench.soak`")

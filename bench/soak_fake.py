@@ -15,6 +15,8 @@ import subprocess
 import sys
 from collections import Counter
 
+from bench.cli import bench_parser
+
 BROADCAST = "CSOAKBCAST"
 PROMPT_MARK = "time for a status update on incident #"  # in every prompt's fallback text
 
@@ -91,4 +93,6 @@ class FakeSlackProcess:
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1])))
+    parser = bench_parser(__doc__, "bench.soak_fake")
+    parser.add_argument("channels", type=int, help="war-room channels to create")
+    asyncio.run(serve(parser.parse_args().channels))

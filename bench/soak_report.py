@@ -49,3 +49,10 @@ def report(
     )
     zero = verdict.lost == verdict.doubled == verdict.late == 0
     print(f"target lost = doubled = late = 0: {'met' if zero else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    from bench.cli import bench_parser
+
+    bench_parser(__doc__, "bench.soak_report").parse_args()  # --help only: bench.soak uses this
+    print("part of bench.soak: run `python -m bench.soak`")

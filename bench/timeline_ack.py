@@ -32,6 +32,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import func, select
 
+from bench.cli import bench_parser, progress
 from bot.incidents.queries import create_incident
 from storage import Database
 from storage.models import TimelineEntry
@@ -124,7 +125,17 @@ async def send_all(url: str, deliveries: list[Delivery], concurrency: int) -> Re
                 latencies.append(time.perf_counter() - started)
 
         began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        with progress(len(deliveries), "events sent", unit="event") as bar:
+
+            async def tick() -> None:
+                while not queue.empty():
+                    bar.n = len(latencies)
+                    bar.refresh()
+                    await asyncio.sleep(0.5)
+
+            ticker = asyncio.create_task(tick())
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            ticker.cancel()
         seconds = time.perf_counter() - began
     return Result("", len(deliveries), seconds, latencies, errors)
 
@@ -272,10 +283,12 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--events", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--skip-scale", action="store_true")
+    parser = bench_parser(__doc__, "bench.timeline_ack")
+    parser.add_argument("--events", type=int, default=3000, help="message events per target")
+    parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at once")
+    parser.add_argument(
+        "--skip-scale", action="store_true", help="skip bench.timeline_scale afterwards"
+    )
     parsed = parser.parse_args()
     asyncio.run(main(parsed))
     if not parsed.skip_scale:

@@ -12,7 +12,6 @@ query plan of a page read.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
@@ -24,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.cli import bench_parser, progress
 from bot.incidents.queries import create_incident
 from bot.timeline.capture_queries import capture_messages
 from bot.timeline.queries import (
@@ -75,9 +75,11 @@ async def measure(label: str, url: str, entries: int) -> None:
             )  # fmt: skip
         incident_id = incident.id or 0
         began = time.perf_counter()
-        for first in range(0, entries, 1000):
-            async with db.connection() as conn:
-                await capture_messages(conn, [message(i) for i in range(first, first + 1000)])
+        with progress(entries, f"{label}: loading", unit="entry") as bar:
+            for first in range(0, entries, 1000):
+                async with db.connection() as conn:
+                    await capture_messages(conn, [message(i) for i in range(first, first + 1000)])
+                bar.update(1000)
         load = time.perf_counter() - began
         if not db.is_sqlite:
             async with db.connection() as conn:
@@ -160,6 +162,6 @@ async def run(entries: int = 100_000) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--entries", type=int, default=100_000)
+    parser = bench_parser(__doc__, "bench.timeline_scale")
+    parser.add_argument("--entries", type=int, default=100_000, help="entries in the timeline")
     asyncio.run(run(parser.parse_args().entries))

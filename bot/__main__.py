@@ -1,18 +1,28 @@
-"""`python -m bot`: check settings, then run until SIGINT or SIGTERM."""
+"""`python -m bot`: check settings, then run until SIGINT or SIGTERM (or `check`: bot/app/check.py).
+
+Every wait of the start-up (the database, Slack's auth.test, the Socket Mode connection) runs
+inside one task that a stop signal cancels, so the process always ends when asked.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 
+from bot.app.cli import parse_args
 from bot.app.server import BotServer
+from bot.core.errors import RefusedSetting
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings
-from storage import StorageUnavailable
+from storage import StorageUnavailable, explain_unavailable
 
 log = logging.getLogger("bot")
+
+EXIT_STORAGE = 1
+EXIT_SETTINGS = 2
 
 
 async def run(settings: Settings) -> int:
@@ -21,17 +31,48 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await server.start()
-    except StorageUnavailable:
-        log.error("the database at DATABASE_URL could not be reached; not starting")
-        await server.stop()
-        return 1
-    await stop.wait()
-    log.info("stopping: finishing work in flight")
+    code = await _serve(server, stop)
+    if code == 0:
+        log.info("stopping: finishing work in flight")
     await server.stop()
     await _cancel_leftovers()
-    return 0
+    return code
+
+
+async def _serve(server: BotServer, stop: asyncio.Event) -> int:
+    """Start, then serve until a stop signal (0) or a refused setting (2)."""
+    starting = asyncio.create_task(server.start(), name="start-up")
+    stopping = asyncio.create_task(stop.wait(), name="stop-signal")
+    failing = asyncio.create_task(server.runtime.wait_failed(), name="refused-setting")
+    try:
+        await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            log.info("stop signal during start-up: stopping")
+            starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            return 0
+        try:
+            starting.result()
+        except StorageUnavailable as exc:
+            reason = explain_unavailable(settings_url(server), exc)
+            log.error("the database at DATABASE_URL could not be used: %s; not starting", reason)
+            return EXIT_STORAGE
+        except RefusedSetting as exc:
+            log.error("%s", exc)
+            return EXIT_SETTINGS
+        await asyncio.wait({stopping, failing}, return_when=asyncio.FIRST_COMPLETED)
+        if failing.done():
+            log.error("%s", failing.result())
+            return EXIT_SETTINGS
+        return 0
+    finally:
+        for task in (stopping, failing):
+            task.cancel()
+        await asyncio.gather(stopping, failing, return_exceptions=True)
+
+
+def settings_url(server: BotServer) -> str:
+    return server.settings.database_url
 
 
 async def _cancel_leftovers(timeout: float = 5.0) -> None:
@@ -52,13 +93,22 @@ async def _cancel_leftovers(timeout: float = 5.0) -> None:
             log.warning("%d of them had not ended %ss later", len(stuck), timeout)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.command == "check":
+        from bot.app.check import main as check_main
+
+        return check_main()
     try:
         settings = load_settings()
     except SettingsError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        return 2
+        return EXIT_SETTINGS
+    # From here on the secrets live in `settings` only: Bolt would read SLACK_BOT_TOKEN again
+    # (and warn that the client's token wins), and child processes need not inherit them.
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        os.environ.pop(name, None)
     secrets = [
         s.get_secret_value()
         for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)

@@ -4,6 +4,6 @@ Queries live with the domain that asks them (bot/<domain>/queries.py); this pack
 nothing from bot/.
 """
 
-from storage.db import Database, StorageUnavailable
+from storage.db import Database, StorageUnavailable, explain_unavailable
 
-__all__ = ["Database", "StorageUnavailable"]
+__all__ = ["Database", "StorageUnavailable", "explain_unavailable"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -49,6 +52,12 @@ def _is_outage(exc: BaseException) -> bool:
         "CannotConnectNowError",
         "ConnectionFailureError",
     }
+
+
+def _login_refused(exc: BaseException) -> bool:
+    """The server refused the user or the password (SQLSTATE class 28): at start-up, a
+    database that cannot be used, like one that cannot be reached."""
+    return any(str(getattr(e, "sqlstate", "") or "").startswith("28") for e in _chain(exc))
 
 
 def _unavailable(exc: Exception) -> StorageUnavailable:
@@ -139,9 +148,68 @@ class Database:
         try:
             await upgrade_to_head(self.engine)
         except Exception as exc:
-            if _is_outage(exc):
+            if _is_outage(exc) or _login_refused(exc):
                 raise StorageUnavailable(str(exc)) from exc
             raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def explain_unavailable(url: str, exc: BaseException) -> str:
+    """Why the database at `url` could not be used, in a few plain words (never the URL's
+    password): a missing directory, permission denied, connection refused, authentication
+    failed, no such database, unknown host, or a timeout."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path and path != ":memory:":
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                return f"the directory {folder} does not exist"
+            if os.path.exists(path) and not os.access(path, os.R_OK | os.W_OK):
+                return f"permission denied on {os.path.abspath(path)}"
+            if not os.path.exists(path) and not os.access(folder, os.W_OK | os.X_OK):
+                return f"permission denied: cannot create a file in {folder}"
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    for error in _chain(exc):
+        text = str(error).lower()
+        name = type(error).__name__
+        sqlstate = str(getattr(error, "sqlstate", "") or "")
+        refused = getattr(error, "errno", None) == errno.ECONNREFUSED
+        if refused or isinstance(error, ConnectionRefusedError) or "connection refused" in text:
+            return f"connection refused by {where} (is the server running there?)"
+        if sqlstate == "28P01" or name == "InvalidPasswordError" or "password auth" in text:
+            return f"authentication failed for user {parsed.username!r} (check the password)"
+        if sqlstate == "28000" or name == "InvalidAuthorizationSpecificationError":
+            return f"the server refused user {parsed.username!r} (pg_hba.conf or the role)"
+        if sqlstate == "3D000" or name == "InvalidCatalogNameError":
+            return f"the database {parsed.database!r} does not exist on {where}"
+        if "connect call failed" in text:
+            return f"connection refused by {where} (is the server running there?)"
+        if isinstance(error, socket.gaierror) or "name or service not known" in text:
+            return f"the host {parsed.host!r} is unknown (a typo, or DNS)"
+        if isinstance(error, PermissionError) or "permission denied" in text:
+            return "permission denied"
+        if isinstance(error, (TimeoutError, asyncio.TimeoutError)):
+            return f"no answer from {where} in time (a firewall, or the wrong host)"
+        if "unable to open database file" in text:
+            return "SQLite cannot open the file (check the path and its permissions)"
+        if "readonly database" in text or "read-only" in text:
+            return "the database file is read-only"
+    return type(exc).__name__
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc`, the driver error it wraps, and their causes, outermost first."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        error = todo.pop(0)
+        if error is None or any(error is s for s in seen):
+            continue
+        seen.append(error)
+        todo += [getattr(error, "orig", None), error.__cause__, error.__context__]
+    return seen

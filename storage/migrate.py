@@ -35,3 +35,17 @@ async def upgrade_to_head(engine: AsyncEngine) -> None:
 async def upgrade(engine: AsyncEngine, revision: str) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade, revision)
+
+
+async def migration_status(engine: AsyncEngine) -> tuple[str | None, str]:
+    """(the revision the database is at, or None if never migrated; the newest revision)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+    def current(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(current), head

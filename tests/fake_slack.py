@@ -14,12 +14,20 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from aiohttp import web
 
 from tests.fake_slack_methods import Channel, SlackMethods
+
+
+def manifest_bot_scopes() -> list[str]:
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+    return list(manifest["oauth_config"]["scopes"]["bot"])
+
 
 # From ../shared/slack/payloads/webapi_429_ratelimited.sdk.json
 RATE_LIMITED_BODY = {"ok": False, "error": "ratelimited"}
@@ -51,6 +59,7 @@ class FakeSlack(SlackMethods):
         self.missing_users: set[str] = set()  # users.info answers user_not_found for these
         self.socket_mode_url: str | None = None
         self.bot_user_id = "UBOT"
+        self.granted_scopes: list[str] = manifest_bot_scopes()  # what installing the app grants
         self._failures: dict[str, list[Failure]] = {}
         self._delays: dict[str, float] = {}
         self._lost_if_caller_leaves: set[str] = set()
@@ -103,6 +112,10 @@ class FakeSlack(SlackMethods):
                 status=status, error=error, retry_after=retry_after, times=times, channel=channel
             )
         )
+
+    def heal(self, method: str) -> None:
+        """Forget the failures still pending for `method`: it answers normally again."""
+        self._failures.pop(method, None)
 
     def delay(self, method: str, seconds: float, *, lost_if_caller_leaves: bool = False) -> None:
         """Make every call of `method` answer only after `seconds` (a slow Slack).
@@ -250,6 +263,9 @@ class FakeSlack(SlackMethods):
             result = handler(params)
             if "ok" not in result:
                 result = {"ok": True, **result}
-            return web.json_response(result)
+            # As Slack does on every Web API answer: the scopes granted to the token.
+            return web.json_response(
+                result, headers={"x-oauth-scopes": ",".join(self.granted_scopes)}
+            )
         finally:
             await self._notify()

@@ -67,6 +67,7 @@ class SlackMethods:
             "name": c.name,
             "is_channel": not c.is_private,
             "is_private": c.is_private,
+            "is_member": self.bot_user_id in c.members,
             "topic": {"value": c.topic},
         }
 

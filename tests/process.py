@@ -34,13 +34,43 @@ def bot_env(database_url: str, api_url: str, port: int, **extra: str) -> dict[st
     }
 
 
-async def start_bot_process(env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
+async def spawn_bot_process(
+    env: dict[str, str], log_path: Path, *args: str
+) -> asyncio.subprocess.Process:
+    """`python -m bot [args]` in log_path's directory, output to log_path; does not wait."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     full.update(env, PYTHONPATH=str(ROOT))
     log = log_path.open("ab")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", env=full, cwd=str(log_path.parent), stdout=log, stderr=log
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=full,
+        cwd=str(log_path.parent),
+        stdout=log,
+        stderr=log,
     )
+
+
+async def wait_for_log(
+    proc: asyncio.subprocess.Process, log_path: Path, text: str, timeout: float = 10.0
+) -> str:
+    """Wait until the process has logged `text` (it must still be running); the log so far."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = log_path.read_text() if log_path.exists() else ""
+        if text in log:
+            return log
+        if proc.returncode is not None:
+            raise AssertionError(f"bot exited ({proc.returncode}) before logging {text!r}: {log}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"bot did not log {text!r} within {timeout}s: {log}")
+        await asyncio.sleep(0.05)
+
+
+async def start_bot_process(env: dict[str, str], log_path: Path) -> asyncio.subprocess.Process:
+    proc = await spawn_bot_process(env, log_path)
     deadline = time.monotonic() + 30
     url = f"http://127.0.0.1:{env['PORT']}/healthz"
     async with aiohttp.ClientSession() as session:

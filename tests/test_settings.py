@@ -25,9 +25,44 @@ def run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_missing_settings_exit_non_zero_one_line_each(tmp_path: Path) -> None:
     result = run_bot({}, tmp_path)
-    assert result.returncode != 0
+    assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["error: SLACK_BOT_TOKEN is required"]
+    assert lines == [  # every problem at once, not one per run
+        "error: SLACK_BOT_TOKEN is required",
+        "error: SLACK_SIGNING_SECRET is required in HTTP mode "
+        "(or set SLACK_APP_TOKEN for Socket Mode)",
+    ]
+
+
+def test_the_env_example_copied_unchanged_names_its_placeholders(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    result = run_bot({}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        "error: SLACK_BOT_TOKEN is still the placeholder from .env.example: copy the Bot User "
+        "OAuth Token from your app's OAuth & Permissions page",
+        "error: SLACK_SIGNING_SECRET is required in HTTP mode "
+        "(or set SLACK_APP_TOKEN for Socket Mode)",
+    ]
+
+
+def test_tokens_in_each_others_place_are_named(tmp_path: Path) -> None:
+    result = run_bot(
+        {"SLACK_BOT_TOKEN": "xapp-1-A111-swapped", "SLACK_APP_TOKEN": "xoxb-1-swapped"}, tmp_path
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(
+        "error: SLACK_BOT_TOKEN must start with xoxb-; this is an app-level token (it goes in "
+        "SLACK_APP_TOKEN)"
+    )
+    assert lines[1].startswith(
+        "error: SLACK_APP_TOKEN must start with xapp-; this is a bot token (it goes in "
+        "SLACK_BOT_TOKEN)"
+    )
+    assert "swapped" not in result.stderr
 
 
 def test_invalid_settings_name_each_problem_and_hide_values(tmp_path: Path) -> None:

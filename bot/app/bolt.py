@@ -10,13 +10,16 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 import handlers
 from bot.core.logs import bind_incident, bind_request
 from bot.core.runtime import Runtime
+from bot.slack.client import make_web_client
 from bot.slack.identity import make_authorize
 
 
 def build_bolt_app(rt: Runtime) -> AsyncApp:
     secret = rt.settings.slack_signing_secret
     app = AsyncApp(
-        client=rt.client,
+        # Token-less: `authorize` is where Bolt expects the token to come from; a client with
+        # one makes Bolt warn that it ignores it. Listeners use rt.client, which has it.
+        client=make_web_client(rt.settings, with_token=False),
         signing_secret=secret.get_secret_value() if secret else "socket-mode-has-no-secret",
         request_verification_enabled=not rt.settings.socket_mode,
         process_before_response=False,

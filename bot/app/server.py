@@ -9,6 +9,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app.bolt import build_bolt_app
 from bot.app.features import install_features
+from bot.app.socket_mode import connect_socket_mode, socket_mode_handler
 from bot.app.web import build_web_app
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
@@ -43,14 +44,25 @@ class BotServer:
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.port
+        routes = ", ".join(
+            f"{r.method} {r.resource.canonical}"
+            for r in self.web.router.routes()
+            if r.resource is not None and r.method != "HEAD"
+        )
         if self.settings.socket_mode:
             token = self.settings.slack_app_token
             assert token is not None
-            self._socket = AsyncSocketModeHandler(self.bolt, token.get_secret_value())
-            await self._socket.connect_async()
-            log.info("connected over Socket Mode; /healthz on port %s", self.port)
+            self.runtime.socket_connected = False
+            self._socket = socket_mode_handler(
+                self.bolt, token.get_secret_value(), self.runtime.client
+            )
+            await connect_socket_mode(
+                self._socket, self.settings.startup_retry_seconds, self.runtime.fail
+            )
+            self.runtime.socket_connected = True
+            log.info("connected over Socket Mode; serving %s on port %s", routes, self.port)
         else:
-            log.info("serving /slack/events and /healthz on port %s", self.port)
+            log.info("serving %s on port %s", routes, self.port)
 
     async def stop(self) -> None:
         if self._stopped:

@@ -62,9 +62,16 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_request: web.Request) -> web.Response:
-        if await rt.db.ping():
-            return web.json_response({"status": "ok", "database": "ok"})
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        body = {
+            "status": "ok",
+            "database": "ok" if await rt.db.ping() else "unreachable",
+            # Not known until auth.test answers (and, in Socket Mode, the socket is open).
+            "slack": "ok" if rt.slack_ready() else "unreachable",
+        }
+        if "unreachable" in body.values():
+            body["status"] = "unavailable"
+            return web.json_response(body, status=503)
+        return web.json_response(body)
 
     if serve_slack:
         app.router.add_post("/slack/events", slack_events)

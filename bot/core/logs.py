@@ -76,6 +76,16 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class DemoteToDebug(logging.Filter):
+    """For a library's chatter at INFO: shown at DEBUG only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
 def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ContextFields())
@@ -87,3 +97,9 @@ def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic's plugin set-up, and slack_sdk's "A retry handler found" before each retry (the
+    # caller logs one line when the call finally fails).
+    for name in ("alembic.runtime.plugins", "slack_sdk.web.async_base_client"):
+        chatty = logging.getLogger(name)
+        if not any(isinstance(f, DemoteToDebug) for f in chatty.filters):
+            chatty.addFilter(DemoteToDebug())

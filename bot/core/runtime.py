@@ -12,6 +12,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.errors import RefusedSetting
 from bot.core.settings import Settings
 from storage import Database
 
@@ -39,6 +40,24 @@ class Runtime:
     _in_flight: int = 0
     _idle: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # background work, see spawn()
+    socket_connected: bool | None = None  # None in HTTP mode
+    failure: RefusedSetting | None = None  # set by fail(): the process must stop
+    _failed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def fail(self, error: RefusedSetting) -> None:
+        """Ask the process to stop: something found after start-up will not fix itself."""
+        if self.failure is None:
+            self.failure = error
+        self._failed.set()
+
+    async def wait_failed(self) -> RefusedSetting:
+        await self._failed.wait()
+        assert self.failure is not None
+        return self.failure
+
+    def slack_ready(self) -> bool:
+        """The bot knows who it is in Slack and (Socket Mode) is connected."""
+        return self.bot_user_id is not None and self.socket_connected is not False
 
     @asynccontextmanager
     async def in_flight(self) -> AsyncIterator[None]:
@@ -80,6 +99,8 @@ class Runtime:
         for hook in self.startup_hooks:
             try:
                 await hook(self)
+            except RefusedSetting:
+                raise
             except Exception:
                 log.exception("start-up hook %s failed", getattr(hook, "__name__", hook))
 

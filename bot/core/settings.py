@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -16,6 +17,26 @@ from bot.core.followthrough_settings import (
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
+# Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
+# a real token cannot contain: its parts are digits, then letters and digits without dashes.
+_PLACEHOLDER = re.compile(r"your[-_]|<|>|changeme|placeholder|\.\.\.|x{6,}")
+# What each kind of Slack token starts with, to name a token pasted into the wrong setting.
+_TOKEN_KINDS = {
+    "xoxb-": "a bot token (it goes in SLACK_BOT_TOKEN)",
+    "xapp-": "an app-level token (it goes in SLACK_APP_TOKEN)",
+    "xoxp-": "a user token (the bot needs its own token, not a person's)",
+}
+
+
+def _token_problem(value: str, prefix: str, where: str) -> str | None:
+    """Why `value` is not a usable token starting with `prefix`, or None."""
+    if not value.startswith(prefix):
+        kind = next((k for p, k in _TOKEN_KINDS.items() if value.startswith(p)), None)
+        found = f"; this is {kind}" if kind else ""
+        return f"must start with {prefix}{found}: {where}"
+    if _PLACEHOLDER.search(value[len(prefix) :]):
+        return f"is still the placeholder from .env.example: {where}"
+    return None
 
 
 class Settings(BaseSettings):
@@ -58,12 +79,20 @@ class Settings(BaseSettings):
     nudge_days: str = "mon-fri"
     nudge_check_seconds: float = Field(default=300, gt=0, le=86400)
     action_digest_channel: str | None = None
+    # First wait before trying Slack again at start-up (auth.test, Socket Mode); it doubles
+    # after each failure, up to a minute.
+    startup_retry_seconds: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token(cls, v: SecretStr) -> SecretStr:
-        if not v.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must be a bot token starting with xoxb-")
+        problem = _token_problem(
+            v.get_secret_value(),
+            "xoxb-",
+            "copy the Bot User OAuth Token from your app's OAuth & Permissions page",
+        )
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("slack_app_token")
@@ -71,8 +100,15 @@ class Settings(BaseSettings):
     def _app_token(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None and not v.get_secret_value():
             return None
-        if v is not None and not v.get_secret_value().startswith("xapp-"):
-            raise ValueError("must be an app-level token starting with xapp-")
+        if v is None:
+            return None
+        problem = _token_problem(
+            v.get_secret_value(),
+            "xapp-",
+            "create an app-level token with connections:write under Basic Information",
+        )
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("slack_signing_secret")
@@ -203,26 +239,36 @@ class SettingsError(Exception):
 
 def load_settings(**overrides: Any) -> Settings:
     """Read and check settings; raise SettingsError with one line per problem (never a value)."""
+    problems: list[str] = []
     try:
-        settings = Settings(**overrides)
+        settings: Settings | None = Settings(**overrides)
     except ValidationError as exc:
-        problems = []
+        settings = None
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "settings"
             reason = "is required" if err["type"] == "missing" else _reason(err["msg"])
             problems.append(f"{name} {reason}")
-        raise SettingsError(problems) from None
-    if not settings.socket_mode and settings.slack_signing_secret is None:
-        raise SettingsError(
-            [
-                "SLACK_SIGNING_SECRET is required in HTTP mode "
-                "(or set SLACK_APP_TOKEN for Socket Mode)"
-            ]
+    # Read on its own so that this is reported together with every other problem.
+    modes = _Modes(
+        **{k: v for k, v in overrides.items() if k in _Modes.model_fields or k[0] == "_"}
+    )
+    if not modes.slack_app_token and not modes.slack_signing_secret:
+        problems.append(
+            "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
         )
-    problems = ticket_problems(settings)
-    if problems:
+    if settings is not None:
+        problems += ticket_problems(settings)
+    if problems or settings is None:
         raise SettingsError(problems)
     return settings
+
+
+class _Modes(BaseSettings):
+    """The two settings that choose HTTP mode or Socket Mode, read as plain text."""
+
+    model_config = Settings.model_config
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
 
 
 def _reason(msg: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -12,8 +13,13 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.core.logs import INCIDENT
 from bot.core.metrics import SLACK_API_CALLS, SLACK_API_ERRORS
 from bot.core.settings import Settings
+
+log = logging.getLogger(__name__)
+# Start-up calls whose failures their caller logs with what happens next.
+_REPORTED_BY_CALLER = frozenset({"auth.test", "apps.connections.open"})
 
 
 class CountingWebClient(AsyncWebClient):
@@ -23,14 +29,22 @@ class CountingWebClient(AsyncWebClient):
         SLACK_API_CALLS.labels(api_method).inc()
         try:
             return await super().api_call(api_method, **kwargs)
-        except Exception:
+        except Exception as exc:
             SLACK_API_ERRORS.labels(api_method).inc()
+            if api_method not in _REPORTED_BY_CALLER:
+                incident = INCIDENT.get()
+                log.warning(
+                    "Slack step failed: %s%s: %s",
+                    api_method,
+                    f" for incident {incident}" if incident is not None else "",
+                    slack_error_text(exc),
+                )
             raise
 
 
-def make_web_client(settings: Settings) -> AsyncWebClient:
+def make_web_client(settings: Settings, *, with_token: bool = True) -> AsyncWebClient:
     return CountingWebClient(
-        token=settings.slack_bot_token.get_secret_value(),
+        token=settings.slack_bot_token.get_secret_value() if with_token else None,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[

@@ -44,6 +44,14 @@ class CommandContext:
     async def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """An ephemeral answer to the person who typed the command."""
         try:
-            await self.respond(text=text, blocks=blocks, response_type="ephemeral")
-        except Exception:
-            log.warning("could not answer %s through response_url", self.command, exc_info=True)
+            answer = await self.respond(text=text, blocks=blocks, response_type="ephemeral")
+            if getattr(answer, "status_code", 200) >= 400:
+                log.warning(
+                    "could not answer %s through response_url (HTTP %s)",
+                    self.command,
+                    answer.status_code,
+                )
+        except Exception as exc:  # one line: Slack being away is expected, not a bug
+            status = getattr(exc, "status", None) or getattr(exc, "status_code", None)
+            why = f"HTTP {status}" if status else type(exc).__name__
+            log.warning("could not answer %s through response_url (%s)", self.command, why)

@@ -3,8 +3,9 @@
 Bolt's default single-workspace authorization calls `auth.test` before a listener runs: a Web
 API call ahead of the ack, and when Slack's API is failing it answers 200 with a "please
 reinstall" text, so an event is dropped that Slack would otherwise have retried. Here
-`auth.test` runs at start-up (and again in the background until it works), and Bolt's
-`authorize` hands out the cached answer.
+`auth.test` runs at start-up (and again in the background, with a growing wait, until it
+works), and Bolt's `authorize` hands out the cached answer. A token Slack refuses is not
+retried: it stops the bot with one line naming SLACK_BOT_TOKEN (bot/slack/credentials.py).
 """
 
 from __future__ import annotations
@@ -15,39 +16,53 @@ from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
 
+from bot.core.errors import RefusedSetting
 from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_text
+from bot.slack.credentials import backoff, refusal
 
 log = logging.getLogger(__name__)
-RETRY_SECONDS = 10.0
 
 
-async def learn_identity(rt: Runtime) -> bool:
+async def learn_identity(rt: Runtime) -> str | None:
+    """Ask Slack who the bot is: None once known, else why not. A refused token raises
+    RefusedSetting."""
     try:
         who = await rt.client.auth_test()
     except Exception as exc:
-        log.warning("auth.test failed (%s); will try again", slack_error_text(exc))
-        return False
+        refused = refusal(exc, "SLACK_BOT_TOKEN")
+        if refused is not None:
+            raise refused from None
+        return slack_error_text(exc)
     rt.bot_user_id = who.get("user_id")
     rt.bot_id = who.get("bot_id")
     rt.team_id = who.get("team_id")
     rt.team_url = who.get("url")
-    return True
+    log.info("signed in to Slack as bot user %s in team %s", rt.bot_user_id, rt.team_id)
+    return None
 
 
 def install_identity(rt: Runtime) -> None:
     async def identity_at_startup(rt: Runtime) -> None:
-        if not await learn_identity(rt):
-            rt.spawn(_keep_trying(rt), name="auth-test-retry")
+        problem = await learn_identity(rt)
+        if problem is not None:
+            rt.spawn(_keep_trying(rt, problem), name="auth-test-retry")
 
     rt.startup_hooks.insert(0, identity_at_startup)
 
 
-async def _keep_trying(rt: Runtime) -> None:
-    while True:
-        await asyncio.sleep(RETRY_SECONDS)
-        if await learn_identity(rt):
+async def _keep_trying(rt: Runtime, problem: str) -> None:
+    for delay in backoff(rt.settings.startup_retry_seconds):
+        log.warning("auth.test failed (%s); trying again in %gs", problem, delay)
+        await asyncio.sleep(delay)
+        try:
+            found = await learn_identity(rt)
+        except RefusedSetting as exc:
+            rt.fail(exc)
             return
+        if found is None:
+            return
+        problem = found
 
 
 def make_authorize(rt: Runtime) -> Any:

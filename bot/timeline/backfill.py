@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.queries import open_incidents
+from bot.slack.client import slack_error_text
 from bot.timeline.capture_queries import count_stored
 from bot.timeline.events import datetime_to_ts, entry_row, read_message, slack_ts
 from bot.timeline.keyevents import marks_in_history
@@ -196,6 +197,8 @@ async def _own_ids(rt: Runtime) -> set[str]:
     try:
         who = await rt.client.auth_test()
     except Exception as exc:
-        log.warning("auth.test failed (%s); cannot tell the bot's own posts apart", exc)
+        log.warning(
+            "auth.test failed (%s); cannot tell the bot's own posts apart", slack_error_text(exc)
+        )
         return {rt.bot_user_id} if rt.bot_user_id else set()
     return {i for i in (who.get("user_id"), who.get("bot_id")) if i}

@@ -1,0 +1,216 @@
+"""`python -m bot check`: what a new user runs after filling in `.env`.
+
+Every check runs (a failed one does not hide the next), and each prints one line: `ok` with
+what was found, or what is wrong and what to do. The exit code is 0 only when all pass. It
+changes nothing: no migration is applied and nothing is posted (so "can post" means the bot
+is a member of an unarchived channel; a channel where only admins may post is not detected).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
+
+from bot.core.settings import Settings, SettingsError, load_settings
+from bot.slack.client import slack_error_code, slack_error_text
+from bot.slack.credentials import refusal
+from storage import Database, explain_unavailable
+from storage.migrate import migration_status
+
+OK, FAIL, SKIP = "ok", "FAIL", "skip"
+SLACK_TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class Result:
+    name: str
+    status: str  # OK, FAIL or SKIP
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"[{self.status}] {self.name}" + (f": {self.detail}" if self.detail else "")
+
+
+def manifest_scopes(text: str) -> list[str]:
+    """The bot scopes in manifest.yml's oauth_config.scopes.bot (a plain YAML list)."""
+    block = re.search(r"^\s*scopes:\s*\n\s*bot:\s*\n((?:\s*-\s*\S+\s*\n?)+)", text, re.M)
+    return re.findall(r"-\s*(\S+)", block.group(1)) if block else []
+
+
+def find_manifest() -> Path | None:
+    for folder in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (folder / "manifest.yml").is_file():
+            return folder / "manifest.yml"
+    return None
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL that does not exist yet (a check must not create it)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).absolute()
+    return None if path.exists() else path
+
+
+class Checker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = AsyncWebClient(  # no retries: a check answers now, or says why not
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            timeout=SLACK_TIMEOUT_SECONDS,
+        )
+        self.granted: list[str] | None = None  # from auth.test's x-oauth-scopes header
+        self.token_ok = False
+
+    async def database(self) -> Result:
+        url = self.settings.database_url
+        new_file = _new_sqlite_file(url)
+        if new_file is not None:
+            folder_ok = os.access(new_file.parent, os.W_OK | os.X_OK)
+            if new_file.parent.is_dir() and folder_ok:
+                return Result("database", OK, f"{new_file} will be created at start-up")
+            return Result(
+                "database",
+                FAIL,
+                "DATABASE_URL could not be used: "
+                + explain_unavailable(url, FileNotFoundError(str(new_file))),
+            )
+        db = Database(url)
+        try:
+            current, head = await migration_status(db.engine)
+        except Exception as exc:
+            reason = explain_unavailable(self.settings.database_url, exc)
+            return Result("database", FAIL, f"DATABASE_URL could not be used: {reason}")
+        finally:
+            await db.dispose()
+        if current == head:
+            return Result("database", OK, f"reachable; migrations current ({head})")
+        at = f"at {current}" if current else "empty"
+        return Result(
+            "database", OK, f"reachable, {at}; migrations up to {head} run when the bot starts"
+        )
+
+    async def token(self) -> Result:
+        try:
+            who = await self.client.auth_test()
+        except Exception as exc:
+            refused = refusal(exc, "SLACK_BOT_TOKEN")
+            if refused is not None:
+                return Result("slack token", FAIL, str(refused))
+            return Result(
+                "slack token", FAIL, f"auth.test failed: {slack_error_text(exc)} (SLACK_API_URL)"
+            )
+        self.token_ok = True
+        header = who.headers.get("x-oauth-scopes") or who.headers.get("X-OAuth-Scopes")
+        if header is not None:
+            self.granted = [s.strip() for s in str(header).split(",") if s.strip()]
+        return Result(
+            "slack token",
+            OK,
+            f"bot user {who.get('user_id')} ({who.get('user')}) in team {who.get('team')} "
+            f"({who.get('team_id')})",
+        )
+
+    async def scopes(self) -> Result:
+        if not self.token_ok:
+            return Result("scopes", SKIP, "needs a working SLACK_BOT_TOKEN")
+        manifest = find_manifest()
+        if manifest is None:
+            return Result("scopes", SKIP, "manifest.yml not found in this directory")
+        if self.granted is None:
+            return Result("scopes", SKIP, "Slack did not say which scopes are granted")
+        wanted = manifest_scopes(manifest.read_text())
+        missing = [s for s in wanted if s not in self.granted]
+        if missing:
+            return Result(
+                "scopes",
+                FAIL,
+                f"the token lacks {', '.join(missing)}: add them under OAuth & Permissions → "
+                "Bot Token Scopes (or create the app from manifest.yml), then reinstall the app",
+            )
+        return Result("scopes", OK, f"all {len(wanted)} scopes of manifest.yml granted")
+
+    async def socket_mode(self) -> Result:
+        token = self.settings.slack_app_token
+        if token is None:
+            return Result("socket mode", SKIP, "SLACK_APP_TOKEN is not set (HTTP mode)")
+        try:
+            await self.client.apps_connections_open(app_token=token.get_secret_value())
+        except Exception as exc:
+            refused = refusal(exc, "SLACK_APP_TOKEN")
+            detail = str(refused) if refused else "apps.connections.open failed: "
+            if refused is None:
+                detail += slack_error_text(exc)
+            return Result("socket mode", FAIL, detail)
+        return Result("socket mode", OK, "Slack offers a connection (none was opened)")
+
+    async def broadcast_channel(self) -> Result:
+        name = "broadcast channel"
+        channel = self.settings.incident_broadcast_channel
+        if channel is None:
+            return Result(name, SKIP, "INCIDENT_BROADCAST_CHANNEL is not set (no announcements)")
+        if not self.token_ok:
+            return Result(name, SKIP, "needs a working SLACK_BOT_TOKEN")
+        try:
+            info = (await self.client.conversations_info(channel=channel))["channel"]
+        except Exception as exc:
+            if slack_error_code(exc) == "channel_not_found":
+                return Result(
+                    name,
+                    FAIL,
+                    f"INCIDENT_BROADCAST_CHANNEL {channel} was not found: copy the channel ID "
+                    "from the channel's details (a private channel: /invite @sisyphus first)",
+                )
+            return Result(name, FAIL, f"conversations.info failed: {slack_error_text(exc)}")
+        label = f"#{info.get('name', channel)}"
+        if info.get("is_archived"):
+            return Result(name, FAIL, f"{label} is archived: unarchive it or choose another")
+        if not info.get("is_member"):
+            return Result(
+                name, FAIL, f"the bot is not a member of {label}: /invite @sisyphus there"
+            )
+        return Result(name, OK, f"{label}: the bot is a member and can post")
+
+
+CHECKS: list[Callable[[Checker], Awaitable[Result]]] = [
+    Checker.database,
+    Checker.token,
+    Checker.scopes,
+    Checker.socket_mode,
+    Checker.broadcast_channel,
+]
+NAMES = ["database", "slack token", "scopes", "socket mode", "broadcast channel"]
+
+
+async def run_checks(settings: Settings) -> list[Result]:
+    checker = Checker(settings)
+    results = [Result("settings", OK)]
+    for check in CHECKS:
+        results.append(await check(checker))
+    return results
+
+
+def main(out: TextIO = sys.stdout) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        results = [Result("settings", FAIL, problem) for problem in exc.problems]
+        results += [Result(name, SKIP, "fix the settings first") for name in NAMES]
+    else:
+        results = asyncio.run(run_checks(settings))
+    for result in results:
+        print(result.line(), file=out)
+    failed = sum(r.status == FAIL for r in results)
+    print(f"{failed} check(s) failed" if failed else "all checks passed", file=out)
+    return 1 if failed else 0

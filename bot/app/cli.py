@@ -1,0 +1,36 @@
+"""`python -m bot [run|check] [--help] [--version]`: what the command line accepts."""
+
+from __future__ import annotations
+
+import argparse
+from importlib.metadata import PackageNotFoundError, version
+
+
+def sisyphus_version() -> str:
+    try:
+        return version("sisyphus")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "Sisyphus, an incident-response bot for Slack. Settings come from the environment "
+            "or a .env file in the working directory (see .env.example and the README)."
+        ),
+        epilog="Exit codes: 0 stopped cleanly (or every check passed), 1 a check failed or "
+        "the database could not be used, 2 a setting is missing, invalid or refused by Slack.",
+    )
+    parser.add_argument("--version", action="version", version=f"sisyphus {sisyphus_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("run", help="run the bot until SIGINT or SIGTERM (the default)")
+    commands.add_parser(
+        "check",
+        help="check the settings, the database, the tokens, the scopes and the broadcast "
+        "channel; print one line per check and exit 0 only if all pass",
+    )
+    args = parser.parse_args(argv)
+    args.command = args.command or "run"
+    return args
