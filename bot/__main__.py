@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 
+from bot.alerts.config import pagerduty_services
 from bot.logs import configure_logging
 from bot.server import BotServer
 from bot.settings import Settings, SettingsError, load_settings
@@ -61,9 +62,17 @@ def main() -> int:
         return 2
     secrets = [
         s.get_secret_value()
-        for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.alert_webhook_token,
+            settings.pagerduty_webhook_secret,
+            settings.pagerduty_routing_key,
+        )
         if s is not None
     ]
+    secrets += list(pagerduty_services(settings).values())  # routing keys
     configure_logging(settings.log_level, settings.log_format, secrets)
     return asyncio.run(run(settings))
 

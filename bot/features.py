@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.alerts.install import install_alerts
 from bot.backfill import install_backfill
 from bot.cadence import install_cadence
 from bot.identity import install_identity
@@ -15,7 +16,7 @@ from bot.runtime import Runtime
 
 Installer = Callable[[Runtime], None]
 
-INSTALLERS: list[Installer] = [install_identity, install_cadence, install_backfill]
+INSTALLERS: list[Installer] = [install_identity, install_cadence, install_backfill, install_alerts]
 
 
 def install_features(rt: Runtime) -> None:

@@ -36,6 +36,8 @@ KIND_LABELS = {
     "cadence_change": ":robot_face: update cadence",
     "prompt": ":alarm_clock: update prompt",
     "snooze": ":zzz: prompt snoozed by {who}",
+    "alert": ":rotating_light: alert",
+    "page": ":pager: page",
 }
 
 

@@ -1,0 +1,272 @@
+"""Queries behind alert intake: one row per alert group and per alert, exactly once.
+
+A webhook is one transaction: upsert the group on its unique (source, key_hash), upsert its
+alerts on (group_id, fingerprint), and bump the group's `version`. Two replicas receiving
+the same send both land on the same rows. Slack work is then owed while
+`version > handled_version`; whoever claims the group (a conditional UPDATE of `lease_until`)
+does it, so one card and at most one incident are ever made per group.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col
+from sqlmodel import select as orm_select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.alerts.intake import ParsedAlert, ParsedGroup
+from storage.models import Alert, AlertGroup
+from storage.types import utcnow
+
+GROUP = AlertGroup.__table__  # type: ignore[attr-defined]
+ALERT = Alert.__table__  # type: ignore[attr-defined]
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def store_group(session: AsyncSession, parsed: ParsedGroup) -> int:
+    """Record one webhook send; return the group's id. Idempotent apart from counters."""
+    now = utcnow()
+    first_start = min(a.starts_at for a in parsed.alerts)
+    values = {
+        "source": parsed.source,
+        "key_hash": parsed.key_hash,
+        "group_key": parsed.group_key,
+        "title": parsed.title,
+        "severity": parsed.severity,
+        "auto_declare": parsed.auto_declare,
+        "status": "firing",
+        "labels": json.dumps(parsed.labels),
+        "description": parsed.description,
+        "links": json.dumps(parsed.links),
+        "first_starts_at": first_start,
+        "deliveries": 1,
+        "version": 1,
+        "handled_version": 0,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    stmt = _insert(session, GROUP).values(**values)
+    c = GROUP.c
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.source, c.key_hash],
+        set_={
+            "title": stmt.excluded.title,
+            "severity": stmt.excluded.severity,
+            "auto_declare": stmt.excluded.auto_declare,
+            "labels": stmt.excluded.labels,
+            "description": stmt.excluded.description,
+            "links": stmt.excluded.links,
+            "first_starts_at": case(
+                (c.first_starts_at <= stmt.excluded.first_starts_at, c.first_starts_at),
+                else_=stmt.excluded.first_starts_at,
+            ),
+            "deliveries": c.deliveries + 1,
+            "version": c.version + 1,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    ).returning(c.id)
+    group_id = int((await session.exec(stmt)).scalar_one())
+    await _store_alerts(session, group_id, parsed.alerts, now)
+    await _settle_status(session, group_id)
+    return group_id
+
+
+async def _store_alerts(
+    session: AsyncSession, group_id: int, alerts: list[ParsedAlert], now: datetime
+) -> None:
+    rows = [
+        {
+            "group_id": group_id,
+            "fingerprint": a.fingerprint,
+            "status": a.status,
+            "name": a.name,
+            "labels": json.dumps(a.labels),
+            "starts_at": a.starts_at,
+            "ends_at": a.ends_at,
+            "updated_at": now,
+        }
+        for a in alerts
+    ]
+    stmt = _insert(session, ALERT).values(rows)
+    c, new = ALERT.c, stmt.excluded
+    # A later startsAt is the alert firing again: a new occurrence, with new timeline entries.
+    # The same startsAt never goes back from resolved to firing (a send that arrives late).
+    refired = new.starts_at > c.starts_at
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[c.group_id, c.fingerprint],
+        set_={
+            "status": case(
+                (refired, new.status), (c.status == "resolved", c.status), else_=new.status
+            ),
+            "ends_at": case(
+                (refired, new.ends_at), (c.status == "resolved", c.ends_at), else_=new.ends_at
+            ),
+            "starts_at": case((refired, new.starts_at), else_=c.starts_at),
+            "firing_entry_id": case((refired, None), else_=c.firing_entry_id),
+            "resolved_entry_id": case((refired, None), else_=c.resolved_entry_id),
+            "name": new.name,
+            "labels": new.labels,
+            "updated_at": new.updated_at,
+        },
+    )
+    await session.exec(stmt)
+
+
+async def _settle_status(session: AsyncSession, group_id: int) -> None:
+    a = ALERT.c
+    firing = exists().where(and_(a.group_id == group_id, a.status == "firing"))
+    last_end = (
+        select(func.max(a.ends_at))
+        .where(and_(a.group_id == group_id, a.status == "resolved"))
+        .scalar_subquery()
+    )
+    await session.exec(
+        update(GROUP)
+        .where(GROUP.c.id == group_id)
+        .values(status=case((firing, "firing"), else_="resolved"), last_ends_at=last_end)
+    )
+
+
+async def claim_group(
+    session: AsyncSession, group_id: int, instance: str, lease: timedelta
+) -> int | None:
+    """Take the group's pending Slack work; the version to bring Slack to, or None if there
+    is none or someone else holds it (or it waits for a retry)."""
+    now = utcnow()
+    c = GROUP.c
+    stmt = (
+        update(GROUP)
+        .where(c.id == group_id)
+        .where(c.version > c.handled_version)
+        .where(or_(c.lease_until.is_(None), c.lease_until <= now))
+        .values(claimed_by=instance, lease_until=now + lease)
+        .returning(c.version)
+    )
+    row = (await session.exec(stmt)).first()
+    return int(row[0]) if row is not None else None
+
+
+async def finish_group(session: AsyncSession, group_id: int, instance: str, version: int) -> bool:
+    """Slack is up to `version`; True if more came meanwhile (claim it again)."""
+    c = GROUP.c
+    stmt = (
+        update(GROUP)
+        .where(c.id == group_id, c.claimed_by == instance)
+        .values(handled_version=version, attempts=0, claimed_by=None, lease_until=None)
+        .returning(c.version)
+    )
+    row = (await session.exec(stmt)).first()
+    return row is not None and int(row[0]) > version
+
+
+async def retry_group_later(
+    session: AsyncSession, group_id: int, instance: str, backoff: timedelta
+) -> None:
+    c = GROUP.c
+    await session.exec(
+        update(GROUP)
+        .where(c.id == group_id, c.claimed_by == instance)
+        .values(attempts=c.attempts + 1, claimed_by=None, lease_until=utcnow() + backoff)
+    )
+
+
+async def attempts_of(session: AsyncSession, group_id: int) -> int:
+    row = (await session.exec(select(GROUP.c.attempts).where(GROUP.c.id == group_id))).first()
+    return int(row[0]) if row else 0
+
+
+async def pending_groups(session: AsyncSession, limit: int = 100) -> list[int]:
+    """Groups owing Slack work that nobody holds (missed, retried, or left by a crash)."""
+    now = utcnow()
+    c = GROUP.c
+    stmt = (
+        select(c.id)
+        .where(c.version > c.handled_version)
+        .where(or_(c.lease_until.is_(None), c.lease_until <= now))
+        .order_by(c.id)
+        .limit(limit)
+    )
+    return [int(r[0]) for r in (await session.exec(stmt)).all()]
+
+
+async def bump_group(session: AsyncSession, group_id: int) -> None:
+    """Owe the group's Slack work again (it was linked to an incident, say)."""
+    await session.exec(
+        update(GROUP).where(GROUP.c.id == group_id).values(version=GROUP.c.version + 1)
+    )
+
+
+class AlreadyLinked(Exception):
+    def __init__(self, incident_id: int | None) -> None:
+        super().__init__(f"the alert group is already incident #{incident_id}")
+        self.incident_id = incident_id
+
+
+async def link_incident(session: AsyncSession, group_id: int, incident_id: int) -> None:
+    """Link the group to an incident, only if it has none: raises AlreadyLinked otherwise."""
+    c = GROUP.c
+    result = await session.exec(
+        update(GROUP)
+        .where(c.id == group_id, c.incident_id.is_(None))
+        .values(incident_id=incident_id, version=c.version + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        row = (await session.exec(select(c.incident_id).where(c.id == group_id))).first()
+        raise AlreadyLinked(row[0] if row else None)
+
+
+@dataclass
+class GroupState:
+    group: AlertGroup
+    alerts: list[Alert]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(json.loads(self.group.labels or "{}"))
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        return [(str(a), str(b)) for a, b in json.loads(self.group.links or "[]")]
+
+
+async def load_group(session: AsyncSession, group_id: int) -> GroupState | None:
+    group = await session.get(AlertGroup, group_id)
+    if group is None:
+        return None
+    stmt = orm_select(Alert).where(col(Alert.group_id) == group_id).order_by(col(Alert.starts_at))
+    alerts = list((await session.exec(stmt)).all())
+    return GroupState(group, alerts)
+
+
+async def set_card(session: AsyncSession, group_id: int, channel_id: str, ts: str) -> None:
+    await session.exec(
+        update(GROUP).where(GROUP.c.id == group_id).values(card_channel_id=channel_id, card_ts=ts)
+    )
+
+
+async def set_resolved_notice(session: AsyncSession, group_id: int, at: datetime) -> None:
+    await session.exec(update(GROUP).where(GROUP.c.id == group_id).values(resolved_notice_at=at))
+
+
+async def set_alert_entries(
+    session: AsyncSession, alert_id: int, *, firing: int | None = None, resolved: int | None = None
+) -> None:
+    values: dict[str, int] = {}
+    if firing is not None:
+        values["firing_entry_id"] = firing
+    if resolved is not None:
+        values["resolved_entry_id"] = resolved
+    if values:
+        await session.exec(update(ALERT).where(ALERT.c.id == alert_id).values(**values))
