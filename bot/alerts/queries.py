@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -78,13 +78,20 @@ async def store_group(session: AsyncSession, parsed: ParsedGroup) -> int:
         },
     ).returning(c.id)
     group_id = int((await session.exec(stmt)).scalar_one())
-    await _store_alerts(session, group_id, parsed.alerts, now)
+    await _store_alerts(
+        session, group_id, parsed.alerts, now, refires=parsed.source == "alertmanager"
+    )
     await _settle_status(session, group_id)
     return group_id
 
 
 async def _store_alerts(
-    session: AsyncSession, group_id: int, alerts: list[ParsedAlert], now: datetime
+    session: AsyncSession,
+    group_id: int,
+    alerts: list[ParsedAlert],
+    now: datetime,
+    *,
+    refires: bool,
 ) -> None:
     rows = [
         {
@@ -103,7 +110,9 @@ async def _store_alerts(
     c, new = ALERT.c, stmt.excluded
     # A later startsAt is the alert firing again: a new occurrence, with new timeline entries.
     # The same startsAt never goes back from resolved to firing (a send that arrives late).
-    refired = new.starts_at > c.starts_at
+    # A PagerDuty incident never fires again (a new one has a new id); its events' times are
+    # when each happened, so the earliest is kept as its start.
+    refired = new.starts_at > c.starts_at if refires else false()
     stmt = stmt.on_conflict_do_update(
         index_elements=[c.group_id, c.fingerprint],
         set_={
@@ -113,7 +122,11 @@ async def _store_alerts(
             "ends_at": case(
                 (refired, new.ends_at), (c.status == "resolved", c.ends_at), else_=new.ends_at
             ),
-            "starts_at": case((refired, new.starts_at), else_=c.starts_at),
+            "starts_at": case(
+                (refired, new.starts_at),
+                (new.starts_at < c.starts_at, new.starts_at),
+                else_=c.starts_at,
+            ),
             "firing_entry_id": case((refired, None), else_=c.firing_entry_id),
             "resolved_entry_id": case((refired, None), else_=c.resolved_entry_id),
             "name": new.name,
