@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import hmac
@@ -153,3 +154,11 @@ def has_element(params: dict[str, Any], action_id: str) -> bool:
     except AssertionError:
         return False
     return True
+
+
+async def wait_handled(bot: RunningBot, timeout: float = 10.0) -> None:
+    """Until every alert group's Slack work is done and recorded (its version handled)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while any(g.version > g.handled_version for g in await groups(bot)):
+        assert asyncio.get_running_loop().time() < deadline, "alert work still owed"
+        await asyncio.sleep(0.05)

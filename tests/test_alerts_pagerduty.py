@@ -18,6 +18,7 @@ from tests.alert_helpers import (
     pagerduty_event,
     post_alert,
     post_pagerduty,
+    wait_handled,
 )
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import entries, posts_in
@@ -86,6 +87,7 @@ async def test_high_urgency_declares_with_the_priority_low_urgency_posts_a_card(
         what="all resolved",
     )
     assert len(await incidents(bot)) == 1
+    await wait_handled(bot)
     times = [e.occurred_at for e in await entries(bot, "alert")]
     assert times == [
         datetime(2026, 1, 15, 10, 0, tzinfo=UTC),

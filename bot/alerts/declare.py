@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incident, load_group
+from bot.alerts.sessions import alert_session
 from bot.cards import incident_label
 from bot.declare_args import DeclareArgs
 from bot.errors import UserError
@@ -57,7 +58,7 @@ async def declare_by_person(
     rt: Runtime, group_id: int, user_id: str, channel_id: str | None
 ) -> DeclareOutcome:
     """ "Declare incident" on a triage card: the person who pressed it declares and commands."""
-    async with rt.db.session() as session:
+    async with alert_session(rt) as session:
         state = await load_group(session, group_id)
     if state is None:
         raise UserError("I can't find that alert any more.")
@@ -73,7 +74,7 @@ async def declare_by_person(
 
 async def add_to_incident(rt: Runtime, group_id: int, incident_id: int, user_id: str) -> str:
     """ "Add to incident #n": the group joins an open incident; its alerts go on its timeline."""
-    async with rt.db.session() as session:
+    async with alert_session(rt) as session:
         incident = await get_incident(session, incident_id)
         state = await load_group(session, group_id)
         if incident is None or state is None:

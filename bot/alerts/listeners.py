@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.alerts.blocks import ADD_TO_INCIDENT_ACTION, DECLARE_ACTION, RESOLVE_ACTION
 from bot.alerts.declare import add_to_incident, declare_by_person
 from bot.alerts.install import worker_for
+from bot.alerts.sessions import alert_session
 from bot.alerts.take_command import take_command
 from bot.errors import UserError
 from bot.incidents import declared_message
@@ -94,7 +95,7 @@ def register(app: AsyncApp) -> None:
 
         async def work() -> str:
             await require_member(rt, user_id)
-            async with rt.db.session() as session:
+            async with alert_session(rt) as session:
                 incident = await get_incident(session, _number(value))
             if incident is None:
                 raise UserError("I can't find that incident any more.")

@@ -31,6 +31,7 @@ from bot.alerts.page_queries import (
     sent_pages,
     settle_event,
 )
+from bot.alerts.sessions import alert_session
 from bot.incidents import refresh_card
 from bot.posting import post
 from bot.runtime import Runtime
@@ -107,12 +108,12 @@ class PageSender:
 
     async def _round(self) -> None:
         try:
-            async with self.rt.db.session() as session:
+            async with alert_session(self.rt) as session:
                 opened = await pages_to_resolve(session)
             for page in opened:
-                async with self.rt.db.session() as session:
+                async with alert_session(self.rt) as session:
                     await queue_resolve(session, page)
-            async with self.rt.db.session() as session:
+            async with alert_session(self.rt) as session:
                 due = await due_events(session)
         except StorageUnavailable:
             return
@@ -120,7 +121,7 @@ class PageSender:
 
     async def _send_one(self, event_id: int) -> None:
         try:
-            async with self.rt.db.session() as session:
+            async with alert_session(self.rt) as session:
                 event = await claim_event(session, event_id, self.instance, LEASE)
             if event is None:
                 return
@@ -131,7 +132,7 @@ class PageSender:
             log.exception("page event %s failed", event_id)
 
     async def _send(self, event: PageEvent) -> None:
-        async with self.rt.db.session() as session:
+        async with alert_session(self.rt) as session:
             incident = await get_incident(session, event.incident_id)
         assert incident is not None
         key = routing_key(self.rt.settings, event.service)
@@ -147,7 +148,7 @@ class PageSender:
                 await self._give_up(event, incident, f"PagerDuty did not take it ({detail})")
                 return
             backoff = retry_after or min(MAX_BACKOFF_SECONDS, 2.0 ** (event.attempts - 1))
-            async with self.rt.db.session() as session:
+            async with alert_session(self.rt) as session:
                 await settle_event(
                     session,
                     event.id or 0,
@@ -179,7 +180,7 @@ class PageSender:
             return 0, None, f"no answer: {type(exc).__name__}"
 
     async def _sent(self, event: PageEvent, incident: Incident) -> None:
-        async with self.rt.db.session() as session:
+        async with alert_session(self.rt) as session:
             if not await settle_event(session, event.id or 0, self.instance, state="sent"):
                 return
             if event.event_action == "resolve":
@@ -200,7 +201,7 @@ class PageSender:
             await refresh_card(self.rt, incident, topic=False)
 
     async def _give_up(self, event: PageEvent, incident: Incident, why: str) -> None:
-        async with self.rt.db.session() as session:
+        async with alert_session(self.rt) as session:
             if not await settle_event(
                 session, event.id or 0, self.instance, state="failed", error=why
             ):

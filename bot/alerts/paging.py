@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.alerts.config import DEFAULT_SERVICE, PAGE_SEVERITY, pagerduty_services
 from bot.alerts.page_queries import add_page
+from bot.alerts.sessions import alert_session
 from bot.errors import UserError
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -53,7 +54,7 @@ def page_summary(incident: Incident, message: str) -> str:
 
 async def store_page(rt: Runtime, incident: Incident, req: PageRequest, user_id: str) -> int:
     """Record the page and its timeline entry; the sender sends it from there."""
-    async with rt.db.session() as session:
+    async with alert_session(rt) as session:
         event = await add_page(
             session,
             incident_id=incident.id or 0,

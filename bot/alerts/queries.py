@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.alerts.intake import ParsedAlert, ParsedGroup
+from bot.alerts.intake import ParsedGroup
 from storage.models import Alert, AlertGroup
 from storage.types import utcnow
 
@@ -29,91 +31,62 @@ GROUP = AlertGroup.__table__  # type: ignore[attr-defined]
 ALERT = Alert.__table__  # type: ignore[attr-defined]
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+GROUP_COLUMNS = (
+    "source", "key_hash", "group_key", "title", "severity", "auto_declare", "status", "labels",
+    "description", "links", "first_starts_at", "deliveries", "version", "handled_version",
+    "attempts", "created_at", "updated_at",
+)  # fmt: skip
+ALERT_COLUMNS = (
+    "group_id", "fingerprint", "status", "name", "labels", "starts_at", "ends_at", "updated_at",
+)  # fmt: skip
 
 
-async def store_group(session: AsyncSession, parsed: ParsedGroup) -> int:
-    """Record one webhook send; return the group's id. Idempotent apart from counters."""
-    now = utcnow()
-    first_start = min(a.starts_at for a in parsed.alerts)
-    values = {
-        "source": parsed.source,
-        "key_hash": parsed.key_hash,
-        "group_key": parsed.group_key,
-        "title": parsed.title,
-        "severity": parsed.severity,
-        "auto_declare": parsed.auto_declare,
-        "status": "firing",
-        "labels": json.dumps(parsed.labels),
-        "description": parsed.description,
-        "links": json.dumps(parsed.links),
-        "first_starts_at": first_start,
-        "deliveries": 1,
-        "version": 1,
-        "handled_version": 0,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-    }
-    stmt = _insert(session, GROUP).values(**values)
-    c = GROUP.c
-    stmt = stmt.on_conflict_do_update(
+def _params(table: Any, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {c: bindparam(c, type_=table.c[c].type) for c in columns}
+
+
+@lru_cache(maxsize=2)
+def _group_upsert(dialect: str) -> Any:
+    """Upsert of a group on (source, key_hash), built once per dialect from bind parameters
+    so it is compiled once: in an alert storm, building and compiling it per webhook would
+    cost more than running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(GROUP).values(_params(GROUP, GROUP_COLUMNS))
+    c, new = GROUP.c, stmt.excluded
+    return stmt.on_conflict_do_update(
         index_elements=[c.source, c.key_hash],
         set_={
-            "title": stmt.excluded.title,
-            "severity": stmt.excluded.severity,
-            "auto_declare": stmt.excluded.auto_declare,
-            "labels": stmt.excluded.labels,
-            "description": stmt.excluded.description,
-            "links": stmt.excluded.links,
+            "title": new.title,
+            "severity": new.severity,
+            "auto_declare": new.auto_declare,
+            "labels": new.labels,
+            "description": new.description,
+            "links": new.links,
             "first_starts_at": case(
-                (c.first_starts_at <= stmt.excluded.first_starts_at, c.first_starts_at),
-                else_=stmt.excluded.first_starts_at,
+                (c.first_starts_at <= new.first_starts_at, c.first_starts_at),
+                else_=new.first_starts_at,
             ),
             "deliveries": c.deliveries + 1,
             "version": c.version + 1,
-            "updated_at": stmt.excluded.updated_at,
+            "updated_at": new.updated_at,
         },
     ).returning(c.id)
-    group_id = int((await session.exec(stmt)).scalar_one())
-    await _store_alerts(
-        session, group_id, parsed.alerts, now, refires=parsed.source == "alertmanager"
-    )
-    await _settle_status(session, group_id)
-    return group_id
 
 
-async def _store_alerts(
-    session: AsyncSession,
-    group_id: int,
-    alerts: list[ParsedAlert],
-    now: datetime,
-    *,
-    refires: bool,
-) -> None:
-    rows = [
-        {
-            "group_id": group_id,
-            "fingerprint": a.fingerprint,
-            "status": a.status,
-            "name": a.name,
-            "labels": json.dumps(a.labels),
-            "starts_at": a.starts_at,
-            "ends_at": a.ends_at,
-            "updated_at": now,
-        }
-        for a in alerts
-    ]
-    stmt = _insert(session, ALERT).values(rows)
+@lru_cache(maxsize=4)
+def _alert_upsert(dialect: str, refires: bool) -> Any:
+    """Upsert of an alert on (group_id, fingerprint); run with one parameter set per alert.
+
+    A later startsAt is the alert firing again: a new occurrence, with new timeline entries.
+    The same startsAt never goes back from resolved to firing (a send that arrives late).
+    A PagerDuty incident never fires again (a new one has a new id); its events' times are
+    when each happened, so the earliest is kept as its start.
+    """
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ALERT).values(_params(ALERT, ALERT_COLUMNS))
     c, new = ALERT.c, stmt.excluded
-    # A later startsAt is the alert firing again: a new occurrence, with new timeline entries.
-    # The same startsAt never goes back from resolved to firing (a send that arrives late).
-    # A PagerDuty incident never fires again (a new one has a new id); its events' times are
-    # when each happened, so the earliest is kept as its start.
     refired = new.starts_at > c.starts_at if refires else false()
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[c.group_id, c.fingerprint],
         set_={
             "status": case(
@@ -134,41 +107,87 @@ async def _store_alerts(
             "updated_at": new.updated_at,
         },
     )
-    await session.exec(stmt)
 
 
-async def _settle_status(session: AsyncSession, group_id: int) -> None:
+@lru_cache(maxsize=1)
+def _status_update() -> Any:
+    """The group is firing while any of its alerts is; its last end is its alerts' last."""
     a = ALERT.c
+    group_id = bindparam("group_id", type_=GROUP.c.id.type)
     firing = exists().where(and_(a.group_id == group_id, a.status == "firing"))
     last_end = (
         select(func.max(a.ends_at))
         .where(and_(a.group_id == group_id, a.status == "resolved"))
         .scalar_subquery()
     )
-    await session.exec(
+    return (
         update(GROUP)
         .where(GROUP.c.id == group_id)
         .values(status=case((firing, "firing"), else_="resolved"), last_ends_at=last_end)
     )
 
 
-async def claim_group(
-    session: AsyncSession, group_id: int, instance: str, lease: timedelta
-) -> int | None:
-    """Take the group's pending Slack work; the version to bring Slack to, or None if there
-    is none or someone else holds it (or it waits for a retry)."""
+async def store_group(conn: AsyncConnection, parsed: ParsedGroup) -> int:
+    """Record one webhook send (in the caller's transaction); return the group's id.
+    Idempotent apart from the counters. Core statements: this is the hot path of a storm."""
+    dialect = conn.dialect.name
+    now = utcnow()
+    values = {
+        "source": parsed.source,
+        "key_hash": parsed.key_hash,
+        "group_key": parsed.group_key,
+        "title": parsed.title,
+        "severity": parsed.severity,
+        "auto_declare": parsed.auto_declare,
+        "status": "firing",
+        "labels": json.dumps(parsed.labels),
+        "description": parsed.description,
+        "links": json.dumps(parsed.links),
+        "first_starts_at": min(a.starts_at for a in parsed.alerts),
+        "deliveries": 1,
+        "version": 1,
+        "handled_version": 0,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    group_id = int((await conn.execute(_group_upsert(dialect), values)).scalar_one())
+    rows = [
+        {
+            "group_id": group_id,
+            "fingerprint": a.fingerprint,
+            "status": a.status,
+            "name": a.name,
+            "labels": json.dumps(a.labels),
+            "starts_at": a.starts_at,
+            "ends_at": a.ends_at,
+            "updated_at": now,
+        }
+        for a in parsed.alerts
+    ]
+    await conn.execute(_alert_upsert(dialect, parsed.source == "alertmanager"), rows)
+    await conn.execute(_status_update(), {"group_id": group_id})
+    return group_id
+
+
+async def claim_groups(
+    session: AsyncSession, group_ids: list[int], instance: str, lease: timedelta
+) -> dict[int, int]:
+    """Take the pending Slack work of these groups: {group id: the version to bring Slack to}
+    for those claimed; the others have none, or someone else holds them, or wait for a retry."""
+    if not group_ids:
+        return {}
     now = utcnow()
     c = GROUP.c
     stmt = (
         update(GROUP)
-        .where(c.id == group_id)
+        .where(c.id.in_(group_ids))
         .where(c.version > c.handled_version)
         .where(or_(c.lease_until.is_(None), c.lease_until <= now))
         .values(claimed_by=instance, lease_until=now + lease)
-        .returning(c.version)
+        .returning(c.id, c.version)
     )
-    row = (await session.exec(stmt)).first()
-    return int(row[0]) if row is not None else None
+    return {int(r[0]): int(r[1]) for r in (await session.exec(stmt)).all()}
 
 
 async def finish_group(session: AsyncSession, group_id: int, instance: str, version: int) -> bool:
@@ -185,19 +204,21 @@ async def finish_group(session: AsyncSession, group_id: int, instance: str, vers
 
 
 async def retry_group_later(
-    session: AsyncSession, group_id: int, instance: str, backoff: timedelta
-) -> None:
+    session: AsyncSession, group_id: int, instance: str, attempts: int, max_backoff: float
+) -> float:
+    """Give the claim back, due again after a backoff that grows with each failure."""
+    backoff = min(max_backoff, 2.0**attempts)
     c = GROUP.c
     await session.exec(
         update(GROUP)
         .where(c.id == group_id, c.claimed_by == instance)
-        .values(attempts=c.attempts + 1, claimed_by=None, lease_until=utcnow() + backoff)
+        .values(
+            attempts=c.attempts + 1,
+            claimed_by=None,
+            lease_until=utcnow() + timedelta(seconds=backoff),
+        )
     )
-
-
-async def attempts_of(session: AsyncSession, group_id: int) -> int:
-    row = (await session.exec(select(GROUP.c.attempts).where(GROUP.c.id == group_id))).first()
-    return int(row[0]) if row else 0
+    return backoff
 
 
 async def pending_groups(session: AsyncSession, limit: int = 100) -> list[int]:
@@ -255,12 +276,24 @@ class GroupState:
 
 
 async def load_group(session: AsyncSession, group_id: int) -> GroupState | None:
-    group = await session.get(AlertGroup, group_id)
-    if group is None:
-        return None
-    stmt = orm_select(Alert).where(col(Alert.group_id) == group_id).order_by(col(Alert.starts_at))
-    alerts = list((await session.exec(stmt)).all())
-    return GroupState(group, alerts)
+    return (await load_groups(session, [group_id])).get(group_id)
+
+
+async def load_groups(session: AsyncSession, group_ids: list[int]) -> dict[int, GroupState]:
+    if not group_ids:
+        return {}
+    found = (
+        await session.exec(orm_select(AlertGroup).where(col(AlertGroup.id).in_(group_ids)))
+    ).all()
+    states = {g.id or 0: GroupState(g, []) for g in found}
+    stmt = (
+        orm_select(Alert)
+        .where(col(Alert.group_id).in_(list(states)))
+        .order_by(col(Alert.starts_at), col(Alert.id))
+    )
+    for alert in (await session.exec(stmt)).all():
+        states[alert.group_id].alerts.append(alert)
+    return states
 
 
 async def set_card(session: AsyncSession, group_id: int, channel_id: str, ts: str) -> None:

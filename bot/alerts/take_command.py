@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from bot.alerts.sessions import alert_session
 from bot.cards import incident_label
 from bot.errors import UserError
 from bot.incidents import refresh_card
@@ -22,7 +23,7 @@ INCIDENT = Incident.__table__  # type: ignore[attr-defined]
 
 
 async def take_command(rt: Runtime, incident_id: int, user_id: str) -> str:
-    async with rt.db.session() as session:
+    async with alert_session(rt) as session:
         result = await session.exec(
             update(INCIDENT)
             .where(INCIDENT.c.id == incident_id, INCIDENT.c.commander_id == "")

@@ -25,7 +25,7 @@ from bot.alerts.intake import (
     parse_json,
     parse_pagerduty,
 )
-from bot.alerts.queries import store_group
+from bot.alerts.intake_writer import IntakeWriter
 from bot.runtime import Runtime
 from storage import StorageUnavailable
 
@@ -66,10 +66,11 @@ def _answer(source: str, status: int, reason: str, started: float) -> web.Respon
     return web.Response(status=status, text=reason + "\n")
 
 
-async def _store(rt: Runtime, source: str, parsed: ParsedGroup, started: float) -> web.Response:
+async def _store(
+    rt: Runtime, intake: IntakeWriter, source: str, parsed: ParsedGroup, started: float
+) -> web.Response:
     try:
-        async with rt.db.session() as session:
-            group_id = await store_group(session, parsed)
+        group_id = await intake.store(parsed)
     except StorageUnavailable:
         return _answer(source, 503, "storage unavailable; please retry", started)
     except Exception:
@@ -82,6 +83,8 @@ async def _store(rt: Runtime, source: str, parsed: ParsedGroup, started: float) 
 
 
 def add_alert_routes(app: web.Application, rt: Runtime) -> None:
+    intake = IntakeWriter(rt)
+
     async def alertmanager(request: web.Request) -> web.Response:
         started = time.perf_counter()
         token = rt.settings.alert_webhook_token
@@ -99,7 +102,7 @@ def add_alert_routes(app: web.Application, rt: Runtime) -> None:
             parsed = parse_alertmanager(parse_json(raw), rt.settings)
         except BadAlert as exc:
             return _answer("alertmanager", 400, str(exc), started)
-        return await _store(rt, "alertmanager", parsed, started)
+        return await _store(rt, intake, "alertmanager", parsed, started)
 
     async def pagerduty(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -121,7 +124,7 @@ def add_alert_routes(app: web.Application, rt: Runtime) -> None:
             parsed = parse_pagerduty(body)
         except BadAlert as exc:
             return _answer("pagerduty", 400, str(exc), started)
-        return await _store(rt, "pagerduty", parsed, started)
+        return await _store(rt, intake, "pagerduty", parsed, started)
 
     app.router.add_post("/alerts/alertmanager", alertmanager)
     app.router.add_post("/alerts/pagerduty", pagerduty)

@@ -3,12 +3,16 @@
 The webhook handler stores the alert and answers; this worker then declares the incident
 (if the alert says so), posts or updates the group's card, writes the timeline entries and
 says when every alert has resolved. Work is claimed per group from the database
-(bot.alerts.queries.claim_group), so replicas that both received the same send do it once;
+(bot.alerts.queries.claim_groups), so replicas that both received the same send do it once;
 a Slack failure leaves the work owed, retried with backoff; a restart finds it by polling.
+
+Groups are handled in batches (one transaction claims a batch, one read loads it, a short
+transaction per group records what was done), so a storm of webhooks costs few transactions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -16,32 +20,35 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts import blocks
 from bot.alerts.config import triage_channel
 from bot.alerts.declare import declare_from_alert
 from bot.alerts.queries import (
     GroupState,
-    attempts_of,
-    claim_group,
+    claim_groups,
     finish_group,
-    load_group,
+    load_groups,
     pending_groups,
     retry_group_later,
     set_alert_entries,
     set_card,
     set_resolved_notice,
 )
+from bot.alerts.sessions import alert_session
 from bot.cards import incident_label
 from bot.posting import post
 from bot.runtime import Runtime
 from bot.slack_client import slack_error_text
 from storage import StorageUnavailable
-from storage.incidents import get_incident, open_incidents
-from storage.models import Alert, AlertGroup, Incident
+from storage.incidents import open_incidents
+from storage.models import Alert, Incident
 from storage.timeline import add_bot_action
 
 log = logging.getLogger(__name__)
@@ -50,19 +57,30 @@ POLL_SECONDS = 1.0
 POLL_JOB_ID = "alerts-poll"
 LEASE = timedelta(seconds=60)  # a claimer that dies leaves the group owed again after this
 MAX_BACKOFF_SECONDS = 300.0
+BATCH_SIZE = 50
+CONCURRENT_GROUPS = 8  # groups of a batch talking to Slack at once
 
 
-class SlackNotDone(Exception):
-    """A Slack step failed; the group's work stays owed and is retried later."""
+@dataclass
+class Done:
+    """What handling one group did, recorded with its claim's end in one transaction."""
+
+    state: GroupState
+    version: int
+    entries: list[tuple[int, str, str, datetime]] = field(default_factory=list)
+    card: tuple[str, str] | None = None  # (channel, ts) of a newly posted card
+    notice_at: datetime | None = None
+    failure: str | None = None
 
 
 class AlertWorker:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
-        self._active: set[int] = set()
-        self._again: set[int] = set()
+        self._pending: set[int] = set()
+        self._draining = False
         self._cards: dict[int, str] = {}  # group id -> hash of the card last sent from here
+        self._gate = asyncio.Semaphore(CONCURRENT_GROUPS)
         self._stopping = False
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -85,10 +103,11 @@ class AlertWorker:
             rt.scheduler.remove_job(POLL_JOB_ID)
 
     async def poll(self) -> None:
+        """Groups owing Slack work that nobody holds: missed, due for a retry, left by a crash."""
         if self._stopping:
             return
         try:
-            async with self.rt.db.session() as session:
+            async with self.rt.db.session() as session:  # reads only
                 due = await pending_groups(session)
         except StorageUnavailable:
             return
@@ -99,84 +118,117 @@ class AlertWorker:
         """Bring this group's Slack side up to date soon (in the background)."""
         if self._stopping:
             return
-        if group_id in self._active:
-            self._again.add(group_id)
-            return
-        self._active.add(group_id)
-        self.rt.spawn(self._run(group_id), name=f"alert-group-{group_id}")
+        self._pending.add(group_id)
+        if not self._draining:
+            self._draining = True
+            self.rt.spawn(self._drain(), name="alert-worker")
 
-    async def _run(self, group_id: int) -> None:
+    async def _drain(self) -> None:
         try:
-            while True:
-                self._again.discard(group_id)
-                await self.process(group_id)
-                if group_id not in self._again or self._stopping:
-                    return
-        finally:
-            self._active.discard(group_id)
-
-    # ---- one group --------------------------------------------------------------------------
-    async def process(self, group_id: int) -> None:
-        async with self.rt.in_flight():
-            while not self._stopping:
-                try:
-                    async with self.rt.db.session() as session:
-                        version = await claim_group(session, group_id, self.instance, LEASE)
-                    if version is None:
-                        return
+            async with self.rt.in_flight():
+                while self._pending and not self._stopping:
+                    batch = sorted(self._pending)[:BATCH_SIZE]
+                    self._pending.difference_update(batch)
                     try:
-                        await self._bring_up_to_date(group_id)
-                    except SlackNotDone as exc:
-                        await self._retry_later(group_id, str(exc))
-                        return
-                    async with self.rt.db.session() as session:
-                        more = await finish_group(session, group_id, self.instance, version)
-                except StorageUnavailable:
-                    return  # the claim's lease runs out; the poll tries again
-                except Exception:
-                    log.exception("alert group %s failed", group_id)
-                    await self._retry_later(group_id, "unexpected failure")
-                    return
-                if not more:
-                    return
+                        await self._batch(batch)
+                    except StorageUnavailable:
+                        pass  # leases run out; the poll finds the work again
+                    except Exception:
+                        log.exception("alert batch failed")
+        finally:
+            self._draining = False
+            if self._pending and not self._stopping:
+                self.kick(next(iter(self._pending)))
 
-    async def _retry_later(self, group_id: int, why: str) -> None:
-        try:
-            async with self.rt.db.session() as session:
-                attempts = await attempts_of(session, group_id)
-                backoff = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
-                await retry_group_later(
-                    session, group_id, self.instance, timedelta(seconds=backoff)
-                )
-            log.warning("alert group %s: %s; retrying in %.0f s", group_id, why, backoff)
-        except StorageUnavailable:
-            pass
-
-    async def _load(self, group_id: int) -> tuple[GroupState, Incident | None]:
-        async with self.rt.db.session() as session:
-            state = await load_group(session, group_id)
-            if state is None:
-                raise LookupError(f"alert group {group_id} is gone")
-            incident = (
-                await get_incident(session, state.group.incident_id)
-                if state.group.incident_id
-                else None
+    # ---- a batch ----------------------------------------------------------------------------
+    async def _batch(self, group_ids: list[int]) -> None:
+        async with alert_session(self.rt) as session:
+            claimed = await claim_groups(session, group_ids, self.instance, LEASE)
+        if not claimed:
+            return
+        async with self.rt.db.session() as session:  # reads only: no writer lock
+            states = await load_groups(session, list(claimed))
+            incidents = await _incidents(session, states)
+            choices = (
+                await open_incidents(session)
+                if any(s.group.incident_id is None for s in states.values())
+                else []
             )
-        return state, incident
+        todo = [
+            self._handle(states[g], claimed[g], incidents, choices) for g in claimed if g in states
+        ]
+        done = await asyncio.gather(*todo, return_exceptions=True)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                log.error("alert group failed", exc_info=outcome)
+                continue
+            # One short transaction per group, so webhooks get the writer in between.
+            async with alert_session(self.rt) as session:
+                more = await self._record(session, outcome)
+            if more:
+                self._pending.add(outcome.state.group.id or 0)
+        handled = {d.state.group.id for d in done if isinstance(d, Done)}
+        for group_id in claimed.keys() - handled:  # it raised: give it back, try again later
+            async with alert_session(self.rt) as session:
+                await retry_group_later(
+                    session, group_id, self.instance, states[group_id].group.attempts, 60
+                )
 
-    async def _bring_up_to_date(self, group_id: int) -> None:
-        state, incident = await self._load(group_id)
-        firing = any(a.status == "firing" for a in state.alerts)
-        if incident is None and state.group.auto_declare and firing:
-            outcome = await declare_from_alert(self.rt, state)
-            if outcome is not None and outcome.problems:
-                await self._tell_triage(outcome.incident, outcome.problems)
-            state, incident = await self._load(group_id)
-        if incident is not None:
-            await self._record_timeline(state, incident)
-        await self._sync_card(state, incident)
-        if incident is not None:
-            await self._resolved_notice(state, incident)
+    async def _record(self, session: AsyncSession, done: Done) -> bool:
+        """Write what was done; end the claim (or give it back for a retry). True if more
+        came meanwhile."""
+        group = done.state.group
+        for alert_id, kind, text, at in done.entries:
+            entry = await add_bot_action(
+                session, group.incident_id or 0, text, kind="alert", occurred_at=at
+            )
+            await set_alert_entries(
+                session,
+                alert_id,
+                firing=entry.id if kind == "firing" else None,
+                resolved=entry.id if kind == "resolved" else None,
+            )
+        if done.card is not None:
+            await set_card(session, group.id or 0, *done.card)
+        if done.notice_at is not None:
+            await set_resolved_notice(session, group.id or 0, done.notice_at)
+        if done.failure is not None:
+            backoff = await retry_group_later(
+                session, group.id or 0, self.instance, group.attempts, MAX_BACKOFF_SECONDS
+            )
+            log.warning("alert group %s: %s; retrying in %.0f s", group.id, done.failure, backoff)
+            return False
+        return await finish_group(session, group.id or 0, self.instance, done.version)
+
+    async def _handle(
+        self,
+        state: GroupState,
+        version: int,
+        incidents: dict[int, Incident],
+        choices: list[Incident],
+    ) -> Done:
+        async with self._gate:
+            incident = incidents.get(state.group.incident_id or 0)
+            firing = any(a.status == "firing" for a in state.alerts)
+            if incident is None and state.group.auto_declare and firing:
+                outcome = await declare_from_alert(self.rt, state)
+                if outcome is not None and outcome.problems:
+                    await self._tell_triage(outcome.incident, outcome.problems)
+                async with self.rt.db.session() as session:  # reads only
+                    state = (await load_groups(session, [state.group.id or 0]))[state.group.id or 0]
+                    incident = (await _incidents(session, {0: state})).get(
+                        state.group.incident_id or 0
+                    )
+            done = Done(state, version)
+            if incident is not None:
+                done.entries = _timeline_entries(state)
+            try:
+                await self._sync_card(done, incident, choices)
+                if incident is not None:
+                    await self._resolved_notice(done, incident)
+            except SlackNotDone as exc:
+                done.failure = str(exc)
+            return done
 
     async def _tell_triage(self, incident: Incident, problems: list[str]) -> None:
         channel = triage_channel(self.rt.settings)
@@ -190,50 +242,12 @@ class AlertWorker:
             )
             await post(self.rt, channel, text, [_section(text)])
 
-    async def _record_timeline(self, state: GroupState, incident: Incident) -> None:
-        """Each alert firing and resolving, once, at the alert's own startsAt / endsAt."""
-        group = state.group
-        todo = [
-            a
-            for a in state.alerts
-            if a.firing_entry_id is None or (a.status == "resolved" and a.resolved_entry_id is None)
-        ]
-        if not todo:
-            return
-        source = blocks.SOURCE_NAMES.get(group.source, group.source)
-        async with self.rt.db.session() as session:
-            for alert in todo:
-                firing_id = resolved_id = None
-                if alert.firing_entry_id is None:
-                    entry = await add_bot_action(
-                        session,
-                        incident.id or 0,
-                        f"{source} alert firing: {_alert_line(alert)}",
-                        kind="alert",
-                        occurred_at=alert.starts_at,
-                    )
-                    firing_id = entry.id
-                if alert.status == "resolved" and alert.resolved_entry_id is None:
-                    entry = await add_bot_action(
-                        session,
-                        incident.id or 0,
-                        f"{source} alert resolved: {_alert_line(alert)}",
-                        kind="alert",
-                        occurred_at=alert.ends_at or alert.updated_at,
-                    )
-                    resolved_id = entry.id
-                await set_alert_entries(
-                    session, alert.id or 0, firing=firing_id, resolved=resolved_id
-                )
-
-    async def _sync_card(self, state: GroupState, incident: Incident | None) -> None:
-        group = state.group
-        choices: list[Incident] = []
-        if incident is None:
-            async with self.rt.db.session() as session:
-                choices = await open_incidents(session)
-        card = blocks.triage_card(state, incident, choices)
-        text = blocks.card_text(state)
+    async def _sync_card(
+        self, done: Done, incident: Incident | None, choices: list[Incident]
+    ) -> None:
+        group = done.state.group
+        card = blocks.triage_card(done.state, incident, choices if incident is None else [])
+        text = blocks.card_text(done.state)
         digest = hashlib.sha256(json.dumps([card, text]).encode()).hexdigest()
         if group.card_ts and group.card_channel_id:
             if self._cards.get(group.id or 0) == digest:
@@ -246,7 +260,7 @@ class AlertWorker:
                 raise SlackNotDone(f"card update failed ({slack_error_text(exc)})") from exc
             self._cards[group.id or 0] = digest
             return
-        channel = _card_channel(self.rt, group, incident)
+        channel = _card_channel(self.rt, incident)
         if channel is None:
             log.warning(
                 "alert group %s: no ALERT_CHANNEL or broadcast channel for its card", group.id
@@ -258,13 +272,12 @@ class AlertWorker:
             )
         except Exception as exc:
             raise SlackNotDone(f"card post failed ({slack_error_text(exc)})") from exc
-        async with self.rt.db.session() as session:
-            await set_card(session, group.id or 0, channel, str(resp["ts"]))
+        done.card = (channel, str(resp["ts"]))
         self._cards[group.id or 0] = digest
 
-    async def _resolved_notice(self, state: GroupState, incident: Incident) -> None:
+    async def _resolved_notice(self, done: Done, incident: Incident) -> None:
         """ "All alerts resolved at HH:MM UTC" with a Resolve button; never resolves by itself."""
-        group = state.group
+        group = done.state.group
         at = group.last_ends_at
         if (
             group.status != "resolved"
@@ -283,11 +296,36 @@ class AlertWorker:
             )
         except Exception as exc:
             raise SlackNotDone(f"resolved notice failed ({slack_error_text(exc)})") from exc
-        async with self.rt.db.session() as session:
-            await set_resolved_notice(session, group.id or 0, at)
+        done.notice_at = at
 
 
-def _card_channel(rt: Runtime, group: AlertGroup, incident: Incident | None) -> str | None:
+class SlackNotDone(Exception):
+    """A Slack step failed; the group's work stays owed and is retried later."""
+
+
+async def _incidents(session: AsyncSession, states: dict[int, GroupState]) -> dict[int, Incident]:
+    ids = {s.group.incident_id for s in states.values() if s.group.incident_id}
+    if not ids:
+        return {}
+    found = (await session.exec(select(Incident).where(col(Incident.id).in_(ids)))).all()
+    return {i.id or 0: i for i in found}
+
+
+def _timeline_entries(state: GroupState) -> list[tuple[int, str, str, datetime]]:
+    """Each alert firing and resolving, once, at the alert's own startsAt / endsAt."""
+    source = blocks.SOURCE_NAMES.get(state.group.source, state.group.source)
+    entries = []
+    for alert in state.alerts:
+        if alert.firing_entry_id is None:
+            text = f"{source} alert firing: {_alert_line(alert)}"
+            entries.append((alert.id or 0, "firing", text, alert.starts_at))
+        if alert.status == "resolved" and alert.resolved_entry_id is None:
+            text = f"{source} alert resolved: {_alert_line(alert)}"
+            entries.append((alert.id or 0, "resolved", text, alert.ends_at or alert.updated_at))
+    return entries
+
+
+def _card_channel(rt: Runtime, incident: Incident | None) -> str | None:
     if incident is not None and incident.channel_id:
         return incident.channel_id
     return triage_channel(rt.settings)
