@@ -296,6 +296,12 @@ async def load_groups(session: AsyncSession, group_ids: list[int]) -> dict[int, 
     return states
 
 
+async def lock_group(session: AsyncSession, group_id: int) -> None:
+    """Lock the group's row first (PostgreSQL), as a webhook's upsert does before it touches
+    the group's alerts: taking them in the other order could deadlock with it."""
+    await session.exec(select(GROUP.c.id).where(GROUP.c.id == group_id).with_for_update())
+
+
 async def set_card(session: AsyncSession, group_id: int, channel_id: str, ts: str) -> None:
     await session.exec(
         update(GROUP).where(GROUP.c.id == group_id).values(card_channel_id=channel_id, card_ts=ts)

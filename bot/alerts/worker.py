@@ -35,6 +35,7 @@ from bot.alerts.queries import (
     claim_groups,
     finish_group,
     load_groups,
+    lock_group,
     pending_groups,
     retry_group_later,
     set_alert_entries,
@@ -178,6 +179,7 @@ class AlertWorker:
         """Write what was done; end the claim (or give it back for a retry). True if more
         came meanwhile."""
         group = done.state.group
+        await lock_group(session, group.id or 0)
         for alert_id, kind, text, at in done.entries:
             entry = await add_bot_action(
                 session, group.incident_id or 0, text, kind="alert", occurred_at=at
