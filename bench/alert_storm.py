@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlmodel import select
 
 from storage import Database
 from storage.models import AlertGroup, Incident
@@ -97,14 +97,11 @@ async def settled(url: str, groups: int, timeout: float) -> float:
     try:
         while time.monotonic() - started < timeout:
             async with db.session() as session:
-                total = (await session.exec(select(func.count()).select_from(AlertGroup))).one()[0]
-                owed = (
-                    await session.exec(
-                        select(func.count())
-                        .select_from(AlertGroup)
-                        .where(AlertGroup.version > AlertGroup.handled_version)  # type: ignore[arg-type]
-                    )
-                ).one()[0]
+                rows = (
+                    await session.exec(select(AlertGroup.version, AlertGroup.handled_version))
+                ).all()
+            total = len(rows)
+            owed = sum(1 for version, handled in rows if version > handled)
             if total >= groups and owed == 0:
                 return time.monotonic() - started
             await asyncio.sleep(0.2)
@@ -117,7 +114,7 @@ async def incident_titles(url: str) -> Counter:
     db = Database(url)
     try:
         async with db.session() as session:
-            return Counter(r[0] for r in (await session.exec(select(Incident.title))).all())
+            return Counter((await session.exec(select(Incident.title))).all())
     finally:
         await db.dispose()
 

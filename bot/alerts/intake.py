@@ -216,7 +216,8 @@ def parse_pagerduty(body: dict[str, Any]) -> ParsedGroup:
         raise BadAlert("event.occurred_at is the zero time")
     title = data.get("title") if isinstance(data.get("title"), str) else None
     urgency = str(data.get("urgency") or "")
-    service = data.get("service") if isinstance(data.get("service"), dict) else {}
+    raw_service = data.get("service")
+    service: dict[str, Any] = raw_service if isinstance(raw_service, dict) else {}
     priority = data.get("priority")
     labels = {"source": "PagerDuty", "urgency": urgency, "status": kind.removeprefix("incident.")}
     if service.get("summary"):

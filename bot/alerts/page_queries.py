@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
-from sqlmodel import col
-from sqlmodel import select as orm_select
+from sqlalchemy import or_, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Incident, PageEvent
@@ -57,7 +56,7 @@ async def due_events(session: AsyncSession, limit: int = 50) -> list[int]:
         .order_by(c.due_at, c.id)
         .limit(limit)
     )
-    return [int(r[0]) for r in (await session.exec(stmt)).all()]
+    return [int(event_id) for event_id in (await session.exec(stmt)).all()]
 
 
 async def claim_event(
@@ -150,7 +149,7 @@ async def queue_resolve(session: AsyncSession, page: OpenPage) -> bool:
 
 async def sent_pages(session: AsyncSession, incident_id: int) -> list[PageEvent]:
     stmt = (
-        orm_select(PageEvent)
+        select(PageEvent)
         .where(col(PageEvent.incident_id) == incident_id)
         .where(col(PageEvent.event_action) == "trigger", col(PageEvent.state) == "sent")
         .order_by(col(PageEvent.sent_at))

@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, false, func, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import col
-from sqlmodel import select as orm_select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.intake import ParsedGroup
@@ -116,7 +116,7 @@ def _status_update() -> Any:
     group_id = bindparam("group_id", type_=GROUP.c.id.type)
     firing = exists().where(and_(a.group_id == group_id, a.status == "firing"))
     last_end = (
-        select(func.max(a.ends_at))
+        core_select(func.max(a.ends_at))
         .where(and_(a.group_id == group_id, a.status == "resolved"))
         .scalar_subquery()
     )
@@ -232,7 +232,7 @@ async def pending_groups(session: AsyncSession, limit: int = 100) -> list[int]:
         .order_by(c.id)
         .limit(limit)
     )
-    return [int(r[0]) for r in (await session.exec(stmt)).all()]
+    return [int(group_id) for group_id in (await session.exec(stmt)).all()]
 
 
 async def bump_group(session: AsyncSession, group_id: int) -> None:
@@ -257,8 +257,8 @@ async def link_incident(session: AsyncSession, group_id: int, incident_id: int) 
         .values(incident_id=incident_id, version=c.version + 1)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        row = (await session.exec(select(c.incident_id).where(c.id == group_id))).first()
-        raise AlreadyLinked(row[0] if row else None)
+        linked = (await session.exec(select(c.incident_id).where(c.id == group_id))).first()
+        raise AlreadyLinked(linked)
 
 
 @dataclass
@@ -282,12 +282,10 @@ async def load_group(session: AsyncSession, group_id: int) -> GroupState | None:
 async def load_groups(session: AsyncSession, group_ids: list[int]) -> dict[int, GroupState]:
     if not group_ids:
         return {}
-    found = (
-        await session.exec(orm_select(AlertGroup).where(col(AlertGroup.id).in_(group_ids)))
-    ).all()
+    found = (await session.exec(select(AlertGroup).where(col(AlertGroup.id).in_(group_ids)))).all()
     states = {g.id or 0: GroupState(g, []) for g in found}
     stmt = (
-        orm_select(Alert)
+        select(Alert)
         .where(col(Alert.group_id).in_(list(states)))
         .order_by(col(Alert.starts_at), col(Alert.id))
     )
