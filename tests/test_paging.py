@@ -189,3 +189,18 @@ async def test_two_instances_send_each_page_once_and_a_restart_sends_what_was_st
     await pagerduty.wait_for(lambda: len(pagerduty.events) == 5, what="the stored page")
     assert pagerduty.events[-1]["payload"]["summary"] == "stored before a crash"
     assert len(pagerduty.received) == 5
+
+
+async def test_an_unreachable_pagerduty_is_said_and_retried(start_bot: StartBot) -> None:
+    from tests.process import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/v2/enqueue"  # nothing listens there
+    bot = await start_bot(pagerduty_services=SERVICES, pagerduty_events_url=closed)
+    channel = await declare(bot)
+    await run(bot, "page checkout", channel)
+    await bot.fake.wait_for(
+        lambda: said(bot, channel, "has not taken the page to *checkout* yet (no answer"),
+        what="the delay said",
+    )
+    [row] = await pages(bot)
+    assert row.state == "pending" and row.attempts >= 1 and "no answer" in (row.last_error or "")
