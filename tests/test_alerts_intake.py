@@ -319,3 +319,21 @@ async def _wait_until(measure, target: int, timeout: float = 10.0) -> None:
     while (value := await measure()) < target:
         assert asyncio.get_running_loop().time() < deadline, f"{value} < {target}"
         await asyncio.sleep(0.05)
+
+
+async def test_work_left_by_a_stopped_bot_is_done_by_the_next(start_bot: StartBot) -> None:
+    first = await start_bot(**ALERT_SETTINGS)  # no alerts channel in Slack yet: the card fails
+    assert (await post_alert(first, with_severity(firing(), "warning")))[0] == 200
+    await first.fake.wait_for(
+        lambda: first.fake.calls_to("chat.postMessage"), what="the failed card post"
+    )
+    await first.stop()
+    [owed] = await groups(first)
+    assert owed.version > owed.handled_version and owed.card_ts is None
+
+    first.fake.add_channel(ALERT_CHANNEL, "alerts")
+    second = await start_bot(**ALERT_SETTINGS)
+    await wait_handled(second, timeout=20)
+    [group] = await groups(second)
+    assert group.card_ts and group.card_channel_id == ALERT_CHANNEL
+    assert len([p for p in cards_in(second, ALERT_CHANNEL)]) == 2  # the refused one, then this
