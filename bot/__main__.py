@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 
+from bot.alerts.config import pagerduty_services
 from bot.app.cli import parse_args
 from bot.app.server import BotServer
 from bot.core.errors import RefusedSetting
@@ -111,9 +112,17 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)
     secrets = [
         s.get_secret_value()
-        for s in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.alert_webhook_token,
+            settings.pagerduty_webhook_secret,
+            settings.pagerduty_routing_key,
+        )
         if s is not None
     ]
+    secrets += list(pagerduty_services(settings).values())  # routing keys
     configure_logging(settings.log_level, settings.log_format, secrets)
     return asyncio.run(run(settings))
 

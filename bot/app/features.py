@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.alerts.install import install_alerts
 from bot.cadence.scheduler import install_cadence
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.nudges import install_nudges
@@ -23,6 +24,7 @@ INSTALLERS: list[Installer] = [
     install_backfill,
     install_outbox,
     install_nudges,
+    install_alerts,
 ]
 
 

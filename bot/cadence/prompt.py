@@ -28,7 +28,7 @@ def prompt_message(
     prompt_id: int,
 ) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) of a reminder to post a status update."""
-    asked = " ".join(f"<@{u}>" for u in recipients)
+    asked = " ".join(f"<@{u}>" for u in recipients) or "Nobody has taken command yet."
     if incident.last_update_at:
         since = f"It's been *{humanize(silent_seconds)}* since the last status update"
     else:

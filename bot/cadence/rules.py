@@ -54,7 +54,8 @@ def prompt_recipients(
     """
     asked = communicator_id or commander_id
     escalate = unanswered_before >= ESCALATE_AFTER_UNANSWERED and asked != commander_id
-    return ([asked, commander_id] if escalate else [asked]), escalate
+    who = [asked, commander_id] if escalate else [asked]
+    return [u for u in who if u], escalate and bool(commander_id)  # "": nobody commands yet
 
 
 def snoozed_due(current_due: datetime | None, now: datetime, interval: int) -> datetime:

@@ -16,6 +16,8 @@ from bot.core.followthrough_settings import (
 )
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+SEVERITY_NAMES = ("sev1", "sev2", "sev3", "sev4")
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 # Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
 # a real token cannot contain: its parts are digits, then letters and digits without dashes.
@@ -59,6 +61,15 @@ class Settings(BaseSettings):
     key_event_emoji: str = "pushpin"
     log_level: str = "INFO"
     log_format: str = "text"
+    # Alert intake and paging (bot/alerts). Unset tokens/secrets switch their endpoint off (404).
+    alert_webhook_token: SecretStr | None = Field(default=None)
+    alert_auto_declare: str = "critical"
+    alert_severity_map: str = "critical=sev1,error=sev2,warning=sev3,info=sev4"
+    alert_channel: str | None = None
+    pagerduty_webhook_secret: SecretStr | None = Field(default=None)
+    pagerduty_services: SecretStr | None = Field(default=None)
+    pagerduty_routing_key: SecretStr | None = Field(default=None)
+    pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
     # Follow-through (issue 12): tickets, webhooks, the deploy gate, nudges and the digest.
     tickets: str = "none"
     ticket_priorities: str = "P0,P1"
@@ -133,7 +144,54 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return v if v.endswith("/") else v + "/"
 
-    @field_validator("incident_broadcast_channel", "action_digest_channel")
+    @field_validator(
+        "alert_webhook_token",
+        "pagerduty_webhook_secret",
+        "pagerduty_services",
+        "pagerduty_routing_key",
+        "github_token",
+        "github_webhook_secret",
+        "jira_api_token",
+        "jira_webhook_secret",
+        "deploy_gate_token",
+    )
+    @classmethod
+    def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
+        return v if v is not None and v.get_secret_value().strip() else None
+
+    @field_validator("alert_auto_declare")
+    @classmethod
+    def _auto_declare(cls, v: str) -> str:
+        return ",".join(w.strip().lower() for w in v.split(",") if w.strip())
+
+    @field_validator("alert_severity_map")
+    @classmethod
+    def _severity_map(cls, v: str) -> str:
+        for pair in (p.strip() for p in v.split(",") if p.strip()):
+            label, eq, sev = pair.partition("=")
+            if not eq or not label.strip() or sev.strip().lower() not in SEVERITY_NAMES:
+                raise ValueError("must be label=sevN pairs, e.g. critical=sev1,warning=sev3")
+        return v
+
+    @field_validator("pagerduty_services")
+    @classmethod
+    def _services(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        for pair in (p.strip() for p in v.get_secret_value().split(",") if p.strip()):
+            name, eq, key = pair.partition("=")
+            if not eq or not name.strip() or not key.strip() or " " in name.strip():
+                raise ValueError("must be name=routingkey pairs, e.g. checkout=R0123,db=R0456")
+        return v
+
+    @field_validator("pagerduty_events_url")
+    @classmethod
+    def _events_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return v
+
+    @field_validator("incident_broadcast_channel", "action_digest_channel", "alert_channel")
     @classmethod
     def _channel(cls, v: str | None) -> str | None:
         if not v:
@@ -145,7 +203,7 @@ class Settings(BaseSettings):
     @field_validator("default_severity")
     @classmethod
     def _severity(cls, v: str) -> str:
-        if v.lower() not in ("sev1", "sev2", "sev3", "sev4"):
+        if v.lower() not in SEVERITY_NAMES:
             raise ValueError("must be one of sev1, sev2, sev3, sev4")
         return v.lower()
 
@@ -202,17 +260,6 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return v.rstrip("/")
-
-    @field_validator(
-        "github_token",
-        "github_webhook_secret",
-        "jira_api_token",
-        "jira_webhook_secret",
-        "deploy_gate_token",
-    )
-    @classmethod
-    def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
-        return v if v is not None and v.get_secret_value() else None
 
     @field_validator("nudge_hours")
     @classmethod

@@ -6,6 +6,18 @@ from typing import Any
 
 POST_UPDATE_ACTION = "post_status_update"
 SNOOZE_ACTION = "snooze_update_prompt"
+TAKE_COMMAND_ACTION = "take_incident_command"
+
+
+def take_command_button(incident_id: int) -> dict[str, Any]:
+    """On the card of an incident nobody commands yet (declared from an alert)."""
+    return {
+        "type": "button",
+        "action_id": TAKE_COMMAND_ACTION,
+        "text": {"type": "plain_text", "text": "Take command"},
+        "style": "danger",
+        "value": str(incident_id),
+    }
 
 
 def post_update_button(incident_id: int) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from bot.core.runtime import Runtime
-from bot.incidents.buttons import post_update_button
+from bot.incidents.buttons import post_update_button, take_command_button
 from bot.slack.client import slack_error_text
 from bot.slack.text import escape, mention
 from storage.models import Incident
@@ -69,7 +69,7 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
                     "type": "mrkdwn",
                     "text": f"*Status*\n{STATUS_EMOJI.get(incident.status, '')} {incident.status}",
                 },
-                {"type": "mrkdwn", "text": f"*Commander*\n{mention(incident.commander_id)}"},
+                {"type": "mrkdwn", "text": f"*Commander*\n{_commander(incident)}"},
                 {"type": "mrkdwn", "text": f"*Communicator*\n{mention(incident.communicator_id)}"},
                 {"type": "mrkdwn", "text": f"*Declared*\n{declared}"},
                 {"type": "mrkdwn", "text": f"*Last update*\n{last_update}"},
@@ -83,14 +83,15 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
                 "text": {"type": "mrkdwn", "text": _fit(escape(incident.description))},
             }
         )
-    if incident.status != "resolved":
+    if incident.paged:
         blocks.append(
-            {
-                "type": "actions",
-                "block_id": "incident_actions",
-                "elements": [post_update_button(incident.id or 0)],
-            }
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(incident.paged)}]}
         )
+    if incident.status != "resolved":
+        buttons = [post_update_button(incident.id or 0)]
+        if not incident.commander_id:
+            buttons.insert(0, take_command_button(incident.id or 0))
+        blocks.append({"type": "actions", "block_id": "incident_actions", "elements": buttons})
         blocks.append(
             {
                 "type": "context",
@@ -108,6 +109,12 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
             }
         )
     return blocks
+
+
+def _commander(incident: Incident) -> str:
+    if incident.commander_id:
+        return mention(incident.commander_id)
+    return "_nobody yet: declared from an alert. Take command below._"
 
 
 def card_text(incident: Incident) -> str:

@@ -24,6 +24,7 @@ async def create_incident(
     channel_id: str | None = None,
     declared_in_channel_id: str | None = None,
     now: datetime | None = None,
+    commander_id: str | None = None,
 ) -> Incident:
     """A new incident row. Its reminder clock is the cadence's to start (bot.cadence.queries)."""
     now = now or utcnow()
@@ -32,7 +33,7 @@ async def create_incident(
         description=description,
         severity=severity,
         declared_by=declared_by,
-        commander_id=declared_by,
+        commander_id=declared_by if commander_id is None else commander_id,
         private=private,
         team_id=team_id,
         channel_id=channel_id,

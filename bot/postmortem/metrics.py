@@ -46,6 +46,9 @@ class ResponseMetrics:
     status_updates: int
     longest_gap: Gap | None
     cadence: timedelta
+    # From the first alert's startsAt (its `alert` timeline entry) to the declaration.
+    first_alert_at: datetime | None = None
+    time_to_detect: timedelta | None = None
 
 
 def response_metrics(
@@ -64,6 +67,10 @@ def response_metrics(
         e.occurred_at for e in entries if e.kind == EntryKind.STATUS_UPDATE and e.deleted_at is None
     ]
     end = incident.resolved_at or now
+    first_alert = min(
+        (e.occurred_at for e in entries if e.kind == "alert" and e.deleted_at is None),
+        default=None,
+    )
     return ResponseMetrics(
         first_response_at=first,
         time_to_first_response=first - declared if first else None,
@@ -72,6 +79,8 @@ def response_metrics(
         status_updates=len(updates),
         longest_gap=longest_gap(declared, updates, end, resolved=incident.resolved_at is not None),
         cadence=timedelta(seconds=cadence_seconds),
+        first_alert_at=first_alert,
+        time_to_detect=declared - first_alert if first_alert else None,
     )
 
 

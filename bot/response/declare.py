@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cadence.queries import start_clock
 from bot.core.errors import UserError
@@ -40,6 +41,10 @@ class DeclareRequest:
     channel_id: str | None
     team_id: str | None = None
     description: str | None = None
+    # None: the declarer commands. "" : nobody yet (declared by the bot from an alert).
+    commander_id: str | None = None
+    # Runs in the incident's own transaction (links an alert group exactly once); may raise.
+    on_recorded: Callable[[AsyncSession, Incident], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -71,6 +76,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             team_id=req.team_id,
             channel_id=req.channel_id if args.here else None,
             declared_in_channel_id=req.channel_id,
+            commander_id=req.commander_id,
         )
         incident = await start_clock(
             session,
@@ -78,6 +84,8 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             now=incident.declared_at,
             interval_seconds=rt.settings.update_interval_seconds,
         )
+        if req.on_recorded is not None:
+            await req.on_recorded(session, incident)
         await add_bot_action(
             session,
             incident.id,  # type: ignore[arg-type]  # set: create_incident flushed the row
@@ -132,6 +140,8 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
             outcome.incident = await update_incident(
                 session, incident.id or 0, channel_id=channel["id"], channel_name=channel["name"]
             )
+        if user_id == rt.bot_user_id:  # declared by the bot itself: nobody to invite
+            return
         try:
             await rt.client.conversations_invite(channel=channel["id"], users=user_id)
         except SlackApiError as exc:

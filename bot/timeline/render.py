@@ -36,6 +36,8 @@ KIND_LABELS: dict[str, str] = {
     EntryKind.CADENCE_CHANGE: ":robot_face: update cadence",
     EntryKind.PROMPT: ":alarm_clock: update prompt",
     EntryKind.SNOOZE: ":zzz: prompt snoozed by {who}",
+    EntryKind.ALERT: ":rotating_light: alert",
+    EntryKind.PAGE: ":pager: page",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.postmortem.metrics import human_duration, response_metrics
 from bot.postmortem.render.common import Draft, when
 
@@ -10,6 +12,16 @@ def render_metrics(d: Draft) -> list[str]:
     incident = d.record.incident
     m = response_metrics(incident, d.record.entries, d.cadence_seconds, d.now)
     out = ["## 8. Response metrics", ""]
+    if m.time_to_detect is not None and m.time_to_detect >= timedelta(0):
+        out.append(
+            f"- **Time to detect:** {human_duration(m.time_to_detect)} (from the first alert, "
+            f"{when(m.first_alert_at)}, to the declaration)"
+        )
+    elif m.time_to_detect is not None:
+        out.append(
+            f"- **Time to detect:** the first alert fired {human_duration(-m.time_to_detect)} "
+            f"after the declaration ({when(m.first_alert_at)})"
+        )
     if m.time_to_first_response is not None:
         out.append(
             f"- **Time to first response:** {human_duration(m.time_to_first_response)} "

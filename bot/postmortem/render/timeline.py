@@ -29,10 +29,12 @@ KIND_LABELS = {
     "prompt": "update prompt",
     "snooze": "prompt snoozed",
     "bot_action": "bot action",
+    "alert": "**alert**",
+    "page": "**page**",
 }
 KEY_EVENT = "📌 **KEY EVENT**"
 BOT_NAME = "Sisyphus"
-_BOT_KINDS = frozenset({"prompt", "bot_action", "bot_message"})
+_BOT_KINDS = frozenset({"prompt", "bot_action", "bot_message", "alert", "page"})
 INDENT = "  "
 
 

@@ -1,0 +1,32 @@
+"""`/incident page`, registered with the command grammar."""
+
+from __future__ import annotations
+
+from bot.alerts.install import sender_for
+from bot.alerts.paging import parse_page, store_page
+from bot.incidents.lookup import open_incident_in_channel
+from bot.slack.context import CommandContext
+from bot.slack.grammar import incident_command
+from bot.slack.text import escape
+
+
+@incident_command(
+    "page",
+    usage="[service] [message]",
+    summary=(
+        "Page a service's on-call through PagerDuty (services from PAGERDUTY_SERVICES; "
+        "without one, PAGERDUTY_ROUTING_KEY). Resolving the incident resolves its pages"
+    ),
+    members_only=True,
+)
+async def page(ctx: CommandContext, args: str) -> None:
+    incident = await open_incident_in_channel(ctx)
+    request = parse_page(args, ctx.rt.settings)
+    await store_page(ctx.rt, incident, request, ctx.user_id)
+    sender = sender_for(ctx.rt)
+    if sender is not None:
+        sender.kick()
+    await ctx.reply(
+        f"Paging *{escape(request.service)}* through PagerDuty. I'll say here when it is "
+        "through (or if it is not)."
+    )

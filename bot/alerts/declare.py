@@ -1,0 +1,100 @@
+"""Opening or joining an incident from an alert group, exactly once per group.
+
+The link from the group to its incident is written in the incident's own transaction and
+only if the group has none (bot.alerts.queries.link_incident), so the worker's
+auto-declaration, a person's "Declare incident" and "Add to incident" can race and still
+give one incident.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incident, load_group
+from bot.alerts.sessions import alert_session
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.incidents.cards import incident_label
+from bot.incidents.queries import get_incident
+from bot.response.declare import DeclareOutcome, DeclareRequest, declare
+from bot.response.declare_args import DeclareArgs
+from bot.slack.posting import post
+from bot.slack.text import escape
+from storage.models import Incident
+
+BOT_DECLARER = "USISYPHUS"  # when the bot's own user id is not known (auth.test failed)
+
+
+def _request(
+    state: GroupState, user_id: str, channel_id: str | None, *, commander_id: str | None
+) -> DeclareRequest:
+    group = state.group
+    group_id = group.id or 0
+
+    async def link(session: AsyncSession, incident: Incident) -> None:
+        await link_incident(session, group_id, incident.id or 0)
+
+    return DeclareRequest(
+        args=DeclareArgs(title=group.title, severity=group.severity),
+        user_id=user_id,
+        channel_id=channel_id,
+        description=group.description,
+        commander_id=commander_id,
+        on_recorded=link,
+    )
+
+
+async def declare_from_alert(rt: Runtime, state: GroupState) -> DeclareOutcome | None:
+    """The bot declares (an alert the settings say to declare at once); nobody commands yet.
+    None if the group already has an incident."""
+    declarer = rt.bot_user_id or BOT_DECLARER
+    try:
+        return await declare(rt, _request(state, declarer, None, commander_id=""))
+    except AlreadyLinked:
+        return None
+
+
+async def declare_by_person(
+    rt: Runtime, group_id: int, user_id: str, channel_id: str | None
+) -> DeclareOutcome:
+    """ "Declare incident" on a triage card: the person who pressed it declares and commands."""
+    async with alert_session(rt) as session:
+        state = await load_group(session, group_id)
+    if state is None:
+        raise UserError("I can't find that alert any more.")
+    if state.group.incident_id is not None:
+        raise UserError(f"This alert is already incident #{state.group.incident_id}.")
+    try:
+        return await declare(rt, _request(state, user_id, channel_id, commander_id=None))
+    except AlreadyLinked as exc:
+        raise UserError(
+            f"Someone was quicker: this alert is incident #{exc.incident_id}."
+        ) from None
+
+
+async def add_to_incident(rt: Runtime, group_id: int, incident_id: int, user_id: str) -> str:
+    """ "Add to incident #n": the group joins an open incident; its alerts go on its timeline."""
+    async with alert_session(rt) as session:
+        incident = await get_incident(session, incident_id)
+        state = await load_group(session, group_id)
+        if incident is None or state is None:
+            raise UserError("I can't find that alert or incident any more.")
+        if incident.status == "resolved":
+            raise UserError(f"{incident_label(incident)} is resolved; declare a new one instead.")
+        try:
+            await link_incident(session, group_id, incident_id)
+        except AlreadyLinked as exc:
+            raise UserError(f"This alert is already incident #{exc.incident_id}.") from None
+        await bump_group(session, group_id)
+    if incident.channel_id:
+        text = (
+            f":rotating_light: <@{user_id}> added the alert *{escape(state.group.title)}* to "
+            "this incident; its alerts are on the timeline."
+        )
+        await post(rt, incident.channel_id, text, [_section(text)])
+    where = f" (<#{incident.channel_id}>)" if incident.channel_id else ""
+    return f"The alert is now part of {incident_label(incident)}{where}."
+
+
+def _section(text: str) -> dict[str, object]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

@@ -1,0 +1,115 @@
+"""Buttons of the alert cards: Declare incident, Add to incident #n, Resolve (after all
+alerts resolved), and Take command on the card of an incident declared from an alert."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from bot.alerts.blocks import ADD_TO_INCIDENT_ACTION, DECLARE_ACTION, RESOLVE_ACTION
+from bot.alerts.declare import add_to_incident, declare_by_person
+from bot.alerts.install import worker_for
+from bot.alerts.sessions import alert_session
+from bot.alerts.take_command import take_command
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.incidents.buttons import TAKE_COMMAND_ACTION
+from bot.incidents.queries import get_incident
+from bot.response.declare import declared_message
+from bot.response.lifecycle import resolve
+from bot.slack.answers import answer_user
+from bot.slack.permissions import require_member
+
+log = logging.getLogger(__name__)
+
+
+def _who(body: dict[str, Any]) -> tuple[str, str | None, str, str | None]:
+    """(user, channel, the action's value or selected option, team) of a block_actions."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    action = (body.get("actions") or [{}])[0]
+    value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+    team = (body.get("team") or {}).get("id")
+    return body["user"]["id"], channel, str(value), team
+
+
+def _number(value: str) -> int:
+    if not value.isdigit():
+        raise UserError("That button no longer points at anything I know.")
+    return int(value)
+
+
+def register(app: AsyncApp) -> None:
+    @app.action(DECLARE_ACTION)
+    async def on_declare(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, value, _ = _who(body)
+
+        async def work() -> str:
+            await require_member(rt, user_id)
+            outcome = await declare_by_person(rt, _number(value), user_id, channel_id)
+            _kick(rt, value)
+            return declared_message(outcome)
+
+        async with rt.in_flight():
+            await answer_user(rt, user_id, channel_id, "Declaring from the alert", work)
+
+    @app.action(ADD_TO_INCIDENT_ACTION)
+    async def on_add(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, value, _ = _who(body)
+
+        async def work() -> str:
+            await require_member(rt, user_id)
+            group, _, incident = value.partition(":")
+            answer = await add_to_incident(rt, _number(group), _number(incident), user_id)
+            _kick(rt, group)
+            return answer
+
+        async with rt.in_flight():
+            await answer_user(rt, user_id, channel_id, "Adding the alert to the incident", work)
+
+    @app.action(TAKE_COMMAND_ACTION)
+    async def on_take(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, value, _ = _who(body)
+
+        async def work() -> str:
+            await require_member(rt, user_id)
+            return await take_command(rt, _number(value), user_id)
+
+        async with rt.in_flight():
+            await answer_user(rt, user_id, channel_id, "Taking command", work)
+
+    @app.action(RESOLVE_ACTION)
+    async def on_resolve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, value, _ = _who(body)
+
+        async def work() -> str:
+            await require_member(rt, user_id)
+            async with alert_session(rt) as session:
+                incident = await get_incident(session, _number(value))
+            if incident is None:
+                raise UserError("I can't find that incident any more.")
+            problems = await resolve(rt, incident, user_id, "")
+            answer = f"You resolved incident #{incident.id}."
+            if problems:
+                answer += "\nWhat did not work:\n" + "\n".join(f"• {p}" for p in problems)
+            return answer
+
+        async with rt.in_flight():
+            await answer_user(rt, user_id, channel_id, "Resolving", work)
+
+
+def _kick(rt: Runtime, group: str) -> None:
+    worker = worker_for(rt)
+    if worker is not None and group.isdigit():
+        worker.kick(int(group))

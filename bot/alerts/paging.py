@@ -1,0 +1,76 @@
+"""`/incident page [service] [message]`: what to page, and storing the page before it is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.alerts.config import DEFAULT_SERVICE, PAGE_SEVERITY, pagerduty_services
+from bot.alerts.page_queries import add_page
+from bot.alerts.sessions import alert_session
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.core.settings import Settings
+from bot.slack.text import escape, unescape
+from bot.timeline.queries import add_bot_action
+from storage.models import EntryKind, Incident
+
+USAGE = "/incident page <service> [message]"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    service: str
+    message: str
+
+
+def parse_page(args: str, settings: Settings) -> PageRequest:
+    services = pagerduty_services(settings)
+    default = settings.pagerduty_routing_key is not None
+    if not services and not default:
+        raise UserError(
+            "Paging is not set up: PAGERDUTY_SERVICES (name=routingkey,...) or "
+            "PAGERDUTY_ROUTING_KEY must be configured."
+        )
+    text = unescape(args).strip()
+    word, _, rest = text.partition(" ")
+    if word.lower() in services:
+        return PageRequest(word.lower(), rest.strip())
+    if default:
+        return PageRequest(DEFAULT_SERVICE, text)
+    known = ", ".join(f"`{escape(s)}`" for s in sorted(services))
+    if not word:
+        raise UserError(f"Which service? `{USAGE}`. Configured: {known}.")
+    raise UserError(f"I can't page `{escape(word[:60])}`: it is not configured. Services: {known}.")
+
+
+def dedup_key(incident: Incident, service: str) -> str:
+    return f"sisyphus-{incident.id}-{service}"
+
+
+def page_summary(incident: Incident, message: str) -> str:
+    summary = f"[{incident.severity.upper()}] Incident #{incident.id}: {incident.title}"
+    return f"{summary} — {message}" if message else summary
+
+
+async def store_page(rt: Runtime, incident: Incident, req: PageRequest, user_id: str) -> int:
+    """Record the page and its timeline entry; the sender sends it from there."""
+    async with alert_session(rt) as session:
+        event = await add_page(
+            session,
+            incident_id=incident.id or 0,
+            service=req.service,
+            action="trigger",
+            dedup_key=dedup_key(incident, req.service),
+            summary=page_summary(incident, req.message),
+            severity=PAGE_SEVERITY.get(incident.severity, "error"),
+            requested_by=user_id,
+        )
+        said = f": {req.message}" if req.message else ""
+        await add_bot_action(
+            session,
+            incident.id or 0,
+            f"<@{user_id}> paged {req.service} through PagerDuty{said}",
+            actor_id=user_id,
+            kind=EntryKind.PAGE,
+        )
+    return event.id or 0

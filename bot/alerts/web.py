@@ -1,0 +1,130 @@
+"""`POST /alerts/alertmanager` and `POST /alerts/pagerduty`: check, store, answer, then work.
+
+Answers: 200 once stored; 400 with a one-line reason for a body we cannot use; 401 for a
+bad or missing token or signature; 404 when the endpoint is not configured; 413 for a body
+over 1 MiB; 503 (so the sender retries) only when the alert could not be stored. Nothing is
+stored, and Slack is not called, for a refused request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+from prometheus_client import Counter, Histogram
+
+from bot.alerts.auth import bearer_ok, pagerduty_signature_ok
+from bot.alerts.install import worker_for
+from bot.alerts.intake import (
+    PAGERDUTY_EVENTS,
+    BadAlert,
+    ParsedGroup,
+    pagerduty_event_type,
+    parse_alertmanager,
+    parse_json,
+    parse_pagerduty,
+)
+from bot.alerts.intake_writer import IntakeWriter
+from bot.core.runtime import Runtime
+from storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+
+ALERT_WEBHOOKS = Counter(
+    "sisyphus_alert_webhooks_total",
+    "Alert webhooks received, by source and answer",
+    ["source", "status"],
+)
+ALERT_ANSWER_SECONDS = Histogram(
+    "sisyphus_alert_answer_seconds", "Time to answer an alert webhook", ["source"]
+)
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def _read_capped(request: web.Request) -> bytes:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(source: str, status: int, reason: str, started: float) -> web.Response:
+    ALERT_WEBHOOKS.labels(source, str(status)).inc()
+    ALERT_ANSWER_SECONDS.labels(source).observe(time.perf_counter() - started)
+    return web.Response(status=status, text=reason + "\n")
+
+
+async def _store(
+    rt: Runtime, intake: IntakeWriter, source: str, parsed: ParsedGroup, started: float
+) -> web.Response:
+    try:
+        group_id = await intake.store(parsed)
+    except StorageUnavailable:
+        return _answer(source, 503, "storage unavailable; please retry", started)
+    except Exception:
+        log.exception("could not store a %s alert", source)
+        return _answer(source, 500, "could not store the alert; please retry", started)
+    worker = worker_for(rt)
+    if worker is not None:
+        worker.kick(group_id)
+    return _answer(source, 200, f"stored as alert group {group_id}", started)
+
+
+def add_alert_routes(app: web.Application, rt: Runtime) -> None:
+    intake = IntakeWriter(rt)
+
+    async def alertmanager(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        token = rt.settings.alert_webhook_token
+        if token is None:
+            return _answer("alertmanager", 404, "alert intake is not configured", started)
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _answer("alertmanager", 413, "body over 1 MiB", started)
+        if not bearer_ok(request.headers.get("Authorization"), token.get_secret_value()):
+            return _answer("alertmanager", 401, "missing or wrong bearer token", started)
+        try:
+            raw = await _read_capped(request)
+        except TooLarge:
+            return _answer("alertmanager", 413, "body over 1 MiB", started)
+        try:
+            parsed = parse_alertmanager(parse_json(raw), rt.settings)
+        except BadAlert as exc:
+            return _answer("alertmanager", 400, str(exc), started)
+        return await _store(rt, intake, "alertmanager", parsed, started)
+
+    async def pagerduty(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        secret = rt.settings.pagerduty_webhook_secret
+        if secret is None:
+            return _answer("pagerduty", 404, "PagerDuty intake is not configured", started)
+        try:
+            raw = await _read_capped(request)
+        except TooLarge:
+            return _answer("pagerduty", 413, "body over 1 MiB", started)
+        signature = request.headers.get("X-PagerDuty-Signature")
+        if not pagerduty_signature_ok(signature, secret.get_secret_value(), raw):
+            return _answer("pagerduty", 401, "missing or wrong X-PagerDuty-Signature", started)
+        try:
+            body = parse_json(raw)
+            kind = pagerduty_event_type(body)
+            if kind not in PAGERDUTY_EVENTS:
+                return _answer("pagerduty", 200, f"ignored: {kind[:60]}", started)
+            parsed = parse_pagerduty(body)
+        except BadAlert as exc:
+            return _answer("pagerduty", 400, str(exc), started)
+        return await _store(rt, intake, "pagerduty", parsed, started)
+
+    app.router.add_post("/alerts/alertmanager", alertmanager)
+    app.router.add_post("/alerts/pagerduty", pagerduty)
