@@ -8,6 +8,7 @@ import signal
 import sys
 
 from bot.app.server import BotServer
+from bot.checklists.definitions import ChecklistFileError, load_checklists
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings
 from storage import StorageUnavailable
@@ -58,6 +59,11 @@ def main() -> int:
     except SettingsError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        load_checklists(settings.checklists_file)
+    except ChecklistFileError as exc:
+        print(f"error: CHECKLISTS_FILE {exc}", file=sys.stderr)
         return 2
     secrets = [
         s.get_secret_value()

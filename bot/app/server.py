@@ -10,6 +10,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.app.bolt import build_bolt_app
 from bot.app.features import install_features
 from bot.app.web import build_web_app
+from bot.checklists.definitions import load_checklists
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.slack.client import make_web_client
@@ -23,6 +24,7 @@ class BotServer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        load_checklists(settings.checklists_file)  # a bad file stops the start (ChecklistFileError)
         self.runtime = Runtime(
             settings=settings, db=Database(settings.database_url), client=make_web_client(settings)
         )

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     nudge_days: str = "mon-fri"
     nudge_check_seconds: float = Field(default=300, gt=0, le=86400)
     action_digest_channel: str | None = None
+    # At 3am, less to remember (issue 11): checklists and fatigue nudges.
+    checklists_file: str | None = None
+    fatigue_hours: float = Field(default=4, gt=0, le=72)
+    fatigue_break_minutes: float = Field(default=60, gt=0, le=1440)
+    fatigue_check_seconds: float = Field(default=300, gt=0, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -6,6 +6,23 @@ from typing import Any
 
 POST_UPDATE_ACTION = "post_status_update"
 SNOOZE_ACTION = "snooze_update_prompt"
+# The card's controls (bot.response.card_controls handles them)
+STATUS_ACTION = "card_status"
+SEVERITY_ACTION = "card_severity"
+TAKE_COMMAND_ACTION = "take_command"
+COMMUNICATOR_ACTION = "card_communicator"
+RESOLVE_ACTION = "card_resolve"
+CONTROLS_BLOCK = "incident_controls"
+
+
+def controls_block_id(incident_id: int) -> str:
+    return f"{CONTROLS_BLOCK}:{incident_id}"
+
+
+def incident_of_block(block_id: str) -> int | None:
+    """The incident a card control belongs to, from its block_id; None if it is not one."""
+    prefix, _, number = block_id.partition(":")
+    return int(number) if prefix == CONTROLS_BLOCK and number.isdigit() else None
 
 
 def post_update_button(incident_id: int) -> dict[str, Any]:

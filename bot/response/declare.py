@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 
 from bot.cadence.queries import start_clock
+from bot.checklists.board import post_checklists
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
@@ -40,6 +41,8 @@ class DeclareRequest:
     channel_id: str | None
     team_id: str | None = None
     description: str | None = None
+    # Alert labels (`service: payments`): which checklists of CHECKLISTS_FILE apply.
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +112,7 @@ async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareReque
     if outcome.incident.channel_id:
         await _set_topic(rt, outcome)
         await _post_card(rt, outcome)
+        outcome.problems += await post_checklists(rt, outcome.incident, req.labels)
     await _announce(rt, outcome)
 
 

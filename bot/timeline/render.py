@@ -36,6 +36,10 @@ KIND_LABELS: dict[str, str] = {
     EntryKind.CADENCE_CHANGE: ":robot_face: update cadence",
     EntryKind.PROMPT: ":alarm_clock: update prompt",
     EntryKind.SNOOZE: ":zzz: prompt snoozed by {who}",
+    EntryKind.VERIFICATION: ":white_check_mark: verification by {who}",
+    EntryKind.CHECKLIST: ":clipboard: checklist",
+    EntryKind.RUNBOOK: ":book: runbook",
+    EntryKind.COPIED: ":pushpin: {who}, copied in",
 }
 
 
