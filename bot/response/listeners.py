@@ -30,7 +30,12 @@ from bot.response.card_controls import (
 from bot.response.declare import DeclareRequest, declare, declared_message
 from bot.response.declare_args import DeclareArgs
 from bot.response.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
-from bot.response.declare_modal import read_declare_submission
+from bot.response.declare_modal import (
+    DECLARE_SHORTCUT,
+    HOME_DECLARE_ACTION,
+    declare_modal,
+    read_declare_submission,
+)
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
 from bot.response.resolve_modal import read_resolve_submission
 from bot.response.update_modal import CALLBACK_ID as UPDATE_CALLBACK
@@ -44,6 +49,26 @@ log = logging.getLogger(__name__)
 
 def register(app: AsyncApp) -> None:
     _register_card_controls(app)
+
+    @app.shortcut(DECLARE_SHORTCUT)
+    async def on_declare_shortcut(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """The global shortcut (search bar, "+" menu): the declare form, from anywhere."""
+        await ack()
+        rt: Runtime = context["runtime"]
+        async with rt.in_flight():
+            await _open_declare_form(rt, body)
+
+    @app.action(HOME_DECLARE_ACTION)
+    async def on_home_declare(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """App Home's "Declare incident" button: the same form."""
+        await ack()
+        rt: Runtime = context["runtime"]
+        async with rt.in_flight():
+            await _open_declare_form(rt, body)
 
     @app.action(POST_UPDATE_ACTION)
     async def on_post_update(
@@ -199,6 +224,25 @@ def _register_card_controls(app: AsyncApp) -> None:
                     await tell_user(rt, user_id, channel_id, text)
 
             await answer_user(rt, user_id, None, "Resolving the incident", work)
+
+
+async def _open_declare_form(rt: Runtime, body: dict[str, Any]) -> None:
+    """The declare form, opened from a shortcut or a button: no channel, so a new war room."""
+    user_id = body["user"]["id"]
+
+    async def work() -> None:
+        try:
+            await rt.client.views_open(
+                trigger_id=body.get("trigger_id") or "",
+                view=declare_modal(None, rt.settings.default_severity),
+            )
+        except Exception as exc:
+            raise UserError(
+                f"I could not open the declare form ({slack_error_text(exc)}). Declare with "
+                "`/incident declare sev2 <title>` instead."
+            ) from exc
+
+    await answer_user(rt, user_id, None, "Opening the declare form", work)
 
 
 async def _declare_from_modal(
