@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from bot.cadence.scheduler import install_cadence
 from bot.core.runtime import Runtime
+from bot.postmortem.followthrough.home_refresh import install_home_refresh
 from bot.postmortem.followthrough.nudges import install_nudges
 from bot.postmortem.followthrough.outbox import install_outbox
 from bot.slack.identity import install_identity
@@ -23,6 +24,7 @@ INSTALLERS: list[Installer] = [
     install_backfill,
     install_outbox,
     install_nudges,
+    install_home_refresh,
 ]
 
 

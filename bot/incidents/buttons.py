@@ -13,6 +13,7 @@ TAKE_COMMAND_ACTION = "take_command"
 COMMUNICATOR_ACTION = "card_communicator"
 RESOLVE_ACTION = "card_resolve"
 CONTROLS_BLOCK = "incident_controls"
+HOME_DECLARE_ACTION = "home_declare_incident"  # App Home's "Declare incident" button
 
 
 def controls_block_id(incident_id: int) -> str:

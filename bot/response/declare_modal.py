@@ -10,7 +10,6 @@ from storage.models import SEVERITIES
 
 CALLBACK_ID = "declare_incident"
 DECLARE_SHORTCUT = "declare_incident"  # the global shortcut (a shortcut, not a view: no clash)
-HOME_DECLARE_ACTION = "home_declare_incident"  # the App Home button
 MAX_DESCRIPTION = 2000
 
 

@@ -12,6 +12,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import (
     COMMUNICATOR_ACTION,
+    HOME_DECLARE_ACTION,
     POST_UPDATE_ACTION,
     RESOLVE_ACTION,
     SEVERITY_ACTION,
@@ -32,7 +33,6 @@ from bot.response.declare_args import DeclareArgs
 from bot.response.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
 from bot.response.declare_modal import (
     DECLARE_SHORTCUT,
-    HOME_DECLARE_ACTION,
     declare_modal,
     read_declare_submission,
 )
