@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.cadence.fatigue import install_fatigue
 from bot.cadence.scheduler import install_cadence
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.home_refresh import install_home_refresh
@@ -25,6 +26,7 @@ INSTALLERS: list[Installer] = [
     install_outbox,
     install_nudges,
     install_home_refresh,
+    install_fatigue,
 ]
 
 
