@@ -166,3 +166,21 @@ async def test_resolve_from_the_card_with_a_verification(bot: RunningBot) -> Non
     await bot.slack.interaction(form)
     [told] = await ephemerals_to(bot, "U111")
     assert "already resolved" in told["text"]
+
+
+async def test_a_guest_submitting_the_resolve_form_is_refused(bot: RunningBot) -> None:
+    channel = await declare(bot)
+    await bot.slack.interaction(press(bot, channel, "card_resolve"))
+    [opened] = await bot.fake.wait_for_call("views.open")
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    bot.fake.add_user("UGUEST", is_restricted=True)
+    form = view_submission(
+        "resolve_incident",
+        {"summary": {"value": {"type": "plain_text_input", "value": "done"}}},
+        user_id="UGUEST",
+        private_metadata=view["private_metadata"],
+    )
+    assert (await bot.slack.interaction(form)).status == 200
+    [told] = await ephemerals_to(bot, "UGUEST")
+    assert told["text"] == GUEST_REFUSAL
+    assert (await incident(bot)).status == "investigating"

@@ -277,3 +277,32 @@ async def test_the_draft_flags_no_verification_and_lists_unticked_items(
     assert "resolved without verification" not in doc or doc.count("resolved without") == 0
     assert "dashboards green for an hour" in doc
     assert (await incident(bot)).status == "resolved"
+
+
+async def test_a_tick_from_an_out_of_date_screen_keeps_the_others_ticks(
+    start_bot: StartBot, checklists_file: str
+) -> None:
+    bot = await start_bot(checklists_file=checklists_file)
+    channel = await declare(bot)
+    # Both screens show the checklist as posted; U111 ticks one item, then U222 (whose
+    # screen has not been redrawn yet) ticks another in the same element.
+    first = tick(bot, channel, ["Name a communicator"], user="U111")
+    second = tick(bot, channel, ["Open the status page"], user="U222")
+    await bot.slack.interaction(first)
+    await bot.fake.wait_for(
+        lambda: "1/14 done" in json.dumps(current_card(bot, channel)), what="1/14 on the card"
+    )
+    await bot.slack.interaction(second)
+    await bot.fake.wait_for(
+        lambda: "2/14 done" in json.dumps(current_card(bot, channel)), what="2/14 on the card"
+    )
+    texts = [e.text for e in await entries(bot, "checklist")]
+    assert texts == [
+        "<@U111> ticked: Name a communicator within 5 minutes",
+        "<@U222> ticked: Open the status page",
+    ]
+    done = {i.text: i.done_by for i in await items(bot) if i.done_at}
+    assert done == {
+        "Name a communicator within 5 minutes": "U111",
+        "Open the status page": "U222",
+    }
