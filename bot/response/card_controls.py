@@ -7,6 +7,7 @@ refreshes it too, so a select someone moved shows the incident's real state agai
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.checklists.verification import parse_verification, record_verification
@@ -62,12 +63,16 @@ async def _refused_refresh(rt: Runtime, incident_id: int | None) -> None:
         await refresh_card(rt, incident, topic=False)
 
 
-async def guarded(rt: Runtime, user_id: str, incident_id: int | None, change: Any) -> str | None:
+async def guarded(
+    rt: Runtime,
+    user_id: str,
+    incident_id: int | None,
+    change: Callable[[], Awaitable[str | None]],
+) -> str | None:
     """Check the person may change the incident, then run `change`; refresh the card if refused."""
     try:
         await require_member(rt, user_id)
-        result: str | None = await change()
-        return result
+        return await change()
     except UserError:
         await _refused_refresh(rt, incident_id)
         raise

@@ -29,6 +29,10 @@ KIND_LABELS = {
     "prompt": "update prompt",
     "snooze": "prompt snoozed",
     "bot_action": "bot action",
+    "verification": "**verification**",
+    "checklist": "checklist",
+    "runbook": "runbook linked",
+    "copied_message": "copied in from another channel",
 }
 KEY_EVENT = "📌 **KEY EVENT**"
 BOT_NAME = "Sisyphus"
