@@ -127,7 +127,8 @@ def _process_blocks(incident: Incident, facts: CardFacts) -> list[dict[str, Any]
         )
     if facts.runbooks:
         links = [
-            f"<{_link_safe(url)}|{escape(title or url)[:80]}>" for url, title in facts.runbooks[:10]
+            f"<{_link_safe(url)}|{escape((title or url)[:80])}>"
+            for url, title in facts.runbooks[:10]
         ]
         lines.append("*Runbooks:* " + " · ".join(links))
     if facts.verification:
