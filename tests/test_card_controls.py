@@ -184,3 +184,33 @@ async def test_a_guest_submitting_the_resolve_form_is_refused(bot: RunningBot) -
     [told] = await ephemerals_to(bot, "UGUEST")
     assert told["text"] == GUEST_REFUSAL
     assert (await incident(bot)).status == "investigating"
+
+
+def test_a_full_card_stays_within_block_kit_limits() -> None:
+    from bot.incidents.card_facts import CardFacts
+    from bot.incidents.cards import card_blocks
+    from storage.models import Incident
+
+    incident = Incident(
+        id=123456,
+        title="T" * 200,
+        description="<d> & " * 2000,
+        severity="sev1",
+        status="monitoring",
+        declared_by="U1",
+        commander_id="U1",
+        communicator_id="U2",
+    )
+    facts = CardFacts(
+        checklist_done=7,
+        checklist_total=60,
+        runbooks=tuple((f"https://wiki.example.com/{n}?a=1&b=<2>", "R" * 300) for n in range(30)),
+        verification="<@U1> verified the fix: " + "ok & fine " * 500,
+    )
+    blocks = card_blocks(incident, facts)
+    check_block_kit(blocks)
+    text = json.dumps(blocks)
+    assert "7/60 done" in text and "&amp;b=%3C2%3E" in text
+    resolved = Incident(**{**incident.model_dump(), "status": "resolved"})
+    check_block_kit(card_blocks(resolved, CardFacts()))
+    assert "not yet" in json.dumps(card_blocks(resolved, CardFacts()))
