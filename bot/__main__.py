@@ -15,6 +15,7 @@ import sys
 from bot.alerts.config import pagerduty_services
 from bot.app.cli import parse_args
 from bot.app.server import BotServer
+from bot.checklists.definitions import ChecklistFileError, load_checklists
 from bot.core.errors import RefusedSetting
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings
@@ -110,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     # (and warn that the client's token wins), and child processes need not inherit them.
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
         os.environ.pop(name, None)
+    try:
+        load_checklists(settings.checklists_file)
+    except ChecklistFileError as exc:
+        print(f"error: CHECKLISTS_FILE {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
     secrets = [
         s.get_secret_value()
         for s in (

@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.response.commands import declare, roles, status, updates
 from bot.timeline import commands as timeline_commands
 from bot.alerts import commands as alert_commands
+from bot.checklists import commands as checklist_commands
 from bot.postmortem.commands import capture, actions
 from bot.postmortem.followthrough import commands as followthrough_commands
 from bot.postmortem.commands import form, document
@@ -21,6 +22,7 @@ from bot.app import help
 
 from bot.alerts import listeners as alerts
 from bot.cadence import listeners as cadence
+from bot.checklists import listeners as checklists
 from bot.postmortem.followthrough import listeners as followthrough
 from bot.postmortem import listeners as postmortem
 from bot.response import listeners as response
@@ -30,6 +32,6 @@ from handlers import commands
 
 def register_all(app: AsyncApp) -> None:
     # The timeline first: message events are the most frequent requests by far, matched first.
-    for domain in (timeline, response, cadence, alerts, postmortem, followthrough):
+    for domain in (timeline, response, checklists, cadence, alerts, postmortem, followthrough):
         domain.register(app)
     commands.register(app)

@@ -40,6 +40,7 @@ async def test_home_lists_open_unverified_and_verified_items(
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert headers == [
+        "Open incidents (1)",
         "Your action items",
         "Open (1)",
         "Done, not yet verified (1)",

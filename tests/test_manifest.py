@@ -108,3 +108,22 @@ def test_scopes_and_events_are_exactly_what_the_code_uses() -> None:
     assert sorted(m["settings"]["event_subscriptions"].get("bot_events") or []) == sorted(
         wanted_events
     )
+
+
+def test_shortcuts_are_the_ones_the_code_handles() -> None:
+    source = product_sources()
+    handled = set(re.findall(r"\.shortcut\(\s*([A-Z_]+|[\"'][a-z_]+[\"'])", source))
+    constants = dict(re.findall(r"^([A-Z_]+) = [\"']([a-z_]+)[\"']", source, re.M))
+    callbacks = {constants.get(h, h.strip("\"'")) for h in handled}
+    shortcuts = manifest()["features"]["shortcuts"]
+    assert (
+        {s["callback_id"] for s in shortcuts}
+        == callbacks
+        == {
+            "declare_incident",
+            "add_to_timeline",
+        }
+    )
+    kinds = {s["callback_id"]: s["type"] for s in shortcuts}
+    assert kinds == {"declare_incident": "global", "add_to_timeline": "message"}
+    assert manifest()["features"]["app_home"]["home_tab_enabled"] is True

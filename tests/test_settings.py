@@ -105,3 +105,22 @@ def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
     # The token was read from .env (no "required" line); the bad interval is reported.
     assert "SLACK_BOT_TOKEN" not in result.stderr
     assert "UPDATE_INTERVAL_SECONDS" in result.stderr
+
+
+def test_a_bad_checklists_file_stops_the_bot_naming_file_line_and_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "checklists.yml"
+    bad.write_text("checklists:\n  - name: SEV1\n    when: {severity: sev9}\n    items: [x]\n")
+    result = run_bot(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "s3cret",
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+            "CHECKLISTS_FILE": str(bad),
+        },
+        tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: CHECKLISTS_FILE {bad}, line 3: `sev9` is not a severity "
+        "(one of sev1, sev2, sev3, sev4)"
+    ]

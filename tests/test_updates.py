@@ -100,8 +100,9 @@ async def test_post_update_on_a_resolved_incident_says_so(bot: RunningBot) -> No
     channel = await declare(bot)
     card = posts_in(bot, channel)[0]
     await run(bot, "resolve", channel)
+    [_not_verified] = await bot.fake.wait_for_call("chat.postEphemeral")  # asks for a verify
     await bot.slack.interaction(click(bot, card, "post_status_update", "U111", channel))
-    [told] = await bot.fake.wait_for_call("chat.postEphemeral")
+    told = (await bot.fake.wait_for_call("chat.postEphemeral", 2))[1]
     assert "is resolved, so no update is due" in told["text"]
     assert bot.fake.calls_to("views.open") == []
 

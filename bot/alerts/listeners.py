@@ -15,7 +15,7 @@ from bot.alerts.sessions import alert_session
 from bot.alerts.take_command import take_command
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.buttons import TAKE_COMMAND_ACTION
+from bot.incidents.buttons import CLAIM_COMMAND_ACTION
 from bot.incidents.queries import get_incident
 from bot.response.declare import declared_message
 from bot.response.lifecycle import resolve
@@ -74,7 +74,7 @@ def register(app: AsyncApp) -> None:
         async with rt.in_flight():
             await answer_user(rt, user_id, channel_id, "Adding the alert to the incident", work)
 
-    @app.action(TAKE_COMMAND_ACTION)
+    @app.action(CLAIM_COMMAND_ACTION)
     async def on_take(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         rt: Runtime = context["runtime"]

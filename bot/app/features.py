@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.alerts.install import install_alerts
+from bot.cadence.fatigue import install_fatigue
 from bot.cadence.scheduler import install_cadence
 from bot.core.runtime import Runtime
+from bot.postmortem.followthrough.home_refresh import install_home_refresh
 from bot.postmortem.followthrough.nudges import install_nudges
 from bot.postmortem.followthrough.outbox import install_outbox
 from bot.slack.identity import install_identity
@@ -25,6 +27,8 @@ INSTALLERS: list[Installer] = [
     install_outbox,
     install_nudges,
     install_alerts,
+    install_home_refresh,
+    install_fatigue,
 ]
 
 

@@ -11,6 +11,7 @@ from bot.app.bolt import build_bolt_app
 from bot.app.features import install_features
 from bot.app.socket_mode import connect_socket_mode, socket_mode_handler
 from bot.app.web import build_web_app
+from bot.checklists.definitions import load_checklists
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.slack.client import make_web_client
@@ -24,6 +25,7 @@ class BotServer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        load_checklists(settings.checklists_file)  # a bad file stops the start (ChecklistFileError)
         self.runtime = Runtime(
             settings=settings, db=Database(settings.database_url), client=make_web_client(settings)
         )

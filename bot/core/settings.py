@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # First wait before trying Slack again at start-up (auth.test, Socket Mode); it doubles
     # after each failure, up to a minute.
     startup_retry_seconds: float = Field(default=2.0, gt=0, le=60)
+    # At 3am, less to remember (issue 11): checklists and fatigue nudges.
+    checklists_file: str | None = None
+    fatigue_hours: float = Field(default=4, gt=0, le=72)
+    fatigue_break_minutes: float = Field(default=60, gt=0, le=1440)
+    fatigue_check_seconds: float = Field(default=300, gt=0, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod

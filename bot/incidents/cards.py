@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from bot.core.runtime import Runtime
-from bot.incidents.buttons import post_update_button, take_command_button
+from bot.incidents.buttons import (
+    COMMUNICATOR_ACTION,
+    RESOLVE_ACTION,
+    SEVERITY_ACTION,
+    STATUS_ACTION,
+    TAKE_COMMAND_ACTION,
+    controls_block_id,
+    post_update_button,
+    take_command_button,
+)
+from bot.incidents.card_facts import CardFacts, card_facts
 from bot.slack.client import slack_error_text
+from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
-from storage.models import Incident
+from storage.models import OPEN_STATUSES, SEVERITIES, Incident
 
 STATUS_EMOJI = {
     "investigating": ":mag:",
@@ -49,7 +60,8 @@ def channel_topic(incident: Incident) -> str:
     return topic[:250]
 
 
-def card_blocks(incident: Incident) -> list[dict[str, Any]]:
+def card_blocks(incident: Incident, facts: CardFacts | None = None) -> list[dict[str, Any]]:
+    facts = facts or CardFacts()
     declared = incident.declared_at.strftime("%Y-%m-%d %H:%M UTC")
     last_update = (
         incident.last_update_at.strftime("%Y-%m-%d %H:%M UTC")
@@ -76,6 +88,7 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
             ],
         },
     ]
+    blocks += _process_blocks(incident, facts)
     if incident.description:
         blocks.append(
             {
@@ -88,10 +101,7 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
             {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(incident.paged)}]}
         )
     if incident.status != "resolved":
-        buttons = [post_update_button(incident.id or 0)]
-        if not incident.commander_id:
-            buttons.insert(0, take_command_button(incident.id or 0))
-        blocks.append({"type": "actions", "block_id": "incident_actions", "elements": buttons})
+        blocks.append(card_controls(incident))
         blocks.append(
             {
                 "type": "context",
@@ -100,7 +110,8 @@ def card_blocks(incident: Incident) -> list[dict[str, Any]]:
                         "type": "mrkdwn",
                         "text": (
                             "*What now:* talk here; every message goes into the timeline. "
-                            "Commander, name a communicator: `/incident communicator @someone`. "
+                            "Commander, name a communicator (the picker above, or "
+                            "`/incident communicator @someone`). "
                             "Log what you try: `/incident note <text>`. "
                             "Everything else: `/incident help`."
                         ),
@@ -115,6 +126,95 @@ def _commander(incident: Incident) -> str:
     if incident.commander_id:
         return mention(incident.commander_id)
     return "_nobody yet: declared from an alert. Take command below._"
+
+
+def _process_blocks(incident: Incident, facts: CardFacts) -> list[dict[str, Any]]:
+    """Checklist progress, runbook links and the verification, when there are any."""
+    lines = []
+    if facts.checklist_total:
+        lines.append(
+            f"*Checklist:* {facts.checklist_done}/{facts.checklist_total} done "
+            "(`/incident checklist`)"
+        )
+    if facts.runbooks:
+        links = [
+            f"<{_link_safe(url)}|{escape((title or url)[:80])}>"
+            for url, title in facts.runbooks[:10]
+        ]
+        lines.append("*Runbooks:* " + " · ".join(links))
+    if facts.verification:
+        lines.append(f"*Verified:* {escape_keeping_mentions(facts.verification)}")
+    elif incident.status == "resolved":
+        lines.append("*Verified:* not yet. `/incident verify <how we know it is fixed>`")
+    if not lines:
+        return []
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": _fit("\n".join(lines))}}]
+
+
+def _link_safe(url: str) -> str:
+    """A URL inside <url|label>: the characters that would end or break the link escaped."""
+    return url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def card_controls(incident: Incident) -> dict[str, Any]:
+    """Every state change from the card: status, severity, command, communicator, update,
+    resolve. The block_id carries the incident, so each control knows which one it changes."""
+    statuses = [_option(s.capitalize(), s) for s in OPEN_STATUSES]
+    severities = [_option(s.upper(), s) for s in SEVERITIES]
+    status_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": STATUS_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Status"},
+        "options": statuses,
+    }
+    current = next((o for o in statuses if o["value"] == incident.status), None)
+    if current:
+        status_select["initial_option"] = current
+    severity_select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": SEVERITY_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Severity"},
+        "options": severities,
+    }
+    level = next((o for o in severities if o["value"] == incident.severity), None)
+    if level:
+        severity_select["initial_option"] = level
+    communicator: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": COMMUNICATOR_ACTION,
+        "placeholder": {"type": "plain_text", "text": "Communicator"},
+    }
+    if incident.communicator_id:
+        communicator["initial_user"] = incident.communicator_id
+    return {
+        "type": "actions",
+        "block_id": controls_block_id(incident.id or 0),
+        "elements": [
+            status_select,
+            severity_select,
+            take_command_button(incident.id or 0)
+            if not incident.commander_id  # declared from an alert: the first to press takes it
+            else {
+                "type": "button",
+                "action_id": TAKE_COMMAND_ACTION,
+                "text": {"type": "plain_text", "text": "Take command"},
+                "value": str(incident.id or 0),
+            },
+            communicator,
+            post_update_button(incident.id or 0),
+            {
+                "type": "button",
+                "action_id": RESOLVE_ACTION,
+                "text": {"type": "plain_text", "text": "Resolve"},
+                "style": "danger",
+                "value": str(incident.id or 0),
+            },
+        ],
+    }
 
 
 def card_text(incident: Incident) -> str:
@@ -164,11 +264,13 @@ async def refresh_card(rt: Runtime, incident: Incident, *, topic: bool = True) -
         return problems
     if incident.card_ts:
         try:
+            async with rt.db.session() as session:
+                facts = await card_facts(session, incident.id or 0)
             await rt.client.chat_update(
                 channel=incident.channel_id,
                 ts=incident.card_ts,
                 text=card_text(incident),
-                blocks=card_blocks(incident),
+                blocks=card_blocks(incident, facts),
             )
         except Exception as exc:
             problems.append(f"I could not update the incident card ({slack_error_text(exc)}).")

@@ -19,9 +19,11 @@ from sqlmodel import col
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.checklists.queries import items_of as checklist_items
 from bot.postmortem.queries import action_items, postmortem_items
 from storage.models import (
     ActionItem,
+    ChecklistItem,
     Incident,
     PostmortemItem,
     TimelineEntry,
@@ -54,6 +56,7 @@ class IncidentRecord:
     prompts: list[UpdatePrompt] = field(default_factory=list)
     items: list[PostmortemItem] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
+    checklist: list[ChecklistItem] = field(default_factory=list)
 
 
 async def load_incident_record(
@@ -95,4 +98,5 @@ async def load_incident_record(
         prompts=prompts,
         items=await postmortem_items(session, incident_id),
         actions=await action_items(session, incident_id),
+        checklist=await checklist_items(session, incident_id),
     )

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cadence.queries import start_clock
+from bot.checklists.board import post_checklists
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
@@ -45,6 +46,8 @@ class DeclareRequest:
     commander_id: str | None = None
     # Runs in the incident's own transaction (links an alert group exactly once); may raise.
     on_recorded: Callable[[AsyncSession, Incident], Awaitable[None]] | None = None
+    # Alert labels (`service: payments`): which checklists of CHECKLISTS_FILE apply.
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -117,6 +120,7 @@ async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareReque
     if outcome.incident.channel_id:
         await _set_topic(rt, outcome)
         await _post_card(rt, outcome)
+        outcome.problems += await post_checklists(rt, outcome.incident, req.labels)
     await _announce(rt, outcome)
 
 

@@ -9,11 +9,12 @@ from bot.response.declare_args import MAX_TITLE, DeclareArgs
 from storage.models import SEVERITIES
 
 CALLBACK_ID = "declare_incident"
+DECLARE_SHORTCUT = "declare_incident"  # the global shortcut (a shortcut, not a view: no clash)
 MAX_DESCRIPTION = 2000
 
 
 def declare_modal(
-    channel_id: str, default_severity: str, *, private: bool = False, here: bool = False
+    channel_id: str | None, default_severity: str, *, private: bool = False, here: bool = False
 ) -> dict[str, Any]:
     options = [{"text": {"type": "plain_text", "text": s.upper()}, "value": s} for s in SEVERITIES]
     initial = next(o for o in options if o["value"] == default_severity)

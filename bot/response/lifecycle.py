@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.cadence.queries import start_clock, stop_clock
 from bot.cadence.rules import interval_of
+from bot.checklists.verification import is_verified
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.cards import incident_label, refresh_card
 from bot.incidents.queries import get_incident, update_incident
+from bot.slack.answers import tell_user
 from bot.slack.durations import humanize
 from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.slack.posting import broadcast_channel, post
@@ -120,6 +122,9 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
         )
     lasted = humanize((now - updated.declared_at).total_seconds())
     said = f"\n>{escape_keeping_mentions(summary)}" if summary else ""
+    verified = await is_verified(rt, updated.id or 0)
+    if not verified:
+        said += "\n_Not yet verified: how do we know it is fixed?_"
     problems: list[str] = []
     if updated.channel_id:
         await post(
@@ -144,6 +149,15 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
                 f"after {lasted}.{said}"
             ),
             problems=problems,
+        )
+    if not verified:
+        await tell_user(
+            rt,
+            updated.commander_id,
+            updated.channel_id,
+            f"{incident_label(updated)} is resolved but not yet verified. When you know the fix "
+            "worked, say how: `/incident verify <how we know it is fixed>` (for example, "
+            "error rate back under 0.1% for 30 minutes on the dashboard).",
         )
     return problems + await refresh_card(rt, updated)
 

@@ -1,4 +1,5 @@
-"""The response's Slack listeners: the declare and status-update forms, the "Post update" button."""
+"""The response's Slack listeners: the declare, status-update and resolve forms, and the card's
+controls (status, severity, Take command, communicator, Post update, Resolve)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,34 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.buttons import POST_UPDATE_ACTION, clicked
+from bot.incidents.buttons import (
+    COMMUNICATOR_ACTION,
+    HOME_DECLARE_ACTION,
+    POST_UPDATE_ACTION,
+    RESOLVE_ACTION,
+    SEVERITY_ACTION,
+    STATUS_ACTION,
+    TAKE_COMMAND_ACTION,
+    clicked,
+)
+from bot.response.card_controls import (
+    chosen,
+    open_resolve_form,
+    resolve_from_form,
+    role_from_card,
+    severity_from_card,
+    status_from_card,
+)
 from bot.response.declare import DeclareRequest, declare, declared_message
 from bot.response.declare_args import DeclareArgs
 from bot.response.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
-from bot.response.declare_modal import read_declare_submission
+from bot.response.declare_modal import (
+    DECLARE_SHORTCUT,
+    declare_modal,
+    read_declare_submission,
+)
+from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
+from bot.response.resolve_modal import read_resolve_submission
 from bot.response.update_modal import CALLBACK_ID as UPDATE_CALLBACK
 from bot.response.update_modal import read_update_submission
 from bot.response.updates import post_update_from_form, update_form_for
@@ -24,6 +48,28 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp) -> None:
+    _register_card_controls(app)
+
+    @app.shortcut(DECLARE_SHORTCUT)
+    async def on_declare_shortcut(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """The global shortcut (search bar, "+" menu): the declare form, from anywhere."""
+        await ack()
+        rt: Runtime = context["runtime"]
+        async with rt.in_flight():
+            await _open_declare_form(rt, body)
+
+    @app.action(HOME_DECLARE_ACTION)
+    async def on_home_declare(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """App Home's "Declare incident" button: the same form."""
+        await ack()
+        rt: Runtime = context["runtime"]
+        async with rt.in_flight():
+            await _open_declare_form(rt, body)
+
     @app.action(POST_UPDATE_ACTION)
     async def on_post_update(
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
@@ -72,6 +118,131 @@ def register(app: AsyncApp) -> None:
 
             # Unexpected failures are told by DM: the form has no channel of its own.
             await answer_user(rt, user_id, None, "Posting your update", work)
+
+
+def _register_card_controls(app: AsyncApp) -> None:
+    """The card's controls: each answers failures privately; the channel sees the change."""
+
+    @app.action(STATUS_ACTION)
+    async def on_status(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, action = chosen(body)
+        value = (action.get("selected_option") or {}).get("value") or ""
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                "Changing the status",
+                lambda: status_from_card(rt, user_id, incident_id, value),
+            )
+
+    @app.action(SEVERITY_ACTION)
+    async def on_severity(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, action = chosen(body)
+        value = (action.get("selected_option") or {}).get("value") or ""
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                "Changing the severity",
+                lambda: severity_from_card(rt, user_id, incident_id, value),
+            )
+
+    @app.action(TAKE_COMMAND_ACTION)
+    async def on_take_command(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, _ = chosen(body)
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                "Taking command",
+                lambda: role_from_card(rt, user_id, incident_id, "commander", user_id),
+            )
+
+    @app.action(COMMUNICATOR_ACTION)
+    async def on_communicator(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, action = chosen(body)
+        person = action.get("selected_user") or ""
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                "Naming the communicator",
+                lambda: role_from_card(rt, user_id, incident_id, "communicator", person),
+            )
+
+    @app.action(RESOLVE_ACTION)
+    async def on_resolve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, _ = chosen(body)
+        trigger = body.get("trigger_id") or ""
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                "Opening the resolve form",
+                lambda: open_resolve_form(rt, user_id, incident_id, trigger),
+            )
+
+    @app.view(RESOLVE_CALLBACK)
+    async def on_resolve_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id = body["user"]["id"]
+        incident_id, summary, verification = read_resolve_submission(view)
+        async with rt.in_flight():
+
+            async def work() -> None:
+                text, channel_id = await resolve_from_form(
+                    rt, user_id, incident_id, summary, verification
+                )
+                if text:
+                    await tell_user(rt, user_id, channel_id, text)
+
+            await answer_user(rt, user_id, None, "Resolving the incident", work)
+
+
+async def _open_declare_form(rt: Runtime, body: dict[str, Any]) -> None:
+    """The declare form, opened from a shortcut or a button: no channel, so a new war room."""
+    user_id = body["user"]["id"]
+
+    async def work() -> None:
+        try:
+            await rt.client.views_open(
+                trigger_id=body.get("trigger_id") or "",
+                view=declare_modal(None, rt.settings.default_severity),
+            )
+        except Exception as exc:
+            raise UserError(
+                f"I could not open the declare form ({slack_error_text(exc)}). Declare with "
+                "`/incident declare sev2 <title>` instead."
+            ) from exc
+
+    await answer_user(rt, user_id, None, "Opening the declare form", work)
 
 
 async def _declare_from_modal(

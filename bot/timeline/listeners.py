@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.runtime import Runtime
+from bot.slack.answers import answer_user
 from bot.slack.before_ack import stored_before_ack
 from bot.timeline.capture import MessageCapture
+from bot.timeline.copy_in import (
+    COPY_SHORTCUT,
+    PICK_CALLBACK,
+    CopiedMessage,
+    copy_message,
+    read_pick,
+    shortcut_pressed,
+)
 from bot.timeline.keyevents import record_pin, record_reaction
 
 
@@ -35,3 +44,53 @@ def register(app: AsyncApp) -> None:
     @app.event("pin_removed", middleware=marked_first)
     async def mark_recorded() -> None:
         """Nothing left to do: the middleware recorded the mark and answered Slack."""
+
+    register_copy_in(app)
+
+
+def register_copy_in(app: AsyncApp) -> None:
+    """The add_to_timeline message shortcut and its incident picker."""
+
+    @app.shortcut(COPY_SHORTCUT)
+    async def on_add_to_timeline(
+        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id = body["user"]["id"]
+        channel_id = (body.get("channel") or {}).get("id")
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                "Adding the message to the timeline",
+                lambda: shortcut_pressed(rt, body),
+            )
+
+    @app.view(PICK_CALLBACK)
+    async def on_incident_picked(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        incident_id, message = read_pick(view)
+        if incident_id is None:
+            await ack(response_action="errors", errors={"incident": "Pick an incident."})
+            return
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id = body["user"]["id"]
+        copied: CopiedMessage | None = message
+
+        async def work() -> str | None:
+            if copied is None:
+                return "This form lost track of its message; use the shortcut on it again."
+            return await copy_message(rt, incident_id, copied, user_id)
+
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                message.channel_id if message else None,
+                "Adding the message to the timeline",
+                work,
+            )

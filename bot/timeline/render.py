@@ -38,6 +38,10 @@ KIND_LABELS: dict[str, str] = {
     EntryKind.SNOOZE: ":zzz: prompt snoozed by {who}",
     EntryKind.ALERT: ":rotating_light: alert",
     EntryKind.PAGE: ":pager: page",
+    EntryKind.VERIFICATION: ":white_check_mark: verification by {who}",
+    EntryKind.CHECKLIST: ":clipboard: checklist",
+    EntryKind.RUNBOOK: ":book: runbook",
+    EntryKind.COPIED: ":pushpin: {who}, copied in",
 }
 
 
@@ -99,7 +103,9 @@ def render_entry(entry: TimelineEntry, zone: tzinfo, key_emoji: str = "pushpin")
         body = f"{attached} {body}".strip()
     edited = " _(edited)_" if entry.edited_at is not None else ""
     separator = ": " if body else ""
-    return f"• {key}`{head}` {label}{separator}{body}{edited}"
+    link = getattr(entry, "permalink", None)
+    original = f" <{link}|(original)>" if link and "|" not in link and ">" not in link else ""
+    return f"• {key}`{head}` {label}{separator}{body}{edited}{original}"
 
 
 def render_timeline(

@@ -3,6 +3,7 @@ was verified) and Snooze (no nudge about that item for 3 days)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -15,9 +16,12 @@ from bot.postmortem.followthrough.messages import DONE_ACTION, SNOOZE_ACTION, SN
 from bot.postmortem.followthrough.queries import snooze_item
 from bot.postmortem.followthrough.states import ask_owner_to_verify, mark_done
 from bot.slack.answers import answer_user
+from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from storage.models import ActionItem, Incident
 from storage.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
@@ -40,6 +44,8 @@ def register(app: AsyncApp) -> None:
             await answer_user(
                 rt, user, channel, "Marking the item done", lambda: _done(rt, user, value)
             )
+            if (body.get("view") or {}).get("type") == "home":
+                await _republish_home(rt, user)  # pressed on App Home: show it done now
 
     @app.action(SNOOZE_ACTION)
     async def on_snooze(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -50,6 +56,13 @@ def register(app: AsyncApp) -> None:
             await answer_user(
                 rt, user, channel, "Snoozing the item", lambda: _snooze(rt, user, value)
             )
+
+
+async def _republish_home(rt: Runtime, user: str) -> None:
+    try:
+        await home.publish_home(rt, user)
+    except Exception as exc:
+        log.warning("could not republish App Home after Done: %s", slack_error_text(exc))
 
 
 async def _done(rt: Runtime, user: str, value: str) -> str:

@@ -31,6 +31,10 @@ KIND_LABELS = {
     "bot_action": "bot action",
     "alert": "**alert**",
     "page": "**page**",
+    "verification": "**verification**",
+    "checklist": "checklist",
+    "runbook": "runbook linked",
+    "copied_message": "copied in from another channel",
 }
 KEY_EVENT = "📌 **KEY EVENT**"
 BOT_NAME = "Sisyphus"

@@ -1,0 +1,159 @@
+"""The incident card's controls: each runs the same logic, with the same permission checks,
+as the command it stands for (`/incident status|severity|commander|communicator|resolve`).
+
+Every change refreshes the card (the lifecycle and role functions do it); a refused change
+refreshes it too, so a select someone moved shows the incident's real state again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.checklists.verification import parse_verification, record_verification
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.incidents.buttons import incident_of_block
+from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.queries import get_incident
+from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
+from bot.response.resolve_modal import resolve_modal
+from bot.response.roles import announce_role, assign_role
+from bot.slack.client import slack_error_text
+from bot.slack.permissions import require_member
+from storage.models import Incident
+
+
+def chosen(body: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+    """(the incident the control belongs to, the action) of a card control's block_actions."""
+    action = (body.get("actions") or [{}])[0]
+    incident_id = incident_of_block(action.get("block_id") or "")
+    if incident_id is None and (action.get("value") or "").isdigit():
+        incident_id = int(action["value"])
+    return incident_id, action
+
+
+async def open_incident(rt: Runtime, incident_id: int | None) -> Incident:
+    """The open incident a control is about, or a refusal that says why not."""
+    async with rt.db.session() as session:
+        incident = await get_incident(session, incident_id) if incident_id else None
+    if incident is None:
+        raise UserError("I can't find the incident this card belongs to any more.")
+    if incident.status == "resolved":
+        raise UserError(
+            f"{incident_label(incident)} is resolved. Reopen it first with `/incident reopen`."
+        )
+    return incident
+
+
+def _done(what: str, problems: list[str]) -> str | None:
+    """Nothing to say when it worked (the channel sees the change); the problems if any."""
+    if not problems:
+        return None
+    return f"{what}, but:\n" + "\n".join(f"• {p}" for p in problems)
+
+
+async def _refused_refresh(rt: Runtime, incident_id: int | None) -> None:
+    """Put the card back to the incident's real state after a refused change."""
+    if not incident_id:
+        return
+    async with rt.db.session() as session:
+        incident = await get_incident(session, incident_id)
+    if incident is not None:
+        await refresh_card(rt, incident, topic=False)
+
+
+async def guarded(
+    rt: Runtime,
+    user_id: str,
+    incident_id: int | None,
+    change: Callable[[], Awaitable[str | None]],
+) -> str | None:
+    """Check the person may change the incident, then run `change`; refresh the card if refused."""
+    try:
+        await require_member(rt, user_id)
+        return await change()
+    except UserError:
+        await _refused_refresh(rt, incident_id)
+        raise
+
+
+async def status_from_card(
+    rt: Runtime, user_id: str, incident_id: int | None, value: str
+) -> str | None:
+    async def change() -> str | None:
+        status = parse_status(value)
+        incident = await open_incident(rt, incident_id)
+        return _done(f"Status set to *{status}*", await set_status(rt, incident, status, user_id))
+
+    return await guarded(rt, user_id, incident_id, change)
+
+
+async def severity_from_card(
+    rt: Runtime, user_id: str, incident_id: int | None, value: str
+) -> str | None:
+    async def change() -> str | None:
+        severity = parse_severity(value)
+        incident = await open_incident(rt, incident_id)
+        problems = await set_severity(rt, incident, severity, user_id)
+        return _done(f"Severity set to *{severity.upper()}*", problems)
+
+    return await guarded(rt, user_id, incident_id, change)
+
+
+async def role_from_card(
+    rt: Runtime, actor_id: str, incident_id: int | None, role: str, person: str
+) -> str | None:
+    """Take command (the person who pressed it) or name the communicator (the one picked)."""
+
+    async def change() -> str | None:
+        if not person:
+            raise UserError(f"Pick a person to be the {role}.")
+        incident = await open_incident(rt, incident_id)
+        result = await assign_role(rt, incident, role, person, actor_id)
+        await announce_role(rt, result, role, actor_id)
+        return _done(f"<@{person}> is now the {role}", result.problems)
+
+    return await guarded(rt, actor_id, incident_id, change)
+
+
+async def open_resolve_form(
+    rt: Runtime, user_id: str, incident_id: int | None, trigger_id: str
+) -> str | None:
+    async def change() -> str | None:
+        incident = await open_incident(rt, incident_id)
+        try:
+            await rt.client.views_open(
+                trigger_id=trigger_id, view=resolve_modal(incident.id or 0, incident.title)
+            )
+        except Exception as exc:
+            raise UserError(
+                f"I could not open the resolve form ({slack_error_text(exc)}). "
+                "Resolve with `/incident resolve [summary]` instead."
+            ) from exc
+        return None
+
+    return await guarded(rt, user_id, incident_id, change)
+
+
+async def resolve_from_form(
+    rt: Runtime, user_id: str, incident_id: int | None, summary: str, verification: str
+) -> tuple[str | None, str | None]:
+    """Resolve from the form, with its verification first if one was given: (what to tell the
+    person, the war room to tell them in)."""
+    await require_member(rt, user_id)
+    async with rt.db.session() as session:
+        incident = await get_incident(session, incident_id) if incident_id else None
+    if incident is None:
+        raise UserError("This form lost track of its incident; resolve with `/incident resolve`.")
+    if incident.status == "resolved":
+        raise UserError(
+            f"{incident_label(incident)} is already resolved. `/incident reopen` if it is back."
+        )
+    problems: list[str] = []
+    if verification:
+        problems += await record_verification(
+            rt, incident, user_id, parse_verification(verification)
+        )
+    problems += await resolve(rt, incident, user_id, summary)
+    return _done(f"Incident #{incident.id} is resolved", problems), incident.channel_id
