@@ -1,9 +1,20 @@
-"""The HTTP surface: `/slack/events` (HTTP mode), `/healthz` (both modes)."""
+"""The HTTP surface: `/slack/events` (HTTP mode), `/healthz` and `/metrics` (both modes).
+
+An unsigned request must cost nothing: `/slack/events` refuses on the headers alone (no
+signature, a timestamp outside Slack's 5-minute window, a body over 1 MiB), reads a body only
+within a deadline, checks the signature over the raw bytes, and only then parses anything.
+A refusal is one short log line with no body and no header values.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
+import logging
+import re
 import time
+from hashlib import sha256
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -15,6 +26,13 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller
+FRESH_SECONDS = 5 * 60  # Slack's replay window
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _with_form_fix(req: AsyncBoltRequest) -> AsyncBoltRequest:
@@ -40,11 +58,55 @@ def _kind_of(raw: str, content_type: str) -> str:
         return "other"
 
 
-def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Application:
-    app = web.Application(client_max_size=4 * 1024 * 1024)
+def header_refusal(headers: object, now: float) -> str | None:
+    """Why a request cannot be from Slack, judged on its headers alone; None if it may be."""
+    get = headers.get  # type: ignore[attr-defined]
+    signature = get("X-Slack-Signature") or ""
+    timestamp = get("X-Slack-Request-Timestamp") or ""
+    if not _SIGNATURE.fullmatch(signature) or not _TIMESTAMP.fullmatch(timestamp):
+        return "missing or malformed Slack signature headers"
+    if abs(now - int(timestamp)) > FRESH_SECONDS:
+        return "request timestamp outside Slack's 5-minute window"
+    length = get("Content-Length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        return "body too large"
+    return None
+
+
+def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _refused(status: int, reason: str) -> web.Response:
+    SLACK_REQUESTS.labels("unverified", str(status)).inc()
+    log.info("refused a request to /slack/events (%d): %s", status, reason)
+    return web.Response(status=status, text=reason)
+
+
+def build_web_app(
+    rt: Runtime, bolt: AsyncApp, *, serve_slack: bool, read_timeout: float = 10.0
+) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    secret_value = rt.settings.slack_signing_secret
+    secret = secret_value.get_secret_value() if secret_value else ""
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
+        reason = header_refusal(request.headers, time.time())
+        if reason is not None:
+            return _refused(413 if reason == "body too large" else 401, reason)
+        try:
+            async with asyncio.timeout(read_timeout):
+                raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _refused(413, "body too large")
+        except TimeoutError:
+            return _refused(408, "body not received in time")
+        timestamp = request.headers["X-Slack-Request-Timestamp"]
+        if not signature_valid(secret, timestamp, raw, request.headers["X-Slack-Signature"]):
+            return _refused(401, "invalid Slack signature")
         try:
             bolt_request = _with_form_fix(await to_bolt_request(request))
         except Exception:  # Bolt cannot even read it (e.g. a JSON body that is not an object)

@@ -36,7 +36,8 @@ class ContextFields(logging.Filter):
 
 
 class RedactSecrets(logging.Filter):
-    """Replace Slack tokens and any configured secret with a placeholder."""
+    """Replace Slack tokens and any configured secret with a placeholder, and escape line
+    breaks: a value taken from a request cannot start a forged log line of its own."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -50,13 +51,20 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = self._clean(message)
+        cleaned = _one_line(self._clean(message))
         if record.exc_info:
             record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
 
 
 class JsonLines(logging.Formatter):

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     default_severity: str = "sev3"
     key_event_emoji: str = "pushpin"
     log_level: str = "INFO"
+    # A client that has not sent a whole request (headers and body) within this is disconnected.
+    http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     log_format: str = "text"
 
     @field_validator("slack_bot_token")
