@@ -76,6 +76,12 @@ class SlackMethods:
             return {"ok": False, "error": "channel_not_found"}
         return {"channel": self._channel_json(channel)}
 
+    def _m_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return self._page(sorted(channel.members), p, "members")
+
     def _m_conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p["channel"])
         if channel is None:

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.incidents.access import authorize_on_incident
 from bot.incidents.buttons import POST_UPDATE_ACTION, clicked
 from bot.response.declare import DeclareRequest, declare, declared_message
 from bot.response.declare_args import DeclareArgs
@@ -64,6 +65,7 @@ def register(app: AsyncApp) -> None:
             user_id = body["user"]["id"]
 
             async def work() -> None:
+                await authorize_on_incident(rt, f"view:{UPDATE_CALLBACK}", user_id, incident_id)
                 text, channel_id = await post_update_from_form(
                     rt, incident_id, user_id, update, next_in
                 )
@@ -85,6 +87,7 @@ async def _declare_from_modal(
     channel_id = meta.get("channel_id")
 
     async def work() -> str:
+        await authorize_on_incident(rt, f"view:{DECLARE_CALLBACK}", user_id, None)
         outcome = await declare(
             rt,
             DeclareRequest(
@@ -105,7 +108,9 @@ async def _open_update_form(rt: Runtime, body: dict[str, Any]) -> None:
     user_id, channel_id, value = clicked(body)
 
     async def work() -> None:
-        view = await update_form_for(rt, int(value) if value.isdigit() else 0)
+        incident_id = int(value) if value.isdigit() else 0
+        await authorize_on_incident(rt, f"action:{POST_UPDATE_ACTION}", user_id, incident_id)
+        view = await update_form_for(rt, incident_id)
         try:
             await rt.client.views_open(trigger_id=body.get("trigger_id") or "", view=view)
         except Exception as exc:

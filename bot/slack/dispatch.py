@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.slack.answers import answered
 from bot.slack.context import CommandContext
 from bot.slack.grammar import registry
-from bot.slack.permissions import require_member
+from bot.slack.permissions import authorize
 from bot.slack.text import escape, unescape
 
 
@@ -22,8 +22,7 @@ async def run_subcommand(ctx: CommandContext) -> None:
         return
 
     async def work() -> None:
-        if sub.members_only:
-            await require_member(ctx.rt, ctx.user_id)
+        await authorize(ctx.rt, sub.entry_point, ctx.user_id)
         await sub.handler(ctx, rest)
 
     await answered(f"`{sub.synopsis}`", work, ctx.reply)
