@@ -15,6 +15,7 @@ class Channel:
     name: str
     is_private: bool = False
     topic: str = ""
+    is_ext_shared: bool = False  # a Slack Connect channel
     members: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -67,6 +68,7 @@ class SlackMethods:
             "name": c.name,
             "is_channel": not c.is_private,
             "is_private": c.is_private,
+            "is_ext_shared": c.is_ext_shared,
             "topic": {"value": c.topic},
         }
 
