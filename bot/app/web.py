@@ -26,6 +26,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
+from bot.slack.replays import first_time
+from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,13 @@ def build_web_app(
     secret_value = rt.settings.slack_signing_secret
     secret = secret_value.get_secret_value() if secret_value else ""
 
+    async def _replayed(signature: str) -> bool:
+        """A slash command or interaction already run (see bot.slack.replays)."""
+        try:
+            return not await first_time(rt.db, signature)
+        except StorageUnavailable:
+            return False  # nothing it does can be stored either; it answers so itself
+
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         reason = header_refusal(request.headers, time.time())
@@ -107,6 +116,12 @@ def build_web_app(
         timestamp = request.headers["X-Slack-Request-Timestamp"]
         if not signature_valid(secret, timestamp, raw, request.headers["X-Slack-Signature"]):
             return _refused(401, "invalid Slack signature")
+        if request.content_type == "application/x-www-form-urlencoded" and await _replayed(
+            request.headers["X-Slack-Signature"]
+        ):
+            SLACK_REQUESTS.labels("replay", "200").inc()
+            log.info("a replayed Slack request was acknowledged and not run again")
+            return web.Response(status=200)
         try:
             bolt_request = _with_form_fix(await to_bolt_request(request))
         except Exception:  # Bolt cannot even read it (e.g. a JSON body that is not an object)

@@ -39,7 +39,7 @@ KNOWN_EVENTS = frozenset(
 )
 # Every value the `kind` label can take: a closed set.
 REQUEST_KINDS = frozenset(
-    {"command", "interaction", "url_verification", "unverified", "malformed", "other"}
+    {"command", "interaction", "url_verification", "unverified", "malformed", "replay", "other"}
     | {f"event:{name}" for name in KNOWN_EVENTS}
 )
 

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # A client that has not sent a whole request (headers and body) within this is disconnected.
     http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Per person, counted in the database across replicas; 0 turns a limit off.
+    rate_limit_declares_per_minute: int = Field(default=10, ge=0)
+    rate_limit_changes_per_minute: int = Field(default=60, ge=0)
     log_format: str = "text"
 
     @field_validator("slack_bot_token")

@@ -14,7 +14,9 @@ declare, change state, roles or the cadence, post official updates, snooze, add 
 items, or export. It fails closed: when the bot cannot learn who someone is (`users.info` fails
 or answers `user_not_found`) or whether they are in a private channel, the action is refused
 with a plain reason. An entry point missing from the table is treated as members-only.
-The README's permission table is generated from ACTIONS (tests/test_permissions.py checks it).
+Allowed actions other than reading then count against the person's rate limit
+(bot/slack/rate_limits.py). The README's permission table is generated from ACTIONS
+(tests/test_permissions.py checks it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_text
+from bot.slack.rate_limits import count_and_check
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +196,8 @@ async def authorize(
         if not await in_channel(rt, user_id, private_channel):
             denied = next(a for a in actions if Audience.OUTSIDER not in a.allowed)
             raise UserError(refusal(denied, Audience.OUTSIDER))
+    if actions[0].name != "read":  # rate limits: declares, and every other change
+        await count_and_check(rt, user_id, "declare" if actions[0].name == "declare" else "change")
 
 
 def permission_table_markdown() -> str:
