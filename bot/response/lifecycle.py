@@ -12,7 +12,7 @@ from bot.incidents.queries import get_incident, update_incident
 from bot.slack.durations import humanize
 from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.slack.posting import broadcast_channel, post
-from bot.slack.text import unescape
+from bot.slack.text import excerpt, unescape
 from bot.timeline.queries import add_bot_action
 from storage.models import OPEN_STATUSES, SEVERITIES, Incident
 from storage.types import utcnow
@@ -31,7 +31,7 @@ def parse_status(args: str) -> str:
         )
     if word not in OPEN_STATUSES or " " in word:
         raise UserError(
-            f"`{escape_keeping_mentions(unescape(args.strip()))}` is not a status. "
+            f"`{excerpt(unescape(args.strip()))}` is not a status. "
             f"Choose one of: {', '.join(f'`{s}`' for s in OPEN_STATUSES)}."
         )
     return word
@@ -42,7 +42,7 @@ def parse_severity(args: str) -> str:
     if word.isdigit():
         word = f"sev{word}"
     if word not in SEVERITIES:
-        shown = escape_keeping_mentions(unescape(args.strip())) or "nothing"
+        shown = excerpt(unescape(args.strip())) or "nothing"
         raise UserError(
             f"`{shown}` is not a severity. Choose one of: "
             f"{', '.join(f'`{s}`' for s in SEVERITIES)} (SEV1 is the worst)."

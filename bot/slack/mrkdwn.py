@@ -68,3 +68,20 @@ def _cut_point(text: str, limit: int, inside: set[int]) -> int:
     while cut in inside:
         cut -= 1
     return cut
+
+
+PAGE_LIMIT = 3500  # characters of one page of a list: one readable ephemeral, far under 40,000
+
+
+def pages_of(lines: list[str], limit: int = PAGE_LIMIT) -> list[list[str]]:
+    """Whole lines grouped into pages of at most `limit` characters (a longer line is cut)."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if pages[-1] and size + len(line) + 1 > limit:
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    return pages

@@ -20,7 +20,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import UserError
-from bot.slack.text import escape
+from bot.slack.text import excerpt
 
 FUTURE_TOLERANCE = timedelta(minutes=1)  # clocks differ a little
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # anything before is a typo in the year
@@ -74,12 +74,14 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
             used += 1
     text = _rest_after(args, used)
     if not text:
-        raise TimeParseError(f"What happened at {escape(' '.join(words[:used]))}? {USAGE}.")
+        raise TimeParseError(f"What happened at {excerpt(' '.join(words[:used]))}? {USAGE}.")
     zone = zone or default_zone
     try:
         at = _resolve(day, clock, zone, now)
     except OverflowError:
-        raise TimeParseError(f"`{escape(' '.join(words[:used]))}` is too far from today.") from None
+        raise TimeParseError(
+            f"`{excerpt(' '.join(words[:used]))}` is too far from today."
+        ) from None
     if at < EARLIEST:
         raise TimeParseError(
             f"{format_local(at, UTC)} is long before any incident; check the year."
@@ -104,7 +106,7 @@ def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]
     if _DATE.match(first):
         if len(words) < 2:
             raise TimeParseError(
-                f"`{escape(first)}` needs a time after it, e.g. `{escape(first)} 03:31`."
+                f"`{excerpt(first)}` needs a time after it, e.g. `{excerpt(first)} 03:31`."
             )
         day = _read_date(first)
         clock, used = _read_clock_words(words[1:])
@@ -123,15 +125,15 @@ def _read_clock_words(words: list[str]) -> tuple[time, int]:
 def _read_clock(token: str, shown: str) -> time:
     match = _CLOCK.match(token)
     if not match:
-        raise TimeParseError(f"`{escape(shown)}` is not a time I can read. {USAGE}.")
+        raise TimeParseError(f"`{excerpt(shown)}` is not a time I can read. {USAGE}.")
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
     half = (match.group(4) or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise TimeParseError(f"`{escape(shown)}`: with am/pm the hour goes from 1 to 12.")
+            raise TimeParseError(f"`{excerpt(shown)}`: with am/pm the hour goes from 1 to 12.")
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise TimeParseError(f"`{escape(shown)}` is not a time of day (00:00 to 23:59).")
+        raise TimeParseError(f"`{excerpt(shown)}` is not a time of day (00:00 to 23:59).")
     return time(hour, minute, second)
 
 
@@ -139,7 +141,7 @@ def _read_date(token: str) -> date:
     try:
         return date.fromisoformat(token)
     except ValueError:
-        raise TimeParseError(f"`{escape(token)}` is not a date (write YYYY-MM-DD).") from None
+        raise TimeParseError(f"`{excerpt(token)}` is not a date (write YYYY-MM-DD).") from None
 
 
 def _rest_after(args: str, used: int) -> str:
@@ -155,7 +157,7 @@ def read_zone(token: str) -> tzinfo | None:
         return _fixed(ABBREVIATIONS[upper], upper)
     if upper in AMBIGUOUS_ABBREVIATIONS:
         raise TimeParseError(
-            f"`{escape(token)}` could mean {AMBIGUOUS_ABBREVIATIONS[upper]}; write the offset "
+            f"`{excerpt(token)}` could mean {AMBIGUOUS_ABBREVIATIONS[upper]}; write the offset "
             "(`+05:30`) or a zone name (`Asia/Kolkata`) instead."
         )
     if _OFFSET.match(token):
@@ -164,8 +166,8 @@ def read_zone(token: str) -> tzinfo | None:
         key = _zone_keys().get(token.lower())
         if key is None:
             raise TimeParseError(
-                f"`{escape(token)}` is not a time zone I know; use a name like `Europe/Berlin`, an "
-                "offset like `+01:00`, or an abbreviation like `CET`."
+                f"`{excerpt(token)}` is not a time zone I know; use a name like "
+                "`Europe/Berlin`, an offset like `+01:00`, or an abbreviation like `CET`."
             )
         return ZoneInfo(key)
     return None
@@ -191,12 +193,12 @@ def _offset_zone(text: str) -> tzinfo:
         return UTC
     match = _OFFSET.match(text)
     if not match:
-        raise TimeParseError(f"`{escape(text)}` is not an offset (write it like `+05:30`).")
+        raise TimeParseError(f"`{excerpt(text)}` is not an offset (write it like `+05:30`).")
     sign = -1 if match.group(1) == "-" else 1
     hours, minutes = int(match.group(2)), int(match.group(3) or 0)
     if hours > 14 or minutes > 59:
         raise TimeParseError(
-            f"`{escape(text)}` is not an offset from UTC (they go from -12 to +14)."
+            f"`{excerpt(text)}` is not an offset from UTC (they go from -12 to +14)."
         )
     return _fixed(sign * (hours + minutes / 60), None)
 

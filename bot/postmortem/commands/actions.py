@@ -10,7 +10,8 @@ from bot.postmortem.queries import action_item_by_number, action_items, close_ac
 from bot.postmortem.rules import ActionProblem
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
-from bot.slack.mrkdwn import escape_keeping_mentions
+from bot.slack.mrkdwn import escape_keeping_mentions, pages_of
+from bot.slack.text import excerpt, unescape
 from storage.types import utcnow
 
 
@@ -39,8 +40,19 @@ async def action_command(ctx: CommandContext, args: str) -> None:
     await ctx.reply(answer + (f"\n{tip}" if tip else ""))
 
 
-@postmortem_command("actions", summary="List the action items and their status")
+@postmortem_command(
+    "actions",
+    usage="[page]",
+    summary="List the action items and their status (a page at a time when there are many)",
+)
 async def actions_command(ctx: CommandContext, args: str) -> None:
+    word = args.strip()
+    if word and not (word.isascii() and word.isdigit() and int(word) >= 1):
+        raise UserError(
+            f"`{excerpt(unescape(word))}` is not a page number; `/postmortem actions 2` "
+            "shows the second page."
+        )
+    page = int(word) if word else 1
     incident = await incident_of_channel(ctx.rt, ctx.channel_id)
     async with ctx.rt.db.session() as session:
         items = await action_items(session, incident.id or 0)
@@ -51,7 +63,7 @@ async def actions_command(ctx: CommandContext, args: str) -> None:
         )
         return
     today = utcnow().date()
-    lines = [f"*Action items of incident #{incident.id}:*"]
+    lines = []
     for a in items:
         if a.status == "done":
             state = ":white_check_mark: done"
@@ -63,8 +75,16 @@ async def actions_command(ctx: CommandContext, args: str) -> None:
             f"{a.number}. *{a.priority}* {escape_keeping_mentions(a.text)} (<@{a.owner_id}>, due "
             f"{a.due_date.isoformat()}, {state})"
         )
-    lines.append("Close one with `/postmortem done <n>`.")
-    await ctx.reply("\n".join(lines))
+    pages = pages_of(lines)
+    if page > len(pages):
+        raise UserError(f"There are {len(pages)} page(s) of action items, not {page}.")
+    head = f"*Action items of incident #{incident.id}:*"
+    foot = "Close one with `/postmortem done <n>`."
+    if len(pages) > 1:
+        head = f"*Action items of incident #{incident.id}, page {page} of {len(pages)}:*"
+        if page < len(pages):
+            foot = f"Next: `/postmortem actions {page + 1}`. " + foot
+    await ctx.reply("\n".join([head, *pages[page - 1], foot]))
 
 
 @postmortem_command("done", usage="<n>", summary="Mark action item number n as done")
