@@ -54,8 +54,9 @@ def request_kind(body: dict[str, object] | None, form: dict[str, str] | None) ->
     if isinstance(body, dict):
         if body.get("type") == "event_callback":
             event = body.get("event")
-            if isinstance(event, dict) and event.get("type") in KNOWN_EVENTS:
-                return f"event:{event['type']}"
+            kind = event.get("type") if isinstance(event, dict) else None
+            if isinstance(kind, str) and kind in KNOWN_EVENTS:
+                return f"event:{kind}"
         if body.get("type") == "url_verification":
             return "url_verification"
     return "other"

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
 from bot.postmortem.rules import PRIORITIES, ActionDraft, ActionProblem, check_action
+from bot.slack.text import strip_control
 from storage.models import PostmortemItem
 
 CALLBACK_ID = "postmortem_add"
@@ -126,7 +127,7 @@ def read_postmortem_submission(
     except ValueError:
         meta = {}
     kind = (field("kind").get("selected_option") or {}).get("value") or ""
-    text = (field("text").get("value") or "").strip()
+    text = strip_control(field("text").get("value") or "").strip()  # as command text is
     errors: dict[str, str] = {}
     if kind not in {k for k, _ in KIND_CHOICES}:
         errors["kind"] = "Choose what you are adding."
@@ -144,7 +145,11 @@ def read_postmortem_submission(
     if kind != "action":
         return ModalEntry(kind, text), meta, {}
     due_raw = field("due").get("selected_date")
-    refs = tuple(int(o["value"]) for o in field("factors").get("selected_options") or [])
+    refs = tuple(
+        int(o["value"])
+        for o in field("factors").get("selected_options") or []
+        if str(o.get("value", "")).isdigit()
+    )
     try:
         draft = check_action(
             priority=(field("priority").get("selected_option") or {}).get("value"),

@@ -26,10 +26,11 @@ async def run_subcommand(ctx: CommandContext) -> None:
         await ctx.reply(prefix + registry.usage_text(ctx.command))
         return
 
-    if len(rest) > MAX_COMMAND_TEXT:
+    typed = unescape(rest)  # as the person typed it: Slack sends `<` as `&lt;`
+    if len(typed) > MAX_COMMAND_TEXT:
         await ctx.reply(
-            f"That is {len(rest):,} characters; `{sub.command} {sub.name}` takes at most "
-            f"{MAX_COMMAND_TEXT:,}. Nothing was done. It began: “{excerpt(unescape(rest))}”"
+            f"That is {len(typed):,} characters; `{sub.command} {sub.name}` takes at most "
+            f"{MAX_COMMAND_TEXT:,}. Nothing was done. It began: “{excerpt(typed)}”"
         )
         return
 

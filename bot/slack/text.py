@@ -32,7 +32,7 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
 
 def parse_user_mention(token: str) -> str | None:
     """`<@U123|name>` or `<@U123>` -> `U123`; anything else -> None."""
-    match = _USER_MENTION.match(token.strip())
+    match = _USER_MENTION.fullmatch(token.strip())
     return match.group(1) if match else None
 
 

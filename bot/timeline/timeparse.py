@@ -97,13 +97,13 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
 def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]:
     """(date or None, wall-clock time, zone written into the time or None, words used)."""
     first = words[0]
-    iso = _ISO.match(first)
+    iso = _ISO.fullmatch(first)
     if iso:
         day = _read_date(iso.group(1))
         clock = _read_clock(iso.group(2), first)
         zone = _offset_zone(iso.group(3)) if iso.group(3) else None
         return day, clock, zone, 1
-    if _DATE.match(first):
+    if _DATE.fullmatch(first):
         if len(words) < 2:
             raise TimeParseError(
                 f"`{excerpt(first)}` needs a time after it, e.g. `{excerpt(first)} 03:31`."
@@ -117,13 +117,13 @@ def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]
 
 def _read_clock_words(words: list[str]) -> tuple[time, int]:
     """The clock and how many words it took (`3:31 pm` is two)."""
-    if len(words) > 1 and words[1].lower() in ("am", "pm") and _CLOCK.match(words[0]):
+    if len(words) > 1 and words[1].lower() in ("am", "pm") and _CLOCK.fullmatch(words[0]):
         return _read_clock(words[0] + words[1], f"{words[0]} {words[1]}"), 2
     return _read_clock(words[0], words[0]), 1
 
 
 def _read_clock(token: str, shown: str) -> time:
-    match = _CLOCK.match(token)
+    match = _CLOCK.fullmatch(token)
     if not match:
         raise TimeParseError(f"`{excerpt(shown)}` is not a time I can read. {USAGE}.")
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
@@ -160,7 +160,7 @@ def read_zone(token: str) -> tzinfo | None:
             f"`{excerpt(token)}` could mean {AMBIGUOUS_ABBREVIATIONS[upper]}; write the offset "
             "(`+05:30`) or a zone name (`Asia/Kolkata`) instead."
         )
-    if _OFFSET.match(token):
+    if _OFFSET.fullmatch(token):
         return _offset_zone(token)
     if "/" in token:
         key = _zone_keys().get(token.lower())
@@ -191,7 +191,7 @@ def _zone_keys() -> dict[str, str]:
 def _offset_zone(text: str) -> tzinfo:
     if text.upper() == "Z":
         return UTC
-    match = _OFFSET.match(text)
+    match = _OFFSET.fullmatch(text)
     if not match:
         raise TimeParseError(f"`{excerpt(text)}` is not an offset (write it like `+05:30`).")
     sign = -1 if match.group(1) == "-" else 1
