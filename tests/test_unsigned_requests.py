@@ -228,3 +228,19 @@ async def test_random_unsigned_requests_keep_metrics_and_memory_flat(
     metrics_before, rss_before = bot._baseline  # type: ignore[attr-defined]
     assert len(text) - metrics_before < 2_000
     assert rss_bytes() - rss_before < 40 * 1024 * 1024
+
+
+def test_debug_logging_keeps_the_slack_sdks_bodies_out() -> None:
+    """slack_sdk logs every Web API call's body (message text) at DEBUG."""
+    from bot.core.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogger("slack_sdk").level)
+    try:
+        configure_logging("DEBUG", "text", [])
+        assert logging.getLogger("slack_sdk.web.async_base_client").getEffectiveLevel() >= 20
+        assert logging.getLogger("bot").getEffectiveLevel() == logging.DEBUG
+    finally:
+        root.handlers[:], level, sdk_level = saved
+        root.setLevel(level)
+        logging.getLogger("slack_sdk").setLevel(sdk_level)

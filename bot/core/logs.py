@@ -95,3 +95,5 @@ def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # slack_sdk's DEBUG output is every Web API call's body: message text. Never logged.
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, root.level))
