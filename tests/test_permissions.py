@@ -208,7 +208,6 @@ async def declare_private_here(bot: RunningBot, channel: str) -> int:
     return found.id
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_the_permission_matrix_generated_from_the_table(start_bot: Any) -> None:
     bot = await start_bot(update_interval_seconds=3)
     add_users(bot)
@@ -243,7 +242,6 @@ async def test_the_permission_matrix_generated_from_the_table(start_bot: Any) ->
     assert len(broadcast) == 2  # the member's declare form, and the member not in the channel's
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_guest_snooze_click_changes_nothing(start_bot: Any) -> None:
     """The review's finding: the snooze button had no guest check."""
     from tests.incident_steps import click, declare, incident, wait_for_prompts
@@ -264,7 +262,6 @@ async def test_a_guest_snooze_click_changes_nothing(start_bot: Any) -> None:
     assert after.unanswered_prompts >= before.unanswered_prompts
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("failure", ["user_not_found", "lasting_500"])
 async def test_unknown_users_are_refused_state_changes(bot: RunningBot, failure: str) -> None:
     """Fail closed: no account type, no change (users.info failing for good, or no such user)."""
@@ -285,3 +282,36 @@ async def test_unknown_users_are_refused_state_changes(bot: RunningBot, failure:
     # Reading and notes do not need the account type.
     answer = await run(bot, "roles", channel, user="UGHOST")
     assert "Commander: <@U111>" in answer["text"]
+
+
+async def test_an_action_item_in_the_postmortem_form_needs_a_member(bot: RunningBot) -> None:
+    """The form itself is open to guests (postmortem entries); an action item in it is not."""
+    from datetime import timedelta
+
+    from storage.types import utcnow
+    from tests.postmortem_helpers import declare_here
+
+    incident = await declare_here(bot)
+    bot.fake.add_user("UGUEST", is_restricted=True)
+    due = (utcnow() + timedelta(days=14)).date().isoformat()
+    values = {
+        "kind": {"value": {"type": "static_select", "selected_option": {"value": "action"}}},
+        "text": {"value": {"type": "plain_text_input", "value": "Add a p99 latency alert"}},
+        "priority": {"value": {"type": "static_select", "selected_option": {"value": "P1"}}},
+        "owner": {"value": {"type": "users_select", "selected_user": "U222"}},
+        "due": {"value": {"type": "datepicker", "selected_date": due}},
+    }
+    meta = json.dumps({"incident_id": incident.id, "channel_id": "C111", "factors": 0})
+    for user in ("UGUEST", "U111"):
+        await bot.slack.interaction(
+            view_submission("postmortem_add", values, user_id=user, private_metadata=meta)
+        )
+    guest = await bot.fake.wait_for(lambda: told(bot, "UGUEST"), what="the guest's answer")
+    assert "adding or closing action items is for full members" in guest[0]["text"]
+    member = await bot.fake.wait_for(lambda: told(bot, "U111"), what="the member's answer")
+    assert "Action item #1" in member[0]["text"], member
+    async with bot.rt.db.session() as session:
+        from storage.models import ActionItem
+
+        items = (await session.exec(select(ActionItem))).all()
+    assert [i.created_by for i in items] == ["U111"]

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Mapping
 from hashlib import sha256
 from urllib.parse import parse_qsl
 
@@ -60,16 +61,15 @@ def _kind_of(raw: str, content_type: str) -> str:
         return "other"
 
 
-def header_refusal(headers: object, now: float) -> str | None:
+def header_refusal(headers: Mapping[str, str], now: float) -> str | None:
     """Why a request cannot be from Slack, judged on its headers alone; None if it may be."""
-    get = headers.get  # type: ignore[attr-defined]
-    signature = get("X-Slack-Signature") or ""
-    timestamp = get("X-Slack-Request-Timestamp") or ""
+    signature = headers.get("X-Slack-Signature") or ""
+    timestamp = headers.get("X-Slack-Request-Timestamp") or ""
     if not _SIGNATURE.fullmatch(signature) or not _TIMESTAMP.fullmatch(timestamp):
         return "missing or malformed Slack signature headers"
     if abs(now - int(timestamp)) > FRESH_SECONDS:
         return "request timestamp outside Slack's 5-minute window"
-    length = get("Content-Length")
+    length = headers.get("Content-Length")
     if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
         return "body too large"
     return None
@@ -84,7 +84,9 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
 def _refused(status: int, reason: str) -> web.Response:
     SLACK_REQUESTS.labels("unverified", str(status)).inc()
     log.info("refused a request to /slack/events (%d): %s", status, reason)
-    return web.Response(status=status, text=reason)
+    response = web.Response(status=status, text=reason)
+    response.force_close()  # the rest of an unread body is not worth reading to keep-alive
+    return response
 
 
 def build_web_app(
