@@ -4,14 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
+import pytest
 from sqlmodel import select
 
 from storage.models import Incident, TimelineEntry
 from tests.conftest import RunningBot, StartBot
+from tests.databases import PG_HOST, PG_PORT
 from tests.incident_steps import declare, key
 from tests.signing import signed_headers
+from tests.tcp_proxy import TcpProxy
 
 
 async def incidents(bot: RunningBot) -> list[Incident]:
@@ -118,3 +122,40 @@ async def test_changes_per_person_are_limited(start_bot: StartBot) -> None:
         lambda: next((r for r in bot.fake.responses if r["_key"] == "read"), None), what="roles"
     )
     assert "Commander" in answer["text"]
+
+
+class HangingProxy(TcpProxy):
+    """A proxy that can stop passing bytes either way: a database that hangs, not one that
+    refuses (which answers at once)."""
+
+    hanging = False
+
+    async def _pipe(self, src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            while data := await src.read(65536):
+                if not self.hanging:
+                    dst.write(data)
+                    await dst.drain()
+        with contextlib.suppress(Exception):
+            dst.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_hanging_database_does_not_delay_the_ack(
+    start_bot: StartBot, database_url: str
+) -> None:
+    """The replay check runs before Slack gets its ack, so it is bounded (Slack wants 3 s)."""
+    proxy = HangingProxy(PG_HOST, PG_PORT)
+    await proxy.start()
+    try:
+        url = database_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
+        bot = await start_bot(database_url=url)
+        channel = await declare(bot)
+        proxy.hanging = True
+        started = time.monotonic()
+        resp = await bot.slack.command("roles", channel_id=channel, response_key="hung")
+        assert resp.status == 200
+        assert time.monotonic() - started < 2.5
+    finally:
+        proxy.hanging = False
+        await proxy.cut()

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller
 FRESH_SECONDS = 5 * 60  # Slack's replay window
+REPLAY_CHECK_SECONDS = 1.0
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -96,12 +97,22 @@ def build_web_app(
     secret_value = rt.settings.slack_signing_secret
     secret = secret_value.get_secret_value() if secret_value else ""
 
-    async def _replayed(signature: str) -> bool:
-        """A slash command or interaction already run (see bot.slack.replays)."""
+    async def _first_time(signature: str) -> bool | None:
         try:
-            return not await first_time(rt.db, signature)
+            return await first_time(rt.db, signature)
         except StorageUnavailable:
-            return False  # nothing it does can be stored either; it answers so itself
+            return None
+
+    async def _replayed(signature: str) -> bool:
+        """A slash command or interaction already run (see bot.slack.replays).
+
+        Checked before the ack, so bounded: a database that is away or slow must not cost
+        Slack's 3-second ack. The check is left to finish in the background rather than
+        cancelled (cancelling a query waits on the connection's cleanup), and the request
+        runs: whatever it changes fails to be stored anyway, and says so."""
+        check = rt.spawn(_first_time(signature), name="replay-check")
+        done, _ = await asyncio.wait({check}, timeout=REPLAY_CHECK_SECONDS)
+        return bool(done) and check.result() is False
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
