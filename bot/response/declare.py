@@ -189,7 +189,8 @@ async def _channel_is_public(
         return None, None
     if channel.get("is_private") is None:
         return None, channel.get("name")
-    shared = bool(channel.get("is_ext_shared"))  # Slack Connect: other organisations in it
+    # Slack Connect: other organisations are in it, or have been invited.
+    shared = bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
     return (not channel.get("is_private") and not shared), channel.get("name")
 
 
