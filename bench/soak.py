@@ -68,6 +68,9 @@ async def start_replica(name: str, dsn: str, fake: FakeSlackProcess, interval: i
         "SLACK_API_URL": fake.api_url,
         "INCIDENT_BROADCAST_CHANNEL": BROADCAST,
         "UPDATE_INTERVAL_SECONDS": str(interval),
+        # The soak declares its incidents in a burst and sends changes faster than a person.
+        "RATE_LIMIT_DECLARES_PER_MINUTE": "0",
+        "RATE_LIMIT_CHANGES_PER_MINUTE": "0",
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",

@@ -423,3 +423,24 @@ class HomeView(SQLModel, table=True):
     opened_at: datetime = Field(sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     digest: str | None = Field(default=None, max_length=64)
+
+
+class SeenSlackRequest(SQLModel, table=True):
+    """A signed Slack request (slash command or interaction) already run, kept for Slack's
+    5-minute replay window: the same request replayed, to any replica, runs once."""
+
+    __tablename__ = "seen_slack_request"
+
+    key: str = Field(primary_key=True, max_length=128)
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class RateCount(SQLModel, table=True):
+    """How many actions of a kind (`declare`, `change`) one person took in one minute."""
+
+    __tablename__ = "rate_count"
+
+    user_id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=16)
+    minute: int = Field(primary_key=True)  # Unix time // 60
+    count: int = Field(default=0)

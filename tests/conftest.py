@@ -103,6 +103,9 @@ def make_settings(database_url: str, fake: FakeSlack, **overrides: Any) -> Setti
         "incident_broadcast_channel": BROADCAST,
         "port": 0,
         "host": "127.0.0.1",
+        # Test bots act faster than people: a test that is about rate limits sets them.
+        "rate_limit_declares_per_minute": 0,
+        "rate_limit_changes_per_minute": 0,
         "_env_file": None,
     }
     values.update(overrides)

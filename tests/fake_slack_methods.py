@@ -15,6 +15,7 @@ class Channel:
     name: str
     is_private: bool = False
     topic: str = ""
+    is_ext_shared: bool = False  # a Slack Connect channel
     members: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -68,6 +69,7 @@ class SlackMethods:
             "is_channel": not c.is_private,
             "is_private": c.is_private,
             "is_member": self.bot_user_id in c.members,
+            "is_ext_shared": c.is_ext_shared,
             "topic": {"value": c.topic},
         }
 
@@ -76,6 +78,12 @@ class SlackMethods:
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         return {"channel": self._channel_json(channel)}
+
+    def _m_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return self._page(sorted(channel.members), p, "members")
 
     def _m_conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p["channel"])

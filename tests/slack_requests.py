@@ -16,6 +16,7 @@ from tests.signing import signed_headers
 
 PAYLOADS = Path(__file__).parent / "payloads"
 _event_ids = itertools.count(1)
+_trigger_ids = itertools.count(1)
 
 
 def load_payload(name: str) -> dict[str, Any]:
@@ -66,8 +67,11 @@ class SlackSender:
             user_id=user_id,
             channel_id=channel_id,
             response_url=self.response_url.rsplit("/", 1)[0] + "/" + response_key,
-            **extra,
+            # Slack gives every command its own trigger_id: two identical commands are two
+            # requests, not a replay (the bot runs a replayed request once).
+            trigger_id=f"{next(_trigger_ids)}.{time.time_ns()}.test",
         )
+        fields.update(extra)
         return urlencode(fields)
 
     async def command(self, text: str, **kwargs: Any) -> aiohttp.ClientResponse:
@@ -112,4 +116,5 @@ def view_submission(
     payload["view"]["callback_id"] = callback_id
     payload["view"]["state"]["values"] = values
     payload["view"]["private_metadata"] = private_metadata
+    payload["trigger_id"] = f"{next(_trigger_ids)}.{time.time_ns()}.view"  # one per submission
     return payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.slack.permissions import GUEST_REFUSAL
+from bot.slack.permissions import ACTIONS, Audience, refusal
 from tests.conftest import BROADCAST, RunningBot
 from tests.incident_steps import declare, entries, incident, posts_in
 from tests.process_helpers import (
@@ -96,6 +96,10 @@ async def test_take_command_and_communicator_from_the_card(bot: RunningBot) -> N
     assert "already the commander" in told["text"]
 
 
+# What a guest is told when a card control would change the incident (the permission table's).
+GUEST_REFUSAL = refusal(ACTIONS["change"], Audience.GUEST)
+
+
 async def test_guests_are_refused_and_the_card_shows_the_real_state(bot: RunningBot) -> None:
     channel = await declare(bot)
     bot.fake.add_user("UGUEST", is_restricted=True)
@@ -162,8 +166,9 @@ async def test_resolve_from_the_card_with_a_verification(bot: RunningBot) -> Non
     )
     card = current_card(bot, channel)
     assert "5xx under 0.1% for 30 minutes" in json.dumps(card)
-    # The form again on a resolved incident: refused privately, nothing changes.
-    await bot.slack.interaction(form)
+    # The form again on a resolved incident: refused privately, nothing changes. (A new
+    # submission: the very same signed request again would be a replay, answered once.)
+    await bot.slack.interaction({**form, "trigger_id": "trigger-resubmitted"})
     [told] = await ephemerals_to(bot, "U111")
     assert "already resolved" in told["text"]
 

@@ -28,7 +28,7 @@ async def test_sigterm_finishes_in_flight_work_then_exits_zero(
     try:
         # Slow Slack down so the declare is still running when SIGTERM arrives.
         fake_slack.fail("conversations.create", status=429, retry_after=2)
-        resp = await sender.command("declare sev2 Stop me gently")
+        resp = await sender.command("declare sev2 Stop me gently", trigger_id="111.111.xxx")
         assert resp.status == 200
         await fake_slack.wait_for_call("conversations.create")
         proc.send_signal(signal.SIGTERM)

@@ -77,8 +77,8 @@ async def test_a_message_is_copied_into_the_only_open_incident(bot: RunningBot) 
     [asked] = bot.fake.calls_to("chat.getPermalink")
     assert asked["message_ts"] == "1764386000.000100"
 
-    # The same message again: one entry, said plainly.
-    await bot.slack.interaction(payload)
+    # The same message again (a new press, not a replay of the same request): one entry.
+    await bot.slack.interaction({**payload, "trigger_id": "trigger-again"})
     await ephemerals_to(bot, "U111", 2)
     assert len(await entries(bot, "copied_message")) == 1
 

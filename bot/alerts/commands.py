@@ -17,7 +17,6 @@ from bot.slack.text import escape
         "Page a service's on-call through PagerDuty (services from PAGERDUTY_SERVICES; "
         "without one, PAGERDUTY_ROUTING_KEY). Resolving the incident resolves its pages"
     ),
-    members_only=True,
 )
 async def page(ctx: CommandContext, args: str) -> None:
     incident = await open_incident_in_channel(ctx)

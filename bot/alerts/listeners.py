@@ -15,12 +15,13 @@ from bot.alerts.sessions import alert_session
 from bot.alerts.take_command import take_command
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.incidents.access import authorize_on_incident
 from bot.incidents.buttons import CLAIM_COMMAND_ACTION
 from bot.incidents.queries import get_incident
 from bot.response.declare import declared_message
 from bot.response.lifecycle import resolve
 from bot.slack.answers import answer_user
-from bot.slack.permissions import require_member
+from bot.slack.permissions import authorize
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def register(app: AsyncApp) -> None:
         user_id, channel_id, value, _ = _who(body)
 
         async def work() -> str:
-            await require_member(rt, user_id)
+            await authorize(rt, f"action:{DECLARE_ACTION}", user_id)
             outcome = await declare_by_person(rt, _number(value), user_id, channel_id)
             _kick(rt, value)
             return declared_message(outcome)
@@ -65,7 +66,7 @@ def register(app: AsyncApp) -> None:
         user_id, channel_id, value, _ = _who(body)
 
         async def work() -> str:
-            await require_member(rt, user_id)
+            await authorize(rt, f"action:{ADD_TO_INCIDENT_ACTION}", user_id)
             group, _, incident = value.partition(":")
             answer = await add_to_incident(rt, _number(group), _number(incident), user_id)
             _kick(rt, group)
@@ -81,7 +82,9 @@ def register(app: AsyncApp) -> None:
         user_id, channel_id, value, _ = _who(body)
 
         async def work() -> str:
-            await require_member(rt, user_id)
+            await authorize_on_incident(
+                rt, f"action:{CLAIM_COMMAND_ACTION}", user_id, _number(value)
+            )
             return await take_command(rt, _number(value), user_id)
 
         async with rt.in_flight():
@@ -94,7 +97,7 @@ def register(app: AsyncApp) -> None:
         user_id, channel_id, value, _ = _who(body)
 
         async def work() -> str:
-            await require_member(rt, user_id)
+            await authorize_on_incident(rt, f"action:{RESOLVE_ACTION}", user_id, _number(value))
             async with alert_session(rt) as session:
                 incident = await get_incident(session, _number(value))
             if incident is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,11 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         process_before_response=False,
         authorize=make_authorize(rt),
     )
+    # Bolt logs the whole body of a request that fails its signature check, at INFO. The web
+    # layer refuses those before Bolt sees them, in one line without the body; should one still
+    # reach Bolt (a timestamp going stale in between), it must not be logged whole either.
+    for name in ("slack_bolt.AsyncRequestVerification", "slack_bolt.RequestVerification"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     async def inject_runtime(
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]

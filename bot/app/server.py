@@ -31,7 +31,12 @@ class BotServer:
         )
         install_features(self.runtime)
         self.bolt = build_bolt_app(self.runtime)
-        self.web = build_web_app(self.runtime, self.bolt, serve_slack=not settings.socket_mode)
+        self.web = build_web_app(
+            self.runtime,
+            self.bolt,
+            serve_slack=not settings.socket_mode,
+            read_timeout=settings.http_read_timeout_seconds,
+        )
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.port: int | None = None
@@ -39,7 +44,14 @@ class BotServer:
 
     async def start(self) -> None:
         await self.runtime.start()
-        self._runner = web.AppRunner(self.web, handle_signals=False, shutdown_timeout=10)
+        # The keep-alive timeout also closes a connection whose request headers never finish
+        # (aiohttp starts it on connect): slow clients cannot hold connections open for long.
+        self._runner = web.AppRunner(
+            self.web,
+            handle_signals=False,
+            shutdown_timeout=10,
+            keepalive_timeout=self.settings.http_read_timeout_seconds,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)
         await site.start()

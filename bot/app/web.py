@@ -1,9 +1,21 @@
-"""The HTTP surface: `/slack/events` (HTTP mode), `/healthz` (both modes)."""
+"""The HTTP surface: `/slack/events` (HTTP mode), `/healthz` and `/metrics` (both modes).
+
+An unsigned request must cost nothing: `/slack/events` refuses on the headers alone (no
+signature, a timestamp outside Slack's 5-minute window, a body over 1 MiB), reads a body only
+within a deadline, checks the signature over the raw bytes, and only then parses anything.
+A refusal is one short log line with no body and no header values.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
+import logging
+import re
 import time
+from collections.abc import Mapping
+from hashlib import sha256
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -17,6 +29,16 @@ from bot.alerts.web import add_alert_routes
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
+from bot.slack.replays import first_time
+from storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller
+FRESH_SECONDS = 5 * 60  # Slack's replay window
+REPLAY_CHECK_SECONDS = 1.0
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def _with_form_fix(req: AsyncBoltRequest) -> AsyncBoltRequest:
@@ -42,11 +64,79 @@ def _kind_of(raw: str, content_type: str) -> str:
         return "other"
 
 
-def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Application:
-    app = web.Application(client_max_size=4 * 1024 * 1024)
+def header_refusal(headers: Mapping[str, str], now: float) -> str | None:
+    """Why a request cannot be from Slack, judged on its headers alone; None if it may be."""
+    signature = headers.get("X-Slack-Signature") or ""
+    timestamp = headers.get("X-Slack-Request-Timestamp") or ""
+    if not _SIGNATURE.fullmatch(signature) or not _TIMESTAMP.fullmatch(timestamp):
+        return "missing or malformed Slack signature headers"
+    if abs(now - int(timestamp)) > FRESH_SECONDS:
+        return "request timestamp outside Slack's 5-minute window"
+    length = headers.get("Content-Length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        return "body too large"
+    return None
+
+
+def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _refused(status: int, reason: str) -> web.Response:
+    SLACK_REQUESTS.labels("unverified", str(status)).inc()
+    log.info("refused a request to /slack/events (%d): %s", status, reason)
+    response = web.Response(status=status, text=reason)
+    response.force_close()  # the rest of an unread body is not worth reading to keep-alive
+    return response
+
+
+def build_web_app(
+    rt: Runtime, bolt: AsyncApp, *, serve_slack: bool, read_timeout: float = 10.0
+) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    secret_value = rt.settings.slack_signing_secret
+    secret = secret_value.get_secret_value() if secret_value else ""
+
+    async def _first_time(signature: str) -> bool | None:
+        try:
+            return await first_time(rt.db, signature)
+        except StorageUnavailable:
+            return None
+
+    async def _replayed(signature: str) -> bool:
+        """A slash command or interaction already run (see bot.slack.replays).
+
+        Checked before the ack, so bounded: a database that is away or slow must not cost
+        Slack's 3-second ack. The check is left to finish in the background rather than
+        cancelled (cancelling a query waits on the connection's cleanup), and the request
+        runs: whatever it changes fails to be stored anyway, and says so."""
+        check = rt.spawn(_first_time(signature), name="replay-check")
+        done, _ = await asyncio.wait({check}, timeout=REPLAY_CHECK_SECONDS)
+        return bool(done) and check.result() is False
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
+        reason = header_refusal(request.headers, time.time())
+        if reason is not None:
+            return _refused(413 if reason == "body too large" else 401, reason)
+        try:
+            async with asyncio.timeout(read_timeout):
+                raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _refused(413, "body too large")
+        except TimeoutError:
+            return _refused(408, "body not received in time")
+        timestamp = request.headers["X-Slack-Request-Timestamp"]
+        if not signature_valid(secret, timestamp, raw, request.headers["X-Slack-Signature"]):
+            return _refused(401, "invalid Slack signature")
+        if request.content_type == "application/x-www-form-urlencoded" and await _replayed(
+            request.headers["X-Slack-Signature"]
+        ):
+            SLACK_REQUESTS.labels("replay", "200").inc()
+            log.info("a replayed Slack request was acknowledged and not run again")
+            return web.Response(status=200)
         try:
             bolt_request = _with_form_fix(await to_bolt_request(request))
         except Exception:  # Bolt cannot even read it (e.g. a JSON body that is not an object)

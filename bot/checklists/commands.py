@@ -11,7 +11,7 @@ from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
-from bot.slack.permissions import require_member
+from bot.slack.permissions import authorize
 from bot.slack.text import unescape
 
 
@@ -39,7 +39,8 @@ async def checklist(ctx: CommandContext, args: str) -> None:
             "`/incident checklist` shows the checklist; `/incident checklist add <text>` adds "
             "an item."
         )
-    await require_member(ctx.rt, ctx.user_id)  # showing is for everyone; changing is not
+    # Showing is for everyone (the table's `read`); adding an item is `process`.
+    await authorize(ctx.rt, f"{ctx.command} checklist", ctx.user_id, also="process")
     text = unescape(rest).strip()
     if not text:
         raise UserError("What should the item say? `/incident checklist add <text>`")
@@ -53,7 +54,6 @@ async def checklist(ctx: CommandContext, args: str) -> None:
     "runbook",
     usage="<url> [title]",
     summary="Link a runbook on the incident card",
-    members_only=True,
 )
 async def runbook(ctx: CommandContext, args: str) -> None:
     url, title = parse_runbook(args)
@@ -66,7 +66,6 @@ async def runbook(ctx: CommandContext, args: str) -> None:
     "verify",
     usage="<how we know it is fixed>",
     summary="Record how we know the fix worked (e.g. error rate back to normal for 30 minutes)",
-    members_only=True,
 )
 async def verify(ctx: CommandContext, args: str) -> None:
     how = parse_verification(unescape(args))

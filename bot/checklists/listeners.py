@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -12,11 +11,11 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import clicked
 from bot.slack.answers import answer_user
-from bot.slack.permissions import require_member
+from bot.slack.permissions import authorize
 
 
 def register(app: AsyncApp) -> None:
-    @app.action(re.compile(f"^{TICK_ACTION}$"))
+    @app.action(TICK_ACTION)
     async def on_tick(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
         rt: Runtime = context["runtime"]
@@ -31,7 +30,7 @@ def register(app: AsyncApp) -> None:
 
         async def work() -> str | None:
             try:
-                await require_member(rt, user_id)
+                await authorize(rt, f"action:{TICK_ACTION}", user_id)
             except UserError:
                 await redraw_for_block(rt, block_id)  # undo the guest's tick on screen
                 raise

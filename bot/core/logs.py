@@ -36,7 +36,8 @@ class ContextFields(logging.Filter):
 
 
 class RedactSecrets(logging.Filter):
-    """Replace Slack tokens and any configured secret with a placeholder."""
+    """Replace Slack tokens and any configured secret with a placeholder, and escape line
+    breaks: a value taken from a request cannot start a forged log line of its own."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -50,13 +51,20 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = self._clean(message)
+        cleaned = _one_line(self._clean(message))
         if record.exc_info:
             record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+_LINE_BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
 
 
 class JsonLines(logging.Formatter):
@@ -103,3 +111,5 @@ def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
         chatty = logging.getLogger(name)
         if not any(isinstance(f, DemoteToDebug) for f in chatty.filters):
             chatty.addFilter(DemoteToDebug())
+    # slack_sdk's DEBUG output is every Web API call's body: message text. Never logged.
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, root.level))

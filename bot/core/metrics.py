@@ -32,8 +32,20 @@ PROMPTS_LATE = Counter(
 )
 
 
+# The event types the app subscribes to (manifest.yml); any other type is counted as `other`, so
+# a sender cannot add label values (and memory) by inventing event types.
+KNOWN_EVENTS = frozenset(
+    ("message", "reaction_added", "reaction_removed", "pin_added", "pin_removed")
+)
+# Every value the `kind` label can take: a closed set.
+REQUEST_KINDS = frozenset(
+    {"command", "interaction", "url_verification", "unverified", "malformed", "replay", "other"}
+    | {f"event:{name}" for name in KNOWN_EVENTS}
+)
+
+
 def request_kind(body: dict[str, object] | None, form: dict[str, str] | None) -> str:
-    """A low-cardinality label for a Slack request: command, event type or interaction type."""
+    """A label for a Slack request from REQUEST_KINDS: command, event type or interaction."""
     if form is not None:
         if "command" in form:
             return "command"
@@ -42,8 +54,9 @@ def request_kind(body: dict[str, object] | None, form: dict[str, str] | None) ->
     if isinstance(body, dict):
         if body.get("type") == "event_callback":
             event = body.get("event")
-            if isinstance(event, dict):
-                return f"event:{event.get('type', 'unknown')}"
+            kind = event.get("type") if isinstance(event, dict) else None
+            if isinstance(kind, str) and kind in KNOWN_EVENTS:
+                return f"event:{kind}"
         if body.get("type") == "url_verification":
             return "url_verification"
     return "other"

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     default_severity: str = "sev3"
     key_event_emoji: str = "pushpin"
     log_level: str = "INFO"
+    # A client that has not sent a whole request (headers and body) within this is disconnected.
+    http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Per person, counted in the database across replicas; 0 turns a limit off.
+    rate_limit_declares_per_minute: int = Field(default=10, ge=0)
+    rate_limit_changes_per_minute: int = Field(default=60, ge=0)
     log_format: str = "text"
     # Alert intake and paging (bot/alerts). Unset tokens/secrets switch their endpoint off (404).
     alert_webhook_token: SecretStr | None = Field(default=None)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.postmortem.rules import ActionDraft, ActionProblem, check_action, parse_due_date
-from bot.slack.text import escape, parse_user_mention, unescape
+from bot.slack.text import excerpt, parse_user_mention, unescape
 
 FACTOR_KINDS = ("technical", "process", "human", "organizational")
 MAX_ITEM_TEXT = 4000
@@ -16,7 +16,7 @@ ACTION_USAGE = "`/postmortem action <P0|P1|P2|P3> <@owner> <YYYY-MM-DD> [F<n>:] 
 
 def _shown(token: str) -> str:
     """A token the person typed, as it may be quoted back to Slack."""
-    return escape(unescape(token))
+    return excerpt(unescape(token))
 
 
 def parse_text(args: str, usage: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
+from bot.incidents.access import authorize_on_incident
 from bot.postmortem.modal import CALLBACK_ID as POSTMORTEM_CALLBACK
 from bot.postmortem.modal import read_postmortem_submission
 from bot.postmortem.submit import store_modal_entry
@@ -26,10 +27,16 @@ def register(app: AsyncApp) -> None:
         rt = context["runtime"]
         async with rt.in_flight():
             user_id = body["user"]["id"]
-            await answer_user(
-                rt,
-                user_id,
-                meta.get("channel_id"),
-                "Adding to the postmortem",
-                lambda: store_modal_entry(rt, entry, meta, user_id),
-            )
+
+            async def work() -> str:
+                raw_id = str(meta.get("incident_id") or "")
+                await authorize_on_incident(
+                    rt,
+                    f"view:{POSTMORTEM_CALLBACK}",
+                    user_id,
+                    int(raw_id) if raw_id.isdigit() else None,
+                    also="action_items" if entry.action is not None else None,
+                )
+                return await store_modal_entry(rt, entry, meta, user_id)
+
+            await answer_user(rt, user_id, meta.get("channel_id"), "Adding to the postmortem", work)

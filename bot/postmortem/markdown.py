@@ -1,8 +1,8 @@
 """Putting user text into a Markdown document without letting it change the structure.
 
 User text is kept whole, but what would make it a heading, a quote, a list, a table row,
-a code fence or raw HTML is escaped, so a message like `# Root cause` or `| a | b |` reads
-as typed and never breaks the document around it.
+a code fence, a link, an image or raw HTML is escaped, so a message like `# Root cause`,
+`| a | b |` or `[login](http://evil.example)` reads as typed and never breaks the document.
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ _SLACK_MARKUP = re.compile(
 
 def _escape_common(text: str) -> str:
     # Backslashes first, so a user's own `\|` cannot unescape our `\|` in a table cell.
+    # Brackets anywhere: `[phish](http://evil.example)` and `![img](...)` must not become a
+    # link or an image in the draft or the canvas; they read as typed.
     text = text.replace("\\", "\\\\").replace("<", "&lt;").replace("|", "\\|")
+    text = text.replace("[", "\\[").replace("]", "\\]")
     return _LINE_START.sub(_escape_marker, text)
 
 

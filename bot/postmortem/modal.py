@@ -10,6 +10,7 @@ from typing import Any
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
 from bot.postmortem.followthrough.form import followthrough_inputs, with_followthrough_fields
 from bot.postmortem.rules import PRIORITIES, ActionDraft, ActionProblem, check_action
+from bot.slack.text import strip_control
 from storage.models import PostmortemItem
 
 CALLBACK_ID = "postmortem_add"
@@ -130,7 +131,7 @@ def read_postmortem_submission(
     except ValueError:
         meta = {}
     kind = (field("kind").get("selected_option") or {}).get("value") or ""
-    text = (field("text").get("value") or "").strip()
+    text = strip_control(field("text").get("value") or "").strip()  # as command text is
     errors: dict[str, str] = {}
     if kind not in {k for k, _ in KIND_CHOICES}:
         errors["kind"] = "Choose what you are adding."
@@ -148,7 +149,11 @@ def read_postmortem_submission(
     if kind != "action":
         return ModalEntry(kind, text), meta, {}
     due_raw = field("due").get("selected_date")
-    refs = tuple(int(o["value"]) for o in field("factors").get("selected_options") or [])
+    refs = tuple(
+        int(o["value"])
+        for o in field("factors").get("selected_options") or []
+        if str(o.get("value", "")).isdigit()
+    )
     text = with_followthrough_fields(text, field("criteria"), field("prevention"))
     try:
         draft = check_action(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core.errors import UserError
-from bot.slack.text import escape
+from bot.slack.text import excerpt
 
 PRIORITIES = ("P0", "P1", "P2", "P3")
 MIN_WORDS = 3
@@ -106,15 +106,15 @@ def vague_reason(text: str) -> str | None:
     for pattern, reason in _VAGUE:
         match = pattern.search(stripped)
         if match:
-            return reason.format(escape(match.group(1)))
+            return reason.format(excerpt(match.group(1)))
     if words and words[0].lower() in _GENERIC_VERBS and len(words) <= _GENERIC_MAX_WORDS:
         return (
-            f"“{escape(stripped)}” names an area, not a change: say what exactly "
+            f"“{excerpt(stripped)}” names an area, not a change: say what exactly "
             "(which alert, which threshold, which runbook, which check)"
         )
     if len(words) < MIN_WORDS or len(stripped) < MIN_CHARS:
         return (
-            f"“{escape(stripped)}” is too short to say what will change "
+            f"“{excerpt(stripped)}” is too short to say what will change "
             f"(at least {MIN_WORDS} words and {MIN_CHARS} characters)"
         )
     return None
@@ -122,11 +122,11 @@ def vague_reason(text: str) -> str | None:
 
 def parse_due_date(raw: str) -> date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
-        raise ActionProblem("due", f"`{escape(raw)}` is not a due date; write it as YYYY-MM-DD.")
+        raise ActionProblem("due", f"`{excerpt(raw)}` is not a due date; write it as YYYY-MM-DD.")
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise ActionProblem("due", f"{escape(raw)} is not a real date.") from None
+        raise ActionProblem("due", f"{excerpt(raw)} is not a real date.") from None
 
 
 def check_action(

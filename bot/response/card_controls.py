@@ -13,14 +13,22 @@ from typing import Any
 from bot.checklists.verification import parse_verification, record_verification
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.buttons import incident_of_block
+from bot.incidents.access import authorize_on_incident
+from bot.incidents.buttons import (
+    COMMUNICATOR_ACTION,
+    RESOLVE_ACTION,
+    SEVERITY_ACTION,
+    STATUS_ACTION,
+    TAKE_COMMAND_ACTION,
+    incident_of_block,
+)
 from bot.incidents.cards import incident_label, refresh_card
 from bot.incidents.queries import get_incident
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
+from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
 from bot.response.resolve_modal import resolve_modal
 from bot.response.roles import announce_role, assign_role
 from bot.slack.client import slack_error_text
-from bot.slack.permissions import require_member
 from storage.models import Incident
 
 
@@ -65,13 +73,14 @@ async def _refused_refresh(rt: Runtime, incident_id: int | None) -> None:
 
 async def guarded(
     rt: Runtime,
+    entry_point: str,
     user_id: str,
     incident_id: int | None,
     change: Callable[[], Awaitable[str | None]],
 ) -> str | None:
     """Check the person may change the incident, then run `change`; refresh the card if refused."""
     try:
-        await require_member(rt, user_id)
+        await authorize_on_incident(rt, entry_point, user_id, incident_id)
         return await change()
     except UserError:
         await _refused_refresh(rt, incident_id)
@@ -86,7 +95,7 @@ async def status_from_card(
         incident = await open_incident(rt, incident_id)
         return _done(f"Status set to *{status}*", await set_status(rt, incident, status, user_id))
 
-    return await guarded(rt, user_id, incident_id, change)
+    return await guarded(rt, f"action:{STATUS_ACTION}", user_id, incident_id, change)
 
 
 async def severity_from_card(
@@ -98,7 +107,7 @@ async def severity_from_card(
         problems = await set_severity(rt, incident, severity, user_id)
         return _done(f"Severity set to *{severity.upper()}*", problems)
 
-    return await guarded(rt, user_id, incident_id, change)
+    return await guarded(rt, f"action:{SEVERITY_ACTION}", user_id, incident_id, change)
 
 
 async def role_from_card(
@@ -114,7 +123,8 @@ async def role_from_card(
         await announce_role(rt, result, role, actor_id)
         return _done(f"<@{person}> is now the {role}", result.problems)
 
-    return await guarded(rt, actor_id, incident_id, change)
+    action = TAKE_COMMAND_ACTION if role == "commander" else COMMUNICATOR_ACTION
+    return await guarded(rt, f"action:{action}", actor_id, incident_id, change)
 
 
 async def open_resolve_form(
@@ -133,7 +143,7 @@ async def open_resolve_form(
             ) from exc
         return None
 
-    return await guarded(rt, user_id, incident_id, change)
+    return await guarded(rt, f"action:{RESOLVE_ACTION}", user_id, incident_id, change)
 
 
 async def resolve_from_form(
@@ -141,7 +151,7 @@ async def resolve_from_form(
 ) -> tuple[str | None, str | None]:
     """Resolve from the form, with its verification first if one was given: (what to tell the
     person, the war room to tell them in)."""
-    await require_member(rt, user_id)
+    await authorize_on_incident(rt, f"view:{RESOLVE_CALLBACK}", user_id, incident_id)
     async with rt.db.session() as session:
         incident = await get_incident(session, incident_id) if incident_id else None
     if incident is None:

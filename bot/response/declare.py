@@ -75,7 +75,8 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             severity=args.severity,
             declared_by=req.user_id,
             description=req.description,
-            private=args.private,
+            # `--here`: private until the channel is known to be public (fail closed).
+            private=args.private or args.here,
             team_id=req.team_id,
             channel_id=req.channel_id if args.here else None,
             declared_in_channel_id=req.channel_id,
@@ -112,7 +113,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
 
 async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
     if req.args.here:
-        await _join_here(rt, outcome)
+        await _join_here(rt, outcome, req.args.private)
         # What was said between the declaration and the bot joining goes into the timeline.
         rt.spawn(backfill_incident(rt, outcome.incident), name="timeline-backfill-here")
     else:
@@ -165,34 +166,52 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
     )
 
 
-async def _join_here(rt: Runtime, outcome: DeclareOutcome) -> None:
+async def _join_here(rt: Runtime, outcome: DeclareOutcome, asked_private: bool) -> None:
+    """Join the channel and learn whether it is public. Private fails closed: the incident was
+    stored private, and becomes public only when `conversations.info` says the channel is
+    neither private nor shared with another organisation; nothing is announced before that."""
     incident = outcome.incident
-    try:
-        await rt.client.conversations_join(channel=incident.channel_id or "")
-    except SlackApiError as exc:
-        error = slack_error_code(exc)
-        if error == "method_not_supported_for_channel_type":
-            # A private channel (we can only be here if invited): its incident is private too,
-            # never announced outside it.
-            async with rt.db.session() as session:
-                outcome.incident = await update_incident(session, incident.id or 0, private=True)
-            return
-        outcome.problems.append(
-            f"I could not join this channel ({slack_error_text(exc)}); `/invite` me so I can "
-            "follow the conversation."
-        )
-    except Exception as exc:
-        outcome.problems.append(f"I could not join this channel ({slack_error_text(exc)}).")
-    else:
+    channel_id = incident.channel_id or ""
+    public, name = await _channel_is_public(rt, channel_id, outcome)
+    if public is not False:
         try:
-            channel = await rt.client.conversations_info(channel=incident.channel_id or "")
-            name = channel["channel"].get("name")
-            async with rt.db.session() as session:
-                outcome.incident = await update_incident(
-                    session, incident.id or 0, channel_name=name
+            await rt.client.conversations_join(channel=channel_id)
+        except SlackApiError as exc:
+            if slack_error_code(exc) == "method_not_supported_for_channel_type":
+                public = False  # a private channel (we can only be here if invited)
+            else:
+                outcome.problems.append(
+                    f"I could not join this channel ({slack_error_text(exc)}); `/invite` me so "
+                    "I can follow the conversation."
                 )
-        except Exception:
-            log.info("could not read the name of channel %s", incident.channel_id)
+        except Exception as exc:
+            outcome.problems.append(f"I could not join this channel ({slack_error_text(exc)}).")
+    private = asked_private or not public
+    async with rt.db.session() as session:
+        outcome.incident = await update_incident(
+            session, incident.id or 0, private=private, channel_name=name or incident.channel_name
+        )
+
+
+async def _channel_is_public(
+    rt: Runtime, channel_id: str, outcome: DeclareOutcome
+) -> tuple[bool | None, str | None]:
+    """(True: public and not shared, False: private or shared with another organisation,
+    None: unknown; and its name)."""
+    try:
+        resp = await rt.client.conversations_info(channel=channel_id)
+        channel = resp["channel"]
+    except Exception as exc:
+        outcome.problems.append(
+            f"I could not tell whether this channel is public ({slack_error_text(exc)}), so "
+            "the incident is private: it is not announced outside this channel."
+        )
+        return None, None
+    if channel.get("is_private") is None:
+        return None, channel.get("name")
+    # Slack Connect: other organisations are in it, or have been invited.
+    shared = bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
+    return (not channel.get("is_private") and not shared), channel.get("name")
 
 
 async def _set_topic(rt: Runtime, outcome: DeclareOutcome) -> None:

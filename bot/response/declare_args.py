@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.errors import UserError
-from bot.slack.text import escape, unescape
+from bot.slack.text import excerpt, unescape
 from storage.models import SEVERITIES
 
 MAX_TITLE = 200
@@ -38,7 +38,7 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
             severity = word
         elif word.startswith("--"):
             raise UserError(
-                f"`{escape(unescape(words[0]))}` is not an option of `/incident declare`. "
+                f"`{excerpt(unescape(words[0]))}` is not an option of `/incident declare`. "
                 "Options: `--here` (use this channel), `--private` (a private channel)."
             )
         else:

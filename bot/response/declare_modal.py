@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.response.declare_args import MAX_TITLE, DeclareArgs
+from bot.slack.text import strip_control
 from storage.models import SEVERITIES
 
 CALLBACK_ID = "declare_incident"
@@ -71,10 +72,13 @@ def read_declare_submission(
 ) -> tuple[DeclareArgs | None, str | None, dict[str, Any], dict[str, str]]:
     """(args, description, metadata, errors by block). Errors go back to the modal."""
     values = view.get("state", {}).get("values", {})
-    title = (values.get("title", {}).get("value", {}).get("value") or "").strip()
+    # Cleaned of control characters as command text is (PostgreSQL refuses NUL).
+    title = strip_control(values.get("title", {}).get("value", {}).get("value") or "").strip()
     selected = values.get("severity", {}).get("value", {}).get("selected_option") or {}
     severity = selected.get("value") or default_severity
-    description = (values.get("description", {}).get("value", {}).get("value") or "").strip()
+    description = strip_control(
+        values.get("description", {}).get("value", {}).get("value") or ""
+    ).strip()
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
     except ValueError:

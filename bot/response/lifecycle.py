@@ -13,7 +13,7 @@ from bot.slack.answers import tell_user
 from bot.slack.durations import humanize
 from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.slack.posting import broadcast_channel, post
-from bot.slack.text import unescape
+from bot.slack.text import excerpt, unescape
 from bot.timeline.queries import add_bot_action
 from storage.models import OPEN_STATUSES, SEVERITIES, EntryKind, Incident
 from storage.types import utcnow
@@ -32,7 +32,7 @@ def parse_status(args: str) -> str:
         )
     if word not in OPEN_STATUSES or " " in word:
         raise UserError(
-            f"`{escape_keeping_mentions(unescape(args.strip()))}` is not a status. "
+            f"`{excerpt(unescape(args.strip()))}` is not a status. "
             f"Choose one of: {', '.join(f'`{s}`' for s in OPEN_STATUSES)}."
         )
     return word
@@ -43,7 +43,7 @@ def parse_severity(args: str) -> str:
     if word.isdigit():
         word = f"sev{word}"
     if word not in SEVERITIES:
-        shown = escape_keeping_mentions(unescape(args.strip())) or "nothing"
+        shown = excerpt(unescape(args.strip())) or "nothing"
         raise UserError(
             f"`{shown}` is not a severity. Choose one of: "
             f"{', '.join(f'`{s}`' for s in SEVERITIES)} (SEV1 is the worst)."

@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.incidents.access import authorize_on_incident
 from bot.incidents.buttons import (
     COMMUNICATOR_ACTION,
     HOME_DECLARE_ACTION,
@@ -58,7 +59,7 @@ def register(app: AsyncApp) -> None:
         await ack()
         rt: Runtime = context["runtime"]
         async with rt.in_flight():
-            await _open_declare_form(rt, body)
+            await _open_declare_form(rt, body, f"shortcut:{DECLARE_SHORTCUT}")
 
     @app.action(HOME_DECLARE_ACTION)
     async def on_home_declare(
@@ -68,7 +69,7 @@ def register(app: AsyncApp) -> None:
         await ack()
         rt: Runtime = context["runtime"]
         async with rt.in_flight():
-            await _open_declare_form(rt, body)
+            await _open_declare_form(rt, body, f"action:{HOME_DECLARE_ACTION}")
 
     @app.action(POST_UPDATE_ACTION)
     async def on_post_update(
@@ -110,6 +111,7 @@ def register(app: AsyncApp) -> None:
             user_id = body["user"]["id"]
 
             async def work() -> None:
+                await authorize_on_incident(rt, f"view:{UPDATE_CALLBACK}", user_id, incident_id)
                 text, channel_id = await post_update_from_form(
                     rt, incident_id, user_id, update, next_in
                 )
@@ -226,11 +228,12 @@ def _register_card_controls(app: AsyncApp) -> None:
             await answer_user(rt, user_id, None, "Resolving the incident", work)
 
 
-async def _open_declare_form(rt: Runtime, body: dict[str, Any]) -> None:
+async def _open_declare_form(rt: Runtime, body: dict[str, Any], entry_point: str) -> None:
     """The declare form, opened from a shortcut or a button: no channel, so a new war room."""
     user_id = body["user"]["id"]
 
     async def work() -> None:
+        await authorize_on_incident(rt, entry_point, user_id, None)
         try:
             await rt.client.views_open(
                 trigger_id=body.get("trigger_id") or "",
@@ -256,6 +259,7 @@ async def _declare_from_modal(
     channel_id = meta.get("channel_id")
 
     async def work() -> str:
+        await authorize_on_incident(rt, f"view:{DECLARE_CALLBACK}", user_id, None)
         outcome = await declare(
             rt,
             DeclareRequest(
@@ -276,7 +280,9 @@ async def _open_update_form(rt: Runtime, body: dict[str, Any]) -> None:
     user_id, channel_id, value = clicked(body)
 
     async def work() -> None:
-        view = await update_form_for(rt, int(value) if value.isdigit() else 0)
+        incident_id = int(value) if value.isdigit() else 0
+        await authorize_on_incident(rt, f"action:{POST_UPDATE_ACTION}", user_id, incident_id)
+        view = await update_form_for(rt, incident_id)
         try:
             await rt.client.views_open(trigger_id=body.get("trigger_id") or "", view=view)
         except Exception as exc:

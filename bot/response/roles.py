@@ -9,7 +9,7 @@ from bot.core.runtime import Runtime
 from bot.incidents.cards import incident_label, refresh_card
 from bot.incidents.queries import get_incident, update_incident
 from bot.slack.posting import invite, post
-from bot.slack.text import escape, mention, parse_user_mention, unescape
+from bot.slack.text import excerpt, mention, parse_user_mention, unescape
 from bot.timeline.queries import add_bot_action
 from storage.models import EntryKind, Incident
 
@@ -40,7 +40,7 @@ def parse_role_and_person(args: str) -> tuple[str, str]:
     usage = "/incident role <commander|communicator> @someone"
     role, _, rest = args.strip().partition(" ")
     if role.lower() not in ROLES:
-        shown = f"`{escape(unescape(role))}` is not a role. " if role else ""
+        shown = f"`{excerpt(unescape(role))}` is not a role. " if role else ""
         raise UserError(f"{shown}The roles are `commander` and `communicator`: `{usage}`.")
     return role.lower(), parse_person(rest, usage)
 

@@ -13,6 +13,7 @@ from bot.slack.text import strip_control
 log = logging.getLogger(__name__)
 
 Respond = Callable[..., Awaitable[Any]]
+MAX_MESSAGE_TEXT = 40_000  # Slack's limit on a message's text
 
 
 @dataclass
@@ -43,6 +44,9 @@ class CommandContext:
 
     async def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """An ephemeral answer to the person who typed the command."""
+        if len(text) > MAX_MESSAGE_TEXT:  # a last resort: every answer is meant to be shorter
+            log.warning("an answer to %s was %d characters; cut", self.command, len(text))
+            text = text[: MAX_MESSAGE_TEXT - 20] + "… (cut here)"
         try:
             answer = await self.respond(text=text, blocks=blocks, response_type="ephemeral")
             if getattr(answer, "status_code", 200) >= 400:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.slack.text import escape
+from bot.slack.text import excerpt
 
 _UNIT_SECONDS = {
     "s": 1,
@@ -41,9 +41,9 @@ def parse_duration(text: str) -> int:
     if not cleaned:
         raise DurationError(f"Give a duration. {example}")
     if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
-        raise DurationError(f"`{cleaned}` needs a unit. {example}")
+        raise DurationError(f"`{excerpt(cleaned)}` needs a unit. {example}")
     if not _WHOLE.fullmatch(cleaned):
-        raise DurationError(f"I can't read `{escape(text.strip())}` as a duration. {example}")
+        raise DurationError(f"I can't read `{excerpt(text.strip())}` as a duration. {example}")
     total = 0.0
     for number, unit in _PART.findall(cleaned):
         if unit not in _UNIT_SECONDS:

@@ -24,7 +24,11 @@ class Subcommand:
     summary: str
     handler: Handler
     aliases: tuple[str, ...] = ()
-    members_only: bool = False  # guests (restricted accounts) may not run it
+
+    @property
+    def entry_point(self) -> str:
+        """Its key in the permission table (bot/slack/permissions.py)."""
+        return f"{self.command} {self.name}"
 
     @property
     def synopsis(self) -> str:
@@ -44,10 +48,9 @@ class CommandRegistry:
         usage: str = "",
         summary: str,
         aliases: tuple[str, ...] = (),
-        members_only: bool = False,
     ) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            sub = Subcommand(command, name, usage, summary, handler, aliases, members_only)
+            sub = Subcommand(command, name, usage, summary, handler, aliases)
             table = self._by_command.setdefault(command, {})
             for key in (name, *aliases):
                 if key in table:
@@ -87,11 +90,8 @@ def incident_command(
     usage: str = "",
     summary: str,
     aliases: tuple[str, ...] = (),
-    members_only: bool = False,
 ) -> Callable[[Handler], Handler]:
-    return registry.subcommand(
-        "/incident", name, usage=usage, summary=summary, aliases=aliases, members_only=members_only
-    )
+    return registry.subcommand("/incident", name, usage=usage, summary=summary, aliases=aliases)
 
 
 def postmortem_command(
@@ -100,13 +100,5 @@ def postmortem_command(
     usage: str = "",
     summary: str,
     aliases: tuple[str, ...] = (),
-    members_only: bool = False,
 ) -> Callable[[Handler], Handler]:
-    return registry.subcommand(
-        "/postmortem",
-        name,
-        usage=usage,
-        summary=summary,
-        aliases=aliases,
-        members_only=members_only,
-    )
+    return registry.subcommand("/postmortem", name, usage=usage, summary=summary, aliases=aliases)

@@ -26,6 +26,24 @@ def escape_keeping_mentions(text: str) -> str:
     return "".join(out)
 
 
+# A link target that may go inside `<url|label>`: http(s), no spaces and none of `<>|`, which
+# would end the link early and let the rest of the text act as mrkdwn of its own.
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\s<>|]*)?")
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it can go into a mrkdwn link as it is; else None (show no link)."""
+    if isinstance(url, str) and len(url) <= 2000 and _SAFE_URL.fullmatch(url):
+        return url
+    return None
+
+
+def link(url: object, label: str) -> str:
+    """`<url|label>` for a checked URL; the (already escaped) label alone otherwise."""
+    checked = safe_url(url)
+    return f"<{checked}|{label}>" if checked else label
+
+
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -68,3 +86,20 @@ def _cut_point(text: str, limit: int, inside: set[int]) -> int:
     while cut in inside:
         cut -= 1
     return cut
+
+
+PAGE_LIMIT = 3500  # characters of one page of a list: one readable ephemeral, far under 40,000
+
+
+def pages_of(lines: list[str], limit: int = PAGE_LIMIT) -> list[list[str]]:
+    """Whole lines grouped into pages of at most `limit` characters (a longer line is cut)."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if pages[-1] and size + len(line) + 1 > limit:
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    return pages

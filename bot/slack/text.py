@@ -19,9 +19,20 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+EXCERPT = 60  # characters of someone's input that a refusal quotes back
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """A short, escaped quote of what someone typed, for a refusal: never the whole of it."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return escape(text)
+
+
 def parse_user_mention(token: str) -> str | None:
     """`<@U123|name>` or `<@U123>` -> `U123`; anything else -> None."""
-    match = _USER_MENTION.match(token.strip())
+    match = _USER_MENTION.fullmatch(token.strip())
     return match.group(1) if match else None
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
+from bot.incidents.access import authorize_on_incident
 from bot.incidents.cards import incident_label, plain_label
 from bot.incidents.queries import get_incident, open_incidents
 from bot.slack.client import slack_error_text
@@ -120,6 +121,7 @@ def read_pick(view: dict[str, Any]) -> tuple[int | None, CopiedMessage | None]:
 
 async def copy_message(rt: Runtime, incident_id: int, message: CopiedMessage, actor_id: str) -> str:
     """Copy (or mark) the message in the incident's timeline; return what to tell the person."""
+    await authorize_on_incident(rt, f"shortcut:{COPY_SHORTCUT}", actor_id, incident_id)
     if not message.channel_id or not message.ts:
         raise UserError("Slack did not say which message that was; please try again.")
     async with rt.db.session() as session:

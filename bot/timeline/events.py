@@ -23,7 +23,7 @@ from storage.models import EntryKind
 # pinned_item, message_replied, ...) is housekeeping and stays out of the timeline.
 SAID_SUBTYPES = frozenset({None, "me_message", "thread_broadcast", "file_share", "bot_message"})
 
-_TS = re.compile(r"^\d{1,10}(?:\.\d{1,6})?$", re.ASCII)
+_TS = re.compile(r"\d{1,10}(?:\.\d{1,6})?", re.ASCII)  # matched whole (fullmatch)
 _ID = re.compile(r"^[A-Z0-9]{1,32}$", re.ASCII)  # Slack ids: channels, users, bots, teams
 
 
@@ -186,11 +186,11 @@ def _file_facts(files: list[Any]) -> list[dict[str, str | None]]:
 # Payloads are read defensively: a field of the wrong type or shape makes the event
 # "not a message" rather than an error (Slack would retry an error forever).
 def slack_ts(value: Any) -> str | None:
-    return value if isinstance(value, str) and _TS.match(value) else None
+    return value if isinstance(value, str) and _TS.fullmatch(value) else None
 
 
 def slack_id(value: Any) -> str | None:
-    return value if isinstance(value, str) and _ID.match(value) else None
+    return value if isinstance(value, str) and _ID.fullmatch(value) else None
 
 
 def plain(value: Any) -> str:

@@ -10,6 +10,7 @@ import json
 import re
 from datetime import UTC, datetime, tzinfo
 
+from bot.slack.mrkdwn import link
 from bot.slack.text import escape
 from bot.timeline.timeparse import format_local, zone_label
 from storage.models import EntryKind, TimelineEntry
@@ -83,8 +84,7 @@ def files_text(files_json: str | None) -> str:
     for f in files:
         name = escape(f.get("name") or f.get("title") or "a file")
         kind = f" ({escape(f['type'])})" if f.get("type") else ""
-        link = f.get("permalink")
-        shown.append(f"<{link}|{name}>{kind}" if link and "|" not in link else f"{name}{kind}")
+        shown.append(link(f.get("permalink"), name) + kind)
     return " ".join(shown)
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.errors import UserError
-from bot.slack.text import escape
+from bot.slack.text import excerpt
 
 FUTURE_TOLERANCE = timedelta(minutes=1)  # clocks differ a little
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # anything before is a typo in the year
@@ -74,12 +74,14 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
             used += 1
     text = _rest_after(args, used)
     if not text:
-        raise TimeParseError(f"What happened at {escape(' '.join(words[:used]))}? {USAGE}.")
+        raise TimeParseError(f"What happened at {excerpt(' '.join(words[:used]))}? {USAGE}.")
     zone = zone or default_zone
     try:
         at = _resolve(day, clock, zone, now)
     except OverflowError:
-        raise TimeParseError(f"`{escape(' '.join(words[:used]))}` is too far from today.") from None
+        raise TimeParseError(
+            f"`{excerpt(' '.join(words[:used]))}` is too far from today."
+        ) from None
     if at < EARLIEST:
         raise TimeParseError(
             f"{format_local(at, UTC)} is long before any incident; check the year."
@@ -95,16 +97,16 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
 def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]:
     """(date or None, wall-clock time, zone written into the time or None, words used)."""
     first = words[0]
-    iso = _ISO.match(first)
+    iso = _ISO.fullmatch(first)
     if iso:
         day = _read_date(iso.group(1))
         clock = _read_clock(iso.group(2), first)
         zone = _offset_zone(iso.group(3)) if iso.group(3) else None
         return day, clock, zone, 1
-    if _DATE.match(first):
+    if _DATE.fullmatch(first):
         if len(words) < 2:
             raise TimeParseError(
-                f"`{escape(first)}` needs a time after it, e.g. `{escape(first)} 03:31`."
+                f"`{excerpt(first)}` needs a time after it, e.g. `{excerpt(first)} 03:31`."
             )
         day = _read_date(first)
         clock, used = _read_clock_words(words[1:])
@@ -115,23 +117,23 @@ def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]
 
 def _read_clock_words(words: list[str]) -> tuple[time, int]:
     """The clock and how many words it took (`3:31 pm` is two)."""
-    if len(words) > 1 and words[1].lower() in ("am", "pm") and _CLOCK.match(words[0]):
+    if len(words) > 1 and words[1].lower() in ("am", "pm") and _CLOCK.fullmatch(words[0]):
         return _read_clock(words[0] + words[1], f"{words[0]} {words[1]}"), 2
     return _read_clock(words[0], words[0]), 1
 
 
 def _read_clock(token: str, shown: str) -> time:
-    match = _CLOCK.match(token)
+    match = _CLOCK.fullmatch(token)
     if not match:
-        raise TimeParseError(f"`{escape(shown)}` is not a time I can read. {USAGE}.")
+        raise TimeParseError(f"`{excerpt(shown)}` is not a time I can read. {USAGE}.")
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
     half = (match.group(4) or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise TimeParseError(f"`{escape(shown)}`: with am/pm the hour goes from 1 to 12.")
+            raise TimeParseError(f"`{excerpt(shown)}`: with am/pm the hour goes from 1 to 12.")
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise TimeParseError(f"`{escape(shown)}` is not a time of day (00:00 to 23:59).")
+        raise TimeParseError(f"`{excerpt(shown)}` is not a time of day (00:00 to 23:59).")
     return time(hour, minute, second)
 
 
@@ -139,7 +141,7 @@ def _read_date(token: str) -> date:
     try:
         return date.fromisoformat(token)
     except ValueError:
-        raise TimeParseError(f"`{escape(token)}` is not a date (write YYYY-MM-DD).") from None
+        raise TimeParseError(f"`{excerpt(token)}` is not a date (write YYYY-MM-DD).") from None
 
 
 def _rest_after(args: str, used: int) -> str:
@@ -155,17 +157,17 @@ def read_zone(token: str) -> tzinfo | None:
         return _fixed(ABBREVIATIONS[upper], upper)
     if upper in AMBIGUOUS_ABBREVIATIONS:
         raise TimeParseError(
-            f"`{escape(token)}` could mean {AMBIGUOUS_ABBREVIATIONS[upper]}; write the offset "
+            f"`{excerpt(token)}` could mean {AMBIGUOUS_ABBREVIATIONS[upper]}; write the offset "
             "(`+05:30`) or a zone name (`Asia/Kolkata`) instead."
         )
-    if _OFFSET.match(token):
+    if _OFFSET.fullmatch(token):
         return _offset_zone(token)
     if "/" in token:
         key = _zone_keys().get(token.lower())
         if key is None:
             raise TimeParseError(
-                f"`{escape(token)}` is not a time zone I know; use a name like `Europe/Berlin`, an "
-                "offset like `+01:00`, or an abbreviation like `CET`."
+                f"`{excerpt(token)}` is not a time zone I know; use a name like "
+                "`Europe/Berlin`, an offset like `+01:00`, or an abbreviation like `CET`."
             )
         return ZoneInfo(key)
     return None
@@ -189,14 +191,14 @@ def _zone_keys() -> dict[str, str]:
 def _offset_zone(text: str) -> tzinfo:
     if text.upper() == "Z":
         return UTC
-    match = _OFFSET.match(text)
+    match = _OFFSET.fullmatch(text)
     if not match:
-        raise TimeParseError(f"`{escape(text)}` is not an offset (write it like `+05:30`).")
+        raise TimeParseError(f"`{excerpt(text)}` is not an offset (write it like `+05:30`).")
     sign = -1 if match.group(1) == "-" else 1
     hours, minutes = int(match.group(2)), int(match.group(3) or 0)
     if hours > 14 or minutes > 59:
         raise TimeParseError(
-            f"`{escape(text)}` is not an offset from UTC (they go from -12 to +14)."
+            f"`{excerpt(text)}` is not an offset from UTC (they go from -12 to +14)."
         )
     return _fixed(sign * (hours + minutes / 60), None)
 

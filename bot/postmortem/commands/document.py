@@ -11,7 +11,7 @@ from bot.postmortem.capture import incident_of_channel
 from bot.postmortem.draft import draft_message, draft_postmortem, export_record
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
-from bot.slack.text import escape, unescape
+from bot.slack.text import excerpt, unescape
 
 EXPORT_FORMATS = ("json",)
 
@@ -35,7 +35,7 @@ async def draft_command(ctx: CommandContext, args: str) -> None:
 async def export_command(ctx: CommandContext, args: str) -> None:
     fmt = args.strip().lower() or "json"
     if fmt not in EXPORT_FORMATS:
-        asked = escape(unescape(args.strip()))
+        asked = excerpt(unescape(args.strip()))
         raise UserError(f"I can export `json` only: `/postmortem export json`, not `{asked}`.")
     incident = await incident_of_channel(ctx.rt, ctx.channel_id)
     link = await export_record(ctx.rt, incident)

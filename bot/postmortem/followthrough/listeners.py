@@ -18,6 +18,7 @@ from bot.postmortem.followthrough.states import ask_owner_to_verify, mark_done
 from bot.slack.answers import answer_user
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
+from bot.slack.permissions import authorize
 from storage.models import ActionItem, Incident
 from storage.types import utcnow
 
@@ -66,6 +67,7 @@ async def _republish_home(rt: Runtime, user: str) -> None:
 
 
 async def _done(rt: Runtime, user: str, value: str) -> str:
+    await authorize(rt, f"action:{DONE_ACTION}", user)
     async with rt.db.session() as session:
         item = await session.get(ActionItem, int(value)) if value.isdigit() else None
         if item is None:
@@ -83,6 +85,7 @@ async def _done(rt: Runtime, user: str, value: str) -> str:
 
 
 async def _snooze(rt: Runtime, user: str, value: str) -> str:
+    await authorize(rt, f"action:{SNOOZE_ACTION}", user)
     until = utcnow() + timedelta(days=SNOOZE_DAYS)
     async with rt.db.session() as session:
         item = await snooze_item(session, int(value), until) if value.isdigit() else None

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.postmortem.markdown import block, inline, slack_to_plain
 from bot.postmortem.render.common import Draft, when
+from bot.slack.mrkdwn import safe_url
 
 KIND_LABELS = {
     "message": "",
@@ -110,8 +111,8 @@ def _files(raw: str) -> str:
     for f in files:
         if isinstance(f, dict):
             name = str(f.get("title") or f.get("name") or f.get("id") or "file")
-            link = f.get("permalink") or f.get("url_private")
-            shown = inline(name) + (f" ({inline(str(link))})" if link else "")
+            link = safe_url(f.get("permalink")) or safe_url(f.get("url_private"))
+            shown = inline(name) + (f" ({inline(link)})" if link else "")
         else:
             shown = inline(str(f))
         lines.append(f"\n{INDENT}- 📎 {shown}")

@@ -29,7 +29,6 @@ async def _assign(ctx: CommandContext, role: str, user_id: str) -> None:
     "commander",
     usage="@someone",
     summary="Name the incident commander (leads the response)",
-    members_only=True,
 )
 async def commander(ctx: CommandContext, args: str) -> None:
     await _assign(ctx, "commander", parse_person(args, "/incident commander @someone"))
@@ -39,7 +38,6 @@ async def commander(ctx: CommandContext, args: str) -> None:
     "communicator",
     usage="@someone",
     summary="Name the communicator (posts status updates; gets the reminders)",
-    members_only=True,
 )
 async def communicator(ctx: CommandContext, args: str) -> None:
     await _assign(ctx, "communicator", parse_person(args, "/incident communicator @someone"))
@@ -49,7 +47,6 @@ async def communicator(ctx: CommandContext, args: str) -> None:
     "role",
     usage="<commander|communicator> @someone",
     summary="Give someone a role",
-    members_only=True,
 )
 async def role(ctx: CommandContext, args: str) -> None:
     name, user_id = parse_role_and_person(args)
@@ -65,7 +62,6 @@ async def roles(ctx: CommandContext, args: str) -> None:
     "handoff",
     usage="@someone",
     summary="Hand command over; I post a briefing from the record for the next commander",
-    members_only=True,
 )
 async def handoff(ctx: CommandContext, args: str) -> None:
     user_id = parse_person(args, "/incident handoff @someone")

@@ -26,7 +26,6 @@ async def _done(ctx: CommandContext, what: str, problems: list[str]) -> None:
     "status",
     usage="<investigating|identified|mitigated|monitoring>",
     summary="Say where the response stands",
-    members_only=True,
 )
 async def status(ctx: CommandContext, args: str) -> None:
     new_status = parse_status(args)
@@ -35,9 +34,7 @@ async def status(ctx: CommandContext, args: str) -> None:
     await _done(ctx, f"Status set to *{new_status}*.", problems)
 
 
-@incident_command(
-    "severity", usage="<sev1|sev2|sev3|sev4>", summary="Change the severity", members_only=True
-)
+@incident_command("severity", usage="<sev1|sev2|sev3|sev4>", summary="Change the severity")
 async def severity(ctx: CommandContext, args: str) -> None:
     new_severity = parse_severity(args)
     incident = await open_incident_in_channel(ctx)
@@ -49,7 +46,6 @@ async def severity(ctx: CommandContext, args: str) -> None:
     "resolve",
     usage="[summary]",
     summary="Resolve: all-clear here and in the incidents channel; reminders stop",
-    members_only=True,
 )
 async def resolve_command(ctx: CommandContext, args: str) -> None:
     incident = await incident_in_channel(ctx)
@@ -57,9 +53,7 @@ async def resolve_command(ctx: CommandContext, args: str) -> None:
     await _done(ctx, f"Incident #{incident.id} is resolved.", problems)
 
 
-@incident_command(
-    "reopen", summary="Reopen a resolved incident; reminders start again", members_only=True
-)
+@incident_command("reopen", summary="Reopen a resolved incident; reminders start again")
 async def reopen_command(ctx: CommandContext, args: str) -> None:
     incident = await incident_in_channel(ctx)
     problems = await reopen(ctx.rt, incident, ctx.user_id)

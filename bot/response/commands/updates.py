@@ -45,7 +45,6 @@ async def update(ctx: CommandContext, args: str) -> None:
     "cadence",
     usage="[duration]",
     summary="How often status updates are due here (e.g. `30m`, `1h`); no duration shows it",
-    members_only=True,
 )
 async def cadence(ctx: CommandContext, args: str) -> None:
     incident = await open_incident_in_channel(ctx)
