@@ -16,7 +16,6 @@ created twice.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import copy
 import json
@@ -29,6 +28,7 @@ from pathlib import Path
 import aiohttp
 from sqlmodel import select
 
+from bench.cli import bench_parser
 from storage import Database
 from storage.models import AlertGroup, Incident
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
@@ -204,7 +204,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__, "bench.alert_storm")
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--groups", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60.0)
