@@ -16,6 +16,7 @@ created twice.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import copy
 import json
@@ -205,11 +206,13 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = bench_parser(__doc__, "bench.alert_storm")
-    parser.add_argument("--posts", type=int, default=2000)
-    parser.add_argument("--groups", type=int, default=200)
-    parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--posts", type=int, default=2000, help="webhook posts in all")
+    parser.add_argument("--groups", type=int, default=200, help="alert groups they belong to")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds to send them in")
+    parser.add_argument("--replicas", type=int, default=2, help="bot processes (PostgreSQL)")
+    parser.add_argument(
+        "--database", choices=("sqlite", "postgres"), default="sqlite", help="backend"
+    )
     parser.add_argument(
         "--warmup", type=int, default=50, help="posts (5 groups) sent first, not measured"
     )
