@@ -29,7 +29,8 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    await upgrade(engine, "head")
+    # "heads": branches made in parallel (0005, 0009 on 0003) all apply until a merge relinks them.
+    await upgrade(engine, "heads")
 
 
 async def upgrade(engine: AsyncEngine, revision: str) -> None:

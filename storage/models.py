@@ -49,6 +49,10 @@ class Incident(SQLModel, table=True):
     next_prompt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     unanswered_prompts: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Slack's failure modes (migration 0009): None while the bot can post to its war room,
+    # else why not: "archived" or "removed" (the bot was taken out of the channel), and since.
+    war_room_state: str | None = Field(default=None, max_length=16)
+    war_room_state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EntryKind(StrEnum):
@@ -76,6 +80,8 @@ class EntryKind(StrEnum):
     # Follow-through on action items
     TICKET = "ticket"  # an action item filed in the issue tracker
     ACTION_ITEM = "action_item"  # done, verified, reopened, waived, or synced from a tracker
+    # Slack's failure modes: the war room archived, unarchived, renamed, the bot removed/back
+    WAR_ROOM = "war_room"
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -104,6 +110,10 @@ class TimelineEntry(SQLModel, table=True):
     deleted_by: str | None = Field(default=None, max_length=32)
     key_event: bool = Field(default=False)
     event_id: str | None = Field(default=None, max_length=64)
+    # Migration 0009. Deleted while the bot was away: found missing when history was re-read.
+    deleted_while_away: bool | None = Field(default=None)
+    # Said by someone from another organisation (Slack Connect).
+    external: bool | None = Field(default=None)
 
 
 class TimelineRevision(SQLModel, table=True):

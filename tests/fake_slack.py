@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.fake_slack_methods import Channel, SlackMethods
+from tests.fake_slack_realities import SlackRealities
 
 # From ../shared/slack/payloads/webapi_429_ratelimited.sdk.json
 RATE_LIMITED_BODY = {"ok": False, "error": "ratelimited"}
@@ -41,7 +42,7 @@ class Failure:
     channel: str | None = None  # only calls about this channel fail
 
 
-class FakeSlack(SlackMethods):
+class FakeSlack(SlackRealities, SlackMethods):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url

@@ -90,6 +90,9 @@ def render_entry(entry: TimelineEntry, zone: tzinfo, key_emoji: str = "pushpin")
     key = f":{key_emoji.strip(':')}: " if entry.key_event else ""
     if entry.deleted_at is not None:
         deleted = when(entry.deleted_at, zone)
+        if entry.deleted_while_away:
+            gone = f"deleted while the bot was away (noticed {deleted})"
+            return f"• {key}`{head}` {label}: _message {gone}_"
         return f"• {key}`{head}` {label}: _message deleted at {deleted}_"
     body = display_text(entry.text)
     attached = files_text(entry.files)

@@ -66,6 +66,9 @@ def _entry(d: Draft, e: Any, revs: list[Any] | None) -> str:
         head += f" · {label}"
     if e.deleted_at is not None:
         by = f" by {d.who(e.deleted_by)}" if e.deleted_by else ""
+        if e.deleted_while_away:
+            away = f"deleted while the bot was away; noticed {when(e.deleted_at)}"
+            return f"{head} · 🗑️ _[message {away}]_"
         return f"{head} · 🗑️ _[message deleted {when(e.deleted_at)}{by}]_"
     if e.key_event:
         head += f" · {KEY_EVENT}"
