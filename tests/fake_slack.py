@@ -61,6 +61,7 @@ class FakeSlack(SlackRealities, SlackMethods):
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.init_realities()
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -227,6 +228,9 @@ class FakeSlack(SlackRealities, SlackMethods):
             if gone and lost_if_left:
                 return web.Response(status=499, text="client went away")
         try:
+            refused = self.refusal(method, params)  # issue 14: token, archived, left channels
+            if refused is not None:
+                return web.json_response(refused)
             failures = self._failures.get(method) or []
             failure = next(
                 (f for f in failures if f.channel in (None, params.get("channel"))), None
@@ -248,7 +252,7 @@ class FakeSlack(SlackRealities, SlackMethods):
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if handler is None:
                 return web.json_response({"ok": False, "error": "unknown_method"})
-            result = handler(params)
+            result = self.amend(method, handler(params))
             if "ok" not in result:
                 result = {"ok": True, **result}
             return web.json_response(result)

@@ -2,6 +2,11 @@
 methods in fake_slack_methods.py so the two can change independently.
 
 - history changed while the bot was away: `edit_in_history`, `delete_from_history`;
+- channels archived, renamed, or left by the bot: `archive`, `unarchive`, `rename`,
+  `remove_bot`, `invite_bot_back`; calls about them answer as Slack does (`is_archived` for
+  writes to an archived channel, `not_in_channel` / `channel_not_found` once the bot is out);
+- the token revoked: `revoke(reason)` makes every method answer that error, `restore()`.
+`refusal(method, params)` is asked by FakeSlack before any method is answered.
 """
 
 from __future__ import annotations
@@ -10,11 +15,86 @@ from typing import Any
 
 from tests.fake_slack_methods import Channel
 
+# Methods that write into the channel they name (an archived channel refuses them).
+WRITES = frozenset(
+    {
+        "chat.postMessage", "chat.update", "chat.postEphemeral", "chat.delete",
+        "conversations.setTopic", "conversations.invite", "pins.add", "reactions.add",
+        "files.completeUploadExternal", "conversations.canvases.create", "conversations.join",
+    }
+)  # fmt: skip
+# Methods that need the bot in the channel (a bot token reads only where it is a member).
+NEEDS_MEMBER = WRITES - {"conversations.join"} | {"conversations.history", "conversations.replies"}
+
 
 class SlackRealities:
     """Test controls and checks mixed into FakeSlack."""
 
     channels: dict[str, Channel]
+    bot_user_id: str
+    revoked: str | None = None
+    archived: set[str]
+    removed_from: set[str]
+
+    def init_realities(self) -> None:
+        self.revoked = None
+        self.archived = set()
+        self.removed_from = set()
+
+    def refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """What Slack would answer instead of doing `method`, or None to go ahead."""
+        if self.revoked is not None:
+            return {"ok": False, "error": self.revoked}
+        channel_id = params.get("channel") or params.get("channel_id")
+        if not isinstance(channel_id, str) or channel_id not in self.channels:
+            return None
+        if channel_id in self.archived and method in WRITES:
+            return {"ok": False, "error": "is_archived"}
+        if channel_id in self.removed_from:
+            if method == "conversations.join":
+                if self.channels[channel_id].is_private:
+                    return {"ok": False, "error": "method_not_supported_for_channel_type"}
+                self.removed_from.discard(channel_id)
+                return None
+            if method in NEEDS_MEMBER or method == "conversations.info":
+                private = self.channels[channel_id].is_private
+                if private:
+                    return {"ok": False, "error": "channel_not_found"}
+                if method != "conversations.info":
+                    return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def amend(self, method: str, result: dict[str, Any]) -> dict[str, Any]:
+        """Add what this section knows to an answer: `is_archived` on channel objects."""
+        channel = result.get("channel")
+        if isinstance(channel, dict) and "id" in channel:
+            result["channel"] = {**channel, "is_archived": channel["id"] in self.archived}
+        return result
+
+    # ---- the token --------------------------------------------------------------------------
+    def revoke(self, reason: str = "token_revoked") -> None:
+        self.revoked = reason
+
+    def restore(self) -> None:
+        self.revoked = None
+
+    # ---- channels ---------------------------------------------------------------------------
+    def archive(self, channel_id: str) -> None:
+        self.archived.add(channel_id)
+
+    def unarchive(self, channel_id: str) -> None:
+        self.archived.discard(channel_id)
+
+    def rename(self, channel_id: str, name: str) -> None:
+        self.channels[channel_id].name = name
+
+    def remove_bot(self, channel_id: str) -> None:
+        self.channels[channel_id].members.discard(self.bot_user_id)
+        self.removed_from.add(channel_id)
+
+    def invite_bot_back(self, channel_id: str) -> None:
+        self.channels[channel_id].members.add(self.bot_user_id)
+        self.removed_from.discard(channel_id)
 
     # ---- history changed while the bot was away --------------------------------------------
     def edit_in_history(self, channel_id: str, ts: str, text: str, edited_ts: str) -> None:

@@ -16,6 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
+from bot.slack.access import access_of
 
 
 def _with_form_fix(req: AsyncBoltRequest) -> AsyncBoltRequest:
@@ -62,9 +63,14 @@ def build_web_app(rt: Runtime, bolt: AsyncApp, *, serve_slack: bool) -> web.Appl
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_request: web.Request) -> web.Response:
-        if await rt.db.ping():
+        database = "ok" if await rt.db.ping() else "unreachable"
+        suspended = access_of(rt.client).suspended
+        if database == "ok" and suspended is None:
             return web.json_response({"status": "ok", "database": "ok"})
-        return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
+        body = {"status": "unavailable", "database": database}
+        if suspended is not None:
+            body["slack"] = f"{suspended}: Slack refused the bot token; waiting for it to work"
+        return web.json_response(body, status=503)
 
     if serve_slack:
         app.router.add_post("/slack/events", slack_events)

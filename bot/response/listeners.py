@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import POST_UPDATE_ACTION, clicked
+from bot.response import war_room_listeners
 from bot.response.declare import DeclareRequest, declare, declared_message
 from bot.response.declare_args import DeclareArgs
 from bot.response.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp) -> None:
+    war_room_listeners.register(app)
+
     @app.action(POST_UPDATE_ACTION)
     async def on_post_update(
         ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext

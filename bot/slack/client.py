@@ -14,17 +14,30 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.metrics import SLACK_API_CALLS, SLACK_API_ERRORS
 from bot.core.settings import Settings
+from bot.slack.access import AUTH_ERRORS, CHANNEL_ERRORS, access_of, channel_of_call
 
 
 class CountingWebClient(AsyncWebClient):
-    """The real client, counting calls and failures per method for /metrics."""
+    """The real client, counting calls and failures per method for /metrics, and telling
+    the access state (bot/slack/access.py) what Slack's answers say about the token and the
+    channels."""
 
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
+        access = access_of(self)
+        if access.suspended is not None and api_method != "auth.test":
+            raise access.refuse(api_method)
         SLACK_API_CALLS.labels(api_method).inc()
         try:
             return await super().api_call(api_method, **kwargs)
-        except Exception:
+        except Exception as exc:
             SLACK_API_ERRORS.labels(api_method).inc()
+            error = slack_error_code(exc)
+            if error in AUTH_ERRORS:
+                access.suspend(error or "invalid_auth")
+            elif error in CHANNEL_ERRORS:
+                channel = channel_of_call(kwargs)
+                if channel:
+                    access.channel_trouble(channel, error or "")
             raise
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.queries import open_incidents
+from bot.slack.access import access_of
 from bot.timeline.capture_queries import count_stored
 from bot.timeline.events import (
     as_dict,
@@ -61,6 +62,11 @@ def install_backfill(rt: Runtime) -> None:
         rt.spawn(_backfill_plans(rt, plans), name="timeline-backfill")
 
     rt.startup_hooks.append(backfill_at_startup)
+
+    async def backfill_after_suspension(since: datetime) -> None:
+        await backfill_open_incidents(rt, oldest=since)
+
+    access_of(rt.client).resume_hooks.append(backfill_after_suspension)
 
 
 async def _plans(rt: Runtime) -> list[tuple[Incident, Known]]:
