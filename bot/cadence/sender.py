@@ -51,7 +51,7 @@ LATE_SECONDS = 2.0
 # Refusals that pass: a token that stops working (access is suspended, the prompt stays due)
 # or a war room archived or left (it waits for the room to come back; see due_prompts).
 RETRIED_ERRORS = AUTH_ERRORS | CHANNEL_ERRORS
-CHANNEL_RETRY_SECONDS = 5
+PAUSED_RETRY_SECONDS = 5
 # How often to try again to record a posted prompt while the database is away.
 RECORD_RETRY_SECONDS = 1.0
 
@@ -199,8 +199,8 @@ async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:
             await settle(session, [Settlement(incident_id, claim.lease_until, claim.next_due)])
         return
     delay = retry_delay(claim.interval)
-    if code in CHANNEL_ERRORS:  # the war room is being marked unreachable: due again as soon
-        delay = min(delay, CHANNEL_RETRY_SECONDS)  # as it is back (see due_prompts)
+    if code in RETRIED_ERRORS:  # paused (the war room or the token): due again as soon as
+        delay = min(delay, PAUSED_RETRY_SECONDS)  # it is back (see due_prompts, the scheduler)
     retry_at = utcnow() + timedelta(seconds=delay)
     async with rt.db.session() as session:
         moved = await give_back_prompt(session, incident_id, claim.lease_until, retry_at)

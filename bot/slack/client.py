@@ -32,7 +32,7 @@ class CountingWebClient(AsyncWebClient):
         except Exception as exc:
             SLACK_API_ERRORS.labels(api_method).inc()
             error = slack_error_code(exc)
-            if error in AUTH_ERRORS:
+            if error in AUTH_ERRORS and api_method != "apps.connections.open":  # app token
                 access.suspend(error or "invalid_auth")
             elif error in CHANNEL_ERRORS:
                 channel = channel_of_call(kwargs)
@@ -67,6 +67,8 @@ def slack_error_code(exc: BaseException) -> str | None:
 def slack_error_text(exc: BaseException) -> str:
     """A short, plain description of a failed Web API call, safe to show a person."""
     error = slack_error_code(exc)
+    if error in AUTH_ERRORS or error in ("tokens_revoked", "app_uninstalled"):
+        return f"Slack refused the bot's token, `{error}`; a workspace admin must reinstall the app"
     if error:
         return f"Slack answered `{error}`"
     status = getattr(getattr(exc, "response", None), "status_code", None)
