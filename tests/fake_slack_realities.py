@@ -5,7 +5,9 @@ methods in fake_slack_methods.py so the two can change independently.
 - channels archived, renamed, or left by the bot: `archive`, `unarchive`, `rename`,
   `remove_bot`, `invite_bot_back`; calls about them answer as Slack does (`is_archived` for
   writes to an archived channel, `not_in_channel` / `channel_not_found` once the bot is out);
-- the token revoked: `revoke(reason)` makes every method answer that error, `restore()`.
+- the token revoked: `revoke(reason)` makes every method answer that error, `restore()`;
+- Slack Connect: `share_externally(channel)` (`is_ext_shared`); external users are added with
+  `add_user(id, team_id="T...")` or `is_stranger=True`.
 `refusal(method, params)` is asked by FakeSlack before any method is answered.
 """
 
@@ -35,11 +37,13 @@ class SlackRealities:
     revoked: str | None = None
     archived: set[str]
     removed_from: set[str]
+    ext_shared: set[str]
 
     def init_realities(self) -> None:
         self.revoked = None
         self.archived = set()
         self.removed_from = set()
+        self.ext_shared = set()
 
     def refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """What Slack would answer instead of doing `method`, or None to go ahead."""
@@ -68,8 +72,18 @@ class SlackRealities:
         """Add what this section knows to an answer: `is_archived` on channel objects."""
         channel = result.get("channel")
         if isinstance(channel, dict) and "id" in channel:
-            result["channel"] = {**channel, "is_archived": channel["id"] in self.archived}
+            result["channel"] = {
+                **channel,
+                "is_archived": channel["id"] in self.archived,
+                "is_ext_shared": channel["id"] in self.ext_shared,
+                "is_shared": channel["id"] in self.ext_shared,
+            }
         return result
+
+    # ---- Slack Connect ----------------------------------------------------------------------
+    def share_externally(self, channel_id: str) -> None:
+        """The channel becomes shared with another organisation."""
+        self.ext_shared.add(channel_id)
 
     # ---- the token --------------------------------------------------------------------------
     def revoke(self, reason: str = "token_revoked") -> None:

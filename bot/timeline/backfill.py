@@ -209,7 +209,12 @@ async def _store(
             continue
         edited = slack_ts(as_dict(raw.get("edited")).get("ts"))
         rows.append(
-            entry_row(incident_id, msg, edited_at=ts_to_datetime(edited) if edited else None)
+            entry_row(
+                incident_id,
+                msg,
+                home_team=rt.team_id,
+                edited_at=ts_to_datetime(edited) if edited else None,
+            )
         )
         marks.extend(marks_in_history(raw, channel, rt.settings.key_event_emoji))
     if not rows:

@@ -36,6 +36,7 @@ KIND_LABELS: dict[str, str] = {
     EntryKind.CADENCE_CHANGE: ":robot_face: update cadence",
     EntryKind.PROMPT: ":alarm_clock: update prompt",
     EntryKind.SNOOZE: ":zzz: prompt snoozed by {who}",
+    EntryKind.WAR_ROOM: ":robot_face: war room",
 }
 
 
@@ -86,7 +87,7 @@ def render_entry(entry: TimelineEntry, zone: tzinfo, key_emoji: str = "pushpin")
     """One line of the timeline view."""
     head = when(entry.occurred_at, zone)
     label = KIND_LABELS.get(entry.kind, f"{escape(entry.kind)} by {{who}}")
-    label = label.format(who=author_of(entry))
+    label = label.format(who=author_of(entry) + (" (external)" if entry.external else ""))
     key = f":{key_emoji.strip(':')}: " if entry.key_event else ""
     if entry.deleted_at is not None:
         deleted = when(entry.deleted_at, zone)

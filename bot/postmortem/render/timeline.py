@@ -29,10 +29,11 @@ KIND_LABELS = {
     "prompt": "update prompt",
     "snooze": "prompt snoozed",
     "bot_action": "bot action",
+    "war_room": "**war room**",  # archived, unarchived, renamed, the bot removed or back
 }
 KEY_EVENT = "📌 **KEY EVENT**"
 BOT_NAME = "Sisyphus"
-_BOT_KINDS = frozenset({"prompt", "bot_action", "bot_message"})
+_BOT_KINDS = frozenset({"prompt", "bot_action", "bot_message", "war_room"})
 INDENT = "  "
 
 
@@ -58,6 +59,8 @@ def render_timeline(d: Draft) -> list[str]:
 
 def _entry(d: Draft, e: Any, revs: list[Any] | None) -> str:
     author = _author(d, e)
+    if e.external:
+        author += " (external, Slack Connect)"
     label = KIND_LABELS.get(e.kind)
     if label is None:
         label = inline(e.kind)
