@@ -21,6 +21,7 @@ from aiohttp import web
 
 from tests.fake_slack_methods import Channel, SlackMethods
 from tests.fake_slack_realities import SlackRealities
+from tests.fake_slack_tiers import TierLimits
 
 # From ../shared/slack/payloads/webapi_429_ratelimited.sdk.json
 RATE_LIMITED_BODY = {"ok": False, "error": "ratelimited"}
@@ -42,7 +43,7 @@ class Failure:
     channel: str | None = None  # only calls about this channel fail
 
 
-class FakeSlack(SlackRealities, SlackMethods):
+class FakeSlack(TierLimits, SlackRealities, SlackMethods):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
@@ -62,6 +63,7 @@ class FakeSlack(SlackRealities, SlackMethods):
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.init_realities()
+        self.init_tiers(enforced=True)
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -231,6 +233,11 @@ class FakeSlack(SlackRealities, SlackMethods):
             refused = self.refusal(method, params)  # issue 14: token, archived, left channels
             if refused is not None:
                 return web.json_response(refused)
+            retry_after = self.over_tier(method, params)  # issue 14: Slack's rate-limit tiers
+            if retry_after is not None:
+                return web.json_response(
+                    RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
+                )
             failures = self._failures.get(method) or []
             failure = next(
                 (f for f in failures if f.channel in (None, params.get("channel"))), None

@@ -12,9 +12,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.core.metrics import SLACK_API_CALLS, SLACK_API_ERRORS
+from bot.core.metrics import (
+    SLACK_API_CALLS,
+    SLACK_API_ERRORS,
+    SLACK_PACED_SECONDS,
+    SLACK_RATE_LIMITED,
+)
 from bot.core.settings import Settings
 from bot.slack.access import AUTH_ERRORS, CHANNEL_ERRORS, access_of, channel_of_call
+from bot.slack.tiers import Pacer
 
 
 class CountingWebClient(AsyncWebClient):
@@ -22,10 +28,16 @@ class CountingWebClient(AsyncWebClient):
     the access state (bot/slack/access.py) what Slack's answers say about the token and the
     channels."""
 
+    pacer: Pacer
+
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         access = access_of(self)
         if access.suspended is not None and api_method != "auth.test":
             raise access.refuse(api_method)
+        waited = self.pacer.waited_seconds
+        await self.pacer.wait(api_method, channel_of_call(kwargs))
+        if self.pacer.waited_seconds > waited:
+            SLACK_PACED_SECONDS.labels(api_method).inc(self.pacer.waited_seconds - waited)
         SLACK_API_CALLS.labels(api_method).inc()
         try:
             return await super().api_call(api_method, **kwargs)
@@ -41,17 +53,46 @@ class CountingWebClient(AsyncWebClient):
             raise
 
 
+class PacedRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler (waits Retry-After, then retries), also counting the 429 and
+    holding the method in the pacer, so concurrent calls wait too instead of meeting 429s."""
+
+    def __init__(self, pacer: Pacer, max_retry_count: int = 2) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.pacer = pacer
+
+    async def can_retry_async(
+        self, *, state: Any, request: Any, response: Any = None, error: Any = None
+    ) -> bool:
+        if response is not None and response.status_code == 429:
+            method = str(getattr(request, "url", "")).rstrip("/").rsplit("/", 1)[-1]
+            SLACK_RATE_LIMITED.labels(method).inc()
+            headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+            value = headers.get("retry-after")
+            retry_after = value[0] if isinstance(value, list) and value else value
+            try:
+                self.pacer.hold(method, None, float(retry_after or 1))
+            except ValueError:
+                self.pacer.hold(method, None, 1.0)
+        return await super().can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
 def make_web_client(settings: Settings) -> AsyncWebClient:
-    return CountingWebClient(
+    pacer = Pacer()
+    client = CountingWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            PacedRateLimitRetryHandler(pacer, max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+    client.pacer = pacer
+    return client
 
 
 def slack_error_code(exc: BaseException) -> str | None:
