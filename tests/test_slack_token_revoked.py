@@ -82,6 +82,7 @@ async def test_tokens_revoked_and_app_uninstalled_events_suspend_at_once(
     if event == "tokens_revoked":
         payload["tokens"] = {"oauth": [], "bot": ["UBOT"]}  # type: ignore[assignment]
     await bot.slack.event(payload)
+    await bot.fake.wait_for(lambda: access.suspended, what="access suspended")
     status, body = await health(bot)
     assert status == 503 and body["slack"].startswith(event)
     before = len(bot.fake.calls_to("chat.postMessage"))
@@ -98,3 +99,11 @@ def _ok(bot: RunningBot):
         return (await health(bot))[0] == 200
 
     return check
+
+
+async def test_revoking_only_user_tokens_leaves_the_bot_working(bot: RunningBot) -> None:
+    user_only = {"type": "tokens_revoked", "tokens": {"oauth": ["U111"], "bot": []}}
+    await bot.slack.event(user_only)
+    await declare_here(bot)  # every Slack call of the declaration goes out
+    assert access_of(bot.rt.client).suspended is None
+    assert await health(bot) == (200, {"status": "ok", "database": "ok"})

@@ -44,6 +44,8 @@ async def _mark(rt: Runtime, channel: str, state: str, text: str) -> Incident | 
         incident = await open_incident_for_channel(session, channel)
         if incident is None or incident.id is None or incident.war_room_state == state:
             return None
+        if state == REMOVED and incident.war_room_state == ARCHIVED:
+            return None  # archiving also takes members out: the archive is the news
         since = incident.war_room_state_since or utcnow()
         incident = await update_incident(
             session, incident.id, war_room_state=state, war_room_state_since=since

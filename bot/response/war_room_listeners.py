@@ -80,7 +80,11 @@ def register(app: AsyncApp) -> None:
     @app.event("tokens_revoked")
     @app.event("app_uninstalled")
     async def on_revoked(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        access_of(context["runtime"].client).suspend(str(event.get("type") or "tokens_revoked"))
+        kind = str(event.get("type") or "tokens_revoked")
+        tokens = event.get("tokens")
+        if kind == "tokens_revoked" and isinstance(tokens, dict) and not tokens.get("bot"):
+            return  # only user tokens went; the bot token still works
+        access_of(context["runtime"].client).suspend(kind)
 
 
 __all__ = ["install_war_room", "on_channel_error", "register"]
