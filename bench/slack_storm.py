@@ -170,7 +170,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
         )
         server = BotServer(settings)
         if args.no_pacing:
-            server.runtime.client.pacer = NoPacing()  # type: ignore[attr-defined]
+            server.runtime.client.pacer = NoPacing()  # type: ignore[attr-defined]  # CountingWebClient
         await server.start()
         bot_url = f"http://127.0.0.1:{server.port}"
         storm = asyncio.create_task(declare_storm(port, bot_url, args.declares, 60.0))

@@ -78,9 +78,9 @@ async def test_tokens_revoked_and_app_uninstalled_events_suspend_at_once(
     access = access_of(bot.rt.client)
     access.check_seconds = 0.2
     bot.fake.revoke("invalid_auth")
-    payload = {"type": event}
+    payload: dict[str, object] = {"type": event}
     if event == "tokens_revoked":
-        payload["tokens"] = {"oauth": [], "bot": ["UBOT"]}  # type: ignore[assignment]
+        payload["tokens"] = {"oauth": [], "bot": ["UBOT"]}
     await bot.slack.event(payload)
     await bot.fake.wait_for(lambda: access.suspended, what="access suspended")
     status, body = await health(bot)
