@@ -183,3 +183,27 @@ async def test_renamed_war_room_shows_the_new_name(bot: RunningBot) -> None:
 
 async def _named(bot: RunningBot, name: str) -> bool:
     return (await incident(bot)).channel_name == name
+
+
+async def test_archiving_that_also_takes_the_bot_out_is_one_piece_of_news(
+    bot: RunningBot,
+) -> None:
+    await declare_here(bot)
+    bot.fake.archive(WAR_ROOM)
+    await bot.slack.event({"type": "channel_archive", "channel": WAR_ROOM, "user": "U222"})
+    await bot.fake.wait_for(lambda: posts_to(bot, COMMANDER), what="the DM")
+    await bot.slack.event(
+        {"type": "member_left_channel", "user": "UBOT", "channel": WAR_ROOM, "channel_type": "C"}
+    )
+    # A later event, to wait for: the rename is recorded after the leave was handled.
+    await bot.slack.event(
+        {"type": "channel_rename", "channel": {"id": WAR_ROOM, "name": "old-war-room"}}
+    )
+    await wait_until(lambda: _named(bot, "old-war-room"), what="the rename")
+    assert [e.split(";")[0] for e in await war_room_entries(bot)] == [
+        "War room archived by <@U222>",
+        "War room renamed to #old-war-room (was #random)",
+    ]
+    assert (await incident(bot)).war_room_state == "archived"
+    assert len(posts_to(bot, COMMANDER)) == 1
+    assert not bot.fake.calls_to("conversations.join")[1:]  # only the declaration's join
