@@ -50,6 +50,10 @@ class Incident(SQLModel, table=True):
     unanswered_prompts: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paged: str | None = Field(default=None, sa_column=Column(Text))  # who was paged, for the card
+    # Slack's failure modes (migration 0009): None while the bot can post to its war room,
+    # else why not: "archived" or "removed" (the bot was taken out of the channel), and since.
+    war_room_state: str | None = Field(default=None, max_length=16)
+    war_room_state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EntryKind(StrEnum):
@@ -85,6 +89,8 @@ class EntryKind(StrEnum):
     CHECKLIST = "checklist"  # an item ticked, unticked or added
     RUNBOOK = "runbook"  # a runbook linked on the card
     COPIED = "copied_message"  # a message copied in with the add_to_timeline shortcut
+    # Slack's failure modes: the war room archived, unarchived, renamed, the bot removed/back
+    WAR_ROOM = "war_room"
 
 
 class TimelineEntry(SQLModel, table=True):
@@ -114,6 +120,10 @@ class TimelineEntry(SQLModel, table=True):
     key_event: bool = Field(default=False)
     event_id: str | None = Field(default=None, max_length=64)
     permalink: str | None = Field(default=None, sa_column=Column(Text))  # copied messages (0008)
+    # Migration 0009. Deleted while the bot was away: found missing when history was re-read.
+    deleted_while_away: bool | None = Field(default=None)
+    # Said by someone from another organisation (Slack Connect).
+    external: bool | None = Field(default=None)
 
 
 class TimelineRevision(SQLModel, table=True):

@@ -22,6 +22,8 @@ import yaml
 from aiohttp import web
 
 from tests.fake_slack_methods import Channel, SlackMethods
+from tests.fake_slack_realities import SlackRealities
+from tests.fake_slack_tiers import TierLimits
 
 
 def manifest_bot_scopes() -> list[str]:
@@ -49,7 +51,7 @@ class Failure:
     channel: str | None = None  # only calls about this channel fail
 
 
-class FakeSlack(SlackMethods):
+class FakeSlack(TierLimits, SlackRealities, SlackMethods):
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
@@ -69,6 +71,8 @@ class FakeSlack(SlackMethods):
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.init_realities()
+        self.init_tiers(enforced=True)
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -239,6 +243,9 @@ class FakeSlack(SlackMethods):
             if gone and lost_if_left:
                 return web.Response(status=499, text="client went away")
         try:
+            refused = self.refusal(method, params)  # issue 14: token, archived, left channels
+            if refused is not None:
+                return web.json_response(refused)
             failures = self._failures.get(method) or []
             failure = next(
                 (f for f in failures if f.channel in (None, params.get("channel"))), None
@@ -257,10 +264,17 @@ class FakeSlack(SlackMethods):
                     return web.Response(status=failure.status, text="upstream failure")
                 if failure.error:
                     return web.json_response({"ok": False, "error": failure.error})
+            # Slack's rate-limit tiers (issue 14), after the failures a test asked for: a call
+            # that fails on purpose never reaches the method, so it does not count.
+            retry_after = self.over_tier(method, params)
+            if retry_after is not None:
+                return web.json_response(
+                    RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
+                )
             handler = getattr(self, "_m_" + method.replace(".", "_"), None)
             if handler is None:
                 return web.json_response({"ok": False, "error": "unknown_method"})
-            result = handler(params)
+            result = self.amend(method, handler(params))
             if "ok" not in result:
                 result = {"ok": True, **result}
             # As Slack does on every Web API answer: the scopes granted to the token.

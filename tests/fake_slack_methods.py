@@ -39,7 +39,7 @@ class SlackMethods:
             "url": "https://subarachnoid.slack.com/",
             "team": "Subarachnoid Workspace",
             "user": "bot",
-            "team_id": "T0G9PQBBK",
+            "team_id": "T111",  # the workspace of the tests' event envelopes (issue 14)
             "user_id": self.bot_user_id,
             "bot_id": "BZYBOTHED",
             "is_enterprise_install": False,

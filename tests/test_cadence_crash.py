@@ -111,11 +111,12 @@ async def test_a_prompt_claimed_by_a_killed_bot_is_posted_when_the_lease_ends(
 async def test_a_prompt_slack_refuses_is_not_retried_when_the_lease_ends(
     start_bot: StartBot,
 ) -> None:
-    """A Slack error such as `is_archived` will not go away by itself: the claim is settled on
-    the next prompt, one interval on, rather than left to fall due again at the lease's end."""
+    """A Slack error such as `invalid_blocks` will not go away by itself: the claim is settled on
+    the next prompt, one interval on, rather than left to fall due again at the lease's end.
+    (`is_archived` and `not_in_channel` pause the war room instead: test_war_room_channel.py.)"""
     bot = await start_bot(update_interval_seconds=INTERVAL, prompt_claim_lease_seconds=2)
     channel = await declare(bot)
-    bot.fake.fail("chat.postMessage", error="is_archived", channel=channel)
+    bot.fake.fail("chat.postMessage", error="invalid_blocks", channel=channel)
     due = utcnow() + timedelta(seconds=0.5)
     await set_incident(bot, await incident(bot), next_prompt_at=due)
     await bot.fake.wait_for(lambda: prompts_in(bot, channel), what="the refused prompt")

@@ -57,7 +57,7 @@ async def test_check_against_a_healthy_workspace_passes(
     assert [line.split("] ")[1].split(":")[0] for line in lines[:-1]] == NAMES
     assert lines[-1] == "all checks passed"
     text = "\n".join(lines)
-    assert "bot user UBOT" in text and "T0G9PQBBK" in text
+    assert "bot user UBOT" in text and "T111" in text
     assert "#incidents" in text
     assert not healthy.calls_to("chat.postMessage")  # a check posts nothing
     assert healthy.calls_to("apps.connections.open")

@@ -54,6 +54,17 @@ EVENT_SUBSCRIPTIONS: dict[str, dict[str, str]] = {
     "pin_removed": {"pin_removed": "pins:read"},
     "member_joined_channel": {"member_joined_channel": "channels:read"},
     "app_home_opened": {"app_home_opened": ""},  # needs no scope
+    # The war room archived, renamed, left (issue 14): public channels, then private ones
+    "channel_archive": {"channel_archive": "channels:read"},
+    "channel_unarchive": {"channel_unarchive": "channels:read"},
+    "channel_rename": {"channel_rename": "channels:read"},
+    "group_archive": {"group_archive": "groups:read"},
+    "group_unarchive": {"group_unarchive": "groups:read"},
+    "group_rename": {"group_rename": "groups:read"},
+    "member_left_channel": {"member_left_channel": "channels:read"},
+    # The install: no scope needed
+    "tokens_revoked": {"tokens_revoked": ""},
+    "app_uninstalled": {"app_uninstalled": ""},
 }
 
 

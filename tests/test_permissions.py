@@ -105,8 +105,8 @@ def add_users(bot: RunningBot) -> None:
     bot.fake.add_user("UULTRA", is_ultra_restricted=True)
     bot.fake.add_user("UEXTERN", team_id="TOTHERORG")
     bot.fake.add_user("USTRANGER", is_stranger=True)
-    bot.fake.add_user("U111", team_id="T0G9PQBBK")
-    bot.fake.add_user("UOUTSIDE", team_id="T0G9PQBBK")
+    bot.fake.add_user("U111", team_id="T111")
+    bot.fake.add_user("UOUTSIDE", team_id="T111")
 
 
 def interaction_for(

@@ -150,7 +150,7 @@ async def test_canvas_is_created_too_and_its_failure_falls_back_to_the_file(
     assert canvas["channel_id"] == "C111"
     assert canvas["document_content"]["type"] == "markdown"
     assert "## 9. Blameless-language check" in canvas["document_content"]["markdown"]
-    assert "Canvas: https://subarachnoid.slack.com/docs/T0G9PQBBK/F" in answer
+    assert "Canvas: https://subarachnoid.slack.com/docs/T111/F" in answer
     assert "Markdown file: https://example.slack.com/files/" in answer
 
     bot.fake.fail("canvases.create", error="canvas_creation_failed")
@@ -183,7 +183,7 @@ async def test_draft_that_cannot_be_put_anywhere_is_explained(bot: RunningBot) -
 
     bot.fake.fail("files.getUploadURLExternal", error="not_in_channel")
     answer = await ask(bot, "draft")
-    assert "Canvas: https://subarachnoid.slack.com/docs/T0G9PQBBK/F" in answer
+    assert "Canvas: https://subarachnoid.slack.com/docs/T111/F" in answer
     assert "The Markdown file upload failed (Slack answered `not_in_channel`)" in answer
 
 

@@ -15,12 +15,16 @@ from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.home_refresh import install_home_refresh
 from bot.postmortem.followthrough.nudges import install_nudges
 from bot.postmortem.followthrough.outbox import install_outbox
+from bot.response.war_room_listeners import install_war_room
+from bot.slack.access import install_access
 from bot.slack.identity import install_identity
 from bot.timeline.backfill import install_backfill
 
 Installer = Callable[[Runtime], None]
 
 INSTALLERS: list[Installer] = [
+    install_access,
+    install_war_room,
     install_identity,
     install_cadence,
     install_backfill,

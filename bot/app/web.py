@@ -29,6 +29,7 @@ from bot.alerts.web import add_alert_routes
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
+from bot.slack.access import access_of
 from bot.slack.replays import first_time
 from storage import StorageUnavailable
 
@@ -153,13 +154,16 @@ def build_web_app(
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(_request: web.Request) -> web.Response:
+        suspended = access_of(rt.client).suspended
         body = {
             "status": "ok",
             "database": "ok" if await rt.db.ping() else "unreachable",
             # Not known until auth.test answers (and, in Socket Mode, the socket is open).
             "slack": "ok" if rt.slack_ready() else "unreachable",
         }
-        if "unreachable" in body.values():
+        if suspended is not None:
+            body["slack"] = f"{suspended}: Slack refused the bot token; waiting for it to work"
+        if body != {"status": "ok", "database": "ok", "slack": "ok"}:
             body["status"] = "unavailable"
             return web.json_response(body, status=503)
         return web.json_response(body)

@@ -38,6 +38,7 @@ async def due_prompts(session: AsyncSession, until: datetime, limit: int = 2000)
         .where(col(Incident.next_prompt_at) <= until)
         .where(col(Incident.channel_id).is_not(None))
         .where(col(Incident.status).in_(OPEN_STATUSES))
+        .where(col(Incident.war_room_state).is_(None))  # not while archived or left
         .order_by(col(Incident.next_prompt_at))
         .limit(limit)
     )

@@ -25,6 +25,7 @@ from apscheduler.jobstores.base import JobLookupError
 from bot.cadence.queries import DuePrompt, due_prompts
 from bot.cadence.sender import Claim, claim_batch, post_claim, record_sent
 from bot.core.runtime import Runtime
+from bot.slack.access import access_of
 from storage import StorageUnavailable
 from storage.types import utcnow
 
@@ -101,6 +102,8 @@ class PromptScheduler:
             self._running.discard(current)
 
     async def _poll(self) -> None:
+        if access_of(self.rt.client).suspended is not None:
+            return  # the token does not work: prompts stay due in the database until it does
         now = utcnow()
         try:
             async with self.rt.db.session() as session:
@@ -124,6 +127,9 @@ class PromptScheduler:
     async def _fire(self, due: DuePrompt) -> None:
         """The date job at a prompt's due time: queue it; a drainer claims and posts it."""
         if self._stopping:
+            return
+        if access_of(self.rt.client).suspended is not None:
+            self._planned.pop(due.incident_id, None)  # still due in the database
             return
         self._ready.append(due)
         if self._drainers < CONCURRENT_BATCHES:

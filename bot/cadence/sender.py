@@ -38,6 +38,7 @@ from bot.cadence.rules import (
 )
 from bot.core.metrics import PROMPTS_LATE, PROMPTS_SENT, TIMELINE_ENTRIES
 from bot.core.runtime import Runtime
+from bot.slack.access import AUTH_ERRORS, CHANNEL_ERRORS
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.durations import humanize
 from storage import StorageUnavailable
@@ -47,6 +48,10 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 # A prompt posted later than this after its due time counts as late (sisyphus_..._late_total).
 LATE_SECONDS = 2.0
+# Refusals that pass: a token that stops working (access is suspended, the prompt stays due)
+# or a war room archived or left (it waits for the room to come back; see due_prompts).
+RETRIED_ERRORS = AUTH_ERRORS | CHANNEL_ERRORS
+PAUSED_RETRY_SECONDS = 5
 # How often to try again to record a posted prompt while the database is away.
 RECORD_RETRY_SECONDS = 1.0
 
@@ -187,12 +192,16 @@ async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:
     failed (HTTP 429 or 5xx, timeouts, after the client's retries): try again soon."""
     incident_id = claim.incident.id
     status = getattr(getattr(exc, "response", None), "status_code", 200)
-    if slack_error_code(exc) is not None and status != 429 and status < 500:
+    code = slack_error_code(exc)
+    if code is not None and code not in RETRIED_ERRORS and status != 429 and status < 500:
         log.warning("prompt for incident %s refused: %s", incident_id, slack_error_text(exc))
         async with rt.db.session() as session:  # not retried: the next prompt as usual
             await settle(session, [Settlement(incident_id, claim.lease_until, claim.next_due)])
         return
-    retry_at = utcnow() + timedelta(seconds=retry_delay(claim.interval))
+    delay = retry_delay(claim.interval)
+    if code in RETRIED_ERRORS:  # paused (the war room or the token): due again as soon as
+        delay = min(delay, PAUSED_RETRY_SECONDS)  # it is back (see due_prompts, the scheduler)
+    retry_at = utcnow() + timedelta(seconds=delay)
     async with rt.db.session() as session:
         moved = await give_back_prompt(session, incident_id, claim.lease_until, retry_at)
     log.warning(

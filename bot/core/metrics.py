@@ -23,6 +23,16 @@ SLACK_API_CALLS = Counter(
 SLACK_API_ERRORS = Counter(
     "sisyphus_slack_api_errors_total", "Failed Slack Web API calls, by method", ["method"]
 )
+SLACK_RATE_LIMITED = Counter(
+    "sisyphus_slack_rate_limited_total",
+    "HTTP 429 answers from the Slack Web API (each retry counted), by method",
+    ["method"],
+)
+SLACK_PACED_SECONDS = Counter(
+    "sisyphus_slack_paced_seconds_total",
+    "Seconds calls waited for their rate-limit tier before going to Slack, by method",
+    ["method"],
+)
 TIMELINE_ENTRIES = Counter(
     "sisyphus_timeline_entries_total", "Timeline entries stored, by kind", ["kind"]
 )

@@ -39,7 +39,7 @@ TimelineRow = namedtuple("TimelineRow", [c.name for c in _ENTRIES.columns])  # t
 # What the postmortem draft reads of an entry; skipping the rest saves a third of the load.
 DRAFT_COLUMNS = (
     "id", "kind", "author_id", "author_name", "text", "files", "occurred_at", "edited_at",
-    "deleted_at", "deleted_by", "key_event",
+    "deleted_at", "deleted_by", "key_event", "deleted_while_away", "external",
 )  # fmt: skip
 DraftTimelineRow = namedtuple("DraftTimelineRow", DRAFT_COLUMNS)  # type: ignore[misc]  # mypy wants the fields inline
 RevisionRow = namedtuple("RevisionRow", [c.name for c in _REVISIONS.columns])  # type: ignore[misc]  # fields from the table; mypy wants a literal list

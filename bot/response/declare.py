@@ -68,6 +68,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
                 f"This channel is already the war room of incident #{existing.id} "
                 f"({escape(existing.title)}), which is still open."
             )
+        await _refuse_private_shared_channel(rt, req.channel_id)
     async with rt.db.session() as session:
         incident = await create_incident(
             session,
@@ -109,6 +110,27 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             "not all be recorded yet."
         )
     return outcome
+
+
+async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:
+    """A private incident never lives in a channel shared with another organisation.
+
+    `--here` in a private channel makes a private incident (`--private --here` is refused
+    outright, see declare_args), so a private channel shared through Slack Connect is refused.
+    If Slack cannot say, the declaration goes on: joining tells whether the bot can be there.
+    """
+    try:
+        info = (await rt.client.conversations_info(channel=channel_id)).get("channel") or {}
+    except Exception:
+        return
+    shared = info.get("is_ext_shared") or info.get("is_pending_ext_shared")
+    if shared and info.get("is_private"):
+        raise UserError(
+            "This private channel is shared with another organisation (Slack Connect), and an "
+            "incident declared in a private channel is private: its people would see "
+            "everything. Declare it without `--here` and add `--private`: I will open a private "
+            "channel of our own."
+        )
 
 
 async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:

@@ -21,6 +21,7 @@ from bot.incidents.buttons import (
     TAKE_COMMAND_ACTION,
     clicked,
 )
+from bot.response import war_room_listeners
 from bot.response.card_controls import (
     chosen,
     open_resolve_form,
@@ -70,6 +71,8 @@ def register(app: AsyncApp) -> None:
         rt: Runtime = context["runtime"]
         async with rt.in_flight():
             await _open_declare_form(rt, body, f"action:{HOME_DECLARE_ACTION}")
+
+    war_room_listeners.register(app)
 
     @app.action(POST_UPDATE_ACTION)
     async def on_post_update(

@@ -5,7 +5,9 @@ Runs in the background at start-up (every open incident), after `/incident decla
 `conversations.history` since the last captured message of the incident (or since it was
 declared), and `conversations.replies` of every thread with replies since then, page by page.
 Storing goes through the same unique key as live capture, so a message seen both ways is
-one entry. Edits and deletions made while the bot was away are not replayed.
+one entry. Edits and deletions made while the bot was away are reconciled from what the
+re-read finds (bot/timeline/reconcile.py): a newer `edited.ts` makes a revision, a stored message
+missing from the window is tombstoned as deleted while the bot was away.
 """
 
 from __future__ import annotations
@@ -18,14 +20,24 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.queries import open_incidents
+from bot.slack.access import access_of
 from bot.slack.client import slack_error_text
 from bot.timeline.capture_queries import count_stored
-from bot.timeline.events import datetime_to_ts, entry_row, read_message, slack_ts
+from bot.timeline.events import (
+    as_dict,
+    datetime_to_ts,
+    entry_row,
+    read_message,
+    slack_ts,
+    ts_to_datetime,
+)
 from bot.timeline.keyevents import marks_in_history
 from bot.timeline.marks import add_marks
 from bot.timeline.queries import insert_messages, known_threads, latest_message_ts
+from bot.timeline.reconcile import Reread, reconcile
 from storage import StorageUnavailable
 from storage.models import Incident
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +63,11 @@ def install_backfill(rt: Runtime) -> None:
         rt.spawn(_backfill_plans(rt, plans), name="timeline-backfill")
 
     rt.startup_hooks.append(backfill_at_startup)
+
+    async def backfill_after_suspension(since: datetime) -> None:
+        await backfill_open_incidents(rt, oldest=since)
+
+    access_of(rt.client).resume_hooks.append(backfill_after_suspension)
 
 
 async def _plans(rt: Runtime) -> list[tuple[Incident, Known]]:
@@ -116,8 +133,10 @@ async def backfill_incident(
         if oldest is not None:  # after an outage: from its start, but never before the incident
             floor = max(min(floor, datetime_to_ts(oldest), key=Decimal), declared, key=Decimal)
         stored = 0
+        reread = Reread(floor=floor, until=datetime_to_ts(utcnow()))
         history = _pages(rt.client.conversations_history, channel=channel, oldest=floor)
         async for messages in history:
+            reread.add(messages)
             threads.update(m["ts"] for m in messages if _has_replies_after(m, floor))
             stored += await _store(rt, incident_id, channel, messages, floor, own)
         for parent in sorted(threads, key=Decimal):
@@ -125,7 +144,10 @@ async def backfill_incident(
                 rt.client.conversations_replies, channel=channel, ts=parent, oldest=floor
             )
             async for messages in replies:
+                reread.add(messages)
                 stored += await _store(rt, incident_id, channel, messages, floor, own)
+            reread.threads.add(parent)
+        changed = await reconcile(rt, incident_id, channel, reread)
     except StorageUnavailable:
         log.warning("history backfill of incident %s stopped: storage unavailable", incident_id)
         return 0
@@ -134,6 +156,13 @@ async def backfill_incident(
         return 0
     if stored:
         log.info("history backfill: %s message(s) added to incident %s", stored, incident_id)
+    if changed.edited or changed.deleted:
+        log.info(
+            "history backfill: %s edit(s) and %s deletion(s) made while away, incident %s",
+            changed.edited,
+            changed.deleted,
+            incident_id,
+        )
     return stored
 
 
@@ -179,7 +208,15 @@ async def _store(
         msg = read_message(raw, channel)
         if msg is None:
             continue
-        rows.append(entry_row(incident_id, msg))
+        edited = slack_ts(as_dict(raw.get("edited")).get("ts"))
+        rows.append(
+            entry_row(
+                incident_id,
+                msg,
+                home_team=rt.team_id,
+                edited_at=ts_to_datetime(edited) if edited else None,
+            )
+        )
         marks.extend(marks_in_history(raw, channel, rt.settings.key_event_emoji))
     if not rows:
         return 0

@@ -77,7 +77,7 @@ async def capture_message_event(
     msg = read_message(event)
     if msg is None:
         return "ignored"
-    row = entry_row(0, msg, event_id)
+    row = entry_row(0, msg, event_id, home_team=rt.team_id)
     del row["incident_id"]  # the statement finds the channel's open incident itself
     if store is not None:
         await store(row)

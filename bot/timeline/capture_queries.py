@@ -41,6 +41,8 @@ async def capture_messages(conn: AsyncConnection, rows: list[dict[str, Any]]) ->
     many were new, by kind."""
     if not rows:
         return Counter()
+    # `external` (Slack Connect, migration 0009) may be left out by callers that predate it.
+    rows = [row if "external" in row else {**row, "external": None} for row in rows]
     if conn.dialect.name == "postgresql":
         return await _capture_postgres(conn, rows)
     return await _capture_sqlite(conn, rows)
@@ -86,6 +88,7 @@ async def _capture_sqlite(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
 
 
 _SQL_TYPES = {c: "varchar" for c in COLUMNS} | {c: "timestamp" for c in _TIMES}
+_SQL_TYPES["external"] = "boolean"
 _POSTGRES_INSERT = text(
     f"""
     INSERT INTO timeline_entry (incident_id, {", ".join(COLUMNS)}, recorded_at, key_event)

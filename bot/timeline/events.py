@@ -38,6 +38,7 @@ class SlackMessage:
     author_name: str | None = None
     thread_ts: str | None = None
     files: str | None = None  # JSON list of {"name", "title", "type", "permalink"}
+    team: str | None = None  # the author's workspace (Slack Connect: another organisation's)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def read_message(event: dict[str, Any], channel_id: str | None = None) -> SlackM
         author_name=_bot_name(event) if is_bot else None,
         thread_ts=thread_ts if in_thread or subtype == "thread_broadcast" else None,
         files=json.dumps(files) if files else None,
+        team=slack_id(event.get("user_team")) or slack_id(event.get("team")),
     )
 
 
@@ -206,10 +208,22 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def is_external(msg: SlackMessage, home_team: str | None) -> bool | None:
+    """Said by someone of another organisation (Slack Connect)? None when it cannot be told."""
+    if not msg.team or not home_team:
+        return None
+    return msg.team != home_team
+
+
 def entry_row(
-    incident_id: int, msg: SlackMessage, event_id: str | None = None, **extra: Any
+    incident_id: int,
+    msg: SlackMessage,
+    event_id: str | None = None,
+    *,
+    home_team: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """The timeline_entry columns for a Slack message."""
+    """The timeline_entry columns for a Slack message; `home_team` is the bot's workspace."""
     return {
         "incident_id": incident_id,
         "kind": msg.kind,
@@ -224,5 +238,6 @@ def entry_row(
         "event_id": event_id,
         "edited_at": None,
         "deleted_at": None,
+        "external": is_external(msg, home_team),
         **extra,
     }

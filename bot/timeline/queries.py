@@ -137,7 +137,7 @@ async def capturing_incident(session: AsyncSession, channel_id: str) -> tuple[in
 
 MESSAGE_COLUMNS = (
     "incident_id", "kind", "channel_id", "ts", "thread_ts", "author_id", "author_name", "text",
-    "files", "occurred_at", "recorded_at", "edited_at", "deleted_at", "event_id",
+    "files", "occurred_at", "recorded_at", "edited_at", "deleted_at", "event_id", "external",
 )  # fmt: skip
 
 
@@ -171,7 +171,7 @@ async def insert_messages(session: AsyncSession, rows: list[dict[str, Any]]) -> 
     if not rows:
         return Counter()
     now = utcnow()
-    params = [{"recorded_at": now, **row} for row in rows]
+    params = [{"recorded_at": now, "external": None, **row} for row in rows]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     conn = await session.connection()
     stored: Counter[str] = Counter()

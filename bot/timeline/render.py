@@ -43,6 +43,7 @@ KIND_LABELS: dict[str, str] = {
     EntryKind.CHECKLIST: ":clipboard: checklist",
     EntryKind.RUNBOOK: ":book: runbook",
     EntryKind.COPIED: ":pushpin: {who}, copied in",
+    EntryKind.WAR_ROOM: ":robot_face: war room",
 }
 
 
@@ -92,10 +93,13 @@ def render_entry(entry: TimelineEntry, zone: tzinfo, key_emoji: str = "pushpin")
     """One line of the timeline view."""
     head = when(entry.occurred_at, zone)
     label = KIND_LABELS.get(entry.kind, f"{escape(entry.kind)} by {{who}}")
-    label = label.format(who=author_of(entry))
+    label = label.format(who=author_of(entry) + (" (external)" if entry.external else ""))
     key = f":{key_emoji.strip(':')}: " if entry.key_event else ""
     if entry.deleted_at is not None:
         deleted = when(entry.deleted_at, zone)
+        if entry.deleted_while_away:
+            gone = f"deleted while the bot was away (noticed {deleted})"
+            return f"• {key}`{head}` {label}: _message {gone}_"
         return f"• {key}`{head}` {label}: _message deleted at {deleted}_"
     body = display_text(entry.text)
     attached = files_text(entry.files)

@@ -36,10 +36,11 @@ KIND_LABELS = {
     "checklist": "checklist",
     "runbook": "runbook linked",
     "copied_message": "copied in from another channel",
+    "war_room": "**war room**",  # archived, unarchived, renamed, the bot removed or back
 }
 KEY_EVENT = "📌 **KEY EVENT**"
 BOT_NAME = "Sisyphus"
-_BOT_KINDS = frozenset({"prompt", "bot_action", "bot_message", "alert", "page"})
+_BOT_KINDS = frozenset({"prompt", "bot_action", "bot_message", "alert", "page", "war_room"})
 INDENT = "  "
 
 
@@ -65,6 +66,8 @@ def render_timeline(d: Draft) -> list[str]:
 
 def _entry(d: Draft, e: Any, revs: list[Any] | None) -> str:
     author = _author(d, e)
+    if e.external:
+        author += " (external, Slack Connect)"
     label = KIND_LABELS.get(e.kind)
     if label is None:
         label = inline(e.kind)
@@ -73,6 +76,9 @@ def _entry(d: Draft, e: Any, revs: list[Any] | None) -> str:
         head += f" · {label}"
     if e.deleted_at is not None:
         by = f" by {d.who(e.deleted_by)}" if e.deleted_by else ""
+        if e.deleted_while_away:
+            away = f"deleted while the bot was away; noticed {when(e.deleted_at)}"
+            return f"{head} · 🗑️ _[message {away}]_"
         return f"{head} · 🗑️ _[message deleted {when(e.deleted_at)}{by}]_"
     if e.key_event:
         head += f" · {KEY_EVENT}"

@@ -1,0 +1,177 @@
+"""When the war room stops being reachable, and when it comes back (issue 14).
+
+- Archived (`channel_archive`, or `is_archived` from any call): reminders stop (due_prompts
+  skips the incident), the commander is told privately, the broadcast channel publicly (not for
+  a private incident), and the timeline records it. `channel_unarchive`: the bot rejoins,
+  reads back what was said in between, and everything resumes.
+- The bot removed (`member_left_channel` for the bot, or `not_in_channel`): a public channel
+  is rejoined at once (`conversations.join`) and backfilled; for a private one the commander is
+  asked privately to `/invite` the bot, and the gap is backfilled when it is back
+  (`member_joined_channel`).
+- Renamed (`channel_rename`): everything keys on the channel ID; the record takes the new name
+  and the card is refreshed.
+The incident keeps why its war room is unreachable in `war_room_state` (and since when), so a
+restart remembers it and two reports of the same thing make one entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.core.runtime import Runtime
+from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.queries import open_incident_for_channel, update_incident
+from bot.slack.client import slack_error_code, slack_error_text
+from bot.slack.posting import broadcast_channel, post
+from bot.slack.text import escape
+from bot.timeline.backfill import backfill_incident
+from bot.timeline.queries import add_bot_action
+from storage.models import EntryKind, Incident
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+ARCHIVED = "archived"
+REMOVED = "removed"
+# conversations.join cannot take the bot into a private channel: someone must /invite it.
+PRIVATE_CHANNEL_ERRORS = frozenset({"method_not_supported_for_channel_type", "channel_not_found"})
+
+
+async def _mark(rt: Runtime, channel: str, state: str, text: str) -> Incident | None:
+    """Set the war room's state and record why; None if not a war room or already so."""
+    async with rt.db.session() as session:
+        incident = await open_incident_for_channel(session, channel)
+        if incident is None or incident.id is None or incident.war_room_state == state:
+            return None
+        if state == REMOVED and incident.war_room_state == ARCHIVED:
+            return None  # archiving also takes members out: the archive is the news
+        since = incident.war_room_state_since or utcnow()
+        incident = await update_incident(
+            session, incident.id, war_room_state=state, war_room_state_since=since
+        )
+        await add_bot_action(session, incident.id or 0, text, kind=EntryKind.WAR_ROOM)
+    return incident
+
+
+async def war_room_archived(rt: Runtime, channel: str, by: str | None = None) -> None:
+    who = f" by <@{by}>" if by else ""
+    incident = await _mark(
+        rt, channel, ARCHIVED, f"War room archived{who}; reminders and posts there stopped"
+    )
+    if incident is None:
+        return
+    label = incident_label(incident)
+    await _tell_commander(
+        rt,
+        incident,
+        f":file_cabinet: The war room of *{label}* was archived{who} while the incident is "
+        f"open. Reminders are stopped. Unarchive <#{channel}> to resume (I will read back "
+        "what I missed), or resolve the incident.",
+    )
+    broadcast = broadcast_channel(rt, incident)
+    if broadcast:
+        await post(
+            rt,
+            broadcast,
+            f":file_cabinet: *{label}* is still open, but its war room <#{channel}> was "
+            "archived. Its status updates are paused until it is unarchived.",
+        )
+
+
+async def bot_removed(rt: Runtime, channel: str, by: str | None = None) -> None:
+    who = f" by <@{by}>" if by else ""
+    incident = await _mark(
+        rt, channel, REMOVED, f"Bot removed from the war room{who}; reminders paused"
+    )
+    if incident is None:
+        return
+    try:
+        await rt.client.conversations_join(channel=channel)
+    except Exception as exc:
+        if slack_error_code(exc) == "is_archived":
+            await war_room_archived(rt, channel)
+            return
+        if slack_error_code(exc) not in PRIVATE_CHANNEL_ERRORS:
+            log.warning("could not rejoin war room %s: %s", channel, slack_error_text(exc))
+        await _tell_commander(
+            rt,
+            incident,
+            f":wave: I was removed from the war room of *{incident_label(incident)}*"
+            f"{who}, so I am not recording it and reminders are paused. Please `/invite` me "
+            f"back into <#{channel}>; I will read back what I missed.",
+        )
+        return
+    await war_room_back(rt, channel, "Bot rejoined the war room")
+
+
+async def war_room_back(rt: Runtime, channel: str, how: str) -> None:
+    """The war room is reachable again: clear its state, backfill the gap, resume."""
+    async with rt.db.session() as session:
+        incident = await open_incident_for_channel(session, channel)
+        if incident is None or incident.id is None or incident.war_room_state is None:
+            return
+        since: datetime = incident.war_room_state_since or incident.declared_at
+        incident = await update_incident(
+            session, incident.id, war_room_state=None, war_room_state_since=None
+        )
+        await add_bot_action(
+            session,
+            incident.id or 0,
+            f"{how}; reading back what was said since, reminders resume",
+            kind=EntryKind.WAR_ROOM,
+        )
+    await backfill_incident(rt, incident, oldest=since)
+
+
+async def war_room_unarchived(rt: Runtime, channel: str) -> None:
+    try:
+        await rt.client.conversations_join(channel=channel)
+    except Exception as exc:  # a private channel keeps its members: nothing to join
+        if slack_error_code(exc) not in PRIVATE_CHANNEL_ERRORS | {"already_in_channel"}:
+            log.warning("could not rejoin war room %s: %s", channel, slack_error_text(exc))
+    await war_room_back(rt, channel, "War room unarchived")
+
+
+async def channel_renamed(rt: Runtime, channel: str, name: str) -> None:
+    async with rt.db.session() as session:
+        incident = await open_incident_for_channel(session, channel)
+        if incident is None or incident.id is None or incident.channel_name == name:
+            return
+        old = incident.channel_name
+        incident = await update_incident(session, incident.id, channel_name=name[:80])
+        was = f" (was #{escape(old)})" if old else ""
+        await add_bot_action(
+            session, incident.id or 0, f"War room renamed to #{name}{was}", kind=EntryKind.WAR_ROOM
+        )
+    if incident.war_room_state is None:
+        await refresh_card(rt, incident, topic=False)
+
+
+async def on_channel_error(rt: Runtime, channel: str, error: str) -> None:
+    """A call about `channel` failed with `is_archived`, `not_in_channel`, `channel_not_found`."""
+    async with rt.db.session() as session:
+        incident = await open_incident_for_channel(session, channel)
+    if incident is None or incident.war_room_state is not None:
+        return  # not a war room (a DM, the broadcast channel), or known already
+    if error == "is_archived":
+        await war_room_archived(rt, channel)
+        return
+    if error == "channel_not_found":  # a private channel we were removed from, or archived?
+        try:
+            info = await rt.client.conversations_info(channel=channel)
+        except Exception:
+            info = None
+        if info is not None and (info.get("channel") or {}).get("is_archived"):
+            await war_room_archived(rt, channel)
+            return
+    await bot_removed(rt, channel)
+
+
+async def _tell_commander(rt: Runtime, incident: Incident, text: str) -> None:
+    try:
+        await rt.client.chat_postMessage(channel=incident.commander_id, text=text)
+    except Exception as exc:
+        log.warning(
+            "could not tell the commander of incident %s: %s", incident.id, slack_error_text(exc)
+        )

@@ -1,0 +1,123 @@
+"""Slack's Web API rate-limit tiers, and pacing our calls to stay inside them.
+
+Slack limits each method "per app per workspace" by tier (docs.slack.dev/apis/web-api/rate-limits):
+Tier 1 allows 1+ call a minute, Tier 2 20+, Tier 3 50+, Tier 4 100+, each with some burst.
+`chat.postMessage` is special: about one message per second per channel, short bursts allowed.
+The tier of each method the bot calls is the one its reference page gives. The tests' fake
+Web API enforces the same table (tests/fake_slack_tiers.py), so one table says what Slack does.
+
+`Pacer` waits before a call rather than letting Slack answer 429: a token bucket per method
+(a minute's quota as the burst, refilled at the tier's rate) and, for `chat.postMessage`, one
+per channel. A 429 that comes anyway holds that method (or channel) for its `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+SPECIAL = 0  # chat.postMessage: per channel, below
+
+METHOD_TIERS: dict[str, int] = {
+    "apps.connections.open": 1,
+    "auth.test": 4,  # "Special" on its page; generous, treated as Tier 4
+    "canvases.create": 2,
+    "chat.getPermalink": 4,  # "Special" on its page; generous, treated as Tier 4
+    "chat.postEphemeral": 4,
+    "chat.postMessage": SPECIAL,
+    "chat.update": 3,
+    "conversations.canvases.create": 2,
+    "conversations.create": 2,
+    "conversations.history": 3,
+    "conversations.info": 3,
+    "conversations.members": 4,
+    "conversations.invite": 3,
+    "conversations.join": 3,
+    "conversations.replies": 3,
+    "conversations.setTopic": 2,
+    "files.completeUploadExternal": 4,
+    "files.getUploadURLExternal": 4,
+    "files.info": 4,
+    "pins.add": 2,
+    "reactions.add": 3,
+    "users.info": 4,
+    "views.open": 4,
+    "views.publish": 4,
+    "views.push": 4,
+    "views.update": 4,
+}
+UNKNOWN_TIER = 2  # a method not in the table: the common tier, the cautious guess
+POST_PER_SECOND = 1.0  # chat.postMessage, per channel
+POST_BURST = 3  # "short bursts >1 allowed"
+
+
+def rate_of(method: str) -> tuple[float, float]:
+    """(calls per second, burst) for a method's own bucket."""
+    tier = METHOD_TIERS.get(method, UNKNOWN_TIER)
+    if tier == SPECIAL:  # limited per channel instead; a workspace-wide limit is not published
+        return 10.0, 600.0
+    per_minute = PER_MINUTE[tier]
+    return per_minute / 60.0, float(per_minute)
+
+
+@dataclass
+class Bucket:
+    rate: float  # tokens per second
+    burst: float
+    tokens: float = -1.0
+    stamp: float = field(default_factory=time.monotonic)
+    held_until: float = 0.0  # after a 429: nothing before this
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0:
+            self.tokens = self.burst
+
+    def delay(self, now: float) -> float:
+        """Seconds until a call may go (0: now). Refills; takes nothing."""
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if now < self.held_until:
+            return self.held_until - now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+
+class Pacer:
+    """Client-side pacing per method and, for chat.postMessage, per channel."""
+
+    def __init__(self) -> None:
+        self._methods: dict[str, Bucket] = {}
+        self._channels: dict[str, Bucket] = {}
+        self.waited_seconds = 0.0  # total, for the storm benchmark
+
+    def _buckets(self, method: str, channel: str | None) -> list[Bucket]:
+        if method not in self._methods:
+            rate, burst = rate_of(method)
+            self._methods[method] = Bucket(rate, burst)
+        buckets = [self._methods[method]]
+        if method == "chat.postMessage" and channel:
+            if channel not in self._channels:
+                self._channels[channel] = Bucket(POST_PER_SECOND, POST_BURST)
+            buckets.append(self._channels[channel])
+        return buckets
+
+    async def wait(self, method: str, channel: str | None = None) -> None:
+        """Return when a call may go, having taken its token from every bucket it uses."""
+        buckets = self._buckets(method, channel)
+        while True:
+            now = time.monotonic()
+            delay = max(b.delay(now) for b in buckets)
+            if delay <= 0:
+                for b in buckets:
+                    b.tokens -= 1
+                return
+            self.waited_seconds += delay
+            await asyncio.sleep(delay)
+
+    def hold(self, method: str, channel: str | None, seconds: float) -> None:
+        """Slack said 429 with Retry-After: hold the method (and channel) that long."""
+        until = time.monotonic() + seconds
+        buckets = self._buckets(method, channel)
+        target = buckets[-1]  # the channel's for chat.postMessage, else the method's
+        target.held_until = max(target.held_until, until)
