@@ -49,6 +49,14 @@ class Incident(SQLModel, table=True):
     next_prompt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     unanswered_prompts: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Learning across incidents (bot/learning): a game day, tags, similar past incidents on
+    # the card (JSON list, computed when declared), and where the postmortem was published.
+    drill: bool = Field(default=False)
+    tags: str | None = Field(default=None, sa_column=Column(Text))  # slugs, space-separated
+    similar: str | None = Field(default=None, sa_column=Column(Text))
+    postmortem_final_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_channel_id: str | None = Field(default=None, max_length=32)
+    published_ts: str | None = Field(default=None, max_length=32)
 
 
 class EntryKind(StrEnum):

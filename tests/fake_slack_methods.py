@@ -95,6 +95,12 @@ class SlackMethods:
         channel.members.update(users)
         return {"channel": self._channel_json(channel)}
 
+    def _m_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return self._page(sorted(channel.members), p, "members")
+
     def _m_conversations_setTopic(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p["channel"])
         if channel is None:

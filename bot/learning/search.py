@@ -1,0 +1,200 @@
+"""Full-text search over past incidents, ranked by the database's own full-text search.
+
+PostgreSQL: `to_tsvector('english', ...)` of each source, matching the GIN indexes of
+storage/search_index.py. SQLite: the FTS5 table `search_fts` (bm25). The words of a query
+are ORed; an incident's score is the sum of its matching texts' scores, so one that matches
+more words, in more places, ranks higher.
+
+Two steps: rank incidents (cheap), then build snippets for the few shown (ts_headline and
+snippet() cost per row).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.search_index import SEARCH_VECTORS, SOURCES
+from storage.types import UTCDateTime
+
+MAX_WORDS = 12
+MAX_WORD = 40
+# Marks around matched words in snippets; turned into Slack bold after escaping.
+MARK_START, MARK_END = "\u27e6", "\u27e7"
+# Words that match nearly everything (SQLite's tokenizer keeps them; PostgreSQL drops them).
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have in is it its of on or that the this to "
+    "was were will with we our not no".split()
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    incident_id: int
+    score: float
+    title: str
+    severity: str
+    declared_at: datetime
+    channel_id: str | None
+    private: bool
+    drill: bool
+
+
+def query_words(raw: str) -> list[str]:
+    """The searchable words of a query: lowercase, no stopwords, no duplicates, at most 12."""
+    out: list[str] = []
+    for word in re.findall(r"\w+", raw.lower()):
+        word = word.replace("_", "")[:MAX_WORD]
+        if word and word not in STOPWORDS and word not in out:
+            out.append(word)
+    return out[:MAX_WORDS]
+
+
+def _filters(include_drills: bool, exclude_id: int | None, public_only: bool) -> str:
+    where = []
+    if not include_drills:
+        where.append("i.drill = false")
+    if exclude_id is not None:
+        where.append("i.id <> :exclude_id")
+    if public_only:
+        where.append("i.private = false")
+    return (" AND " + " AND ".join(where)) if where else ""
+
+
+_CANDIDATE_COLUMNS = "i.id, i.title, i.severity, i.declared_at, i.channel_id, i.private, i.drill"
+
+
+def _pg_query(words: Sequence[str]) -> str:
+    return " || ".join(f"plainto_tsquery('english', :w{n})" for n in range(len(words)))
+
+
+def _pg_rank_sql(words: Sequence[str], filters: str, declared_before: bool) -> str:
+    parts = []
+    for n, (table, _, id_col, where) in SOURCES.items():
+        vector = SEARCH_VECTORS[n]
+        extra = f" AND {where}" if where else ""
+        parts.append(
+            f"SELECT {id_col} AS incident_id, ts_rank({vector}, q.q) AS r "
+            f"FROM {table}, q WHERE {vector} @@ q.q{extra}"
+        )
+    before = " AND i.declared_at < :before" if declared_before else ""
+    return (
+        f"WITH q AS (SELECT ({_pg_query(words)}) AS q) "
+        f"SELECT {_CANDIDATE_COLUMNS}, sum(s.r) AS score FROM ("
+        + " UNION ALL ".join(parts)
+        + f") s JOIN incident i ON i.id = s.incident_id WHERE true{filters}{before} "
+        f"GROUP BY {_CANDIDATE_COLUMNS} ORDER BY score DESC, i.id DESC LIMIT :limit"
+    )
+
+
+def _sqlite_match(words: Sequence[str]) -> str:
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def _sqlite_rank_sql(filters: str, declared_before: bool) -> str:
+    before = " AND i.declared_at < :before" if declared_before else ""
+    return (
+        f"SELECT {_CANDIDATE_COLUMNS}, -s.score AS score FROM ("
+        "SELECT incident_id, sum(r) AS score FROM (SELECT incident_id, rank AS r "
+        "FROM search_fts WHERE search_fts MATCH :match) GROUP BY incident_id"
+        f") s JOIN incident i ON i.id = s.incident_id WHERE 1 = 1{filters}{before} "
+        "ORDER BY s.score, i.id DESC LIMIT :limit"
+    )
+
+
+async def rank_incidents(
+    conn: AsyncConnection,
+    words: Sequence[str],
+    *,
+    limit: int,
+    include_drills: bool = False,
+    exclude_id: int | None = None,
+    public_only: bool = False,
+    declared_before: datetime | None = None,
+) -> list[Candidate]:
+    """The best-matching incidents, best first."""
+    if not words:
+        return []
+    filters = _filters(include_drills, exclude_id, public_only)
+    params: dict[str, object] = {"limit": limit}
+    if exclude_id is not None:
+        params["exclude_id"] = exclude_id
+    if conn.dialect.name == "postgresql":
+        sql = _pg_rank_sql(words, filters, declared_before is not None)
+        params.update({f"w{n}": w for n, w in enumerate(words)})
+    else:
+        sql = _sqlite_rank_sql(filters, declared_before is not None)
+        params["match"] = _sqlite_match(words)
+    stmt = text(sql)
+    if declared_before is not None:
+        params["before"] = declared_before
+        stmt = stmt.bindparams(bindparam("before", type_=UTCDateTime()))
+    stmt = stmt.columns()
+    rows = (await conn.execute(stmt, params)).all()
+    out = []
+    for row in rows:
+        declared = UTCDateTime().process_result_value(row[3], conn.dialect)
+        assert declared is not None
+        out.append(
+            Candidate(
+                incident_id=int(row[0]),
+                title=str(row[1]),
+                severity=str(row[2]),
+                declared_at=declared,
+                channel_id=row[4],
+                private=bool(row[5]),
+                drill=bool(row[6]),
+                score=float(row[7]),
+            )
+        )
+    return out
+
+
+async def snippets(
+    conn: AsyncConnection, words: Sequence[str], incident_ids: Sequence[int]
+) -> dict[int, str]:
+    """Incident id -> a short passage of its best-matching text, matched words between marks."""
+    if not words or not incident_ids:
+        return {}
+    ids = ", ".join(str(int(i)) for i in incident_ids)
+    if conn.dialect.name == "postgresql":
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=24, MinWords=8"
+        parts = []
+        for n, (table, expr, id_col, where) in SOURCES.items():
+            vector = SEARCH_VECTORS[n]
+            extra = f" AND {where}" if where else ""
+            parts.append(
+                f"SELECT {id_col}, ts_rank({vector}, q.q), "
+                f"ts_headline('english', {expr}, q.q, '{options}') "
+                f"FROM {table}, q WHERE {id_col} IN ({ids}) AND {vector} @@ q.q{extra}"
+            )
+        sql = f"WITH q AS (SELECT ({_pg_query(words)}) AS q) " + " UNION ALL ".join(parts)
+        params: dict[str, object] = {f"w{n}": w for n, w in enumerate(words)}
+        rows = (await conn.execute(text(sql), params)).all()
+        best = _best(rows, higher_is_better=True)
+    else:
+        sql = (
+            f"SELECT incident_id, bm25(search_fts), snippet(search_fts, 0, '{MARK_START}', "
+            f"'{MARK_END}', '…', 16) FROM search_fts WHERE search_fts MATCH :match "
+            f"AND incident_id IN ({ids})"
+        )
+        rows = (await conn.execute(text(sql), {"match": _sqlite_match(words)})).all()
+        best = _best(rows, higher_is_better=False)
+    return best
+
+
+def _best(rows: Sequence[Sequence[object]], *, higher_is_better: bool) -> dict[int, str]:
+    scores: dict[int, float] = {}
+    out: dict[int, str] = {}
+    for incident_id, score, snippet in rows:
+        key = int(incident_id)  # type: ignore[call-overload]
+        value = float(score) * (1 if higher_is_better else -1)  # type: ignore[arg-type]
+        if key not in scores or value > scores[key]:
+            scores[key] = value
+            out[key] = " ".join(str(snippet or "").split())
+    return out
