@@ -14,11 +14,12 @@ from slack_bolt.async_app import AsyncApp
 from bot.response.commands import declare, roles, status, updates
 from bot.timeline import commands as timeline_commands
 from bot.postmortem.commands import capture, actions, form, document
-from bot.learning.commands import search
+from bot.learning.commands import search, tags
 from bot.app import help
 
 from bot.cadence import listeners as cadence
 from bot.postmortem import listeners as postmortem
+from bot.learning import listeners as learning
 from bot.response import listeners as response
 from bot.timeline import listeners as timeline
 from handlers import commands
@@ -26,6 +27,6 @@ from handlers import commands
 
 def register_all(app: AsyncApp) -> None:
     # The timeline first: message events are the most frequent requests by far, matched first.
-    for domain in (timeline, response, cadence, postmortem):
+    for domain in (timeline, response, cadence, postmortem, learning):
         domain.register(app)
     commands.register(app)

@@ -56,6 +56,7 @@ class ClaimedIncident:
     declared_at: datetime
     last_update_at: datetime | None
     unanswered_prompts: int
+    drill: bool = False
 
 
 _incidents = Incident.__table__  # type: ignore[attr-defined]
@@ -88,6 +89,7 @@ async def claim_prompt(
             c.declared_at,
             c.last_update_at,
             c.unanswered_prompts,
+            c.drill,
         )
     )
     row = (await session.exec(stmt)).first()

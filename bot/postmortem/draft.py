@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
@@ -17,6 +19,63 @@ from storage.models import Incident
 from storage.types import utcnow
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DraftPicture:
+    """A PNG put in the channel beside the draft and embedded in it (and in the canvas)."""
+
+    filename: str
+    title: str
+    png: bytes
+
+
+@dataclass
+class DraftExtras:
+    """What later domains add to the draft (bot.learning: "Seen before", the timeline picture)."""
+
+    seen_before: list[str] | None = None
+    pictures: list[DraftPicture] = field(default_factory=list)
+
+
+DraftHook = Callable[[Runtime, IncidentRecord], Awaitable[DraftExtras]]
+DRAFT_HOOKS: list[DraftHook] = []
+
+
+async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
+    """Every hook's additions; one that fails is logged and left out, the draft still comes."""
+    merged = DraftExtras()
+    for hook in DRAFT_HOOKS:
+        try:
+            extras = await hook(rt, record)
+        except Exception:
+            log.exception("draft hook %s failed", getattr(hook, "__name__", hook))
+            continue
+        if extras.seen_before is not None:
+            merged.seen_before = [*(merged.seen_before or []), *extras.seen_before]
+        merged.pictures += extras.pictures
+    return merged
+
+
+async def upload_pictures(rt: Runtime, channel_id: str, pictures: list[DraftPicture]) -> str | None:
+    """Upload the pictures; Markdown images of those that made it (None if none did)."""
+    lines = []
+    for picture in pictures:
+        try:
+            link = await upload_file(
+                rt,
+                channel_id,
+                filename=picture.filename,
+                title=picture.title,
+                content=picture.png,
+                comment=None,
+            )
+        except Exception as exc:
+            log.warning("picture upload failed: %s", slack_error_text(exc))
+            continue
+        lines.append(f"![{picture.title}]({link})")
+    return "\n\n".join(lines) or None
 
 
 @dataclass
@@ -53,7 +112,16 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
     record = await load_record(rt, incident, all_columns=False)
     names = await user_names(rt, people_in(record))
     cadence = incident.update_interval_seconds or rt.settings.update_interval_seconds
-    markdown = render_postmortem(record, now=utcnow(), cadence_seconds=cadence, names=names)
+    extras = await draft_extras(rt, record)
+    picture = await upload_pictures(rt, incident.channel_id or "", extras.pictures)
+    markdown = render_postmortem(
+        record,
+        now=utcnow(),
+        cadence_seconds=cadence,
+        names=names,
+        seen_before=extras.seen_before,
+        picture=picture,
+    )
     published = await publish_markdown(
         rt,
         incident.channel_id or "",

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 5
 Notify = Callable[[str], Awaitable[None]]
+# Run once a declared incident is stored, before its war room opens; each may return the
+# incident updated (bot.learning adds similar past incidents, shown on the card).
+DeclaredHook = Callable[[Runtime, Incident], Awaitable[Incident | None]]
+DECLARED_HOOKS: list[DeclaredHook] = []
 
 
 @dataclass
@@ -71,6 +75,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             team_id=req.team_id,
             channel_id=req.channel_id if args.here else None,
             declared_in_channel_id=req.channel_id,
+            drill=args.drill,
         )
         incident = await start_clock(
             session,
@@ -88,6 +93,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
     outcome = DeclareOutcome(incident)
     bind_incident(incident.id)
     log.info("incident %s declared", incident.id)
+    await _run_declared_hooks(rt, outcome)
     try:
         await _open_war_room(rt, outcome, req)
     except StorageUnavailable:
@@ -97,6 +103,19 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             "not all be recorded yet."
         )
     return outcome
+
+
+async def _run_declared_hooks(rt: Runtime, outcome: DeclareOutcome) -> None:
+    """Later domains' additions to a new incident before its card is posted; a failing one is
+    logged and skipped: the war room matters more."""
+    for hook in DECLARED_HOOKS:
+        try:
+            updated = await hook(rt, outcome.incident)
+        except Exception:
+            log.exception("declare hook %s failed", getattr(hook, "__name__", hook))
+            continue
+        if updated is not None:
+            outcome.incident = updated
 
 
 async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
@@ -116,7 +135,9 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
     incident = outcome.incident
     last_error = ""
     for attempt in range(MAX_NAME_ATTEMPTS):
-        name = incident_channel_name(incident.id or 0, incident.title, attempt)
+        name = incident_channel_name(
+            incident.id or 0, incident.title, attempt, drill=incident.drill
+        )
         try:
             resp = await rt.client.conversations_create(name=name, is_private=incident.private)
         except SlackApiError as exc:

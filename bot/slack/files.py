@@ -30,9 +30,16 @@ class Published:
 
 
 async def upload_file(
-    rt: Runtime, channel_id: str, *, filename: str, title: str, content: str, comment: str
+    rt: Runtime,
+    channel_id: str,
+    *,
+    filename: str,
+    title: str,
+    content: str | bytes,
+    comment: str | None,
 ) -> str:
-    """Upload and share a text file in the channel; returns its permalink. Raises on failure."""
+    """Upload and share a file (text, or bytes such as a PNG) in the channel; returns its
+    permalink. Raises on failure."""
     resp = await rt.client.files_upload_v2(
         channel=channel_id,
         filename=filename,
