@@ -1,4 +1,5 @@
-"""`python -m bot`: check settings, then run until SIGINT or SIGTERM."""
+"""`python -m bot`: check settings, then run until SIGINT or SIGTERM.
+`python -m bot export|import`: bulk export and import (bot/learning/cli.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import logging
 import signal
 import sys
 
-from bot.app.server import BotServer
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings
 from storage import StorageUnavailable
@@ -16,6 +16,8 @@ log = logging.getLogger("bot")
 
 
 async def run(settings: Settings) -> int:
+    from bot.app.server import BotServer  # here, so `export` and `import` start quickly
+
     server = BotServer(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -53,6 +55,12 @@ async def _cancel_leftovers(timeout: float = 5.0) -> None:
 
 
 def main() -> int:
+    # Bulk export and import (issue 13); the merger may fold these into bot/app/cli.py.
+    if len(sys.argv) > 1 and sys.argv[1] in ("export", "import"):
+        from bot.learning.cli import export_main, import_main
+
+        run_subcommand = export_main if sys.argv[1] == "export" else import_main
+        return run_subcommand(sys.argv[2:])
     try:
         settings = load_settings()
     except SettingsError as exc:
