@@ -118,6 +118,8 @@ def ensure_sqlite_search(connection: Connection) -> bool:
     if has_table and wanted.keys() <= present:
         return False
     connection.execute(text(FTS_TABLE))
+    for ddl in partial_index_ddl():
+        connection.execute(text(ddl))
     for ddl in wanted.values():
         connection.execute(text(ddl))
     for sql in sqlite_fill_sql():
@@ -125,11 +127,29 @@ def ensure_sqlite_search(connection: Connection) -> bool:
     return True
 
 
+# Partial indexes for /incident stats: status updates and integrations' messages (alerts)
+# of an incident, without indexing every message by kind. Queries must say `kind = '...'`.
+PARTIAL_INDEXES = {
+    "ix_timeline_entry_status_updates": "status_update",
+    "ix_timeline_entry_bot_messages": "bot_message",
+}
+
+
+def partial_index_ddl() -> list[str]:
+    return [
+        f"CREATE INDEX IF NOT EXISTS {name} ON timeline_entry (incident_id, occurred_at) "
+        f"WHERE kind = '{kind}'"
+        for name, kind in PARTIAL_INDEXES.items()
+    ]
+
+
 def is_search_object(name: str | None, type_: str) -> bool:
-    """The FTS5 table (and its shadow tables) and the GIN indexes: raw DDL, not models."""
+    """The FTS5 table (and its shadow tables), the GIN indexes and the partial indexes:
+    raw DDL, not models."""
     name = str(name or "")
     if type_ == "table":
         return name == "search_fts" or name.startswith("search_fts_")
     if type_ == "index":
-        return name in {f"ix_{table}_search" for table, _, _, _ in SOURCES.values()}
+        gin = {f"ix_{table}_search" for table, _, _, _ in SOURCES.values()}
+        return name in gin or name in PARTIAL_INDEXES
     return False

@@ -24,10 +24,14 @@ class Past:
     tags: str | None = None
     channel_id: str | None = None
     items: list[tuple[str, str, str | None]] = field(default_factory=list)  # kind, text, category
-    actions: list[tuple[str, str]] = field(default_factory=list)  # text, status
+    actions: list[tuple] = field(default_factory=list)  # text, status[, due date]
     notes: list[str] = field(default_factory=list)
     updates: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    # (kind, minutes after the declaration (negative: before), text), at exact times
+    entries: list[tuple[str, float, str]] = field(default_factory=list)
+    mitigated_after: float | None = 20
+    resolved_after: float | None = 60
 
 
 async def seed(bot: RunningBot, past: Past) -> Incident:
@@ -36,7 +40,7 @@ async def seed(bot: RunningBot, past: Past) -> Incident:
         incident = Incident(
             title=past.title,
             severity=past.severity,
-            status="resolved",
+            status="resolved" if past.resolved_after is not None else "investigating",
             private=past.private,
             drill=past.drill,
             tags=past.tags,
@@ -44,8 +48,12 @@ async def seed(bot: RunningBot, past: Past) -> Incident:
             declared_by="U900",
             commander_id="U900",
             declared_at=at,
-            mitigated_at=at + timedelta(minutes=20),
-            resolved_at=at + timedelta(minutes=60),
+            mitigated_at=at + timedelta(minutes=past.mitigated_after)
+            if past.mitigated_after is not None
+            else None,
+            resolved_at=at + timedelta(minutes=past.resolved_after)
+            if past.resolved_after is not None
+            else None,
             updated_at=at,
         )
         session.add(incident)
@@ -61,14 +69,14 @@ async def seed(bot: RunningBot, past: Past) -> Incident:
                     created_at=at + timedelta(minutes=70 + n),
                 )
             )
-        for n, (text, status) in enumerate(past.actions, start=1):
+        for n, (text, status, *due) in enumerate(past.actions, start=1):
             session.add(
                 ActionItem(
                     incident_id=incident.id,
                     number=n,
                     priority="P2",
                     owner_id="U900",
-                    due_date=date(2026, 12, 1),
+                    due_date=due[0] if due else date(2026, 12, 1),
                     text=text,
                     status=status,
                 )
@@ -89,6 +97,16 @@ async def seed(bot: RunningBot, past: Past) -> Incident:
                         author_id="U900",
                     )
                 )
+        for kind, after, text in past.entries:
+            session.add(
+                TimelineEntry(
+                    incident_id=incident.id,
+                    kind=kind,
+                    text=text,
+                    occurred_at=at + timedelta(minutes=after),
+                    author_id="U900",
+                )
+            )
     return incident
 
 

@@ -40,10 +40,10 @@ def upgrade() -> None:
         )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        for ddl in search_index.postgres_index_ddl():
+        for ddl in search_index.postgres_index_ddl() + search_index.partial_index_ddl():
             op.execute(ddl)
     else:
-        search_index.ensure_sqlite_search(bind)
+        search_index.ensure_sqlite_search(bind)  # the partial indexes too
 
 
 def downgrade() -> None:
@@ -51,10 +51,14 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         for ddl in search_index.postgres_drop_ddl():
             op.execute(ddl)
+        for name in search_index.PARTIAL_INDEXES:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
     else:
         for name in search_index.sqlite_trigger_ddl():
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS search_fts")
+        for name in search_index.PARTIAL_INDEXES:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
     with op.batch_alter_table("incident") as batch:
         for column in (
             "published_ts",
