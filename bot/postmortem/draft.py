@@ -14,7 +14,7 @@ from bot.postmortem.export import record_to_json
 from bot.postmortem.record import IncidentRecord, load_incident_record
 from bot.postmortem.render import document_title, render_postmortem
 from bot.slack.client import slack_error_text
-from bot.slack.files import Published, publish_markdown, upload_file, user_names
+from bot.slack.files import Picture, Published, publish_markdown, upload_file, user_names
 from storage.models import Incident
 from storage.types import utcnow
 
@@ -23,20 +23,12 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class DraftPicture:
-    """A PNG put in the channel beside the draft and embedded in it (and in the canvas)."""
-
-    filename: str
-    title: str
-    png: bytes
-
-
-@dataclass
 class DraftExtras:
-    """What later domains add to the draft (bot.learning: "Seen before", the timeline picture)."""
+    """What later domains add to the draft (bot.learning: "Seen before", the timeline picture).
+    Pictures go beside the Markdown file, which shows them by file name (the canvas by link)."""
 
     seen_before: list[str] | None = None
-    pictures: list[DraftPicture] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
 
 
 DraftHook = Callable[[Runtime, IncidentRecord], Awaitable[DraftExtras]]
@@ -56,26 +48,6 @@ async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
             merged.seen_before = [*(merged.seen_before or []), *extras.seen_before]
         merged.pictures += extras.pictures
     return merged
-
-
-async def upload_pictures(rt: Runtime, channel_id: str, pictures: list[DraftPicture]) -> str | None:
-    """Upload the pictures; Markdown images of those that made it (None if none did)."""
-    lines = []
-    for picture in pictures:
-        try:
-            link = await upload_file(
-                rt,
-                channel_id,
-                filename=picture.filename,
-                title=picture.title,
-                content=picture.png,
-                comment=None,
-            )
-        except Exception as exc:
-            log.warning("picture upload failed: %s", slack_error_text(exc))
-            continue
-        lines.append(f"![{picture.title}]({link})")
-    return "\n\n".join(lines) or None
 
 
 @dataclass
@@ -113,7 +85,7 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
     names = await user_names(rt, people_in(record))
     cadence = incident.update_interval_seconds or rt.settings.update_interval_seconds
     extras = await draft_extras(rt, record)
-    picture = await upload_pictures(rt, incident.channel_id or "", extras.pictures)
+    picture = "\n\n".join(f"![{p.title}]({p.filename})" for p in extras.pictures) or None
     markdown = render_postmortem(
         record,
         now=utcnow(),
@@ -132,6 +104,7 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
             f":memo: Postmortem draft for incident #{incident.id}, written from the record. "
             "Edit it together; it is blameless by design."
         ),
+        pictures=extras.pictures,
     )
     return DraftOutcome(published, time.monotonic() - started, len(record.entries))
 
@@ -156,6 +129,10 @@ def draft_message(incident: Incident, outcome: DraftOutcome) -> str:
         lines.append(f"• Markdown file: {p.file_link}")
     else:
         lines.append(f"• The Markdown file upload failed ({p.file_problem}).")
+    for name, link in p.picture_links.items():
+        lines.append(f"• Picture `{name}`: {link}")
+    for name, problem in p.picture_problems.items():
+        lines.append(f"• The picture `{name}` could not be uploaded ({problem}).")
     return "\n".join(lines)
 
 
