@@ -84,4 +84,3 @@ async def test_the_draft_has_a_picture_of_the_incident(bot: RunningBot) -> None:
     assert data["alerts"] == [iso(at(-3))]
     # Messages and the alert, per minute: -3, 1 (two), 21, 50 -> 4 minutes, 5 messages.
     assert data["volume"] == {"minutes": 4, "messages": 5, "busiest": 2}
-
