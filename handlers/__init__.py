@@ -14,7 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.response.commands import declare, roles, status, updates
 from bot.timeline import commands as timeline_commands
 from bot.postmortem.commands import capture, actions, form, document
-from bot.learning.commands import search, tags, stats
+from bot.learning.commands import search, tags, stats, publish
 from bot.app import help
 
 from bot.cadence import listeners as cadence
