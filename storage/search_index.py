@@ -4,8 +4,8 @@ What is searched: an incident's title, description, resolution summary and tags;
 postmortem item (summary, impact, factors, whys, what went well or poorly, lessons); action
 items; and the timeline's notes and status updates (not every chat message).
 
-PostgreSQL: GIN indexes on `to_tsvector('english', ...)` of each source, so the index is
-kept by the database itself; queries must use exactly these expressions (SEARCH_VECTORS).
+PostgreSQL: a generated `search_vector` column (`to_tsvector('english', ...)`) on each source
+table, with a GIN index, so the database keeps both itself.
 
 SQLite: one FTS5 table, `search_fts`, filled by triggers on the four source tables. Each row's
 rowid is the source row's id * 4 + the source number, so a change replaces its one row.
@@ -33,19 +33,33 @@ SOURCES: dict[int, tuple[str, str, str, str | None]] = {
     2: ("action_item", "text", "incident_id", None),
     3: ("timeline_entry", "text", "incident_id", f"kind IN ({_KINDS_SQL})"),
 }
-SEARCH_VECTORS = {n: f"to_tsvector('english', {expr})" for n, (_, expr, _, _) in SOURCES.items()}
+# PostgreSQL keeps each source's tsvector in a generated column (ranking reads it instead of
+# parsing the text again for every match), NULL where the row is not searched.
+VECTOR_COLUMN = "search_vector"
+SEARCH_VECTORS = {n: VECTOR_COLUMN for n in SOURCES}
 
 
 def postgres_index_ddl() -> list[str]:
     out = []
-    for n, (table, _, _, where) in SOURCES.items():
-        ddl = f"CREATE INDEX ix_{table}_search ON {table} USING gin ({SEARCH_VECTORS[n]})"
+    for table, expr, _, where in SOURCES.values():
+        vector = f"to_tsvector('english', {expr})"
+        if where:
+            vector = f"CASE WHEN {where} THEN {vector} END"
+        out.append(
+            f"ALTER TABLE {table} ADD COLUMN {VECTOR_COLUMN} tsvector "
+            f"GENERATED ALWAYS AS ({vector}) STORED"
+        )
+        ddl = f"CREATE INDEX ix_{table}_search ON {table} USING gin ({VECTOR_COLUMN})"
         out.append(ddl + (f" WHERE {where}" if where else ""))
     return out
 
 
 def postgres_drop_ddl() -> list[str]:
-    return [f"DROP INDEX IF EXISTS ix_{table}_search" for table, _, _, _ in SOURCES.values()]
+    out = []
+    for table, _, _, _ in SOURCES.values():
+        out.append(f"DROP INDEX IF EXISTS ix_{table}_search")
+        out.append(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {VECTOR_COLUMN}")
+    return out
 
 
 FTS_TABLE = (
@@ -147,6 +161,8 @@ def is_search_object(name: str | None, type_: str) -> bool:
     """The FTS5 table (and its shadow tables), the GIN indexes and the partial indexes:
     raw DDL, not models."""
     name = str(name or "")
+    if type_ == "column":
+        return name == VECTOR_COLUMN
     if type_ == "table":
         return name == "search_fts" or name.startswith("search_fts_")
     if type_ == "index":

@@ -23,7 +23,7 @@ from storage.types import utcnow
 from tests.conftest import StartBot
 from tests.incident_steps import declare
 from tests.learning_helpers import Past, command, seed
-from tests.postmortem_helpers import build_record
+from tests.postmortem_helpers import ask, build_record, uploaded
 from tests.process import ROOT
 
 
@@ -92,6 +92,9 @@ async def test_sqlite_to_database_url_round_trip(
     await build_record(old)
     async with old.rt.db.session() as session:
         session.add(UpdatePrompt(incident_id=3, due_at=utcnow(), mentioned="U111"))
+    assert (await ask(old, "export json")).startswith(":floppy_disk:")
+    single = json.loads(await uploaded(old, "incident-3-record.json"))
+    single.pop("exported_at")
     await old.stop()
 
     first = tmp_path / "export.jsonl"
@@ -103,6 +106,7 @@ async def test_sqlite_to_database_url_round_trip(
         "Orders slow", "Game day", "Checkout returns 500s"
     ]  # fmt: skip
     assert exported[2]["format"] == "sisyphus.incident-record" and len(exported[2]["timeline"]) > 10
+    assert exported[2] == single  # the same document as /postmortem export json
 
     code, _, err = await cli("import", str(first), database_url=database_url)
     assert code == 0 and "imported 3 incidents; 0 already there" in err

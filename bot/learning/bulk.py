@@ -28,7 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel import select as orm_select
 
-from bot.postmortem.export import FORMAT, VERSION, ParsedRecord, record_from_json, record_to_json
+from bot.learning.fast_export import export_lines
+from bot.postmortem.export import FORMAT, VERSION, ParsedRecord, record_from_json
 from bot.postmortem.metrics import response_metrics
 from bot.postmortem.record import IncidentRecord, RevisionRow, TimelineRow
 from storage import Database
@@ -189,16 +190,18 @@ async def export_all(
     progress: Callable[[int], None] = lambda n: None,
 ) -> ExportResult:
     """Write every incident (declared on or after `since`) to `out`."""
-    writer = csv.writer(out) if fmt == "csv" else None
-    if writer is not None:
-        writer.writerow(CSV_COLUMNS)
     count = 0
-    async for record in incident_records(db, since):
-        if writer is not None:
-            writer.writerow(csv_row(record, default_cadence))
-        else:
-            out.write(record_to_json(record, exported_at=utcnow()))
+    if fmt == "json":
+        async for line in export_lines(db, since=_midnight(since) if since else None):
+            out.write(line)
             out.write("\n")
+            count += 1
+            progress(1)
+        return ExportResult(count)
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    async for record in incident_records(db, since):
+        writer.writerow(csv_row(record, default_cadence))
         count += 1
         progress(1)
     return ExportResult(count)
