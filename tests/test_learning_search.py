@@ -103,3 +103,11 @@ async def test_bad_queries_get_a_clear_answer(bot: RunningBot) -> None:
     # Query syntax of either database is just words here.
     answer = await command(bot, 'search "unbalanced OR (NEAR* &lt;script&gt; :*')
     assert "Nothing found" in answer["text"] and "<script>" not in answer["text"]
+
+
+async def test_what_people_wrote_is_escaped_in_results(bot: RunningBot) -> None:
+    await seed(bot, Past("<!channel> *bold* title", notes=["told <!here> the database was down"]))
+    answer = await command(bot, "search database")
+    shown = str(answer["blocks"])
+    assert "<!channel>" not in shown and "<!here>" not in shown
+    assert "&lt;!channel&gt;" in shown and "&lt;!here&gt;" in shown
