@@ -123,7 +123,7 @@ async def _claim(rt: Runtime, incident_id: int, user_id: str) -> tuple[Incident,
         if previous and previous.startswith(PENDING):
             raise UserError("Someone is publishing this postmortem right now; try again shortly.")
         incident.postmortem_final_at = utcnow()
-        incident.published_ts = PENDING + uuid.uuid4().hex
+        incident.published_ts = PENDING + uuid.uuid4().hex[:16]  # within the 32 characters
         session.add(incident)
         await add_bot_action(
             session, incident_id, f"<@{user_id}> published the postmortem", actor_id=user_id

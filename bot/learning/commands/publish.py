@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
 from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
 from bot.learning.publish import publish, publish_problem_text
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
-from storage import StorageUnavailable
 
 
 @postmortem_command(
@@ -24,9 +26,8 @@ async def publish_command(ctx: CommandContext, args: str) -> None:
     incident = await incident_in_channel(ctx)
     try:
         outcome = await publish(ctx.rt, incident, ctx.user_id)
-    except (UserError, StorageUnavailable):
-        raise
-    except Exception as exc:  # Slack refused the post: say so (the claim was undone)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        # Slack refused or did not answer the post: say so (the claim was undone).
         raise UserError(publish_problem_text(exc)) from None
     verb = "updated" if outcome.updated else "published"
     where = f"<#{outcome.channel_id}>"
