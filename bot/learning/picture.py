@@ -217,7 +217,8 @@ def draw_picture(picture: Picture, title: str) -> bytes:
     bottom.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=mdates.UTC))
     bottom.xaxis.set_major_locator(mdates.AutoDateLocator(tz=mdates.UTC, maxticks=10))
     bottom.tick_params(labelsize=FONT - 1)
-    bottom.set_xlim(num(picture.start), num(picture.end))
+    pad = (num(picture.end) - num(picture.start)) / 100  # marks at the edges stay whole
+    bottom.set_xlim(num(picture.start) - pad, num(picture.end) + pad)
     # Fixed margins (room for the legend on the right): tight_layout costs more than drawing.
     figure.subplots_adjust(left=0.08, right=0.84, top=0.92, bottom=0.09, hspace=0.08)
     return to_png(figure, data)
