@@ -8,7 +8,9 @@ PostgreSQL: a generated `search_vector` column (`to_tsvector('english', ...)`) o
 table, with a GIN index, so the database keeps both itself.
 
 SQLite: one FTS5 table, `search_fts`, filled by triggers on the four source tables. Each row's
-rowid is the source row's id * 4 + the source number, so a change replaces its one row.
+rowid packs the incident, the source and the source row's id (ROWID_INCIDENT_SHIFT), so a
+change replaces its one row, and a search reads which incidents match from the index alone,
+without touching the stored text.
 `ensure_sqlite_search` re-creates missing triggers and rebuilds the table: a later migration
 that rebuilds a source table in batch mode (SQLite's ALTER) drops that table's triggers.
 """
@@ -68,15 +70,24 @@ FTS_TABLE = (
 )
 
 
+# rowid = incident_id << 34 | source << 32 | source row id (row ids up to 2^32, incidents 2^29)
+ROWID_INCIDENT_SHIFT = 34
+ROWID_SOURCE_SHIFT = 32
+
+
 def _sqlite_row(n: int, prefix: str) -> tuple[str, str]:
     """(rowid, body) expressions for source n, over `prefix` (new./old. or a table alias)."""
-    _, expr, _, _ = SOURCES[n]
+    _, expr, id_col, _ = SOURCES[n]
     body = expr
     for column in ("title", "description", "resolution_summary", "tags", "text"):
         body = body.replace(f"({column},", f"({prefix}{column},")
     if body == "text":
         body = f"{prefix}text"
-    return f"{prefix}id * 4 + {n}", body
+    rowid = (
+        f"({prefix}{id_col} * {1 << ROWID_INCIDENT_SHIFT} + {n << ROWID_SOURCE_SHIFT} "
+        f"+ {prefix}id)"
+    )
+    return rowid, body
 
 
 def sqlite_trigger_ddl() -> dict[str, str]:
@@ -143,17 +154,19 @@ def ensure_sqlite_search(connection: Connection) -> bool:
 
 # Partial indexes for /incident stats: status updates and integrations' messages (alerts)
 # of an incident, without indexing every message by kind. Queries must say `kind = '...'`.
+# The conditions are the queries' own words (SQLite uses a partial index only then), and
+# they cover those queries: no table reads among millions of messages.
 PARTIAL_INDEXES = {
-    "ix_timeline_entry_status_updates": "status_update",
-    "ix_timeline_entry_bot_messages": "bot_message",
+    "ix_timeline_entry_status_updates": "kind = 'status_update' AND deleted_at IS NULL",
+    "ix_timeline_entry_bot_messages": "kind = 'bot_message'",
 }
 
 
 def partial_index_ddl() -> list[str]:
     return [
         f"CREATE INDEX IF NOT EXISTS {name} ON timeline_entry (incident_id, occurred_at) "
-        f"WHERE kind = '{kind}'"
-        for name, kind in PARTIAL_INDEXES.items()
+        f"WHERE {condition}"
+        for name, condition in PARTIAL_INDEXES.items()
     ]
 
 
