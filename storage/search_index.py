@@ -84,8 +84,7 @@ def _sqlite_row(n: int, prefix: str) -> tuple[str, str]:
     if body == "text":
         body = f"{prefix}text"
     rowid = (
-        f"({prefix}{id_col} * {1 << ROWID_INCIDENT_SHIFT} + {n << ROWID_SOURCE_SHIFT} "
-        f"+ {prefix}id)"
+        f"({prefix}{id_col} * {1 << ROWID_INCIDENT_SHIFT} + {n << ROWID_SOURCE_SHIFT} + {prefix}id)"
     )
     return rowid, body
 

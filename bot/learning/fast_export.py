@@ -1,9 +1,11 @@
-"""The JSON Lines export, fast: every table read as plain rows, a few hundred incidents per
-query, times turned into ISO 8601 text straight from what the database returns.
+"""The JSON Lines export, fast: every table read as the driver's own rows (no per-column
+result processing), a few hundred incidents per query, times turned into ISO 8601 text
+straight from what the database returns.
 
 It writes exactly what `record_to_json` (bot.postmortem.export) writes for each incident
-(tests compare the two); it skips building ORM objects and parsing every timestamp into a
-datetime only to print it again, which is most of the cost at thousands of incidents.
+(tests compare the two); it skips building ORM objects, SQLAlchemy's per-value conversions and
+parsing every timestamp into a datetime only to print it again, which is most of the cost at
+thousands of incidents.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, String, select, type_coerce
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Boolean, Date
 
 from bot.postmortem.export import FORMAT, VERSION
 from storage import Database
@@ -30,21 +31,16 @@ from storage.models import (
 from storage.types import UTCDateTime
 
 CHUNK = 200
-_INCIDENT = Incident.__table__  # type: ignore[attr-defined]
-_ENTRY = TimelineEntry.__table__  # type: ignore[attr-defined]
-_REVISION = TimelineRevision.__table__  # type: ignore[attr-defined]
-_PROMPT = UpdatePrompt.__table__  # type: ignore[attr-defined]
-_ITEM = PostmortemItem.__table__  # type: ignore[attr-defined]
-_ACTION = ActionItem.__table__  # type: ignore[attr-defined]
 
 
 def _sqlite_time(value: str) -> str:
     """'2026-11-26 14:03:05.120000' (SQLite's text) -> '2026-11-26T14:03:05.120000+00:00',
     as datetime.isoformat() writes it (no fraction when it is zero)."""
     if len(value) == 26 and value[10] == " " and value[19] == ".":
-        head = value[:10] + "T" + value[11:19]
         fraction = value[19:]
-        return head + ("" if fraction == ".000000" else fraction) + "+00:00"
+        return (
+            value[:10] + "T" + value[11:19] + ("" if fraction == ".000000" else fraction) + "+00:00"
+        )
     if len(value) == 19 and value[10] == " ":
         return value[:10] + "T" + value[11:] + "+00:00"
     return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
@@ -59,100 +55,101 @@ def _day(value: Any) -> str:
 
 
 class _Reader:
-    """Columns of a table selected so that times come back raw, with their converters."""
+    """A table's columns, and how to turn the driver's values into the export's."""
 
-    def __init__(self, table: Any, dialect: Dialect) -> None:
-        self.table = table
+    def __init__(self, model: Any, sqlite: bool) -> None:
+        table = model.__table__
+        self.table = table.name
         self.names = [c.name for c in table.columns]
-        columns = []
-        self.convert: list[tuple[int, Callable[[Any], str]]] = []
-        sqlite = dialect.name == "sqlite"
-        for c in table.columns:
+        self.select = ", ".join(f"{table.name}.{name}" for name in self.names)
+        self.convert: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, c in enumerate(table.columns):
             if isinstance(c.type, UTCDateTime):
-                columns.append(type_coerce(c, String() if sqlite else DateTime()).label(c.name))
-                self.convert.append((len(columns) - 1, _sqlite_time if sqlite else _naive_time))
+                self.convert.append((index, _sqlite_time if sqlite else _naive_time))
             elif isinstance(c.type, Date):
-                columns.append(type_coerce(c, String()).label(c.name) if sqlite else c)
-                self.convert.append((len(columns) - 1, _day))
-            else:
-                columns.append(c)
-        self.columns = columns
+                self.convert.append((index, _day))
+            elif isinstance(c.type, Boolean) and sqlite:
+                self.convert.append((index, bool))
 
-    def row(self, values: Any) -> dict[str, Any]:
-        values = list(values)
-        for index, convert in self.convert:
-            value = values[index]
-            if value is not None:
-                values[index] = convert(value)
-        return dict(zip(self.names, values))  # noqa: B905 (one value per column, by design)
+        self.row = self._compile()
+
+    def _compile(self) -> Callable[[Any], dict[str, Any]]:
+        """A function building one row's dict with each column spelled out: a third of the
+        time of a generic loop, at millions of rows. Only our own column names go into it."""
+        converters = dict(self.convert)
+        fields = []
+        for index, name in enumerate(self.names):
+            if not name.isidentifier():
+                raise ValueError(name)
+            value = f"v[{index}]"
+            if index in converters:
+                value = f"(c{index}(v[{index}]) if v[{index}] is not None else None)"
+            fields.append(f"{name!r}: {value}")
+        arguments = "".join(f", c{i}=c{i}" for i in converters)
+        source = f"def row(v{arguments}):\n    return {{{', '.join(fields)}}}\n"
+        scope: dict[str, Any] = {f"c{i}": convert for i, convert in converters.items()}
+        exec(source, scope)  # code built from the table's column names above
+        return scope["row"]  # type: ignore[no-any-return]
 
 
 async def export_lines(
     db: Database, *, since: datetime | None = None, chunk: int = CHUNK
 ) -> AsyncIterator[str]:
-    """One JSON document per incident, by id."""
-    dialect = db.engine.dialect
-    readers = {
-        name: _Reader(table, dialect)
-        for name, table in (
-            ("incident", _INCIDENT),
-            ("timeline", _ENTRY),
-            ("revisions", _REVISION),
-            ("update_prompts", _PROMPT),
-            ("postmortem_items", _ITEM),
-            ("action_items", _ACTION),
-        )
-    }
+    """One JSON document per incident, by id. SQL is written out here with only integers
+    (ids) and our own timestamp in it, so it goes to the driver as it is."""
+    sqlite = db.is_sqlite
+    incident = _Reader(Incident, sqlite)
+    lists = [
+        ("timeline", _Reader(TimelineEntry, sqlite), "occurred_at, timeline_entry.id"),
+        ("update_prompts", _Reader(UpdatePrompt, sqlite), "due_at, update_prompt.id"),
+        ("postmortem_items", _Reader(PostmortemItem, sqlite), "created_at, postmortem_item.id"),
+        ("action_items", _Reader(ActionItem, sqlite), "number"),
+    ]
+    revision = _Reader(TimelineRevision, sqlite)
+    after = ""
+    if since is not None:
+        moment = since.astimezone(UTC).replace(tzinfo=None)
+        after = f" AND declared_at >= '{moment.isoformat(sep=' ', timespec='microseconds')}'"
     last_id = 0
     while True:
         async with db.connection() as conn:
-            r = readers["incident"]
-            stmt = select(*r.columns).where(_INCIDENT.c.id > last_id)
-            if since is not None:
-                stmt = stmt.where(_INCIDENT.c.declared_at >= since)
-            incidents = [
-                r.row(v) for v in await conn.execute(stmt.order_by(_INCIDENT.c.id).limit(chunk))
-            ]
+            found = await conn.exec_driver_sql(
+                f"SELECT {incident.select} FROM incident WHERE id > {int(last_id)}{after} "
+                f"ORDER BY id LIMIT {int(chunk)}"
+            )
+            incidents = [incident.row(v) for v in found.all()]
             if not incidents:
                 return
-            ids = [i["id"] for i in incidents]
-            last_id = ids[-1]
+            ids = ", ".join(str(int(i["id"])) for i in incidents)
+            last_id = incidents[-1]["id"]
             children: dict[str, dict[int, list[dict[str, Any]]]] = {}
-            for name, table, order in (
-                ("timeline", _ENTRY, (_ENTRY.c.occurred_at, _ENTRY.c.id)),
-                ("update_prompts", _PROMPT, (_PROMPT.c.due_at, _PROMPT.c.id)),
-                ("postmortem_items", _ITEM, (_ITEM.c.created_at, _ITEM.c.id)),
-                ("action_items", _ACTION, (_ACTION.c.number,)),
-            ):
-                reader = readers[name]
-                found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-                stmt = (
-                    select(*reader.columns)
-                    .where(table.c.incident_id.in_(ids))
-                    .order_by(table.c.incident_id, *order)
+            for name, reader, order in lists:
+                rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+                found = await conn.exec_driver_sql(
+                    f"SELECT {reader.select} FROM {reader.table} WHERE incident_id IN ({ids}) "
+                    f"ORDER BY incident_id, {order}"
                 )
-                for values in (await conn.execute(stmt)).all():
+                for values in found.all():
                     row = reader.row(values)
-                    found[row["incident_id"]].append(row)
-                children[name] = found
-            reader = readers["revisions"]
+                    rows[row["incident_id"]].append(row)
+                children[name] = rows
             revisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-            stmt = (
-                select(*reader.columns, _ENTRY.c.incident_id.label("_incident_id"))
-                .join(_ENTRY, _ENTRY.c.id == _REVISION.c.entry_id)
-                .where(_ENTRY.c.incident_id.in_(ids))
-                .order_by(_REVISION.c.entry_id, _REVISION.c.replaced_at, _REVISION.c.id)
+            found = await conn.exec_driver_sql(
+                f"SELECT {revision.select}, timeline_entry.incident_id FROM timeline_revision "
+                "JOIN timeline_entry ON timeline_entry.id = timeline_revision.entry_id "
+                f"WHERE timeline_entry.incident_id IN ({ids}) ORDER BY "
+                "timeline_revision.entry_id, timeline_revision.replaced_at, timeline_revision.id"
             )
-            for values in (await conn.execute(stmt)).all():
-                revisions[values[-1]].append(reader.row(values[:-1]))
+            for values in found.all():
+                revisions[values[-1]].append(revision.row(values[:-1]))
         exported_at = datetime.now(UTC).isoformat()
-        for incident in incidents:
-            n = incident["id"]
+        for record in incidents:
+            n = record["id"]
             document = {
                 "format": FORMAT,
                 "version": VERSION,
                 "exported_at": exported_at,
-                "incident": incident,
+                "incident": record,
                 "timeline": children["timeline"].get(n, []),
                 "revisions": revisions.get(n, []),
                 "update_prompts": children["update_prompts"].get(n, []),

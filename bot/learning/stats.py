@@ -79,8 +79,14 @@ def week_of(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _when(value: Any, dialect: Any) -> datetime | None:
-    return UTCDateTime().process_result_value(value, dialect)
+def _when(value: Any, dialect: Any = None) -> datetime | None:
+    """A time as the driver returns it (SQLite text, a naive PostgreSQL timestamp) in UTC;
+    called for every status update in the period, so without building a type per call."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 async def compute_stats(
