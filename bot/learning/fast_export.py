@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -92,6 +92,17 @@ class _Reader:
         return scope["row"]  # type: ignore[no-any-return]
 
 
+async def _fetch(conn: Any, sql: str) -> Sequence[Sequence[Any]]:
+    """The driver's own rows (sqlite3 tuples, asyncpg records), in the connection's transaction:
+    no result objects built around millions of values."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    if hasattr(driver, "fetch"):  # asyncpg
+        return await driver.fetch(sql)  # type: ignore[no-any-return]
+    async with driver.execute(sql) as cursor:  # aiosqlite
+        return await cursor.fetchall()  # type: ignore[no-any-return]
+
+
 async def export_lines(
     db: Database, *, since: datetime | None = None, chunk: int = CHUNK
 ) -> AsyncIterator[str]:
@@ -113,11 +124,12 @@ async def export_lines(
     last_id = 0
     while True:
         async with db.connection() as conn:
-            found = await conn.exec_driver_sql(
+            found = await _fetch(
+                conn,
                 f"SELECT {incident.select} FROM incident WHERE id > {int(last_id)}{after} "
-                f"ORDER BY id LIMIT {int(chunk)}"
+                f"ORDER BY id LIMIT {int(chunk)}",
             )
-            incidents = [incident.row(v) for v in found.all()]
+            incidents = [incident.row(v) for v in found]
             if not incidents:
                 return
             ids = ", ".join(str(int(i["id"])) for i in incidents)
@@ -125,23 +137,26 @@ async def export_lines(
             children: dict[str, dict[int, list[dict[str, Any]]]] = {}
             for name, reader, order in lists:
                 rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-                found = await conn.exec_driver_sql(
+                found = await _fetch(
+                    conn,
                     f"SELECT {reader.select} FROM {reader.table} WHERE incident_id IN ({ids}) "
-                    f"ORDER BY incident_id, {order}"
+                    f"ORDER BY incident_id, {order}",
                 )
-                for values in found.all():
+                for values in found:
                     row = reader.row(values)
                     rows[row["incident_id"]].append(row)
                 children[name] = rows
             revisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-            found = await conn.exec_driver_sql(
+            found = await _fetch(
+                conn,
                 f"SELECT {revision.select}, timeline_entry.incident_id FROM timeline_revision "
                 "JOIN timeline_entry ON timeline_entry.id = timeline_revision.entry_id "
                 f"WHERE timeline_entry.incident_id IN ({ids}) ORDER BY "
-                "timeline_revision.entry_id, timeline_revision.replaced_at, timeline_revision.id"
+                "timeline_revision.entry_id, timeline_revision.replaced_at, timeline_revision.id",
             )
-            for values in found.all():
-                revisions[values[-1]].append(revision.row(values[:-1]))
+            last = len(revision.names)  # the incident id comes after the revision's columns
+            for values in found:
+                revisions[values[last]].append(revision.row(values))
         exported_at = datetime.now(UTC).isoformat()
         for record in incidents:
             n = record["id"]
