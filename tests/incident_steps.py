@@ -39,13 +39,17 @@ def key() -> str:
     return f"k{next(_keys)}"
 
 
-async def run(bot: RunningBot, text: str, channel: str, user: str = "U111") -> dict[str, Any]:
-    """Send `/incident <text>` and return the ephemeral answer."""
+async def run(
+    bot: RunningBot, text: str, channel: str, user: str = "U111", command: str = "/incident"
+) -> dict[str, Any]:
+    """Send `<command> <text>` and return the ephemeral answer."""
     response_key = key()
-    await bot.slack.command(text, channel_id=channel, user_id=user, response_key=response_key)
+    await bot.slack.command(
+        text, command=command, channel_id=channel, user_id=user, response_key=response_key
+    )
     return await bot.fake.wait_for(
         lambda: next((r for r in bot.fake.responses if r["_key"] == response_key), None),
-        what=f"the answer to /incident {text}",
+        what=f"the answer to {command} {text}",
     )
 
 

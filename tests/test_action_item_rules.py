@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -122,3 +122,28 @@ def test_parse_factor_text_and_numbers() -> None:
     assert parse_number("#12", "action item", "/postmortem done <n>") == 12
     with pytest.raises(UserError):
         parse_number("-1", "action item", "/postmortem done <n>")
+
+
+@pytest.mark.parametrize(
+    ("now", "earliest"),
+    [
+        # Before noon UTC it is still yesterday in UTC-12, so yesterday (UTC) is not past yet.
+        (datetime(2026, 11, 26, 9, 30, tzinfo=UTC), date(2026, 11, 25)),
+        # From noon UTC, yesterday has ended everywhere: today (UTC) is the earliest.
+        (datetime(2026, 11, 26, 15, 45, tzinfo=UTC), date(2026, 11, 26)),
+    ],
+    ids=["morning", "afternoon"],
+)
+def test_the_earliest_due_day_is_accepted_and_the_day_before_refused(
+    now: datetime, earliest: date
+) -> None:
+    text = "Add a canary stage for config pushes"
+    base = dict(priority="P1", owner_id="U1", now=now, factor_count=0, text=text)
+    assert check_action(**base, due=earliest).due_date == earliest
+    today = now.date()
+    assert check_action(**base, due=today).due_date == today  # "pick today or a later day"
+    day_before = earliest - timedelta(days=1)
+    with pytest.raises(ActionProblem) as refused:
+        check_action(**base, due=day_before)
+    assert refused.value.field == "due"
+    assert f"the due date {day_before.isoformat()} is in the past" in refused.value.message

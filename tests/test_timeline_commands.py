@@ -126,3 +126,35 @@ async def test_timeline_shows_the_last_entries_in_the_readers_zone(bot: RunningB
     assert "all 6 entries" in full and "declared by" in full
     assert "is not a number of entries" in await ask(bot, "timeline lots")
     assert "from 1 to 100" in await ask(bot, "timeline 0")
+
+
+async def test_timeline_escapes_the_names_bots_post_under(bot: RunningBot) -> None:
+    """A bot (a webhook, an integration) chooses its own display name: it is user text too."""
+    await declare_here(bot)
+    at = clock()
+    named = event_from(
+        "event_message_bot_message_subtype.bolt.json",
+        ts=at(0.001),
+        event_ts=at(0.001),
+        username="<!channel> deploy-bot & *co*",
+        text="deploy 4412 started",
+    )
+    broadcast = event_from(
+        "event_message_thread_broadcast.bolt.json",
+        ts=at(0.002),
+        event_ts=at(0.002),
+        bot_id="B999",
+        username="<!here> pager <@U222>",
+        text="paging the database team",
+    )
+    del broadcast["user"]
+    for event in (named, broadcast):
+        assert (await bot.slack.event(event)).status == 200
+    stored = {e.text: e for e in await all_entries(bot)}
+    assert stored["deploy 4412 started"].author_name == "<!channel> deploy-bot & *co*"
+    assert stored["paging the database team"].author_id == "B999"
+
+    view = await ask(bot, "timeline")
+    assert "*&lt;!channel&gt; deploy-bot &amp; *co** (bot): deploy 4412 started" in view
+    assert "*&lt;!here&gt; pager &lt;@U222&gt;* in a thread" in view
+    assert "<!channel>" not in view and "<!here>" not in view and "<@U222>" not in view
