@@ -78,7 +78,11 @@ if ! podman image exists "$BASE"; then
   step "building a stand-in for $BASE with mmdebstrap (bookworm)"
   mirror=http://deb.debian.org/debian
   [ -f /etc/apt/sources.list.d/debian.sources ] && mirror=/etc/apt/sources.list.d/debian.sources
+  # Like Debian's -slim images: no documentation, manual pages or translations.
   mmdebstrap --quiet --variant=minbase \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
     --include=python3,python3-venv,python3-pip,python-is-python3,ca-certificates \
     --customize-hook='rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED' \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
@@ -152,11 +156,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 # --- run -----------------------------------------------------------------------------------------
 step "running it on port $port (host network), Slack at 127.0.0.1:$slack_port"
 podman volume create "$volume" >/dev/null
+# --read-only: a read-only root, as deploy/kubernetes runs it (podman adds a tmpfs /tmp).
+# podman's stderr goes to a file: without systemd it complains about healthcheck timers.
 podman run --detach --name "$NAME" --network host \
-  --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+  --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --read-only \
   -e SLACK_BOT_TOKEN="$SLACK_BOT_TOKEN" -e SLACK_SIGNING_SECRET="$SIGNING_SECRET" \
   -e SLACK_API_URL="http://127.0.0.1:$slack_port/api/" -e PORT="$port" \
-  --health-interval disable -v "$volume:/data" "$IMAGE" >/dev/null
+  -v "$volume:/data" "$IMAGE" >/dev/null 2>"$work/run.err" \
+  || { cat "$work/run.err" >&2; fail "podman run failed"; }
 run_started=$SECONDS
 
 show_logs() { echo "--- container logs ---" >&2; podman logs "$NAME" >&2 || true; }
@@ -228,13 +235,14 @@ owner=$(stat -c %u "$mountpoint/incidents.db")
 step "runs as uid 10001 from /app; incidents.db in the /data volume"
 
 # The image's own HEALTHCHECK.
-health=$(podman healthcheck run "$NAME" 2>&1) || { show_logs; fail "podman healthcheck run: $health"; }
+health=$(podman healthcheck run "$NAME" 2>"$work/health.err") || { cat "$work/health.err" >&2; show_logs; fail "podman healthcheck run: $health"; }
 step "podman healthcheck run: ${health:-healthy (exit 0)}"
 [ -z "$health" ] || [ "$health" = healthy ] || fail "podman healthcheck run said: $health"
 
 # SIGTERM drains and exits 0 (not killed after the 10 s stop timeout: that would be 137).
 stop_started=$SECONDS
-podman stop "$NAME" >/dev/null || { show_logs; fail "podman stop exited non-zero"; }
+podman stop "$NAME" >/dev/null 2>"$work/stop.err" \
+  || { cat "$work/stop.err" >&2; show_logs; fail "podman stop exited non-zero"; }
 code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
 [ "$code" = 0 ] || { show_logs; fail "the bot exited $code on SIGTERM, not 0"; }
 podman logs "$NAME" 2>&1 | grep -q "stopping: finishing work in flight" \

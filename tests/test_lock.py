@@ -93,7 +93,10 @@ def locks() -> tuple[Lock, Lock]:
         # What this environment runs on must be what the lock says, or the checks below would
         # read another version's metadata.
         for name, version in lock.pins.items():
-            installed = Version(metadata.version(name))
+            try:
+                installed = Version(metadata.version(name))
+            except metadata.PackageNotFoundError:
+                pytest.fail(f"{lock.path.name} pins {name}, which is not installed: make install")
             assert installed == version, (
                 f"{name} {installed} is installed but {lock.path.name} pins {version}: "
                 "run `make install`"
