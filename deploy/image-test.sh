@@ -33,7 +33,7 @@ podman() {
 missing() {
   local tool
   for tool in podman buildah mmdebstrap runc newuidmap; do
-    command -v "$tool" >/dev/null 2>&1 || echo "$tool"
+    type -P "$tool" >/dev/null || echo "$tool"  # type -P: not the podman function below
   done
 }
 
