@@ -2,7 +2,10 @@
 # Build the Dockerfile with podman and run the image the way production does, then check it:
 # /healthz answers, it runs as uid 10001 from /app (no second copy, no build/ or *.egg-info),
 # its SQLite database is in the /data volume, `podman healthcheck run` says healthy, it answers a
-# signed Slack request, and `podman stop` ends it with exit code 0.
+# signed Slack request, and `podman stop` ends it with exit code 0. Then two replicas on one
+# PostgreSQL database (127.0.0.1:5432, user postgres, as .ci/run sets up), started together so
+# their migrations meet on the advisory lock: both become healthy with no error logged, and both
+# stop with exit code 0.
 #
 # No Docker engine and no Docker Hub here, so (issue 15): Debian's podman with vfs storage,
 # cgroupfs, runc (crun refuses hybrid cgroups), chroot isolation, and a stand-in for
@@ -62,9 +65,11 @@ step "$(command podman --version), $(runc --version | head -n 1)"
 work=$(mktemp -d)
 volume=$NAME-data
 fake_pid=
+pgdb=
 cleanup() {
   set +e
-  podman rm --force --time 0 "$NAME" >/dev/null 2>&1
+  podman rm --force --time 0 "$NAME" "$NAME-pg1" "$NAME-pg2" >/dev/null 2>&1
+  [ -n "$pgdb" ] && psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE $pgdb" >/dev/null 2>&1
   podman volume rm --force "$volume" >/dev/null 2>&1
   [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
   rm -rf "$work"
@@ -170,9 +175,9 @@ podman run --detach --name "$NAME" --network host \
   || { cat "$work/run.err" >&2; fail "podman run failed"; }
 run_started=$SECONDS
 
-show_logs() { echo "--- container logs ---" >&2; podman logs "$NAME" >&2 || true; }
-healthz() {
-  python3 - "$port" <<'PY'
+show_logs() { echo "--- logs of ${1:-$NAME} ---" >&2; podman logs "${1:-$NAME}" >&2 || true; }
+healthz() {  # port: prints the status /healthz gives, fails unless it answers 200
+  python3 - "$1" <<'PY'
 import json, sys, urllib.request
 try:
     with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=3) as r:
@@ -182,15 +187,18 @@ except Exception as exc:
     sys.exit(1)
 PY
 }
-healthy=
-for _ in $(seq 1 120); do
-  if healthz >/dev/null 2>&1; then healthy=yes; break; fi
-  state=$(podman inspect --format '{{.State.Status}}' "$NAME")
-  [ "$state" = running ] || { show_logs; fail "the container is $state before /healthz answered"; }
-  sleep 0.5
-done
-[ -n "$healthy" ] || { show_logs; fail "/healthz did not answer 200 within 60 s"; }
-[ "$(healthz)" = ok ] || { show_logs; fail "/healthz did not say ok"; }
+wait_healthy() {  # container port: until /healthz says ok, failing if the container ends first
+  local state
+  for _ in $(seq 1 120); do
+    [ "$(healthz "$2" 2>/dev/null)" = ok ] && return 0
+    state=$(podman inspect --format '{{.State.Status}}' "$1")
+    [ "$state" = running ] || { show_logs "$1"; fail "$1 is $state before /healthz said ok"; }
+    sleep 0.5
+  done
+  show_logs "$1"
+  fail "$1: /healthz did not say ok within 60 s"
+}
+wait_healthy "$NAME" "$port"
 step "/healthz answers ok, $((SECONDS - run_started)) s after start"
 
 # Start-up asked the fake Slack who the bot is, with the bot token.
@@ -253,4 +261,44 @@ podman logs "$NAME" 2>&1 | grep -q "stopping: finishing work in flight" \
   || { show_logs; fail "the bot did not log its graceful stop"; }
 if podman logs "$NAME" 2>&1 | grep -q "Traceback"; then show_logs; fail "a traceback in the logs"; fi
 step "podman stop: exit code 0 after $((SECONDS - stop_started)) s"
+
+# --- two replicas on one PostgreSQL, as docker-compose.yml and deploy/kubernetes run it ----------
+# Started together, they migrate one after the other under the advisory lock; both serve.
+if type -P pg_isready >/dev/null && pg_isready -h 127.0.0.1 -p 5432 -q; then
+  pgdb=sisyphus_image_test_$$
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $pgdb" >/dev/null
+  replicas=()
+  for i in 1 2; do
+    replica=$NAME-pg$i
+    replicas+=("$replica")
+    rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    podman run --detach --name "$replica" --network host \
+      --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --read-only \
+      -e SLACK_BOT_TOKEN="$SLACK_BOT_TOKEN" -e SLACK_SIGNING_SECRET="$SIGNING_SECRET" \
+      -e SLACK_API_URL="http://127.0.0.1:$slack_port/api/" -e PORT="$rport" \
+      -e DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/$pgdb" \
+      "$IMAGE" >/dev/null 2>"$work/run.err" \
+      || { cat "$work/run.err" >&2; fail "podman run ($replica) failed"; }
+    eval "port_$i=$rport"
+  done
+  wait_healthy "${replicas[0]}" "$port_1"
+  wait_healthy "${replicas[1]}" "$port_2"
+  versions=$(psql -h 127.0.0.1 -U postgres -d "$pgdb" -Atc "SELECT version_num FROM alembic_version")
+  [ "$(echo "$versions" | wc -l)" = 1 ] && [ -n "$versions" ] \
+    || fail "alembic_version after two replicas started: '$versions'"
+  podman stop "${replicas[@]}" >/dev/null 2>"$work/stop.err" \
+    || { cat "$work/stop.err" >&2; fail "podman stop (PostgreSQL replicas) exited non-zero"; }
+  for replica in "${replicas[@]}"; do
+    code=$(podman inspect --format '{{.State.ExitCode}}' "$replica")
+    [ "$code" = 0 ] || { show_logs "$replica"; fail "$replica exited $code on SIGTERM, not 0"; }
+    if podman logs "$replica" 2>&1 | grep -Eq "Traceback| ERROR "; then
+      show_logs "$replica"; fail "$replica logged an error"
+    fi
+  done
+  step "two replicas on PostgreSQL: both healthy at revision $versions, no error, both stopped 0"
+elif [ "${CI:-}" = true ]; then
+  fail "PostgreSQL is not running on 127.0.0.1:5432 (.ci/run starts it)"
+else
+  step "PostgreSQL is not running on 127.0.0.1:5432: two-replica run skipped"
+fi
 step "image test passed"
