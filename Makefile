@@ -1,16 +1,19 @@
-# Two commands matter: `make run` starts the bot, `make test` runs every test (about 8 minutes).
-# Both create .venv and install what they need on first use.
+# Two commands matter: `make run` starts the bot, `make test` runs every test.
+# Both create .venv and install what they need on first use, at the versions in the lock files.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --python-version 3.11 --generate-hashes --native-tls --quiet
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench lock image-test
 install: $(BIN)/.installed
 
 run: install
@@ -32,3 +35,16 @@ bench: install
 	$(BIN)/python -m bench.timeline_ack
 	$(BIN)/python -m bench.cadence_scale
 	$(BIN)/python -m bench.postmortem_draft
+
+# Re-resolve the lock files after changing dependencies in pyproject.toml (newest versions that
+# fit; add --upgrade-package NAME to move one). The dev lock is constrained to the runtime one,
+# so the tests run against exactly what the image ships.
+lock: install
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock $(LOCK_FLAGS) \
+		-o requirements-dev.lock
+
+# Build the Dockerfile with podman and run the image (what CI does; installs podman on Debian).
+image-test:
+	deploy/image-test.sh
