@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
 from bot.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
