@@ -58,7 +58,6 @@ class ClaimedIncident:
     declared_at: datetime
     last_update_at: datetime | None
     unanswered_prompts: int
-    drill: bool = False
 
 
 _incidents = table_of(Incident)
@@ -91,7 +90,6 @@ async def claim_prompt(
             c.declared_at,
             c.last_update_at,
             c.unanswered_prompts,
-            c.drill,
         )
     )
     row = (await session.exec(stmt)).first()

@@ -15,12 +15,7 @@ MAX_DESCRIPTION = 2000
 
 
 def declare_modal(
-    channel_id: str | None,
-    default_severity: str,
-    *,
-    private: bool = False,
-    here: bool = False,
-    drill: bool = False,
+    channel_id: str | None, default_severity: str, *, private: bool = False, here: bool = False
 ) -> dict[str, Any]:
     options = [{"text": {"type": "plain_text", "text": s.upper()}, "value": s} for s in SEVERITIES]
     initial = next(o for o in options if o["value"] == default_severity)
@@ -28,12 +23,9 @@ def declare_modal(
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": json.dumps(
-            {"channel_id": channel_id, "private": private, "here": here, "drill": drill}
+            {"channel_id": channel_id, "private": private, "here": here}
         ),
-        "title": {
-            "type": "plain_text",
-            "text": "Declare a drill" if drill else "Declare an incident",
-        },
+        "title": {"type": "plain_text", "text": "Declare an incident"},
         "submit": {"type": "plain_text", "text": "Declare"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
@@ -107,6 +99,5 @@ def read_declare_submission(
         severity=severity,
         here=bool(meta.get("here")),
         private=bool(meta.get("private")),
-        drill=bool(meta.get("drill")),
     )
     return args, description or None, meta, errors

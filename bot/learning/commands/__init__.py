@@ -1,1 +1,0 @@
-"""Subcommands of the learning domain. Importing a module registers its subcommands."""
