@@ -31,6 +31,7 @@ from typing import Any
 from sqlmodel import col, func, select
 
 from bench.cadence_scale import SECRET, channel_id, seed
+from bench.cli import bench_parser
 from bot.app.server import BotServer
 from bot.core.metrics import SLACK_PACED_SECONDS, SLACK_RATE_LIMITED
 from bot.core.settings import load_settings
@@ -238,8 +239,10 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser = bench_parser(__doc__, "bench.slack_storm")
+    parser.add_argument(
+        "--backend", choices=["sqlite", "postgres"], default="sqlite", help="database"
+    )
     parser.add_argument("--open", type=int, default=300, help="open incidents, reminders due")
     parser.add_argument("--declares", type=int, default=30, help="declared within a minute")
     parser.add_argument("--no-pacing", action="store_true", help="the client does not pace")

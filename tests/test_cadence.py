@@ -102,7 +102,18 @@ async def test_resolve_stops_prompts_and_reopen_restarts_them(start_bot: StartBo
     assert len(prompts_in(bot, channel)) == count
 
     await bot.slack.interaction(click(bot, first, "snooze_update_prompt", "U111", channel))
-    [told] = await bot.fake.wait_for_call("chat.postEphemeral")
+    # (The commander was also told privately that the fix is not yet verified.)
+    told = await bot.fake.wait_for(
+        lambda: next(
+            (
+                p
+                for p in bot.fake.calls_to("chat.postEphemeral")
+                if "snooze" not in p["text"] and "reminders" in p["text"]
+            ),
+            None,
+        ),
+        what="the answer to the snooze",
+    )
     assert "resolved: no more reminders" in told["text"]
     refused = await run(bot, "update still fine", channel)
     assert "resolved" in refused["text"] and "/incident reopen" in refused["text"]
