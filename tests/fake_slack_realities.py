@@ -75,8 +75,10 @@ class SlackRealities:
             result["channel"] = {
                 **channel,
                 "is_archived": channel["id"] in self.archived,
-                "is_ext_shared": channel["id"] in self.ext_shared,
-                "is_shared": channel["id"] in self.ext_shared,
+                # Shared either way: share_externally() here, or the channel's own flag.
+                "is_ext_shared": channel["id"] in self.ext_shared
+                or bool(channel.get("is_ext_shared")),
+                "is_shared": channel["id"] in self.ext_shared or bool(channel.get("is_ext_shared")),
             }
         return result
 
