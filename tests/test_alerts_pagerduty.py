@@ -105,7 +105,9 @@ async def test_high_urgency_declares_with_the_priority_low_urgency_posts_a_card(
 
 async def test_time_to_detect_is_in_the_postmortem_draft(start_bot: StartBot) -> None:
     bot = await start(start_bot)
-    started = (datetime.now(UTC) - timedelta(minutes=7)).replace(microsecond=0)
+    # Seven minutes and a few seconds ago, so the sub-second part of startsAt cannot pull the
+    # time to detect under seven minutes on a quick run.
+    started = (datetime.now(UTC) - timedelta(minutes=7, seconds=5)).replace(microsecond=0)
     payload = firing()
     payload["alerts"][0]["startsAt"] = started.isoformat().replace("+00:00", ".123456789Z")
     assert (await post_alert(bot, payload))[0] == 200

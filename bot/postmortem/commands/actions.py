@@ -39,9 +39,13 @@ async def action_command(ctx: CommandContext, args: str) -> None:
     await ctx.reply(answer + (f"\n{tip}" if tip else ""))
 
 
-@postmortem_command("actions", summary="List the action items, their state and ticket")
+@postmortem_command(
+    "actions",
+    usage="[page]",
+    summary="List the action items, their state and ticket (a long list comes in pages)",
+)
 async def actions_command(ctx: CommandContext, args: str) -> None:
-    await list_actions(ctx)  # bot/postmortem/followthrough: states, tickets, criteria
+    await list_actions(ctx, args)  # bot/postmortem/followthrough: states, tickets, criteria
 
 
 @postmortem_command(

@@ -10,7 +10,7 @@ from bot.postmortem.args import parse_number
 from bot.postmortem.capture import incident_of_channel
 from bot.postmortem.followthrough.queries import DONE, tickets_of_incident
 from bot.postmortem.followthrough.states import (
-    action_lines,
+    action_entries,
     ask_owner_to_verify,
     clean_how,
     done_answer,
@@ -18,7 +18,8 @@ from bot.postmortem.followthrough.states import (
 )
 from bot.postmortem.queries import action_item_by_number, action_items
 from bot.slack.context import CommandContext
-from bot.slack.text import unescape
+from bot.slack.mrkdwn import pages_of
+from bot.slack.text import escape, excerpt, unescape
 from storage.models import ActionItem, Incident
 from storage.types import utcnow
 
@@ -38,7 +39,21 @@ async def item_by_number(session: AsyncSession, incident: Incident, number: int)
     return item
 
 
-async def list_actions(ctx: CommandContext) -> None:
+def parse_page(args: str) -> int:
+    """`/postmortem actions [page]`: the page asked for, 1 when none."""
+    word = args.strip().lstrip("#")
+    if not word:
+        return 1
+    if not word.isdecimal() or len(word) > 6 or int(word) < 1:
+        raise UserError(
+            f"`{escape(excerpt(word))}` is not a page number: `/postmortem actions [page]`."
+        )
+    return int(word)
+
+
+async def list_actions(ctx: CommandContext, args: str = "") -> None:
+    """The action items, a page of at most PAGE_LIMIT characters at a time."""
+    page = parse_page(args)
     incident = await incident_of_channel(ctx.rt, ctx.channel_id)
     async with ctx.rt.db.session() as session:
         items = await action_items(session, incident.id or 0)
@@ -49,8 +64,18 @@ async def list_actions(ctx: CommandContext) -> None:
             "`/postmortem action <P0|P1|P2|P3> <@owner> <YYYY-MM-DD> <text>`."
         )
         return
-    lines = [f"*Action items of incident #{incident.id}:*"]
-    lines += action_lines(items, tickets, today=utcnow().date())
+    pages = pages_of(action_entries(items, tickets, today=utcnow().date()))
+    if page > len(pages):
+        raise UserError(
+            f"Incident #{incident.id} has {len(pages)} page{'s' if len(pages) > 1 else ''} "
+            f"of action items, not {page}."
+        )
+    title = f"*Action items of incident #{incident.id}"
+    if len(pages) > 1:
+        title += f" ({len(items)}), page {page} of {len(pages)}"
+    lines = [title + ":*", *pages[page - 1]]
+    if page < len(pages):
+        lines.append(f"Next: `/postmortem actions {page + 1}`.")
     lines.append(
         "Close one with `/postmortem done <n> [how it was verified]`; "
         "`/postmortem verify <n> <how>` adds the verification later."

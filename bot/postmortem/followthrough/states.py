@@ -55,29 +55,32 @@ def state_text(item: ActionItem, today: date) -> str:
     return "open"
 
 
-def action_lines(
+def action_entries(
     items: list[ActionItem], tickets: dict[int, ActionTicket], *, today: date
 ) -> list[str]:
-    """One entry per item for `/postmortem actions`: state, ticket, criteria, ticket trouble."""
+    """One entry per item (its lines joined), so a page never splits an item from its notes."""
+    return [_entry(a, tickets.get(a.id or 0), today) for a in items]
+
+
+def _entry(a: ActionItem, ticket: ActionTicket | None, today: date) -> str:
+    """An item's head line and its notes, joined."""
     lines = []
-    for a in items:
-        ticket = tickets.get(a.id or 0)
-        link = ticket_link(a.ticket_url, ticket.external_id if ticket else None)
-        head = (
-            f"{a.number}. *{a.priority}* {escape_keeping_mentions(a.text)} (<@{a.owner_id}>, due "
-            f"{a.due_date.isoformat()}, {state_text(a, today)})" + (f" · {link}" if link else "")
-        )
-        lines.append(head)
-        if a.criteria:
-            lines.append(f"      Done when: {escape_keeping_mentions(a.criteria)}")
-        elif a.priority in ("P0", "P1"):
-            lines.append("      :warning: no acceptance criteria (add `Done when: …`)")
-        if ticket is not None and ticket.state == "refused":
-            lines.append(f"      :x: ticket not filed: {escape(ticket.error or 'refused')}")
-        elif ticket is not None and ticket.state == "pending":
-            trouble = f" ({escape(ticket.error)}; retrying)" if ticket.error else ""
-            lines.append(f"      :hourglass: ticket being filed{trouble}")
-    return lines
+    link = ticket_link(a.ticket_url, ticket.external_id if ticket else None)
+    head = (
+        f"{a.number}. *{a.priority}* {escape_keeping_mentions(a.text)} (<@{a.owner_id}>, due "
+        f"{a.due_date.isoformat()}, {state_text(a, today)})" + (f" · {link}" if link else "")
+    )
+    lines.append(head)
+    if a.criteria:
+        lines.append(f"      Done when: {escape_keeping_mentions(a.criteria)}")
+    elif a.priority in ("P0", "P1"):
+        lines.append("      :warning: no acceptance criteria (add `Done when: …`)")
+    if ticket is not None and ticket.state == "refused":
+        lines.append(f"      :x: ticket not filed: {escape(ticket.error or 'refused')}")
+    elif ticket is not None and ticket.state == "pending":
+        trouble = f" ({escape(ticket.error)}; retrying)" if ticket.error else ""
+        lines.append(f"      :hourglass: ticket being filed{trouble}")
+    return "\n".join(lines)
 
 
 def clean_how(text: str) -> str | None:
