@@ -63,6 +63,19 @@ async def test_check_against_a_healthy_workspace_passes(
     assert healthy.calls_to("apps.connections.open")
 
 
+async def test_a_public_broadcast_channel_the_bot_is_not_in_is_fine(
+    database_url: str, healthy: FakeSlack, tmp_path: Path
+) -> None:
+    """The bot joins a public channel when it first announces there (bot/slack/posting.py)."""
+    healthy.channels[BROADCAST].members.clear()
+    code, lines = await run_check(full_env(database_url, healthy), tmp_path)
+    assert code == 0, lines
+    assert "[ok] broadcast channel: #incidents: the bot joins it (channels:join)" in "\n".join(
+        lines
+    )
+    assert not healthy.calls_to("conversations.join")  # a check changes nothing
+
+
 def bad_token(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
     fake.fail("auth.test", error="invalid_auth")
     return {}
@@ -83,6 +96,8 @@ def channel_not_found(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
 
 
 def bot_not_invited(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
+    """A private broadcast channel: the bot cannot join it, only be invited."""
+    fake.channels[BROADCAST].is_private = True
     fake.channels[BROADCAST].members.clear()
     return {}
 

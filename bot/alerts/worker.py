@@ -47,7 +47,7 @@ from bot.core.runtime import Runtime
 from bot.incidents.cards import incident_label
 from bot.incidents.queries import open_incidents
 from bot.slack.client import slack_error_text
-from bot.slack.posting import post
+from bot.slack.posting import post, post_message
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
 from storage.models import Alert, EntryKind, Incident
@@ -269,9 +269,7 @@ class AlertWorker:
             )
             return
         try:
-            resp = await self.rt.client.chat_postMessage(
-                channel=channel, text=text, blocks=card, unfurl_links=False
-            )
+            resp = await post_message(self.rt, channel, text=text, blocks=card, unfurl_links=False)
         except Exception as exc:
             raise SlackNotDone(f"card post failed ({slack_error_text(exc)})") from exc
         done.card = (channel, str(resp["ts"]))

@@ -176,9 +176,13 @@ class Checker:
         label = f"#{info.get('name', channel)}"
         if info.get("is_archived"):
             return Result(name, FAIL, f"{label} is archived: unarchive it or choose another")
-        if not info.get("is_member"):
+        if not info.get("is_member") and info.get("is_private"):
             return Result(
                 name, FAIL, f"the bot is not a member of {label}: /invite @sisyphus there"
+            )
+        if not info.get("is_member"):
+            return Result(
+                name, OK, f"{label}: the bot joins it (channels:join) at its first announcement"
             )
         return Result(name, OK, f"{label}: the bot is a member and can post")
 

@@ -23,6 +23,7 @@ from bot.incidents.queries import create_incident, open_incident_for_channel, up
 from bot.response.channel_names import incident_channel_name
 from bot.response.declare_args import DeclareArgs
 from bot.slack.client import slack_error_code, slack_error_text
+from bot.slack.posting import post_message
 from bot.slack.text import escape
 from bot.timeline.backfill import backfill_incident
 from bot.timeline.queries import add_bot_action
@@ -266,8 +267,9 @@ async def _announce(rt: Runtime, outcome: DeclareOutcome) -> None:
     if not broadcast or incident.private or broadcast == incident.channel_id:
         return
     try:
-        resp = await rt.client.chat_postMessage(
-            channel=broadcast,
+        resp = await post_message(
+            rt,
+            broadcast,
             text=cards.announcement_text(incident),
             blocks=cards.announcement_blocks(incident),
             unfurl_links=False,

@@ -32,15 +32,32 @@ async def post(
 ) -> str | None:
     """Post a message; return its ts, or None after noting what failed in `problems`."""
     try:
-        resp = await rt.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, unfurl_links=False
-        )
+        resp = await post_message(rt, channel, text=text, blocks=blocks, unfurl_links=False)
     except Exception as exc:
         log.warning("could not post in %s: %s", channel, slack_error_text(exc))
         if problems is not None:
             problems.append(f"I could not post in <#{channel}> ({slack_error_text(exc)}).")
         return None
     return str(resp.get("ts") or "") or None
+
+
+async def post_message(rt: Runtime, channel: str, **message: Any) -> Any:
+    """chat.postMessage; in a public channel the bot is not in yet (the broadcast channel
+    nobody invited it to), join it (channels:join) and post again. Raises Slack's error,
+    the first one (`not_in_channel`) when the channel cannot be joined (a private one)."""
+    try:
+        return await rt.client.chat_postMessage(channel=channel, **message)
+    except SlackApiError as exc:
+        if slack_error_code(exc) != "not_in_channel":
+            raise
+        refused = exc
+    try:
+        await rt.client.conversations_join(channel=channel)
+    except SlackApiError as exc:
+        log.warning("could not join %s to post there: %s", channel, slack_error_code(exc))
+        raise refused from None
+    log.info("joined %s to post there", channel)
+    return await rt.client.chat_postMessage(channel=channel, **message)
 
 
 async def invite(rt: Runtime, channel: str, user_id: str, problems: list[str]) -> None:
