@@ -11,15 +11,18 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from bot.alerts.config import pagerduty_services
 from bot.app.cli import parse_args
-from bot.app.server import BotServer
 from bot.checklists.definitions import ChecklistFileError, load_checklists
 from bot.core.errors import RefusedSetting
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings
 from storage import StorageUnavailable, explain_unavailable
+
+if TYPE_CHECKING:  # imported where it runs: `--help` and `check` start quickly
+    from bot.app.server import BotServer
 
 log = logging.getLogger("bot")
 
@@ -28,6 +31,8 @@ EXIT_SETTINGS = 2
 
 
 async def run(settings: Settings) -> int:
+    from bot.app.server import BotServer  # here, so `--help` and `check` start quickly
+
     server = BotServer(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -54,6 +54,7 @@ class Failure:
 class FakeSlack(TierLimits, SlackRealities, SlackMethods):
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.posted_ts: dict[int, str] = {}  # id(params of a chat.postMessage) -> its ts
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -151,6 +152,13 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
 
     def next_ts(self) -> str:
         return f"{self._ts_base}.{next(self._ts):06d}"
+
+    def ts_of(self, params: dict[str, Any]) -> str:
+        """The ts Slack gave the message posted with these chat.postMessage params."""
+        try:
+            return self.posted_ts[id(params)]
+        except KeyError:
+            raise AssertionError(f"no message was posted with {params.get('text')!r}") from None
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls if c.method == method]

@@ -28,6 +28,7 @@ class SlackMethods:
     uploads: dict[str, dict[str, Any]]
     socket_mode_url: str | None
     bot_user_id: str
+    posted_ts: dict[int, str]
     port: int
     missing_users: set[str]
     _ids: itertools.count[int] | Iterator[int]
@@ -183,6 +184,7 @@ class SlackMethods:
         channel = self._channel(channel_id)
         if channel is not None:
             channel.messages.append(message)
+        self.posted_ts[id(p)] = ts
         return {"channel": channel_id, "ts": ts, "message": message}
 
     def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -88,8 +88,7 @@ def click(
 ) -> dict[str, Any]:
     """A block_actions payload (from the real one in tests/payloads) pressing a button on the
     message posted with `params`."""
-    messages = bot.fake.channels[channel].messages
-    ts = next((m["ts"] for m in messages if m.get("text") == params.get("text")), None)
+    ts = bot.fake.ts_of(params)  # fails the test if it was never posted
     payload = copy.deepcopy(load_payload("interactive_block_actions.bolt.json"))
     element = button(params, action_id)
     payload["user"]["id"] = user
@@ -139,8 +138,11 @@ async def sent_prompt_rows(bot: RunningBot, count: int, timeout: float = 5.0) ->
     deadline = time.monotonic() + timeout
     while True:
         rows = await prompt_rows(bot)
-        if len([r for r in rows if r.sent_at]) >= count or time.monotonic() > deadline:
+        sent = len([r for r in rows if r.sent_at])
+        if sent >= count:
             return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{sent} of {count} prompt(s) marked sent after {timeout} s")
         await asyncio.sleep(0.05)
 
 
