@@ -146,6 +146,7 @@ async def test_bot_removed_from_a_private_war_room_asks_the_commander_to_invite_
         lambda: (
             len([p for p in posts_to(bot, room) if "status update" in p["text"].lower()]) > attempts
         ),
+        timeout=20,  # the reminder's retry after channel_not_found, on a loaded machine
         what="the reminder posted once the bot is back",
     )
     assert (await incident(bot)).war_room_state is None
