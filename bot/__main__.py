@@ -2,6 +2,7 @@
 
 Every wait of the start-up (the database, Slack's auth.test, the Socket Mode connection) runs
 inside one task that a stop signal cancels, so the process always ends when asked.
+`python -m bot export|import`: bulk export and import (bot/learning/cli.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ EXIT_SETTINGS = 2
 
 
 async def run(settings: Settings) -> int:
-    from bot.app.server import BotServer  # here, so `--help` and `check` start quickly
+    from bot.app.server import BotServer  # here: `--help`, `check`, `export` start quickly
 
     server = BotServer(settings)
     stop = asyncio.Event()
@@ -101,6 +102,11 @@ async def _cancel_leftovers(timeout: float = 5.0) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("export", "import"):  # bulk export and import (issue 13)
+        from bot.learning.cli import export_main, import_main
+
+        return (export_main if argv[0] == "export" else import_main)(argv[1:])
     args = parse_args(argv)
     if args.command == "check":
         from bot.app.check import main as check_main

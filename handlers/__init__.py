@@ -18,6 +18,7 @@ from bot.checklists import commands as checklist_commands
 from bot.postmortem.commands import capture, actions
 from bot.postmortem.followthrough import commands as followthrough_commands
 from bot.postmortem.commands import form, document
+from bot.learning.commands import search, tags, stats, publish
 from bot.app import help
 
 from bot.alerts import listeners as alerts
@@ -25,6 +26,7 @@ from bot.cadence import listeners as cadence
 from bot.checklists import listeners as checklists
 from bot.postmortem.followthrough import listeners as followthrough
 from bot.postmortem import listeners as postmortem
+from bot.learning import listeners as learning
 from bot.response import listeners as response
 from bot.timeline import listeners as timeline
 from handlers import commands
@@ -32,6 +34,15 @@ from handlers import commands
 
 def register_all(app: AsyncApp) -> None:
     # The timeline first: message events are the most frequent requests by far, matched first.
-    for domain in (timeline, response, checklists, cadence, alerts, postmortem, followthrough):
+    for domain in (
+        timeline,
+        response,
+        checklists,
+        cadence,
+        alerts,
+        postmortem,
+        followthrough,
+        learning,
+    ):
         domain.register(app)
     commands.register(app)

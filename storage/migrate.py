@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.search_index import ensure_sqlite_search
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any constant works; replicas starting together take turns on it instead of racing.
 _PG_MIGRATION_LOCK = 0x5157_5948
@@ -30,6 +32,10 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     await upgrade(engine, "head")
+    if engine.dialect.name == "sqlite":
+        # A later batch migration may have rebuilt a searched table without its triggers.
+        async with engine.begin() as conn:
+            await conn.run_sync(ensure_sqlite_search)
 
 
 async def upgrade(engine: AsyncEngine, revision: str) -> None:

@@ -54,6 +54,14 @@ class Incident(SQLModel, table=True):
     # else why not: "archived" or "removed" (the bot was taken out of the channel), and since.
     war_room_state: str | None = Field(default=None, max_length=16)
     war_room_state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Learning across incidents (bot/learning): a game day, tags, similar past incidents on
+    # the card (JSON list, computed when declared), and where the postmortem was published.
+    drill: bool = Field(default=False)
+    tags: str | None = Field(default=None, sa_column=Column(Text))  # slugs, space-separated
+    similar: str | None = Field(default=None, sa_column=Column(Text))
+    postmortem_final_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_channel_id: str | None = Field(default=None, max_length=32)
+    published_ts: str | None = Field(default=None, max_length=32)
 
 
 class EntryKind(StrEnum):

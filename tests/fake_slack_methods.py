@@ -105,6 +105,21 @@ class SlackMethods:
         channel.members.update(users)
         return {"channel": self._channel_json(channel)}
 
+    def _m_conversations_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A direct message with the user (kept as a channel, so messages and files land)."""
+        user = str(p.get("users", ""))
+        channel_id = "D" + user.lstrip("UW")
+        if channel_id not in self.channels:
+            channel = self.add_channel(channel_id, f"dm-{user}", is_private=True)  # type: ignore[attr-defined]
+            channel.members.update({user, self.bot_user_id})
+        return {"channel": {"id": channel_id}}
+
+    def _m_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(p["channel"])
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return self._page(sorted(channel.members), p, "members")
+
     def _m_conversations_setTopic(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p["channel"])
         if channel is None:

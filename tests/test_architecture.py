@@ -11,7 +11,16 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ["incidents", "timeline", "cadence", "checklists", "response", "alerts", "postmortem"]
+DOMAINS = [
+    "incidents",
+    "timeline",
+    "cadence",
+    "checklists",
+    "response",
+    "alerts",
+    "postmortem",
+    "learning",
+]
 # Rank of each layer: a module may import only modules of a lower or equal rank.
 RANKS = {"storage": 0, "bot.core": 1, "bot.slack": 2}
 RANKS |= {f"bot.{name}": 3 + i for i, name in enumerate(DOMAINS)}

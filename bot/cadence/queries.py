@@ -58,6 +58,7 @@ class ClaimedIncident:
     declared_at: datetime
     last_update_at: datetime | None
     unanswered_prompts: int
+    drill: bool = False
 
 
 _incidents = table_of(Incident)
@@ -90,6 +91,7 @@ async def claim_prompt(
             c.declared_at,
             c.last_update_at,
             c.unanswered_prompts,
+            c.drill,
         )
     )
     row = (await session.exec(stmt)).first()

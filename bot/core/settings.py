@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./incidents.db"
     slack_api_url: str = DEFAULT_SLACK_API_URL
     incident_broadcast_channel: str | None = None
+    postmortem_channel: str | None = None  # where /postmortem publish posts (else the above)
     update_interval_seconds: int = Field(default=900, ge=1)
     # A claimed prompt falls due again after this if its claimer never posts it (it died).
     prompt_claim_lease_seconds: int = Field(default=120, ge=2, le=3600)

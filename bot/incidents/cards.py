@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol
 
 from bot.core.runtime import Runtime
@@ -40,14 +41,46 @@ class Titled(Protocol):
     def title(self) -> str: ...
 
 
-def plain_label(incident_id: int | None, title: str) -> str:
-    """ "Incident #12: API down", for plain_text fields, which Slack shows as typed."""
-    return f"Incident #{incident_id}: {title}"
+def plain_label(incident_id: int | None, title: str, *, drill: bool = False) -> str:
+    """ "Incident #12: API down", for plain_text fields, which Slack shows as typed.
+    A drill says so first: "DRILL: Incident #12: ..."."""
+    return f"{'DRILL: ' if drill else ''}Incident #{incident_id}: {title}"
 
 
 def incident_label(incident: Titled) -> str:
-    """The same label for mrkdwn: the title escaped."""
-    return plain_label(incident.id, escape(incident.title))
+    """The same label for mrkdwn: the title escaped (DRILL first for a game day)."""
+    return plain_label(
+        incident.id, escape(incident.title), drill=bool(getattr(incident, "drill", False))
+    )
+
+
+def similar_incidents(incident: Incident) -> list[dict[str, Any]]:
+    """The similar past incidents stored on the incident when it was declared (bot.learning)."""
+    if not incident.similar:
+        return []
+    try:
+        found = json.loads(incident.similar)
+    except ValueError:
+        return []
+    return (
+        [s for s in found if isinstance(s, dict) and "id" in s] if isinstance(found, list) else []
+    )
+
+
+def _similar_block(incident: Incident) -> dict[str, Any] | None:
+    lines = []
+    for past in similar_incidents(incident)[:3]:
+        where = f" <#{past['channel_id']}>" if past.get("channel_id") else ""
+        title = escape(" ".join(str(past.get("title", "")).split()))[:150]
+        lines.append(f"• #{past['id']} {title} ({past.get('date', '')}){where}")
+    if not lines:
+        return None
+    text = "*Similar past incidents*\n" + "\n".join(lines)
+    return {
+        "type": "section",
+        "block_id": "similar_incidents",
+        "text": {"type": "mrkdwn", "text": text},
+    }
 
 
 def channel_topic(incident: Incident) -> str:
@@ -89,6 +122,25 @@ def card_blocks(incident: Incident, facts: CardFacts | None = None) -> list[dict
         },
     ]
     blocks += _process_blocks(incident, facts)
+    if incident.drill:
+        blocks.insert(
+            1,
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": ":performing_arts: *DRILL*: a game day. Respond as you would for "
+                        "real; reminders, checklists and the postmortem all work as usual.",
+                    }
+                ],
+            },
+        )
+    if incident.tags:
+        tags = " ".join(f"`{t}`" for t in incident.tags.split())
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Tags: {tags}"}]}
+        )
     if incident.description:
         blocks.append(
             {
@@ -96,6 +148,9 @@ def card_blocks(incident: Incident, facts: CardFacts | None = None) -> list[dict
                 "text": {"type": "mrkdwn", "text": _fit(escape(incident.description))},
             }
         )
+    similar = _similar_block(incident)
+    if similar is not None:
+        blocks.append(similar)
     if incident.paged:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(incident.paged)}]}
@@ -232,6 +287,12 @@ def announcement_blocks(incident: Incident) -> list[dict[str, Any]]:
                     f":rotating_light: *{incident_label(incident)}* declared, "
                     f"{incident.severity.upper()}.\n"
                     f"Commander: {mention(incident.commander_id)}. War room: {where}"
+                    + (
+                        "\n:performing_arts: *This is a drill*, a practice game day, "
+                        "not a real incident."
+                        if incident.drill
+                        else ""
+                    )
                 ),
             },
         }
@@ -240,7 +301,8 @@ def announcement_blocks(incident: Incident) -> list[dict[str, Any]]:
 
 def announcement_text(incident: Incident) -> str:
     where = f"<#{incident.channel_id}>" if incident.channel_id else ""
-    return f"{incident_label(incident)} declared ({incident.severity.upper()}). {where}".strip()
+    text = f"{incident_label(incident)} declared ({incident.severity.upper()}). {where}".strip()
+    return text + (" This is a drill, not a real incident." if incident.drill else "")
 
 
 def _fit(text: str, limit: int = 2900) -> str:

@@ -25,6 +25,7 @@ async def create_incident(
     declared_in_channel_id: str | None = None,
     now: datetime | None = None,
     commander_id: str | None = None,
+    drill: bool = False,
 ) -> Incident:
     """A new incident row. Its reminder clock is the cadence's to start (bot.cadence.queries)."""
     now = now or utcnow()
@@ -38,6 +39,7 @@ async def create_incident(
         team_id=team_id,
         channel_id=channel_id,
         declared_in_channel_id=declared_in_channel_id,
+        drill=drill,
         declared_at=now,
         updated_at=now,
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
@@ -12,11 +14,40 @@ from bot.postmortem.export import record_to_json
 from bot.postmortem.record import IncidentRecord, load_incident_record
 from bot.postmortem.render import document_title, render_postmortem
 from bot.slack.client import slack_error_text
-from bot.slack.files import Published, publish_markdown, upload_file, user_names
+from bot.slack.files import Picture, Published, publish_markdown, upload_file, user_names
 from storage.models import Incident
 from storage.types import utcnow
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DraftExtras:
+    """What later domains add to the draft (bot.learning: "Seen before", the timeline picture).
+    Pictures go beside the Markdown file, which shows them by file name (the canvas by link)."""
+
+    seen_before: list[str] | None = None
+    pictures: list[Picture] = field(default_factory=list)
+
+
+DraftHook = Callable[[Runtime, IncidentRecord], Awaitable[DraftExtras]]
+DRAFT_HOOKS: list[DraftHook] = []
+
+
+async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
+    """Every hook's additions; one that fails is logged and left out, the draft still comes."""
+    merged = DraftExtras()
+    for hook in DRAFT_HOOKS:
+        try:
+            extras = await hook(rt, record)
+        except Exception:
+            log.exception("draft hook %s failed", getattr(hook, "__name__", hook))
+            continue
+        if extras.seen_before is not None:
+            merged.seen_before = [*(merged.seen_before or []), *extras.seen_before]
+        merged.pictures += extras.pictures
+    return merged
 
 
 @dataclass
@@ -53,7 +84,16 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
     record = await load_record(rt, incident, all_columns=False)
     names = await user_names(rt, people_in(record))
     cadence = incident.update_interval_seconds or rt.settings.update_interval_seconds
-    markdown = render_postmortem(record, now=utcnow(), cadence_seconds=cadence, names=names)
+    extras = await draft_extras(rt, record)
+    picture = "\n\n".join(f"![{p.title}]({p.filename})" for p in extras.pictures) or None
+    markdown = render_postmortem(
+        record,
+        now=utcnow(),
+        cadence_seconds=cadence,
+        names=names,
+        seen_before=extras.seen_before,
+        picture=picture,
+    )
     published = await publish_markdown(
         rt,
         incident.channel_id or "",
@@ -64,6 +104,7 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
             f":memo: Postmortem draft for incident #{incident.id}, written from the record. "
             "Edit it together; it is blameless by design."
         ),
+        pictures=extras.pictures,
     )
     return DraftOutcome(published, time.monotonic() - started, len(record.entries))
 
@@ -88,6 +129,10 @@ def draft_message(incident: Incident, outcome: DraftOutcome) -> str:
         lines.append(f"• Markdown file: {p.file_link}")
     else:
         lines.append(f"• The Markdown file upload failed ({p.file_problem}).")
+    for name, link in p.picture_links.items():
+        lines.append(f"• Picture `{name}`: {link}")
+    for name, problem in p.picture_problems.items():
+        lines.append(f"• The picture `{name}` could not be uploaded ({problem}).")
     return "\n".join(lines)
 
 

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_ATTEMPTS = 5
 Notify = Callable[[str], Awaitable[None]]
+# Run once a declared incident is stored, before its war room opens; each may return the
+# incident updated (bot.learning adds similar past incidents, shown on the card).
+DeclaredHook = Callable[[Runtime, Incident], Awaitable[Incident | None]]
+DECLARED_HOOKS: list[DeclaredHook] = []
 
 
 @dataclass
@@ -83,6 +87,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             channel_id=req.channel_id if args.here else None,
             declared_in_channel_id=req.channel_id,
             commander_id=req.commander_id,
+            drill=args.drill,
         )
         incident = await start_clock(
             session,
@@ -102,6 +107,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
     outcome = DeclareOutcome(incident)
     bind_incident(incident.id)
     log.info("incident %s declared", incident.id)
+    await _run_declared_hooks(rt, outcome)
     try:
         await _open_war_room(rt, outcome, req)
     except StorageUnavailable:
@@ -134,6 +140,19 @@ async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:
         )
 
 
+async def _run_declared_hooks(rt: Runtime, outcome: DeclareOutcome) -> None:
+    """Later domains' additions to a new incident before its card is posted; a failing one is
+    logged and skipped: the war room matters more."""
+    for hook in DECLARED_HOOKS:
+        try:
+            updated = await hook(rt, outcome.incident)
+        except Exception:
+            log.exception("declare hook %s failed", getattr(hook, "__name__", hook))
+            continue
+        if updated is not None:
+            outcome.incident = updated
+
+
 async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
     if req.args.here:
         await _join_here(rt, outcome, req.args.private)
@@ -152,7 +171,9 @@ async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) ->
     incident = outcome.incident
     last_error = ""
     for attempt in range(MAX_NAME_ATTEMPTS):
-        name = incident_channel_name(incident.id or 0, incident.title, attempt)
+        name = incident_channel_name(
+            incident.id or 0, incident.title, attempt, drill=incident.drill
+        )
         try:
             resp = await rt.client.conversations_create(name=name, is_private=incident.private)
         except SlackApiError as exc:

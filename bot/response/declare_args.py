@@ -1,4 +1,4 @@
-"""Parsing `/incident declare [--here] [--private] [sev1..sev4] <title>`."""
+"""Parsing `/incident declare [--here] [--private] [--drill] [sev1..sev4] <title>`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ class DeclareArgs:
     severity: str
     here: bool = False
     private: bool = False
+    drill: bool = False
 
 
 def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
@@ -26,7 +27,7 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
     unknown flags or an over-long title.
     """
     words = text.split()
-    here = private = False
+    here = private = drill = False
     severity: str | None = None
     while words:
         word = words[0].lower()
@@ -34,12 +35,15 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
             here = True
         elif word == "--private":
             private = True
+        elif word == "--drill":
+            drill = True
         elif word in SEVERITIES and severity is None:
             severity = word
         elif word.startswith("--"):
             raise UserError(
                 f"`{excerpt(unescape(words[0]))}` is not an option of `/incident declare`. "
-                "Options: `--here` (use this channel), `--private` (a private channel)."
+                "Options: `--here` (use this channel), `--private` (a private channel), "
+                "`--drill` (a game day: practice, left out of stats and search)."
             )
         else:
             break
@@ -54,5 +58,9 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
     if not title:
         return None
     return DeclareArgs(
-        title=title, severity=severity or default_severity, here=here, private=private
+        title=title,
+        severity=severity or default_severity,
+        here=here,
+        private=private,
+        drill=drill,
     )

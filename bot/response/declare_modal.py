@@ -15,7 +15,12 @@ MAX_DESCRIPTION = 2000
 
 
 def declare_modal(
-    channel_id: str | None, default_severity: str, *, private: bool = False, here: bool = False
+    channel_id: str | None,
+    default_severity: str,
+    *,
+    private: bool = False,
+    here: bool = False,
+    drill: bool = False,
 ) -> dict[str, Any]:
     options = [{"text": {"type": "plain_text", "text": s.upper()}, "value": s} for s in SEVERITIES]
     initial = next(o for o in options if o["value"] == default_severity)
@@ -23,9 +28,12 @@ def declare_modal(
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": json.dumps(
-            {"channel_id": channel_id, "private": private, "here": here}
+            {"channel_id": channel_id, "private": private, "here": here, "drill": drill}
         ),
-        "title": {"type": "plain_text", "text": "Declare an incident"},
+        "title": {
+            "type": "plain_text",
+            "text": "Declare a drill" if drill else "Declare an incident",
+        },
         "submit": {"type": "plain_text", "text": "Declare"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
@@ -99,5 +107,6 @@ def read_declare_submission(
         severity=severity,
         here=bool(meta.get("here")),
         private=bool(meta.get("private")),
+        drill=bool(meta.get("drill")),
     )
     return args, description or None, meta, errors

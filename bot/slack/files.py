@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_text
@@ -27,12 +27,30 @@ class Published:
     file_problem: str | None = None
     canvas_link: str | None = None
     canvas_problem: str | None = None
+    picture_links: dict[str, str] = field(default_factory=dict)  # filename -> permalink
+    picture_problems: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image put beside a document; the document refers to it as `](filename)`."""
+
+    filename: str
+    title: str
+    content: bytes
 
 
 async def upload_file(
-    rt: Runtime, channel_id: str, *, filename: str, title: str, content: str, comment: str
+    rt: Runtime,
+    channel_id: str,
+    *,
+    filename: str,
+    title: str,
+    content: str | bytes,
+    comment: str | None,
 ) -> str:
-    """Upload and share a text file in the channel; returns its permalink. Raises on failure."""
+    """Upload and share a file (text, or bytes such as a PNG) in the channel; returns its
+    permalink. Raises on failure."""
     resp = await rt.client.files_upload_v2(
         channel=channel_id,
         filename=filename,
@@ -63,9 +81,17 @@ async def create_canvas(rt: Runtime, channel_id: str, *, title: str, markdown: s
 
 
 async def publish_markdown(
-    rt: Runtime, channel_id: str, *, filename: str, title: str, markdown: str, comment: str
+    rt: Runtime,
+    channel_id: str,
+    *,
+    filename: str,
+    title: str,
+    markdown: str,
+    comment: str,
+    pictures: Sequence[Picture] = (),
 ) -> Published:
-    """The file always; a canvas additionally. Each failure is described, not raised."""
+    """The file always; then its pictures beside it; a canvas additionally, with the pictures'
+    links in place of their file names. Each failure is described, not raised."""
     out = Published()
     try:
         out.file_link = await upload_file(
@@ -74,8 +100,25 @@ async def publish_markdown(
     except Exception as exc:
         log.warning("postmortem upload to %s failed: %s", channel_id, type(exc).__name__)
         out.file_problem = slack_error_text(exc)
+    canvas_markdown = markdown
+    for picture in pictures:
+        try:
+            link = await upload_file(
+                rt,
+                channel_id,
+                filename=picture.filename,
+                title=picture.title,
+                content=picture.content,
+                comment=None,
+            )
+        except Exception as exc:
+            log.warning("picture upload to %s failed: %s", channel_id, type(exc).__name__)
+            out.picture_problems[picture.filename] = slack_error_text(exc)
+            continue
+        out.picture_links[picture.filename] = link
+        canvas_markdown = canvas_markdown.replace(f"]({picture.filename})", f"]({link})")
     try:
-        out.canvas_link = await create_canvas(rt, channel_id, title=title, markdown=markdown)
+        out.canvas_link = await create_canvas(rt, channel_id, title=title, markdown=canvas_markdown)
     except Exception as exc:
         log.info("canvas in %s not created: %s", channel_id, slack_error_text(exc))
         out.canvas_problem = slack_error_text(exc)

@@ -137,6 +137,12 @@ ENTRY_POINTS: dict[str, str] = {
     "/postmortem waive": "action_items",  # and only the incident's commander
     "action:followthrough_done": "action_items",
     "action:followthrough_snooze": "action_items",
+    # Learning across incidents (bot/learning); publishing is also the commander's only
+    "/incident tag": "change",
+    "/incident untag": "change",
+    "/incident stats": "read",
+    "/postmortem search": "read",
+    "/postmortem publish": "export",
 }
 
 FALLBACK_ACTION = "change"  # an entry point nobody put in the table: members only

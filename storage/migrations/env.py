@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage.search_index import is_search_object
 
 target_metadata = SQLModel.metadata
 
@@ -21,6 +22,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The full-text index is raw DDL (storage/search_index.py), not a model.
+        include_name=lambda name, type_, _parents: not is_search_object(name, type_),
     )
     with context.begin_transaction():
         context.run_migrations()

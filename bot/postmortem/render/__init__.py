@@ -7,7 +7,7 @@ whys), 4 What went well, 5 What went poorly, 6 Action items, 7 Lessons learned,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.postmortem.markdown import inline
@@ -45,8 +45,17 @@ def render_postmortem(
     now: datetime,
     cadence_seconds: int,
     names: Mapping[str, str] | None = None,
+    seen_before: Sequence[str] | None = None,
+    picture: str | None = None,
 ) -> str:
-    d = Draft(record=record, now=now, cadence_seconds=cadence_seconds, names=names or {})
+    d = Draft(
+        record=record,
+        now=now,
+        cadence_seconds=cadence_seconds,
+        names=names or {},
+        seen_before=seen_before,
+        picture=picture,
+    )
     state = "open" if record.incident.status in OPEN_STATUSES else "resolved"
     parts: list[list[str]] = [
         [

@@ -64,6 +64,11 @@ def render_factors(d: Draft) -> list[str]:
             out += ["", f"_{len(whys)} of five whys so far; keep asking with `/postmortem why`._"]
     else:
         out.append(placeholder("/postmortem why <text>"))
+    if d.seen_before is not None:
+        out += ["", "### Seen before", ""]
+        out += list(d.seen_before) or [
+            "_No earlier incident shares a tag or a contributing factor's words._"
+        ]
     return out
 
 

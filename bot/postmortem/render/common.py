@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,6 +26,10 @@ class Draft:
     now: datetime
     cadence_seconds: int
     names: Mapping[str, str] = field(default_factory=dict)
+    # Added by later domains (bot.learning): "Seen before" lines (Markdown) for section 3,
+    # None for no such section; and a picture of the incident (a Markdown image) for section 2.
+    seen_before: Sequence[str] | None = None
+    picture: str | None = None
 
     _who_cache: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 

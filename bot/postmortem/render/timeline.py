@@ -47,6 +47,8 @@ INDENT = "  "
 def render_timeline(d: Draft) -> list[str]:
     entries = d.record.entries
     out = ["## 2. Timeline", ""]
+    if d.picture:
+        out += [d.picture, ""]
     if not entries:
         out.append("_The timeline is empty._")
         return out

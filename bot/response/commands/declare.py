@@ -12,10 +12,12 @@ from bot.slack.grammar import incident_command
 
 @incident_command(
     "declare",
-    usage="[sev1|sev2|sev3|sev4] [--here] [--private] <title>",
+    usage="[sev1|sev2|sev3|sev4] [--here] [--private] [--drill] <title>",
     summary=(
         "Open a war room: a new channel (or this one with `--here`; a private one with "
-        "`--private`), you as commander. Severity defaults to SEV3. No title opens a form."
+        "`--private`), you as commander. Severity defaults to SEV3. No title opens a form. "
+        "`--drill` declares a game day: `drill-<n>-...`, marked DRILL everywhere, left out of "
+        "stats and search"
     ),
 )
 async def declare_command(ctx: CommandContext, args: str) -> None:
@@ -23,6 +25,7 @@ async def declare_command(ctx: CommandContext, args: str) -> None:
     if parsed is None:
         here = "--here" in args.split()
         private = "--private" in args.split()
+        drill = "--drill" in args.lower().split()
         if not ctx.trigger_id:
             await ctx.reply("Give the incident a title: `/incident declare <title>`.")
             return
@@ -30,7 +33,11 @@ async def declare_command(ctx: CommandContext, args: str) -> None:
             await ctx.rt.client.views_open(
                 trigger_id=ctx.trigger_id,
                 view=declare_modal(
-                    ctx.channel_id, ctx.rt.settings.default_severity, private=private, here=here
+                    ctx.channel_id,
+                    ctx.rt.settings.default_severity,
+                    private=private,
+                    here=here,
+                    drill=drill,
                 ),
             )
         except Exception as exc:

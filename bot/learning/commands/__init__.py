@@ -1,0 +1,1 @@
+"""Subcommands of the learning domain. Importing a module registers its subcommands."""

@@ -1,0 +1,174 @@
+"""The JSON Lines export, fast: every table read as the driver's own rows (no per-column
+result processing), a few hundred incidents per query, times turned into ISO 8601 text
+straight from what the database returns.
+
+It writes exactly what `record_to_json` (bot.postmortem.export) writes for each incident
+(tests compare the two); it skips building ORM objects, SQLAlchemy's per-value conversions and
+parsing every timestamp into a datetime only to print it again, which is most of the cost at
+thousands of incidents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date
+
+from bot.postmortem.export import FORMAT, VERSION
+from storage import Database
+from storage.models import (
+    ActionItem,
+    Incident,
+    PostmortemItem,
+    TimelineEntry,
+    TimelineRevision,
+    UpdatePrompt,
+)
+from storage.types import UTCDateTime
+
+CHUNK = 200
+
+
+def _sqlite_time(value: str) -> str:
+    """'2026-11-26 14:03:05.120000' (SQLite's text) -> '2026-11-26T14:03:05.120000+00:00',
+    as datetime.isoformat() writes it (no fraction when it is zero)."""
+    if len(value) == 26 and value[10] == " " and value[19] == ".":
+        fraction = value[19:]
+        return (
+            value[:10] + "T" + value[11:19] + ("" if fraction == ".000000" else fraction) + "+00:00"
+        )
+    if len(value) == 19 and value[10] == " ":
+        return value[:10] + "T" + value[11:] + "+00:00"
+    return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
+
+
+def _naive_time(value: datetime) -> str:
+    return value.replace(tzinfo=UTC).isoformat()
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class _Reader:
+    """A table's columns, and how to turn the driver's values into the export's."""
+
+    def __init__(self, model: Any, sqlite: bool) -> None:
+        table = model.__table__
+        self.table = table.name
+        self.names = [c.name for c in table.columns]
+        self.select = ", ".join(f"{table.name}.{name}" for name in self.names)
+        self.convert: list[tuple[int, Callable[[Any], Any]]] = []
+        for index, c in enumerate(table.columns):
+            if isinstance(c.type, UTCDateTime):
+                self.convert.append((index, _sqlite_time if sqlite else _naive_time))
+            elif isinstance(c.type, Date):
+                self.convert.append((index, _day))
+            elif isinstance(c.type, Boolean) and sqlite:
+                self.convert.append((index, bool))
+
+        self.row = self._compile()
+
+    def _compile(self) -> Callable[[Any], dict[str, Any]]:
+        """A function building one row's dict with each column spelled out: a third of the
+        time of a generic loop, at millions of rows. Only our own column names go into it."""
+        converters = dict(self.convert)
+        fields = []
+        for index, name in enumerate(self.names):
+            if not name.isidentifier():
+                raise ValueError(name)
+            value = f"v[{index}]"
+            if index in converters:
+                value = f"(c{index}(v[{index}]) if v[{index}] is not None else None)"
+            fields.append(f"{name!r}: {value}")
+        arguments = "".join(f", c{i}=c{i}" for i in converters)
+        source = f"def row(v{arguments}):\n    return {{{', '.join(fields)}}}\n"
+        scope: dict[str, Any] = {f"c{i}": convert for i, convert in converters.items()}
+        exec(source, scope)  # code built from the table's column names above
+        return scope["row"]
+
+
+async def _fetch(conn: Any, sql: str) -> Sequence[Sequence[Any]]:
+    """The driver's own rows (sqlite3 tuples, asyncpg records), in the connection's transaction:
+    no result objects built around millions of values."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    if hasattr(driver, "fetch"):  # asyncpg
+        return await driver.fetch(sql)
+    async with driver.execute(sql) as cursor:  # aiosqlite
+        return await cursor.fetchall()
+
+
+async def export_lines(
+    db: Database, *, since: datetime | None = None, chunk: int = CHUNK
+) -> AsyncIterator[str]:
+    """One JSON document per incident, by id. SQL is written out here with only integers
+    (ids) and our own timestamp in it, so it goes to the driver as it is."""
+    sqlite = db.is_sqlite
+    incident = _Reader(Incident, sqlite)
+    lists = [
+        ("timeline", _Reader(TimelineEntry, sqlite), "occurred_at, timeline_entry.id"),
+        ("update_prompts", _Reader(UpdatePrompt, sqlite), "due_at, update_prompt.id"),
+        ("postmortem_items", _Reader(PostmortemItem, sqlite), "created_at, postmortem_item.id"),
+        ("action_items", _Reader(ActionItem, sqlite), "number"),
+    ]
+    revision = _Reader(TimelineRevision, sqlite)
+    after = ""
+    if since is not None:
+        moment = since.astimezone(UTC).replace(tzinfo=None)
+        after = f" AND declared_at >= '{moment.isoformat(sep=' ', timespec='microseconds')}'"
+    last_id = 0
+    while True:
+        async with db.connection() as conn:
+            found = await _fetch(
+                conn,
+                f"SELECT {incident.select} FROM incident WHERE id > {int(last_id)}{after} "
+                f"ORDER BY id LIMIT {int(chunk)}",
+            )
+            incidents = [incident.row(v) for v in found]
+            if not incidents:
+                return
+            ids = ", ".join(str(int(i["id"])) for i in incidents)
+            last_id = incidents[-1]["id"]
+            children: dict[str, dict[int, list[dict[str, Any]]]] = {}
+            for name, reader, order in lists:
+                rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+                found = await _fetch(
+                    conn,
+                    f"SELECT {reader.select} FROM {reader.table} WHERE incident_id IN ({ids}) "
+                    f"ORDER BY incident_id, {order}",
+                )
+                for values in found:
+                    row = reader.row(values)
+                    rows[row["incident_id"]].append(row)
+                children[name] = rows
+            revisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            found = await _fetch(
+                conn,
+                f"SELECT {revision.select}, timeline_entry.incident_id FROM timeline_revision "
+                "JOIN timeline_entry ON timeline_entry.id = timeline_revision.entry_id "
+                f"WHERE timeline_entry.incident_id IN ({ids}) ORDER BY "
+                "timeline_revision.entry_id, timeline_revision.replaced_at, timeline_revision.id",
+            )
+            last = len(revision.names)  # the incident id comes after the revision's columns
+            for values in found:
+                revisions[values[last]].append(revision.row(values))
+        exported_at = datetime.now(UTC).isoformat()
+        for record in incidents:
+            n = record["id"]
+            document = {
+                "format": FORMAT,
+                "version": VERSION,
+                "exported_at": exported_at,
+                "incident": record,
+                "timeline": children["timeline"].get(n, []),
+                "revisions": revisions.get(n, []),
+                "update_prompts": children["update_prompts"].get(n, []),
+                "postmortem_items": children["postmortem_items"].get(n, []),
+                "action_items": children["action_items"].get(n, []),
+            }
+            yield json.dumps(document, ensure_ascii=False)
