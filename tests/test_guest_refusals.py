@@ -18,10 +18,10 @@ from tests.incident_steps import declare, incident, run
 
 # What a guest may run: reading, and adding to the timeline and the postmortem.
 GUESTS_MAY = {
-    "/incident": {"roles", "note", "log", "timeline", "help", "checklist"},
+    "/incident": {"roles", "note", "log", "timeline", "help", "checklist", "stats"},
     "/postmortem": {
         "summary", "impact", "factor", "why", "well", "poorly", "lesson", "actions", "add",
-        "help",
+        "help", "search",
     },
 }  # fmt: skip
 # The end of every refusal to a guest (bot/slack/permissions.py `refusal`).
