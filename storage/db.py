@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.search_index import FTS_NAME
+
 log = logging.getLogger(__name__)
 
 DATABASE_ERRORS = Counter(
@@ -73,6 +75,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Connect the full-text index (bot/learning) now, outside any transaction. A connection
+    # whose first use of the FTS5 table is an insert's trigger inside a SAVEPOINT, while
+    # another connection holds the write lock, gets SQLITE_BUSY at once instead of waiting:
+    # the virtual table reads its config before the write lock is asked for, and SQLite
+    # skips the busy handler for a reader that wants to write (it could deadlock).
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_NAME,))
+    if cursor.fetchone():
+        cursor.execute(f"SELECT 1 FROM {FTS_NAME} WHERE 0")
+        cursor.fetchall()
     cursor.close()
 
 
@@ -151,6 +162,8 @@ class Database:
             if _is_outage(exc) or _login_refused(exc):
                 raise StorageUnavailable(str(exc)) from exc
             raise
+        if self.is_sqlite:
+            await self.engine.dispose()  # later connections are opened with the index there
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -64,8 +64,9 @@ def postgres_drop_ddl() -> list[str]:
     return out
 
 
+FTS_NAME = "search_fts"
 FTS_TABLE = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_NAME} USING fts5("
     "body, incident_id UNINDEXED, source UNINDEXED, tokenize = 'porter unicode61')"
 )
 
