@@ -40,6 +40,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import insert, text
 
+from bench.cli import bench_parser
 from bench.postmortem_draft import seed as seed_draft_incident
 from bot.incidents.queries import get_incident
 from bot.learning.bulk import export_all
@@ -282,14 +283,20 @@ async def run(label: str, db: Database, args: argparse.Namespace) -> None:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--incidents", type=int, default=10_000)
-    parser.add_argument("--entries", type=int, default=200)
-    parser.add_argument("--draft-entries", type=int, default=50_000)
-    parser.add_argument("--searches", type=int, default=100)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--common-words", action="store_true")
+    parser = bench_parser(__doc__, "bench.learning_scale")
+    parser.add_argument("--incidents", type=int, default=10_000, help="resolved incidents seeded")
+    parser.add_argument("--entries", type=int, default=200, help="timeline entries per incident")
+    parser.add_argument(
+        "--draft-entries", type=int, default=50_000, help="entries of the one drafted timeline"
+    )
+    parser.add_argument("--searches", type=int, default=100, help="random queries measured")
+    parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
+    parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
+    parser.add_argument(
+        "--common-words",
+        action="store_true",
+        help="queries of the most frequent domain words only (a worst case)",
+    )
     args = parser.parse_args()
     global COMMON_WORDS
     COMMON_WORDS = args.common_words

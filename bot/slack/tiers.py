@@ -33,6 +33,7 @@ METHOD_TIERS: dict[str, int] = {
     "conversations.history": 3,
     "conversations.info": 3,
     "conversations.members": 4,
+    "conversations.open": 3,
     "conversations.invite": 3,
     "conversations.join": 3,
     "conversations.replies": 3,
