@@ -181,8 +181,8 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
                         f"timed out waiting for {what}; calls so far: {self.methods()}; "
                         f"responses: {self.responses}"
                     )
-                try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+                try:  # woken by a call; and every 50 ms, for conditions outside the fake
+                    await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
                 except TimeoutError:
                     pass
 
