@@ -105,7 +105,7 @@ async def alertmanager_for(tmp_path: Path) -> AsyncIterator:
             if proc.returncode is None:
                 proc.terminate()
                 try:
-                    await asyncio.wait_for(proc.wait(), 10)
+                    await asyncio.wait_for(proc.wait(), 30)
                 except TimeoutError:
                     proc.kill()
                     await proc.wait()

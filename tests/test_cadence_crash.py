@@ -73,7 +73,7 @@ async def test_a_prompt_claimed_by_a_killed_bot_is_posted_when_the_lease_ends(
             what="the first bot's attempt to post the reminder",
         )
         proc.kill()
-        await asyncio.wait_for(proc.wait(), 10)
+        await asyncio.wait_for(proc.wait(), 30)
     finally:
         await sender.close()
         if proc.returncode is None:

@@ -35,6 +35,11 @@ async def health(port: int) -> tuple[int, dict]:
         return r.status, await r.json()
 
 
+# How long a bot process may take to start, meet the refusal and exit: seconds on a quiet
+# machine, more with four test processes on two cores (a hang still fails here).
+PROCESS_EXIT_WAIT = 30
+
+
 async def exit_code(proc: asyncio.subprocess.Process, timeout: float) -> int:
     try:
         return await asyncio.wait_for(proc.wait(), timeout)
@@ -64,7 +69,7 @@ async def test_a_bot_token_slack_refuses_stops_the_bot_with_one_line(
     env = bot_env(sqlite_url(tmp_path), fake_slack.base_url, free_port(), **FAST_RETRY)
     log_path = tmp_path / "bot.log"
     proc = await spawn_bot_process(env, log_path)
-    code = await exit_code(proc, 10)
+    code = await exit_code(proc, PROCESS_EXIT_WAIT)
     log = log_path.read_text()
     assert code == 2, log
     [line] = error_lines(log)
@@ -83,7 +88,7 @@ async def test_a_bot_token_refused_on_a_retry_also_stops_the_bot(
     env = bot_env(sqlite_url(tmp_path), fake_slack.base_url, port, **FAST_RETRY)
     log_path = tmp_path / "bot.log"
     proc = await spawn_bot_process(env, log_path)
-    code = await exit_code(proc, 10)
+    code = await exit_code(proc, PROCESS_EXIT_WAIT)
     log = log_path.read_text()
     assert code == 2, log
     assert "auth.test failed (Slack answered HTTP 500); trying again in 0.2s" in log
@@ -106,7 +111,7 @@ async def test_an_app_token_slack_refuses_stops_the_bot_with_one_line(
     )
     log_path = tmp_path / "bot.log"
     proc = await spawn_bot_process(env, log_path)
-    code = await exit_code(proc, 10)
+    code = await exit_code(proc, PROCESS_EXIT_WAIT)
     log = log_path.read_text()
     assert code == 2, log
     [line] = error_lines(log)
@@ -277,7 +282,7 @@ async def test_a_postgresql_server_refusing_says_why(
 async def _database_refused(fake_slack: FakeSlack, tmp_path: Path, url: str, why: str) -> None:
     log_path = tmp_path / "bot.log"
     proc = await spawn_bot_process(bot_env(url, fake_slack.base_url, free_port()), log_path)
-    code = await exit_code(proc, 10)
+    code = await exit_code(proc, PROCESS_EXIT_WAIT)
     log = log_path.read_text()
     assert code == 1, log
     [line] = error_lines(log)
@@ -291,7 +296,7 @@ async def _database_refused(fake_slack: FakeSlack, tmp_path: Path, url: str, why
 async def test_help_prints_and_exits_without_starting(tmp_path: Path) -> None:
     log_path = tmp_path / "out.log"
     proc = await spawn_bot_process({}, log_path, "--help")
-    assert await exit_code(proc, 10) == 0
+    assert await exit_code(proc, PROCESS_EXIT_WAIT) == 0
     out = log_path.read_text()
     assert out.startswith("usage: python -m bot")
     assert "check" in out and "Exit codes" in out
@@ -303,5 +308,5 @@ async def test_version_prints_and_exits(tmp_path: Path) -> None:
 
     log_path = tmp_path / "out.log"
     proc = await spawn_bot_process({}, log_path, "--version")
-    assert await exit_code(proc, 10) == 0
+    assert await exit_code(proc, PROCESS_EXIT_WAIT) == 0
     assert log_path.read_text().strip() == f"sisyphus {version('sisyphus')}"

@@ -59,7 +59,7 @@ async def test_a_ticket_claimed_by_a_killed_bot_is_filed_once_after_restart(
         await fake_github.wait_for(lambda: fake_github.requests, what="the first bot's attempt")
         claimed_at = time.monotonic()
         proc.kill()
-        await asyncio.wait_for(proc.wait(), 10)
+        await asyncio.wait_for(proc.wait(), 30)
     finally:
         await sender.close()
         if proc.returncode is None:
@@ -118,7 +118,7 @@ async def test_a_ticket_github_created_before_the_claimer_died_is_not_filed_twic
         )
         await fake_github.wait_for(lambda: fake_github.requests, what="the first bot's attempt")
         proc.kill()
-        await asyncio.wait_for(proc.wait(), 10)
+        await asyncio.wait_for(proc.wait(), 30)
     finally:
         await sender.close()
         if proc.returncode is None:

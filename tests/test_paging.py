@@ -104,6 +104,7 @@ async def test_default_routing_key_and_unknown_services(
     refusal = await run(bot, "page payments now", channel)
     assert "`payments`" in refusal["text"] and "`checkout`, `db`" in refusal["text"]
     assert await pages(bot) == []
+    await bot.stop()  # the next bot runs with a default key; this one, without, would fail it
 
     bot2 = await start(start_bot, pagerduty, pagerduty_routing_key=DEFAULT_KEY)
     await run(bot2, "page everything is on fire", channel)
