@@ -46,8 +46,12 @@ def _sqlite_time(value: str) -> str:
     return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
 
 
-def _naive_time(value: datetime) -> str:
-    return value.replace(tzinfo=UTC).isoformat()
+def _postgres_iso_time(column: str) -> str:
+    """SQL turning a UTC `timestamp` column into what datetime.isoformat() writes for it
+    ('2026-11-26T14:03:05.120000+00:00', no fraction when it is zero); NULL stays NULL."""
+    day_time = f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+    fraction = f"to_char({column}, '.US')"
+    return f"{day_time} || CASE WHEN {fraction} = '.000000' THEN '' ELSE {fraction} END || '+00:00'"
 
 
 def _day(value: Any) -> str:
@@ -61,16 +65,22 @@ class _Reader:
         table = model.__table__
         self.table = table.name
         self.names = [c.name for c in table.columns]
-        self.select = ", ".join(f"{table.name}.{name}" for name in self.names)
+        columns = []
         self.convert: list[tuple[int, Callable[[Any], Any]]] = []
         for index, c in enumerate(table.columns):
+            column = f"{table.name}.{c.name}"
+            if isinstance(c.type, UTCDateTime) and not sqlite:
+                column = _postgres_iso_time(column)  # half the export's CPU, done by the server
+            columns.append(column)
             if isinstance(c.type, UTCDateTime):
-                self.convert.append((index, _sqlite_time if sqlite else _naive_time))
+                if sqlite:
+                    self.convert.append((index, _sqlite_time))
             elif isinstance(c.type, Date):
                 self.convert.append((index, _day))
             elif isinstance(c.type, Boolean) and sqlite:
                 self.convert.append((index, bool))
 
+        self.select = ", ".join(columns)
         self.row = self._compile()
 
     def _compile(self) -> Callable[[Any], dict[str, Any]]:
