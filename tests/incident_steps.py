@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.cadence.scheduler import PromptScheduler
 from storage.models import Incident, TimelineEntry, UpdatePrompt
 from tests.conftest import RunningBot
 from tests.slack_requests import load_payload, view_submission
@@ -148,3 +149,25 @@ async def sent_prompt_rows(bot: RunningBot, count: int, timeout: float = 5.0) ->
 
 def text_of(params: dict[str, Any]) -> str:
     return json.dumps(params.get("blocks")) + params.get("text", "")
+
+
+def prompt_scheduler(bot: RunningBot) -> PromptScheduler:
+    """The bot's reminder scheduler (installed as a start-up hook)."""
+    found = [
+        hook.__self__
+        for hook in bot.rt.startup_hooks
+        if isinstance(getattr(hook, "__self__", None), PromptScheduler)
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+async def polls_later(bot: RunningBot, n: int = 4) -> None:
+    """Wait until the reminder scheduler has polled the database `n` more times: with a poll
+    each second and reminders planned two seconds ahead, after four polls any reminder
+    planned before has fired. The way to show that no reminder comes, without a fixed sleep."""
+    scheduler = prompt_scheduler(bot)
+    target = scheduler.polls + n
+    await bot.fake.wait_for(
+        lambda: scheduler.polls >= target, timeout=10 + 2 * n, what=f"{n} more polls"
+    )

@@ -15,7 +15,7 @@ from storage.models import Incident, TimelineEntry, UpdatePrompt
 from storage.types import utcnow
 from tests.conftest import SIGNING_SECRET, StartBot
 from tests.fake_slack import FakeSlack
-from tests.incident_steps import declare, incident, is_prompt, prompts_in
+from tests.incident_steps import declare, incident, is_prompt, polls_later, prompts_in
 from tests.postmortem_helpers import set_incident
 from tests.process import bot_env, free_port, start_bot_process
 from tests.slack_requests import SlackSender
@@ -82,14 +82,14 @@ async def test_a_prompt_claimed_by_a_killed_bot_is_posted_when_the_lease_ends(
 
     fake_slack.delay("chat.postMessage", 0)
     try:
-        await start_bot(update_interval_seconds=INTERVAL, prompt_claim_lease_seconds=LEASE)
+        second = await start_bot(update_interval_seconds=INTERVAL, prompt_claim_lease_seconds=LEASE)
         posted = await fake_slack.wait_for(
             lambda: [m for m in fake_slack.channels[channel].messages if is_prompt(m)],
             timeout=LEASE + 10,
             what="the reminder, posted by the second bot",
         )
         waited = time.monotonic() - claimed_at
-        await asyncio.sleep(1.5)  # a second post would show up by now
+        await polls_later(second)  # a second post would have been planned and made by now
         in_channel = [m for m in fake_slack.channels[channel].messages if is_prompt(m)]
         assert len(in_channel) == 1, in_channel
         assert posted[0] is in_channel[0]
@@ -120,7 +120,7 @@ async def test_a_prompt_slack_refuses_is_not_retried_when_the_lease_ends(
     due = utcnow() + timedelta(seconds=0.5)
     await set_incident(bot, await incident(bot), next_prompt_at=due)
     await bot.fake.wait_for(lambda: prompts_in(bot, channel), what="the refused prompt")
-    await asyncio.sleep(4)  # twice the lease
+    await polls_later(bot, 5)  # past the 2 s lease, and two seconds' more planning
     assert len(prompts_in(bot, channel)) == 1
     found = await incident(bot)
     assert found.next_prompt_at is not None

@@ -55,6 +55,7 @@ class PromptScheduler:
         self._running: set[asyncio.Task[None]] = set()
         self._gate = asyncio.Semaphore(CONCURRENT_POSTS)
         self._stopping = False
+        self.polls = 0  # completed polls: tests wait for some instead of sleeping
 
     async def start(self, rt: Runtime) -> None:
         """Rebuild the schedule from the database, then keep polling it."""
@@ -100,6 +101,7 @@ class PromptScheduler:
             await self._poll()
         finally:
             self._running.discard(current)
+            self.polls += 1
 
     async def _poll(self) -> None:
         if access_of(self.rt.client).suspended is not None:
