@@ -15,9 +15,10 @@ from storage.models import Incident
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.databases import PG_HOST, PG_PORT
-from tests.incident_steps import declare, entries, incident, prompts_in
+from tests.incident_steps import declare, entries, incident, polls_later, prompts_in
 from tests.postmortem_helpers import set_incident
 from tests.tcp_proxy import TcpProxy
+from tests.timeline_helpers import wait_until
 
 
 @pytest.fixture
@@ -107,12 +108,9 @@ async def test_a_prompt_due_during_the_outage_is_posted_once_when_it_ends(
     await proxy.start()
     restored = utcnow()
     await bot.fake.wait_for(lambda: prompts_in(bot, channel), timeout=15, what="the reminder")
-    await asyncio.sleep(1.5)  # a second one would show up by now
+    await polls_later(bot)  # a second one would have been planned and posted by now
     assert len(prompts_in(bot, channel)) == 1
-    for _ in range(50):  # recorded just after Slack answers
-        if await entries(bot, "prompt"):
-            break
-        await asyncio.sleep(0.1)
+    await wait_until(lambda: entries(bot, "prompt"), what="the prompt recorded")
     assert len(await entries(bot, "prompt")) == 1
     found = await incident(bot)
     assert found.next_prompt_at is not None
@@ -138,12 +136,9 @@ async def test_a_prompt_posted_as_the_database_goes_is_recorded_when_it_returns(
     bot.fake.delay("chat.postMessage", 0)
     await proxy.start()
 
-    for _ in range(50):
-        if await entries(bot, "prompt"):
-            break
-        await asyncio.sleep(0.1)
+    await wait_until(lambda: entries(bot, "prompt"), what="the prompt recorded", timeout=10)
     assert len(await entries(bot, "prompt")) == 1
-    await asyncio.sleep(lease - 3)  # past the lease: an unrecorded prompt would be due again
+    await polls_later(bot, lease - 2)  # past the lease: an unrecorded prompt would be due again
     assert len(prompts_in(bot, channel)) == 1
     found = await incident(bot)
     assert found.next_prompt_at is not None
