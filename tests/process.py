@@ -54,7 +54,7 @@ async def spawn_bot_process(
 
 
 async def wait_for_log(
-    proc: asyncio.subprocess.Process, log_path: Path, text: str, timeout: float = 10.0
+    proc: asyncio.subprocess.Process, log_path: Path, text: str, timeout: float = 30.0
 ) -> str:
     """Wait until the process has logged `text` (it must still be running); the log so far."""
     deadline = time.monotonic() + timeout

@@ -146,7 +146,9 @@ async def test_a_prompt_missed_while_down_is_sent_once_on_start(start_bot: Start
     after = await incident(second)
     assert after.next_prompt_at is not None
     assert after.next_prompt_at - row.sent_at < timedelta(seconds=2.1)
-    assert after.next_prompt_at - row.sent_at > timedelta(seconds=1.5)
+    # The next one an interval (2 s) after this one was posted; sent_at is written just
+    # after Slack answers, later on a loaded machine.
+    assert after.next_prompt_at - row.sent_at > timedelta(seconds=1)
     assert "<@U111>" in late["text"]
 
 

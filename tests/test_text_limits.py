@@ -9,8 +9,10 @@ from typing import Any
 from sqlmodel import func, select
 
 import handlers  # noqa: F401  (registers every subcommand)
+from bot.postmortem.followthrough.states import action_entries
 from bot.slack.dispatch import MAX_COMMAND_TEXT
 from bot.slack.grammar import registry
+from bot.slack.mrkdwn import PAGE_LIMIT, pages_of
 from storage.models import ActionItem, Incident, PostmortemItem, TimelineEntry
 from storage.types import utcnow
 from tests.conftest import BROADCAST, RunningBot
@@ -100,32 +102,59 @@ async def test_a_long_resolve_summary_fits_every_post(bot: RunningBot) -> None:
         assert_fits_slack(params)
 
 
+def _items(incident_id: int, count: int) -> list[ActionItem]:
+    due = (utcnow() + timedelta(days=30)).date()
+    return [
+        ActionItem(
+            id=n,
+            incident_id=incident_id,
+            number=n,
+            priority="P1" if n % 7 else "P0",  # P0s without criteria carry a warning line
+            owner_id="U222",
+            due_date=due,
+            text=f"Add an alert on queue depth for shard {n} at 10k messages",
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(line.split(".")[0]) for line in text.splitlines() if line[:1].isdigit()]
+
+
+def test_the_pages_of_five_thousand_items_hold_each_item_once_and_whole() -> None:
+    """Every page a slash command could ask for, without 150 requests: the same functions."""
+    entries = action_entries(_items(1, 5000), {}, today=utcnow().date())
+    pages = pages_of(entries)
+    assert len(pages) > 1
+    assert all(sum(len(e) + 1 for e in page) <= PAGE_LIMIT for page in pages)
+    shown = [n for page in pages for n in _numbers("\n".join(page))]
+    assert shown == list(range(1, 5001))  # each once, in order
+    # An item's notes stay on its page, under it.
+    for page in pages:
+        assert not page[0].startswith(" ")
+
+
 async def test_five_thousand_action_items_page(bot: RunningBot) -> None:
     incident = await declare_here(bot)
-    due = (utcnow() + timedelta(days=30)).date()
     async with bot.rt.db.session() as session:
-        for n in range(1, 5001):
-            session.add(
-                ActionItem(
-                    incident_id=incident.id or 0,
-                    number=n,
-                    priority="P2",
-                    owner_id="U222",
-                    due_date=due,
-                    text=f"Add an alert on queue depth for shard {n} at 10k messages",
-                )
-            )
+        for item in _items(incident.id or 0, 5000):
+            item.id = None
+            session.add(item)
     first = await ask(bot, "actions")
     assert len(first) <= 4000
     assert "page 1 of " in first
     pages = int(first.split("page 1 of ")[1].split(":")[0])
     assert pages > 1
-    seen = set()
-    for page in range(1, pages + 1):
-        text = first if page == 1 else await ask(bot, f"actions {page}")
+    asked = {1: first}
+    for page in (2, pages // 2, pages):
+        asked[page] = await ask(bot, f"actions {page}")
+    for page, text in asked.items():
         assert len(text) <= 4000
-        seen.update(int(line.split(".")[0]) for line in text.splitlines() if line[:1].isdigit())
+        assert f"page {page} of {pages}" in text
         assert ("Next: `/postmortem actions" in text) == (page < pages)
-    assert seen == set(range(1, 5001))
+    one, two = _numbers(asked[1]), _numbers(asked[2])
+    assert one[0] == 1 and two[0] == one[-1] + 1  # page 2 goes on where page 1 stopped
+    assert _numbers(asked[pages])[-1] == 5000
     assert f"not {pages + 1}" in await ask(bot, f"actions {pages + 1}")
     assert "is not a page number" in await ask(bot, "actions x")
