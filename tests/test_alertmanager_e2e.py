@@ -139,6 +139,7 @@ def rfc3339(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@pytest.mark.slow  # a real Alertmanager and its group_wait
 async def test_a_real_alertmanager_opens_one_incident_per_group(
     start_bot: StartBot, alertmanager_for
 ) -> None:

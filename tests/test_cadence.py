@@ -8,6 +8,8 @@ import time
 from datetime import timedelta
 from itertools import pairwise
 
+import pytest
+
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import (
     click,
@@ -187,6 +189,7 @@ async def _rows_after(bot: RunningBot) -> list:
         await db.dispose()
 
 
+@pytest.mark.slow  # the retry a quarter interval later, in real time
 async def test_a_prompt_slack_failed_to_take_is_posted_again_soon(start_bot: StartBot) -> None:
     bot = await start_bot(update_interval_seconds=6)
     channel = await declare(bot)

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from storage import Database
@@ -35,6 +36,7 @@ async def _prompt_rows(db: Database) -> list[UpdatePrompt]:
         return list((await session.exec(stmt)).all())
 
 
+@pytest.mark.slow  # a bot process killed; the 12 s lease runs out
 async def test_a_prompt_claimed_by_a_killed_bot_is_posted_when_the_lease_ends(
     database_url: str, fake_slack: FakeSlack, start_bot: StartBot, tmp_path: Path
 ) -> None:
@@ -108,6 +110,7 @@ async def test_a_prompt_claimed_by_a_killed_bot_is_posted_when_the_lease_ends(
         await db.dispose()
 
 
+@pytest.mark.slow  # past a 2 s lease, in real time
 async def test_a_prompt_slack_refuses_is_not_retried_when_the_lease_ends(
     start_bot: StartBot,
 ) -> None:
@@ -127,6 +130,7 @@ async def test_a_prompt_slack_refuses_is_not_retried_when_the_lease_ends(
     assert abs((found.next_prompt_at - due).total_seconds() - INTERVAL) < 1
 
 
+@pytest.mark.slow  # Slack slower than a 4 s lease
 async def test_a_claimer_stuck_on_a_slow_slack_gives_up_before_its_lease_ends(
     start_bot: StartBot,
 ) -> None:

@@ -92,6 +92,7 @@ async def test_losing_the_database_mid_declare_says_the_incident_is_recorded(
     assert "Nothing was recorded" not in answer["text"]
 
 
+@pytest.mark.slow  # a reminder falls due during a real outage
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_prompt_due_during_the_outage_is_posted_once_when_it_ends(
     proxied_start: Callable[..., Awaitable[tuple[RunningBot, TcpProxy]]],
@@ -118,6 +119,7 @@ async def test_a_prompt_due_during_the_outage_is_posted_once_when_it_ends(
     assert abs((found.next_prompt_at - (due + timedelta(seconds=60))).total_seconds()) < 1
 
 
+@pytest.mark.slow  # past a 10 s lease, in real time
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_prompt_posted_as_the_database_goes_is_recorded_when_it_returns(
     proxied_start: Callable[..., Awaitable[tuple[RunningBot, TcpProxy]]],

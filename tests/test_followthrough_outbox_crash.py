@@ -7,6 +7,8 @@ import asyncio
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SIGNING_SECRET, StartBot
 from tests.fake_github import FakeGitHub
 from tests.fake_slack import FakeSlack
@@ -24,6 +26,7 @@ from tests.slack_requests import SlackSender
 LEASE = 6  # the claimer gives up at half of it; the next claim can come when it ends
 
 
+@pytest.mark.slow  # a bot process killed; its claim's lease runs out
 async def test_a_ticket_claimed_by_a_killed_bot_is_filed_once_after_restart(
     database_url: str,
     fake_slack: FakeSlack,
@@ -83,6 +86,7 @@ async def test_a_ticket_claimed_by_a_killed_bot_is_filed_once_after_restart(
     assert [t.state for t in await tickets(bot)] == ["filed"]
 
 
+@pytest.mark.slow  # a bot process killed; its claim's lease runs out
 async def test_a_ticket_github_created_before_the_claimer_died_is_not_filed_twice(
     database_url: str,
     fake_slack: FakeSlack,

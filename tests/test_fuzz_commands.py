@@ -76,6 +76,7 @@ async def incident_bot(bot: RunningBot) -> RunningBot:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow  # hypothesis: 80 commands over HTTP
 @given(line=command_lines())
 async def test_any_command_text_gets_200_and_an_answer(
     incident_bot: RunningBot, line: tuple[str, str, str]

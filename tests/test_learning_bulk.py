@@ -81,6 +81,7 @@ async def count(database_url: str, model: type = Incident) -> int:
         await db.dispose()
 
 
+@pytest.mark.slow  # several `python -m bot` processes
 async def test_sqlite_to_database_url_round_trip(
     start_bot: StartBot, database_url: str, tmp_path: Path
 ) -> None:
@@ -145,6 +146,7 @@ async def test_csv_has_one_row_per_incident_with_its_metrics(
     assert code == 0 and out.strip() == ",".join(next(csv.reader(io.StringIO(out))))
 
 
+@pytest.mark.slow  # several `python -m bot import` processes
 async def test_a_bad_file_is_named_and_nothing_is_imported(
     start_bot: StartBot, database_url: str, tmp_path: Path
 ) -> None:

@@ -330,6 +330,7 @@ async def test_a_guest_snooze_click_changes_nothing(start_bot: Any) -> None:
     assert after.unanswered_prompts >= before.unanswered_prompts
 
 
+@pytest.mark.slow  # users.info retried with its back-off
 @pytest.mark.parametrize("failure", ["user_not_found", "lasting_500"])
 async def test_unknown_users_are_refused_state_changes(bot: RunningBot, failure: str) -> None:
     """Fail closed: no account type, no change (users.info failing for good, or no such user)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlalchemy import text
 
 from storage import Database
@@ -104,6 +105,7 @@ async def rows_per_ts(database_url: str) -> dict[str, int]:
         await db.dispose()
 
 
+@pytest.mark.slow  # a bot process killed mid-burst, then started again
 async def test_sigkill_mid_burst_then_restart_stores_every_message_once(
     database_url: str, fake_slack: FakeSlack, tmp_path: Path
 ) -> None:

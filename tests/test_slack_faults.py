@@ -122,6 +122,7 @@ async def test_backfill_completes_after_a_fault(
     assert len(fake_slack.calls_to(method)) >= 2
 
 
+@pytest.mark.slow  # Retry-After waits, in real time
 async def test_a_prompt_still_rate_limited_after_the_clients_retries_is_tried_again_soon(
     start_bot: StartBot,
 ) -> None:

@@ -152,6 +152,7 @@ def test_log_lines_escape_line_breaks_from_request_values() -> None:
     assert message == "answer to x=1\\n2026 ERROR bot: FORGED\\r"
 
 
+@pytest.mark.slow  # the read timeout, in real time
 @sqlite_only
 async def test_slow_clients_are_disconnected(start_bot: StartBot) -> None:
     bot = await start_bot(http_read_timeout_seconds=1.0)
