@@ -10,8 +10,9 @@ Each scope mutates only its own files (or functions) and runs only the test file
 them, on SQLite. mutmut reads one `[tool.mutmut]` table from the pyproject.toml of the folder it
 runs in, so each scope runs in its own folder, .mutmut/SCOPE/: links to the code and the tests,
 and a copy of pyproject.toml with that scope's table added. mutmut's working copy and results
-are kept there (`cd .mutmut/SCOPE && ../../.venv/bin/mutmut show NAME` shows a mutant's diff);
-each run starts afresh.
+are kept there (`cd .mutmut/SCOPE && ../../.venv/bin/mutmut show NAME` shows a mutant's diff).
+Each run starts afresh, but `--again` tests only the previous run's survivors again (after writing
+the tests that should kill them; the test files are copied anew).
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def mutmut_table(scope: Scope) -> str:
     return "\n".join(lines) + "\n"
 
 
+def survivors(mutmut: str, folder: Path, env: dict[str, str]) -> list[str]:
+    """The mutants that survived the last run in `folder` (from `mutmut results`)."""
+    listed = subprocess.run(
+        [mutmut, "results"], cwd=folder, env=env, capture_output=True, text=True, check=True
+    )
+    lines = [line.strip().rsplit(": ", 1) for line in listed.stdout.splitlines()]
+    return [parts[0] for parts in lines if len(parts) == 2 and parts[1] == "survived"]
+
+
 def prepare(name: str, scope: Scope) -> Path:
     """A fresh folder for the scope: links to the code and tests, and its pyproject.toml."""
     folder = WORK / name
@@ -109,12 +119,23 @@ def main() -> None:
     parser.add_argument(
         "--max-children", type=int, default=2, help="mutants tested at once (one process each)"
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="test only the survivors of the previous run of this scope again",
+    )
     args = parser.parse_args()
     scope = SCOPES[args.scope]
-    folder = prepare(args.scope, scope)
     mutmut = str(Path(sys.executable).parent / "mutmut")
     env = os.environ | {"TEST_DATABASES": "sqlite"}
-    command = [mutmut, "run", "--max-children", str(args.max_children), *scope.functions]
+    folder = WORK / args.scope
+    if args.again and (folder / "mutants").is_dir():
+        names = survivors(mutmut, folder, env)
+        if not names:
+            sys.exit(f"no survivors left in {folder}")
+    else:
+        folder, names = prepare(args.scope, scope), list(scope.functions)
+    command = [mutmut, "run", "--max-children", str(args.max_children), *names]
     run = subprocess.run(command, cwd=folder, env=env, check=False)
     print(f"\nSurvivors of {args.scope} (`mutmut show NAME` in {folder} shows one):", flush=True)
     subprocess.run([mutmut, "results"], cwd=folder, env=env, check=False)
