@@ -86,16 +86,12 @@ SCOPES = {
 
 def mutmut_table(scope: Scope) -> str:
     """The `[tool.mutmut]` table for one scope (JSON arrays of strings are TOML arrays)."""
-    settings: dict[str, list[str] | str] = {
+    settings: dict[str, list[str]] = {
         "source_paths": ["bot", "handlers", "storage"],
         "only_mutate": list(scope.files),
         "also_copy": LINKED[4:],
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         "pytest_add_cli_args_test_selection": list(scope.tests),
-        # Each mutant's tests in a process forked from a clean server, not from the one that
-        # ran the whole selection first: forked from that one, the capture scope's edit and
-        # deletion mutants were reported as survivors although their tests fail on them.
-        "process_isolation": "forkserver",
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(v)}" for key, v in settings.items()]
     return "\n".join(lines) + "\n"
