@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: install run test lint bench lock image-test
+.PHONY: install run test lint bench mutate lock image-test
 install: $(BIN)/.installed
 
 run: install
@@ -38,6 +38,13 @@ bench: install
 	$(BIN)/python -m bench.timeline_ack
 	$(BIN)/python -m bench.cadence_scale
 	$(BIN)/python -m bench.postmortem_draft
+
+# Mutation testing of one part (not in CI; bench/MUTATION.md): permissions, claims, rules,
+# capture or escaping, each against only the tests that cover it, on SQLite. AGAIN=1 tests
+# only the previous run's survivors again.
+SCOPE ?= escaping
+mutate: install
+	$(BIN)/python -m bench.mutate $(SCOPE) $(if $(AGAIN),--again)
 
 # Re-resolve the lock files after changing dependencies in pyproject.toml (newest versions that
 # fit; add --upgrade-package NAME to move one). The dev lock is constrained to the runtime one,

@@ -36,6 +36,8 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
         "Write runbooks as needed for services",
         "fix it",
         "Add alert",
+        "Add an alert",  # three words, but under 15 characters
+        "improve the monitoring setup",  # a generic verb and four words: an area
     ],
 )
 def test_vague_texts_are_recognised(text: str) -> None:
@@ -49,10 +51,24 @@ def test_vague_texts_are_recognised(text: str) -> None:
         "Improve the checkout alert: fire at 2 percent 500s over 5 minutes",
         "Add a CI step validating config files against the schema",
         "Rotate the database credentials",
+        "Rotate database credentials",  # three words are enough
+        "Add a p99 alert",  # 15 characters are enough
+        "Improve the checkout alert threshold",  # a generic verb, but five words say what
     ],
 )
 def test_specific_texts_pass(text: str) -> None:
     assert vague_reason(text) is None
+
+
+def test_vague_reasons_say_why_and_quote_what_was_typed() -> None:
+    assert vague_reason("Eventually add alerts") == "it has no real deadline or end (“Eventually”)"
+    assert vague_reason("improve the monitoring setup") == (
+        "“improve the monitoring setup” names an area, not a change: say what exactly "
+        "(which alert, which threshold, which runbook, which check)"
+    )
+    assert vague_reason("Add an alert") == (
+        "“Add an alert” is too short to say what will change (at least 3 words and 15 characters)"
+    )
 
 
 def test_vague_reasons_quote_user_text_escaped() -> None:
@@ -147,3 +163,69 @@ def test_the_earliest_due_day_is_accepted_and_the_day_before_refused(
         check_action(**base, due=day_before)
     assert refused.value.field == "due"
     assert f"the due date {day_before.isoformat()} is in the past" in refused.value.message
+
+
+SPECIFIC = "Add a canary stage for config pushes"
+RULES = dict(priority="P1", owner_id="U1", due=date(2026, 12, 1), now=NOW, factor_count=2)
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"priority": None}, "priority", "the priority must be P0, P1, P2 or P3."),
+        (
+            {"owner_id": ""},
+            "owner",
+            "an action item needs an owner: @mention one person (type @ and pick them).",
+        ),
+        ({"due": None}, "due", "an action item needs a due date (YYYY-MM-DD)."),
+        ({"text": "x " * 1000 + "y"}, "text", "keep the text under 2000 characters."),
+        (
+            {"text": "Add an alert"},
+            "text",
+            "the action item is too vague: “Add an alert” is too short to say what will change "
+            "(at least 3 words and 15 characters).",
+        ),
+        (
+            {"text": f"F3, F4: {SPECIFIC}"},
+            "text",
+            "there is no contributing factor F3, F4 (factors so far: F1 to F2; add them with "
+            "`/postmortem factor`).",
+        ),
+        (
+            {"text": f"F1: {SPECIFIC}", "factor_count": 0},
+            "text",
+            "there is no contributing factor F1 (factors so far: none yet; add them with "
+            "`/postmortem factor`).",
+        ),
+    ],
+)
+def test_each_refusal_names_the_field_at_fault_and_what_to_fix(
+    change: dict, field: str, message: str
+) -> None:
+    """The modal shows `message` under `field`; the command and any UserError answer, the text."""
+    with pytest.raises(ActionProblem) as refused:
+        check_action(**{**RULES, "text": SPECIFIC, **change})
+    assert (refused.value.field, refused.value.message, str(refused.value)) == (
+        field,
+        message,
+        message,
+    )
+
+
+def test_a_text_of_the_longest_length_is_kept_whole() -> None:
+    text = ("Add a canary stage " * 200)[:2000]
+    assert check_action(**RULES, text=text).text == text.strip()
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("tomorrow", "`tomorrow` is not a due date; write it as YYYY-MM-DD."),
+        ("2026-13-45", "2026-13-45 is not a real date."),
+    ],
+)
+def test_a_due_date_that_is_not_a_day_is_refused_in_the_due_field(due: str, message: str) -> None:
+    with pytest.raises(ActionProblem) as refused:
+        parse_action(f"P1 <@U1> {due} {SPECIFIC}", now=NOW, factor_count=0)
+    assert (refused.value.field, refused.value.message) == ("due", message)

@@ -4,6 +4,7 @@ snoozing, resolve and reopen, a restart in the middle, two replicas on one datab
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import timedelta
 from itertools import pairwise
@@ -190,7 +191,10 @@ async def _rows_after(bot: RunningBot) -> list:
 
 
 @pytest.mark.slow  # the retry a quarter interval later, in real time
-async def test_a_prompt_slack_failed_to_take_is_posted_again_soon(start_bot: StartBot) -> None:
+async def test_a_prompt_slack_failed_to_take_is_posted_again_soon(
+    start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.cadence.sender")
     bot = await start_bot(update_interval_seconds=6)
     channel = await declare(bot)
     bot.fake.fail("chat.postMessage", status=500, times=3)  # the client tries three times
@@ -202,3 +206,6 @@ async def test_a_prompt_slack_failed_to_take_is_posted_again_soon(start_bot: Sta
     assert sent[0].due_at - failed[0].due_at < timedelta(seconds=5)
     assert "<@U111>" in prompts_in(bot, channel)[-1]["text"]
     assert (await incident(bot)).unanswered_prompts == 1
+    # The operator's log says when it is tried again (the clock was given back, not moved).
+    [given_back] = [r.getMessage() for r in caplog.records if "not posted" in r.getMessage()]
+    assert "trying again at" in given_back, given_back

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 
 from tests.conftest import RunningBot
 from tests.test_metrics import scrape
-from tests.timeline_helpers import WAR_ROOM, declare_here, entries, event_from, revisions
+from tests.timeline_helpers import (
+    WAR_ROOM,
+    clock,
+    declare_here,
+    entries,
+    event_from,
+    revisions,
+)
 
 
 async def test_each_kind_of_message_is_captured_with_its_facts(bot: RunningBot) -> None:
@@ -211,3 +218,46 @@ async def test_a_message_with_nul_characters_is_stored(bot: RunningBot) -> None:
     assert resp.status == 200
     [entry] = await entries(bot)
     assert entry.text == "disk full\n<db1>"
+
+
+async def test_an_edit_that_comes_before_its_message_stores_both_versions(
+    bot: RunningBot,
+) -> None:
+    """While Slack retries a message, its edit can arrive first: the edit stores the message
+    as edited, with the earlier text as a revision, and the late original adds nothing."""
+    await declare_here(bot)
+    at = clock()
+    changed = event_from("event_message_changed.bolt.json", ts=at(5), event_ts=at(5))
+    changed["previous_message"].update(ts=at(1), text="original message", user="U111")
+    changed["message"]["edited"]["ts"] = at(4)
+    assert (await bot.slack.event(changed)).status == 200
+    [entry] = await entries(bot)
+    assert (entry.ts, entry.text, entry.author_id) == (at(1), "updated message", "U111")
+    assert entry.edited_at is not None
+    [revision] = await revisions(bot)
+    assert (revision.entry_id, revision.text) == (entry.id, "original message")
+
+    original = event_from(
+        "event_message_channel.bolt.json", ts=at(1), user="U111", text="original message"
+    )
+    assert (await bot.slack.event(original)).status == 200
+    assert [(e.ts, e.text) for e in await entries(bot)] == [(at(1), "updated message")]
+
+
+async def test_a_deletion_that_comes_before_its_message_keeps_its_place_blank(
+    bot: RunningBot,
+) -> None:
+    """Deleted before it was stored: a tombstone takes its place, so the late original (with
+    the text someone wanted gone) is not stored."""
+    await declare_here(bot)
+    at = clock()
+    deleted = event_from("event_message_deleted.bolt.json", deleted_ts=at(1), ts=at(2))
+    if isinstance(deleted.get("previous_message"), dict):
+        deleted["previous_message"].update(ts=at(1), text="password=hunter2")
+    assert (await bot.slack.event(deleted)).status == 200
+    original = event_from(
+        "event_message_channel.bolt.json", ts=at(1), user="U111", text="password=hunter2"
+    )
+    assert (await bot.slack.event(original)).status == 200
+    [entry] = await entries(bot)
+    assert (entry.ts, entry.text, entry.deleted_at is not None) == (at(1), "", True)
