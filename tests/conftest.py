@@ -86,7 +86,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     await fake.start()
+    # Where the tests' people type commands; the bot was never invited (slash commands,
+    # buttons and forms work anywhere; the bot answers by response_url, ephemeral or DM).
     fake.add_channel("C111", "random")
+    # Public, and the bot not in it, as the README's setup leaves it: it joins when it first
+    # announces there (bot/slack/posting.py).
     fake.add_channel(BROADCAST, "incidents")
     try:
         yield fake

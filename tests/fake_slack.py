@@ -40,6 +40,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    ok: bool | None = None  # how it was answered: None while in flight (or never answered)
 
 
 @dataclass
@@ -136,8 +137,14 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
     def add_user(self, user_id: str, *, tz: str = "UTC", **extra: Any) -> None:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz, **extra}
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> Channel:
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, bot_member: bool = False
+    ) -> Channel:
+        """A channel that exists in the workspace. The bot is in it only with `bot_member`
+        (invited before the test begins); otherwise it must join (public) or be invited."""
         channel = Channel(channel_id, name, is_private)
+        if bot_member:
+            channel.members.add(self.bot_user_id)
         self.channels[channel_id] = channel
         return channel
 
@@ -153,7 +160,12 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         return f"{self._ts_base}.{next(self._ts):06d}"
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """Every call of `method`, answered or not, failed or not."""
         return [c.params for c in self.calls if c.method == method]
+
+    def done(self, method: str) -> list[dict[str, Any]]:
+        """The calls of `method` Slack answered `ok`: what really took effect."""
+        return [c.params for c in self.calls if c.method == method and c.ok]
 
     def methods(self) -> list[str]:
         return [c.method for c in self.calls]
@@ -234,7 +246,21 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
+        try:
+            response = await self._answer(request, method, params)
+            if response.status == 200 and isinstance(response.body, bytes):
+                call.ok = bool(json.loads(response.body).get("ok"))
+            else:
+                call.ok = False
+            return response
+        finally:
+            await self._notify()
+
+    async def _answer(
+        self, request: web.Request, method: str, params: dict[str, Any]
+    ) -> web.Response:
         if self._delays.get(method):
             await self._notify()  # a slow call is seen arriving, not only once answered
             lost_if_left = method in self._lost_if_caller_leaves  # as it was when the call came
@@ -242,44 +268,38 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
             gone = request.transport is None or request.transport.is_closing()
             if gone and lost_if_left:
                 return web.Response(status=499, text="client went away")
-        try:
-            refused = self.refusal(method, params)  # issue 14: token, archived, left channels
-            if refused is not None:
-                return web.json_response(refused)
-            failures = self._failures.get(method) or []
-            failure = next(
-                (f for f in failures if f.channel in (None, params.get("channel"))), None
-            )
-            if failure is not None:
-                failure.times -= 1
-                if failure.times <= 0:
-                    failures.remove(failure)
-                if failure.status == 429:
-                    return web.json_response(
-                        RATE_LIMITED_BODY,
-                        status=429,
-                        headers={"Retry-After": str(failure.retry_after or 1)},
-                    )
-                if failure.status >= 500:
-                    return web.Response(status=failure.status, text="upstream failure")
-                if failure.error:
-                    return web.json_response({"ok": False, "error": failure.error})
-            # Slack's rate-limit tiers (issue 14), after the failures a test asked for: a call
-            # that fails on purpose never reaches the method, so it does not count.
-            retry_after = self.over_tier(method, params)
-            if retry_after is not None:
+        refused = self.refusal(method, params)  # issue 14: token, archived, left channels
+        if refused is not None:
+            return web.json_response(refused)
+        failures = self._failures.get(method) or []
+        about = params.get("channel") or params.get("channel_id")
+        failure = next((f for f in failures if f.channel in (None, about)), None)
+        if failure is not None:
+            failure.times -= 1
+            if failure.times <= 0:
+                failures.remove(failure)
+            if failure.status == 429:
                 return web.json_response(
-                    RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
+                    RATE_LIMITED_BODY,
+                    status=429,
+                    headers={"Retry-After": str(failure.retry_after or 1)},
                 )
-            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-            if handler is None:
-                return web.json_response({"ok": False, "error": "unknown_method"})
-            result = self.amend(method, handler(params))
-            if "ok" not in result:
-                result = {"ok": True, **result}
-            # As Slack does on every Web API answer: the scopes granted to the token.
+            if failure.status >= 500:
+                return web.Response(status=failure.status, text="upstream failure")
+            if failure.error:
+                return web.json_response({"ok": False, "error": failure.error})
+        # Slack's rate-limit tiers (issue 14), after the failures a test asked for: a call
+        # that fails on purpose never reaches the method, so it does not count.
+        retry_after = self.over_tier(method, params)
+        if retry_after is not None:
             return web.json_response(
-                result, headers={"x-oauth-scopes": ",".join(self.granted_scopes)}
+                RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
             )
-        finally:
-            await self._notify()
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        result = self.amend(method, handler(params))
+        if "ok" not in result:
+            result = {"ok": True, **result}
+        # As Slack does on every Web API answer: the scopes granted to the token.
+        return web.json_response(result, headers={"x-oauth-scopes": ",".join(self.granted_scopes)})

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from storage.models import Incident, TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
-from tests.incident_steps import declare, posts_in, prompts_in, run
+from tests.incident_steps import declare, posts_in, prompt_attempts, prompts_in, run
 from tests.postmortem_helpers import uploaded
 
 FAULTS = [
@@ -67,7 +67,7 @@ async def test_prompt_is_posted_after_a_fault(start_bot: StartBot, fault: dict) 
             break
         await asyncio.sleep(0.1)
     # The failed post and its retry are two calls to Slack, one prompt in the record.
-    assert len(prompts_in(bot, channel)) >= 2
+    assert len(prompt_attempts(bot, channel)) >= 2
     assert len(await entries(bot, "prompt")) >= 1
 
 
@@ -134,4 +134,4 @@ async def test_a_prompt_still_rate_limited_after_the_clients_retries_is_tried_ag
         what="the prompt tried again within a quarter interval, not a whole one",
     )
     assert asyncio.get_running_loop().time() - failed_at < 9
-    assert len(prompts_in(bot, channel)) >= 4
+    assert len(prompt_attempts(bot, channel)) >= 4
