@@ -31,6 +31,8 @@ for _name in Settings.model_fields:
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the value in Slack's signature test vector
 BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
 BROADCAST = "CBROADCAST"
+# The workspace's full members the tests act as; users.info knows them and no one else.
+PEOPLE = ("U111", "U222", "U333", "U444", "U555", "U777", "U999")
 
 _pg_ok: bool | None = None
 
@@ -92,6 +94,9 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     # Public, and the bot not in it, as the README's setup leaves it: it joins when it first
     # announces there (bot/slack/posting.py).
     fake.add_channel(BROADCAST, "incidents")
+    for person in PEOPLE:
+        fake.add_user(person)
+    fake.add_user(fake.bot_user_id, is_bot=True)
     try:
         yield fake
     finally:

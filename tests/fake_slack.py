@@ -57,6 +57,7 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
         self.channels: dict[str, Channel] = {}
+        self.dms: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.missing_users: set[str] = set()  # users.info answers user_not_found for these
@@ -135,7 +136,15 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
             self._lost_if_caller_leaves.discard(method)
 
     def add_user(self, user_id: str, *, tz: str = "UTC", **extra: Any) -> None:
-        self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz, **extra}
+        """A member of the workspace, as users.info shows them (`extra`: is_restricted,
+        team_id, is_bot, deleted...). users.info answers user_not_found for anyone else."""
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": "T111",
+            "name": user_id.lower(),
+            "tz": tz,
+            **extra,
+        }
 
     def add_channel(
         self, channel_id: str, name: str, *, is_private: bool = False, bot_member: bool = False

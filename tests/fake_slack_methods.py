@@ -24,6 +24,7 @@ class SlackMethods:
     """`_m_<method>` answers `<method>` (dots as underscores); FakeSlack dispatches to them."""
 
     channels: dict[str, Channel]
+    dms: dict[str, Channel]  # the bot's direct messages, by the user (or D...) id posted to
     users: dict[str, dict[str, Any]]
     uploads: dict[str, dict[str, Any]]
     socket_mode_url: str | None
@@ -51,7 +52,7 @@ class SlackMethods:
         return {"url": self.socket_mode_url}
 
     def _channel(self, channel_id: str) -> Channel | None:
-        return self.channels.get(channel_id)
+        return self.channels.get(channel_id) or self.dms.get(channel_id)
 
     def _m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
         name = p["name"]
@@ -181,6 +182,8 @@ class SlackMethods:
         if p.get("thread_ts"):
             message["thread_ts"] = p["thread_ts"]
         channel = self._channel(channel_id)
+        if channel is None and channel_id.startswith(("U", "W", "D")):
+            channel = self.dms[channel_id] = Channel(channel_id, "", True, members={channel_id})
         if channel is not None:
             channel.messages.append(message)
         return {"channel": channel_id, "ts": ts, "message": message}
@@ -194,14 +197,35 @@ class SlackMethods:
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self.next_ts()}
 
-    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+    def _own_message(self, p: dict[str, Any], verb: str) -> dict[str, Any]:
+        """The bot's message `ts` in `channel`, or Slack's error for chat.update/chat.delete:
+        `message_not_found`, or `cant_update_message` / `cant_delete_message` for someone
+        else's message."""
         channel = self._channel(p["channel"])
-        if channel is not None:
-            for m in channel.messages:
-                if m["ts"] == p["ts"]:
-                    m["text"] = p.get("text", m.get("text"))
-                    m["blocks"] = p.get("blocks", m.get("blocks"))
-                    break
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        message = next((m for m in channel.messages if m["ts"] == p.get("ts")), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if message.get("user") != self.bot_user_id or message.get("subtype") == "tombstone":
+            return {"ok": False, "error": f"cant_{verb}_message"}
+        return message
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self._own_message(p, "update")
+        if message.get("ok") is False:
+            return message
+        message["text"] = p.get("text", message.get("text"))
+        message["blocks"] = p.get("blocks", message.get("blocks"))
+        return {"channel": p["channel"], "ts": p["ts"], "text": message["text"]}
+
+    def _m_chat_delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self._own_message(p, "delete")
+        if message.get("ok") is False:
+            return message
+        channel = self._channel(p["channel"])
+        assert channel is not None
+        channel.messages.remove(message)
         return {"channel": p["channel"], "ts": p["ts"]}
 
     def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -224,8 +248,8 @@ class SlackMethods:
         if p["user"] in self.missing_users:
             return {"ok": False, "error": "user_not_found"}
         user = self.users.get(p["user"])
-        if user is None:
-            user = {"id": p["user"], "name": p["user"].lower(), "tz": "UTC"}
+        if user is None:  # no such user in this workspace (the fixtures add the tests' people)
+            return {"ok": False, "error": "user_not_found"}
         return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
 
     def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -73,3 +73,38 @@ async def test_a_failure_for_one_channel_matches_channel_id_too(fake_slack: Fake
     assert error(other) is None
     failed = await call(fake_slack, "files.completeUploadExternal", channel_id="C999", files=[])
     assert error(failed) == "not_in_channel"
+
+
+async def test_only_the_bots_own_known_messages_can_be_updated_or_deleted(
+    fake_slack: FakeSlack,
+) -> None:
+    fake_slack.invite_bot("C111")
+    posted = await call(fake_slack, "chat.postMessage", channel="C111", text="one")
+    ts = posted["ts"]
+    said = fake_slack.add_message("C111", {"user": "U111", "text": "a person's"})
+    for method in ("chat.update", "chat.delete"):
+        unknown = await call(fake_slack, method, channel="C111", ts="1.000001", text="x")
+        assert error(unknown) == "message_not_found", method
+        verb = method.split(".")[1]
+        theirs = await call(fake_slack, method, channel="C111", ts=said["ts"], text="x")
+        assert error(theirs) == f"cant_{verb}_message", method
+    assert error(await call(fake_slack, "chat.update", channel="C111", ts=ts, text="two")) is None
+    assert [m["text"] for m in fake_slack.channels["C111"].messages] == ["two", "a person's"]
+    assert error(await call(fake_slack, "chat.delete", channel="C111", ts=ts)) is None
+    gone = await call(fake_slack, "chat.update", channel="C111", ts=ts, text="three")
+    assert error(gone) == "message_not_found"
+    # A direct message is the bot's too: it can be updated.
+    dm = await call(fake_slack, "chat.postMessage", channel="U111", text="hello")
+    assert error(await call(fake_slack, "chat.update", channel="U111", ts=dm["ts"], text="hi")) is (
+        None
+    )
+
+
+async def test_users_info_knows_only_the_workspaces_people(fake_slack: FakeSlack) -> None:
+    known = await call(fake_slack, "users.info", user="U111")
+    assert known["ok"] and known["user"]["id"] == "U111" and known["user"]["team_id"] == "T111"
+    assert not known["user"]["is_restricted"]
+    assert error(await call(fake_slack, "users.info", user="UNOBODY")) == "user_not_found"
+    fake_slack.add_user("UGUEST", is_restricted=True)
+    guest = await call(fake_slack, "users.info", user="UGUEST")
+    assert guest["user"]["is_restricted"] is True
