@@ -234,6 +234,8 @@ class SlackMethods:
         }
 
     def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("trigger_id"):  # only an interaction gives one (good for 3 seconds)
+            return {"ok": False, "error": "invalid_trigger_id"}
         return {"view": {"id": f"V{next(self._ids):08d}", **(p.get("view") or {})}}
 
     _m_views_push = _m_views_open

@@ -108,3 +108,14 @@ async def test_users_info_knows_only_the_workspaces_people(fake_slack: FakeSlack
     fake_slack.add_user("UGUEST", is_restricted=True)
     guest = await call(fake_slack, "users.info", user="UGUEST")
     assert guest["user"]["is_restricted"] is True
+
+
+async def test_a_modal_opens_only_with_a_trigger_id(fake_slack: FakeSlack) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": []}
+    for method in ("views.open", "views.push"):
+        assert error(await call(fake_slack, method, view=view)) == "invalid_trigger_id"
+        assert error(await call(fake_slack, method, trigger_id="", view=view)) == (
+            "invalid_trigger_id"
+        )
+        opened = await call(fake_slack, method, trigger_id="12345.98765.abcd", view=view)
+        assert opened["ok"] and opened["view"]["id"].startswith("V")
