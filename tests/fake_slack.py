@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import yaml
 from aiohttp import web
 
+from tests.block_limits import MAX_TEXT, MAX_VIEW_BLOCKS, problems
 from tests.fake_slack_methods import Channel, SlackMethods
 from tests.fake_slack_realities import SlackRealities
 from tests.fake_slack_tiers import TierLimits
@@ -30,6 +31,10 @@ def manifest_bot_scopes() -> list[str]:
     manifest = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
     return list(manifest["oauth_config"]["scopes"]["bot"])
 
+
+# Methods whose blocks Slack checks against Block Kit's limits (50 a message, 100 a view).
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 # From ../shared/slack/payloads/webapi_429_ratelimited.sdk.json
 RATE_LIMITED_BODY = {"ok": False, "error": "ratelimited"}
@@ -167,6 +172,25 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
 
     def next_ts(self) -> str:
         return f"{self._ts_base}.{next(self._ts):06d}"
+
+    def invalid_content(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a message or view over Block Kit's limits, or None."""
+        if method in MESSAGE_METHODS:
+            if len(str(params.get("text") or "")) > MAX_TEXT:
+                return {"ok": False, "error": "msg_too_long"}
+            if "blocks" in params and problems(params["blocks"]):
+                return {
+                    "ok": False,
+                    "error": "invalid_blocks",
+                    "errors": problems(params["blocks"]),
+                }
+        if method in VIEW_METHODS:
+            view = params.get("view")
+            blocks = view.get("blocks", []) if isinstance(view, dict) else None
+            found = problems(blocks, MAX_VIEW_BLOCKS)
+            if found:
+                return {"ok": False, "error": "invalid_blocks", "errors": found}
+        return None
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         """Every call of `method`, answered or not, failed or not."""
@@ -307,6 +331,9 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        invalid = self.invalid_content(method, params)
+        if invalid is not None:
+            return web.json_response(invalid)
         result = self.amend(method, handler(params))
         if "ok" not in result:
             result = {"ok": True, **result}

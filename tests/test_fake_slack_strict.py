@@ -119,3 +119,51 @@ async def test_a_modal_opens_only_with_a_trigger_id(fake_slack: FakeSlack) -> No
         )
         opened = await call(fake_slack, method, trigger_id="12345.98765.abcd", view=view)
         assert opened["ok"] and opened["view"]["id"].startswith("V")
+
+
+def section(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
+
+
+async def test_blocks_over_block_kits_limits_are_refused(fake_slack: FakeSlack) -> None:
+    fake_slack.init_tiers(enforced=False)  # many posts in one channel: tiers are not the point
+    fake_slack.invite_bot("C111")
+    header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
+    button = {"type": "button", "text": {"type": "plain_text", "text": "Go"}}
+    over = {
+        "51 blocks": [section("x")] * 51,
+        "section text of 3001": [section("x" * 3001)],
+        "header of 151": [header],
+        "block_id of 256": [section("x", block_id="b" * 256)],
+        "action_id of 256": [{"type": "actions", "elements": [{**button, "action_id": "a" * 256}]}],
+    }
+    for what, blocks in over.items():
+        answer = await call(fake_slack, "chat.postMessage", channel="C111", text="t", blocks=blocks)
+        assert error(answer) == "invalid_blocks", what
+    at_limits = [
+        section("x" * 3000, block_id="b" * 255),
+        {**header, "text": {"type": "plain_text", "text": "h" * 150}},
+        {"type": "actions", "elements": [{**button, "action_id": "a" * 255}]},
+    ] + [section("x")] * 47
+    posted = await call(fake_slack, "chat.postMessage", channel="C111", text="t", blocks=at_limits)
+    assert error(posted) is None
+    ts = posted["ts"]
+    updated = await call(
+        fake_slack, "chat.update", channel="C111", ts=ts, text="t", blocks=[section("x")] * 51
+    )
+    assert error(updated) == "invalid_blocks"
+    too_long = await call(fake_slack, "chat.postMessage", channel="C111", text="x" * 40_001)
+    assert error(too_long) == "msg_too_long"
+    assert error(await call(fake_slack, "chat.postMessage", channel="C111", text="x" * 40_000)) is (
+        None
+    )
+    # A view takes 100 blocks.
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}}
+    for count, expected in ((100, None), (101, "invalid_blocks")):
+        view = {**modal, "blocks": [section("x")] * count}
+        opened = await call(fake_slack, "views.open", trigger_id="1.2.a", view=view)
+        assert error(opened) == expected, count
+        published = await call(fake_slack, "views.publish", user_id="U111", view=view)
+        assert error(published) == expected, count
+        updated = await call(fake_slack, "views.update", view_id="V1", view=view)
+        assert error(updated) == expected, count
