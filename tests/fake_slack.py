@@ -73,8 +73,8 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self._delays: dict[str, float] = {}
         self._lost_if_caller_leaves: set[str] = set()
         self._ids = itertools.count(1)
-        self._ts = itertools.count(1)
-        self._ts_base = int(time.time())
+        self._last_ts = 0  # the last message ts given, in microseconds
+        self._cursors: dict[str, int] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -171,7 +171,10 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         return message
 
     def next_ts(self) -> str:
-        return f"{self._ts_base}.{next(self._ts):06d}"
+        """A message ts as Slack makes them: the time of posting, in microseconds, unique and
+        increasing (two posts in the same microsecond get the next one)."""
+        self._last_ts = max(round(time.time() * 1_000_000), self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def invalid_content(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """Slack's answer to a message or view over Block Kit's limits, or None."""

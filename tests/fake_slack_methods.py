@@ -3,9 +3,11 @@ Slack's documentation says. The transport, failures and test controls are in fak
 
 from __future__ import annotations
 
+import base64
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -20,6 +22,29 @@ class Channel:
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _time_range(p: dict[str, Any]) -> Callable[[str], bool] | dict[str, Any]:
+    """Whether a ts is within `oldest`..`latest` (conversations.history and .replies): both
+    bounds excluded unless `inclusive`; `latest` defaults to now, `oldest` to the beginning.
+    Or Slack's error for a bound that is no timestamp."""
+    try:
+        oldest = Decimal(str(p.get("oldest") or 0))
+    except InvalidOperation:
+        return {"ok": False, "error": "invalid_ts_oldest"}
+    try:
+        latest = Decimal(str(p["latest"])) if p.get("latest") else None
+    except InvalidOperation:
+        return {"ok": False, "error": "invalid_ts_latest"}
+    inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+
+    def within(ts: str) -> bool:
+        t = Decimal(ts)
+        above = t >= oldest if inclusive else t > oldest
+        below = latest is None or (t <= latest if inclusive else t < latest)
+        return above and below
+
+    return within
+
+
 class SlackMethods:
     """`_m_<method>` answers `<method>` (dots as underscores); FakeSlack dispatches to them."""
 
@@ -32,6 +57,7 @@ class SlackMethods:
     port: int
     missing_users: set[str]
     _ids: itertools.count[int] | Iterator[int]
+    _cursors: dict[str, int]  # the next_cursor values given, and where each page starts
     # FakeSlack also provides next_ts() and add_channel(), which these methods use.
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -116,14 +142,16 @@ class SlackMethods:
         channel = self._channel(p["channel"])
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        oldest = float(p.get("oldest") or 0)
+        within = _time_range(p)
+        if isinstance(within, dict):
+            return within
         top = [
             m
             for m in channel.messages
-            if (float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"])
-            or (float(m["ts"]) > oldest and m.get("subtype") == "thread_broadcast")
+            if within(m["ts"])
+            and (m.get("thread_ts", m["ts"]) == m["ts"] or m.get("subtype") == "thread_broadcast")
         ]
-        top.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack does
+        top.sort(key=lambda m: Decimal(m["ts"]), reverse=True)  # newest first, as Slack does
         return self._page([self._with_thread_facts(channel, m) for m in top], p, "messages")
 
     def _with_thread_facts(self, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
@@ -147,25 +175,36 @@ class SlackMethods:
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         ts = p["ts"]
-        oldest = float(p.get("oldest") or 0)
-        thread = [
+        within = _time_range(p)
+        if isinstance(within, dict):
+            return within
+        parent = next((m for m in channel.messages if m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        replies = [
             m
             for m in channel.messages
-            if (m["ts"] == ts or m.get("thread_ts") == ts) and float(m["ts"]) >= oldest
+            if m.get("thread_ts") == ts and m["ts"] != ts and within(m["ts"])
         ]
-        thread.sort(key=lambda m: float(m["ts"]))  # parent first, oldest first
-        return self._page(thread, p, "messages")
+        replies.sort(key=lambda m: Decimal(m["ts"]))  # oldest first
+        # The parent always comes first, whatever the time range, as Slack answers.
+        return self._page([parent, *replies], p, "messages")
 
-    def _page(self, items: list[dict[str, Any]], p: dict[str, Any], key: str) -> dict[str, Any]:
+    def _page(self, items: list[Any], p: dict[str, Any], key: str) -> dict[str, Any]:
+        """One page of `items` with Slack's opaque cursor (`invalid_cursor` for any other)."""
         limit = int(p.get("limit") or 100)
-        start = int(p.get("cursor") or 0)
+        start = 0
+        if p.get("cursor"):
+            start = self._cursors.get(str(p["cursor"]), -1)
+            if start < 0:
+                return {"ok": False, "error": "invalid_cursor"}
         page = items[start : start + limit]
         more = start + limit < len(items)
-        return {
-            key: page,
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-        }
+        cursor = ""
+        if more:
+            cursor = base64.b64encode(f"next:{next(self._ids)}".encode()).decode()
+            self._cursors[cursor] = start + limit
+        return {key: page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
 
     def _post(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
         channel_id = p["channel"]

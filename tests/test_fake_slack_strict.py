@@ -4,6 +4,8 @@ Web API calls, without the bot."""
 
 from __future__ import annotations
 
+import time
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -167,3 +169,73 @@ async def test_blocks_over_block_kits_limits_are_refused(fake_slack: FakeSlack) 
         assert error(published) == expected, count
         updated = await call(fake_slack, "views.update", view_id="V1", view=view)
         assert error(updated) == expected, count
+
+
+async def test_history_time_range_and_cursors_are_as_documented(fake_slack: FakeSlack) -> None:
+    fake_slack.invite_bot("C111")
+    said = [
+        fake_slack.add_message(
+            "C111", {"user": "U111", "text": str(n), "ts": f"1700000000.00000{n}"}
+        )
+        for n in range(1, 6)
+    ]
+    ts = [m["ts"] for m in said]
+
+    async def history(**params: Any) -> list[str]:
+        answer = await call(fake_slack, "conversations.history", channel="C111", **params)
+        assert answer["ok"], answer
+        return [m["ts"] for m in answer["messages"]]
+
+    assert await history() == ts[::-1]  # newest first
+    assert await history(oldest=ts[1], latest=ts[3]) == [ts[2]]  # both bounds excluded
+    assert await history(oldest=ts[1], latest=ts[3], inclusive=True) == [ts[3], ts[2], ts[1]]
+    assert await history(oldest=ts[3]) == [ts[4]]
+
+    # Replies: the parent first, always; the replies within the range, oldest first.
+    parent = ts[0]
+    replies = [
+        fake_slack.add_message(
+            "C111", {"user": "U111", "text": "r", "ts": f"1700000001.00000{n}", "thread_ts": parent}
+        )["ts"]
+        for n in range(1, 4)
+    ]
+    thread = await call(
+        fake_slack, "conversations.replies", channel="C111", ts=parent, oldest=replies[0]
+    )
+    assert [m["ts"] for m in thread["messages"]] == [parent, replies[1], replies[2]]
+    thread = await call(
+        fake_slack,
+        "conversations.replies",
+        channel="C111",
+        ts=parent,
+        oldest=replies[0],
+        latest=replies[2],
+        inclusive=True,
+    )
+    assert [m["ts"] for m in thread["messages"]] == [parent, *replies]
+
+    # Cursors: opaque, and only those given out are accepted.
+    first = await call(fake_slack, "conversations.history", channel="C111", limit=2)
+    cursor = first["response_metadata"]["next_cursor"]
+    assert first["has_more"] and cursor and not cursor.isdigit()
+    second = await call(fake_slack, "conversations.history", channel="C111", limit=2, cursor=cursor)
+    assert [m["ts"] for m in second["messages"]] == [ts[2], ts[1]]
+    for bad in ("2", "bogus"):
+        refused = await call(fake_slack, "conversations.history", channel="C111", cursor=bad)
+        assert error(refused) == "invalid_cursor"
+
+
+async def test_message_ts_is_the_time_of_posting_unique_and_increasing(
+    fake_slack: FakeSlack,
+) -> None:
+    fake_slack.init_tiers(enforced=False)
+    fake_slack.invite_bot("C111")
+    before = time.time()
+    posted = [
+        (await call(fake_slack, "chat.postMessage", channel="C111", text=str(n)))["ts"]
+        for n in range(20)
+    ]
+    after = time.time()
+    assert all(before - 0.001 <= float(t) <= after + 0.001 for t in posted), (before, posted)
+    assert [Decimal(t) for t in posted] == sorted({Decimal(t) for t in posted})
+    assert all(len(t.split(".")[1]) == 6 for t in posted)
