@@ -132,10 +132,12 @@ async def incidents(bot: RunningBot) -> list[Incident]:
 
 
 def cards_in(bot: RunningBot, channel: str) -> list[dict[str, Any]]:
-    """Triage cards posted in a channel (messages with the alert_triage actions or alert text)."""
+    """Triage cards posted in a channel (messages with the alert_triage actions or alert text).
+
+    Only posts Slack took: a refused one (not_in_channel before the bot joins) is no card."""
     return [
         p
-        for p in bot.fake.calls_to("chat.postMessage")
+        for p in bot.fake.done("chat.postMessage")
         if p["channel"] == channel and str(p.get("text", "")).startswith("Alert ")
     ]
 

@@ -31,6 +31,8 @@ for _name in Settings.model_fields:
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the value in Slack's signature test vector
 BOT_TOKEN = "xoxb-test-0000-not-a-real-token"
 BROADCAST = "CBROADCAST"
+# The workspace's full members the tests act as; users.info knows them and no one else.
+PEOPLE = ("U111", "U222", "U333", "U444", "U555", "U777", "U999")
 
 _pg_ok: bool | None = None
 
@@ -86,8 +88,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
     await fake.start()
+    # Where the tests' people type commands; the bot was never invited (slash commands,
+    # buttons and forms work anywhere; the bot answers by response_url, ephemeral or DM).
     fake.add_channel("C111", "random")
+    # Public, and the bot not in it, as the README's setup leaves it: it joins when it first
+    # announces there (bot/slack/posting.py).
     fake.add_channel(BROADCAST, "incidents")
+    for person in PEOPLE:
+        fake.add_user(person)
+    fake.add_user(fake.bot_user_id, is_bot=True)
     try:
         yield fake
     finally:

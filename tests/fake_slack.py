@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import yaml
 from aiohttp import web
 
+from tests.block_limits import MAX_TEXT, MAX_VIEW_BLOCKS, problems
 from tests.fake_slack_methods import Channel, SlackMethods
 from tests.fake_slack_realities import SlackRealities
 from tests.fake_slack_tiers import TierLimits
@@ -31,6 +32,10 @@ def manifest_bot_scopes() -> list[str]:
     return list(manifest["oauth_config"]["scopes"]["bot"])
 
 
+# Methods whose blocks Slack checks against Block Kit's limits (50 a message, 100 a view).
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
+VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
+
 # From ../shared/slack/payloads/webapi_429_ratelimited.sdk.json
 RATE_LIMITED_BODY = {"ok": False, "error": "ratelimited"}
 
@@ -40,6 +45,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    ok: bool | None = None  # how it was answered: None while in flight (or never answered)
 
 
 @dataclass
@@ -57,6 +63,7 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self.posted_ts: dict[int, str] = {}  # id(params of a chat.postMessage) -> its ts
         self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
         self.channels: dict[str, Channel] = {}
+        self.dms: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
         self.missing_users: set[str] = set()  # users.info answers user_not_found for these
@@ -67,8 +74,8 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self._delays: dict[str, float] = {}
         self._lost_if_caller_leaves: set[str] = set()
         self._ids = itertools.count(1)
-        self._ts = itertools.count(1)
-        self._ts_base = int(time.time())
+        self._last_ts = 0  # the last message ts given, in microseconds
+        self._cursors: dict[str, int] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -135,10 +142,24 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
             self._lost_if_caller_leaves.discard(method)
 
     def add_user(self, user_id: str, *, tz: str = "UTC", **extra: Any) -> None:
-        self.users[user_id] = {"id": user_id, "name": user_id.lower(), "tz": tz, **extra}
+        """A member of the workspace, as users.info shows them (`extra`: is_restricted,
+        team_id, is_bot, deleted...). users.info answers user_not_found for anyone else."""
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": "T111",
+            "name": user_id.lower(),
+            "tz": tz,
+            **extra,
+        }
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False) -> Channel:
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, bot_member: bool = False
+    ) -> Channel:
+        """A channel that exists in the workspace. The bot is in it only with `bot_member`
+        (invited before the test begins); otherwise it must join (public) or be invited."""
         channel = Channel(channel_id, name, is_private)
+        if bot_member:
+            channel.members.add(self.bot_user_id)
         self.channels[channel_id] = channel
         return channel
 
@@ -151,7 +172,29 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         return message
 
     def next_ts(self) -> str:
-        return f"{self._ts_base}.{next(self._ts):06d}"
+        """A message ts as Slack makes them: the time of posting, in microseconds, unique and
+        increasing (two posts in the same microsecond get the next one)."""
+        self._last_ts = max(round(time.time() * 1_000_000), self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+
+    def invalid_content(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a message or view over Block Kit's limits, or None."""
+        if method in MESSAGE_METHODS:
+            if len(str(params.get("text") or "")) > MAX_TEXT:
+                return {"ok": False, "error": "msg_too_long"}
+            if "blocks" in params and problems(params["blocks"]):
+                return {
+                    "ok": False,
+                    "error": "invalid_blocks",
+                    "errors": problems(params["blocks"]),
+                }
+        if method in VIEW_METHODS:
+            view = params.get("view")
+            blocks = view.get("blocks", []) if isinstance(view, dict) else None
+            found = problems(blocks, MAX_VIEW_BLOCKS)
+            if found:
+                return {"ok": False, "error": "invalid_blocks", "errors": found}
+        return None
 
     def ts_of(self, params: dict[str, Any]) -> str:
         """The ts Slack gave the message posted with these chat.postMessage params."""
@@ -161,7 +204,12 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
             raise AssertionError(f"no message was posted with {params.get('text')!r}") from None
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
+        """Every call of `method`, answered or not, failed or not."""
         return [c.params for c in self.calls if c.method == method]
+
+    def done(self, method: str) -> list[dict[str, Any]]:
+        """The calls of `method` Slack answered `ok`: what really took effect."""
+        return [c.params for c in self.calls if c.method == method and c.ok]
 
     def methods(self) -> list[str]:
         return [c.method for c in self.calls]
@@ -242,7 +290,21 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
+        try:
+            response = await self._answer(request, method, params)
+            if response.status == 200 and isinstance(response.body, bytes):
+                call.ok = bool(json.loads(response.body).get("ok"))
+            else:
+                call.ok = False
+            return response
+        finally:
+            await self._notify()
+
+    async def _answer(
+        self, request: web.Request, method: str, params: dict[str, Any]
+    ) -> web.Response:
         if self._delays.get(method):
             await self._notify()  # a slow call is seen arriving, not only once answered
             lost_if_left = method in self._lost_if_caller_leaves  # as it was when the call came
@@ -250,44 +312,41 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
             gone = request.transport is None or request.transport.is_closing()
             if gone and lost_if_left:
                 return web.Response(status=499, text="client went away")
-        try:
-            refused = self.refusal(method, params)  # issue 14: token, archived, left channels
-            if refused is not None:
-                return web.json_response(refused)
-            failures = self._failures.get(method) or []
-            failure = next(
-                (f for f in failures if f.channel in (None, params.get("channel"))), None
-            )
-            if failure is not None:
-                failure.times -= 1
-                if failure.times <= 0:
-                    failures.remove(failure)
-                if failure.status == 429:
-                    return web.json_response(
-                        RATE_LIMITED_BODY,
-                        status=429,
-                        headers={"Retry-After": str(failure.retry_after or 1)},
-                    )
-                if failure.status >= 500:
-                    return web.Response(status=failure.status, text="upstream failure")
-                if failure.error:
-                    return web.json_response({"ok": False, "error": failure.error})
-            # Slack's rate-limit tiers (issue 14), after the failures a test asked for: a call
-            # that fails on purpose never reaches the method, so it does not count.
-            retry_after = self.over_tier(method, params)
-            if retry_after is not None:
+        refused = self.refusal(method, params)  # issue 14: token, archived, left channels
+        if refused is not None:
+            return web.json_response(refused)
+        failures = self._failures.get(method) or []
+        about = params.get("channel") or params.get("channel_id")
+        failure = next((f for f in failures if f.channel in (None, about)), None)
+        if failure is not None:
+            failure.times -= 1
+            if failure.times <= 0:
+                failures.remove(failure)
+            if failure.status == 429:
                 return web.json_response(
-                    RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
+                    RATE_LIMITED_BODY,
+                    status=429,
+                    headers={"Retry-After": str(failure.retry_after or 1)},
                 )
-            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
-            if handler is None:
-                return web.json_response({"ok": False, "error": "unknown_method"})
-            result = self.amend(method, handler(params))
-            if "ok" not in result:
-                result = {"ok": True, **result}
-            # As Slack does on every Web API answer: the scopes granted to the token.
+            if failure.status >= 500:
+                return web.Response(status=failure.status, text="upstream failure")
+            if failure.error:
+                return web.json_response({"ok": False, "error": failure.error})
+        # Slack's rate-limit tiers (issue 14), after the failures a test asked for: a call
+        # that fails on purpose never reaches the method, so it does not count.
+        retry_after = self.over_tier(method, params)
+        if retry_after is not None:
             return web.json_response(
-                result, headers={"x-oauth-scopes": ",".join(self.granted_scopes)}
+                RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
             )
-        finally:
-            await self._notify()
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        invalid = self.invalid_content(method, params)
+        if invalid is not None:
+            return web.json_response(invalid)
+        result = self.amend(method, handler(params))
+        if "ok" not in result:
+            result = {"ok": True, **result}
+        # As Slack does on every Web API answer: the scopes granted to the token.
+        return web.json_response(result, headers={"x-oauth-scopes": ",".join(self.granted_scopes)})

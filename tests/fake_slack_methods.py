@@ -3,9 +3,11 @@ Slack's documentation says. The transport, failures and test controls are in fak
 
 from __future__ import annotations
 
+import base64
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 
@@ -20,10 +22,34 @@ class Channel:
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _time_range(p: dict[str, Any]) -> Callable[[str], bool] | dict[str, Any]:
+    """Whether a ts is within `oldest`..`latest` (conversations.history and .replies): both
+    bounds excluded unless `inclusive`; `latest` defaults to now, `oldest` to the beginning.
+    Or Slack's error for a bound that is no timestamp."""
+    try:
+        oldest = Decimal(str(p.get("oldest") or 0))
+    except InvalidOperation:
+        return {"ok": False, "error": "invalid_ts_oldest"}
+    try:
+        latest = Decimal(str(p["latest"])) if p.get("latest") else None
+    except InvalidOperation:
+        return {"ok": False, "error": "invalid_ts_latest"}
+    inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+
+    def within(ts: str) -> bool:
+        t = Decimal(ts)
+        above = t >= oldest if inclusive else t > oldest
+        below = latest is None or (t <= latest if inclusive else t < latest)
+        return above and below
+
+    return within
+
+
 class SlackMethods:
     """`_m_<method>` answers `<method>` (dots as underscores); FakeSlack dispatches to them."""
 
     channels: dict[str, Channel]
+    dms: dict[str, Channel]  # the bot's direct messages, by the user (or D...) id posted to
     users: dict[str, dict[str, Any]]
     uploads: dict[str, dict[str, Any]]
     socket_mode_url: str | None
@@ -32,6 +58,7 @@ class SlackMethods:
     port: int
     missing_users: set[str]
     _ids: itertools.count[int] | Iterator[int]
+    _cursors: dict[str, int]  # the next_cursor values given, and where each page starts
     # FakeSlack also provides next_ts() and add_channel(), which these methods use.
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +79,7 @@ class SlackMethods:
         return {"url": self.socket_mode_url}
 
     def _channel(self, channel_id: str) -> Channel | None:
-        return self.channels.get(channel_id)
+        return self.channels.get(channel_id) or self.dms.get(channel_id)
 
     def _m_conversations_create(self, p: dict[str, Any]) -> dict[str, Any]:
         name = p["name"]
@@ -131,14 +158,16 @@ class SlackMethods:
         channel = self._channel(p["channel"])
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        oldest = float(p.get("oldest") or 0)
+        within = _time_range(p)
+        if isinstance(within, dict):
+            return within
         top = [
             m
             for m in channel.messages
-            if (float(m["ts"]) > oldest and m.get("thread_ts", m["ts"]) == m["ts"])
-            or (float(m["ts"]) > oldest and m.get("subtype") == "thread_broadcast")
+            if within(m["ts"])
+            and (m.get("thread_ts", m["ts"]) == m["ts"] or m.get("subtype") == "thread_broadcast")
         ]
-        top.sort(key=lambda m: float(m["ts"]), reverse=True)  # newest first, as Slack does
+        top.sort(key=lambda m: Decimal(m["ts"]), reverse=True)  # newest first, as Slack does
         return self._page([self._with_thread_facts(channel, m) for m in top], p, "messages")
 
     def _with_thread_facts(self, channel: Channel, message: dict[str, Any]) -> dict[str, Any]:
@@ -162,25 +191,36 @@ class SlackMethods:
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         ts = p["ts"]
-        oldest = float(p.get("oldest") or 0)
-        thread = [
+        within = _time_range(p)
+        if isinstance(within, dict):
+            return within
+        parent = next((m for m in channel.messages if m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        replies = [
             m
             for m in channel.messages
-            if (m["ts"] == ts or m.get("thread_ts") == ts) and float(m["ts"]) >= oldest
+            if m.get("thread_ts") == ts and m["ts"] != ts and within(m["ts"])
         ]
-        thread.sort(key=lambda m: float(m["ts"]))  # parent first, oldest first
-        return self._page(thread, p, "messages")
+        replies.sort(key=lambda m: Decimal(m["ts"]))  # oldest first
+        # The parent always comes first, whatever the time range, as Slack answers.
+        return self._page([parent, *replies], p, "messages")
 
-    def _page(self, items: list[dict[str, Any]], p: dict[str, Any], key: str) -> dict[str, Any]:
+    def _page(self, items: list[Any], p: dict[str, Any], key: str) -> dict[str, Any]:
+        """One page of `items` with Slack's opaque cursor (`invalid_cursor` for any other)."""
         limit = int(p.get("limit") or 100)
-        start = int(p.get("cursor") or 0)
+        start = 0
+        if p.get("cursor"):
+            start = self._cursors.get(str(p["cursor"]), -1)
+            if start < 0:
+                return {"ok": False, "error": "invalid_cursor"}
         page = items[start : start + limit]
         more = start + limit < len(items)
-        return {
-            key: page,
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
-        }
+        cursor = ""
+        if more:
+            cursor = base64.b64encode(f"next:{next(self._ids)}".encode()).decode()
+            self._cursors[cursor] = start + limit
+        return {key: page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
 
     def _post(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
         channel_id = p["channel"]
@@ -197,6 +237,8 @@ class SlackMethods:
         if p.get("thread_ts"):
             message["thread_ts"] = p["thread_ts"]
         channel = self._channel(channel_id)
+        if channel is None and channel_id.startswith(("U", "W", "D")):
+            channel = self.dms[channel_id] = Channel(channel_id, "", True, members={channel_id})
         if channel is not None:
             channel.messages.append(message)
         self.posted_ts[id(p)] = ts
@@ -211,14 +253,35 @@ class SlackMethods:
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self.next_ts()}
 
-    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+    def _own_message(self, p: dict[str, Any], verb: str) -> dict[str, Any]:
+        """The bot's message `ts` in `channel`, or Slack's error for chat.update/chat.delete:
+        `message_not_found`, or `cant_update_message` / `cant_delete_message` for someone
+        else's message."""
         channel = self._channel(p["channel"])
-        if channel is not None:
-            for m in channel.messages:
-                if m["ts"] == p["ts"]:
-                    m["text"] = p.get("text", m.get("text"))
-                    m["blocks"] = p.get("blocks", m.get("blocks"))
-                    break
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        message = next((m for m in channel.messages if m["ts"] == p.get("ts")), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if message.get("user") != self.bot_user_id or message.get("subtype") == "tombstone":
+            return {"ok": False, "error": f"cant_{verb}_message"}
+        return message
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self._own_message(p, "update")
+        if message.get("ok") is False:
+            return message
+        message["text"] = p.get("text", message.get("text"))
+        message["blocks"] = p.get("blocks", message.get("blocks"))
+        return {"channel": p["channel"], "ts": p["ts"], "text": message["text"]}
+
+    def _m_chat_delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        message = self._own_message(p, "delete")
+        if message.get("ok") is False:
+            return message
+        channel = self._channel(p["channel"])
+        assert channel is not None
+        channel.messages.remove(message)
         return {"channel": p["channel"], "ts": p["ts"]}
 
     def _m_chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -227,6 +290,8 @@ class SlackMethods:
         }
 
     def _m_views_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("trigger_id"):  # only an interaction gives one (good for 3 seconds)
+            return {"ok": False, "error": "invalid_trigger_id"}
         return {"view": {"id": f"V{next(self._ids):08d}", **(p.get("view") or {})}}
 
     _m_views_push = _m_views_open
@@ -241,8 +306,8 @@ class SlackMethods:
         if p["user"] in self.missing_users:
             return {"ok": False, "error": "user_not_found"}
         user = self.users.get(p["user"])
-        if user is None:
-            user = {"id": p["user"], "name": p["user"].lower(), "tz": "UTC"}
+        if user is None:  # no such user in this workspace (the fixtures add the tests' people)
+            return {"ok": False, "error": "user_not_found"}
         return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
 
     def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ methods in fake_slack_methods.py so the two can change independently.
 - history changed while the bot was away: `edit_in_history`, `delete_from_history`;
 - channels archived, renamed, or left by the bot: `archive`, `unarchive`, `rename`,
   `remove_bot`, `invite_bot_back`; calls about them answer as Slack does (`is_archived` for
-  writes to an archived channel, `not_in_channel` / `channel_not_found` once the bot is out);
+  writes to an archived channel, `not_in_channel` / `channel_not_found` where the bot is not a
+  member: removed, or never there);
 - the token revoked: `revoke(reason)` makes every method answer that error, `restore()`;
 - Slack Connect: `share_externally(channel)` (`is_ext_shared`); external users are added with
   `add_user(id, team_id="T...")` or `is_stranger=True`.
@@ -27,6 +28,8 @@ WRITES = frozenset(
 )  # fmt: skip
 # Methods that need the bot in the channel (a bot token reads only where it is a member).
 NEEDS_MEMBER = WRITES - {"conversations.join"} | {"conversations.history", "conversations.replies"}
+# Methods that answer channel_not_found for a private channel the bot is not in.
+SEES_PRIVATE = frozenset({"conversations.info", "conversations.members"})
 
 
 class SlackRealities:
@@ -36,36 +39,33 @@ class SlackRealities:
     bot_user_id: str
     revoked: str | None = None
     archived: set[str]
-    removed_from: set[str]
     ext_shared: set[str]
 
     def init_realities(self) -> None:
         self.revoked = None
         self.archived = set()
-        self.removed_from = set()
         self.ext_shared = set()
 
     def refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        """What Slack would answer instead of doing `method`, or None to go ahead."""
+        """What Slack would answer instead of doing `method`, or None to go ahead.
+
+        A bot token writes and reads history only where the bot is a member (it created the
+        channel, joined it, or was invited): elsewhere a public channel answers
+        `not_in_channel`, and a private one is not even visible (`channel_not_found`)."""
         if self.revoked is not None:
             return {"ok": False, "error": self.revoked}
         channel_id = params.get("channel") or params.get("channel_id")
         if not isinstance(channel_id, str) or channel_id not in self.channels:
             return None
+        channel = self.channels[channel_id]
         if channel_id in self.archived and method in WRITES:
             return {"ok": False, "error": "is_archived"}
-        if channel_id in self.removed_from:
-            if method == "conversations.join":
-                if self.channels[channel_id].is_private:
-                    return {"ok": False, "error": "method_not_supported_for_channel_type"}
-                self.removed_from.discard(channel_id)
-                return None
-            if method in NEEDS_MEMBER or method == "conversations.info":
-                private = self.channels[channel_id].is_private
-                if private:
-                    return {"ok": False, "error": "channel_not_found"}
-                if method != "conversations.info":
-                    return {"ok": False, "error": "not_in_channel"}
+        if method == "conversations.join" or self.bot_user_id in channel.members:
+            return None  # joining a private channel is refused by the method itself
+        if channel.is_private and (method in NEEDS_MEMBER or method in SEES_PRIVATE):
+            return {"ok": False, "error": "channel_not_found"}
+        if method in NEEDS_MEMBER:
+            return {"ok": False, "error": "not_in_channel"}
         return None
 
     def amend(self, method: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -106,11 +106,12 @@ class SlackRealities:
 
     def remove_bot(self, channel_id: str) -> None:
         self.channels[channel_id].members.discard(self.bot_user_id)
-        self.removed_from.add(channel_id)
 
-    def invite_bot_back(self, channel_id: str) -> None:
+    def invite_bot(self, channel_id: str) -> None:
+        """Someone invites the bot to the channel (or invites it back after removing it)."""
         self.channels[channel_id].members.add(self.bot_user_id)
-        self.removed_from.discard(channel_id)
+
+    invite_bot_back = invite_bot
 
     # ---- history changed while the bot was away --------------------------------------------
     def edit_in_history(self, channel_id: str, ts: str, text: str, edited_ts: str) -> None:

@@ -55,7 +55,8 @@ async def run(
 
 
 def posts_in(bot: RunningBot, channel: str) -> list[dict[str, Any]]:
-    return [p for p in bot.fake.calls_to("chat.postMessage") if p["channel"] == channel]
+    """Messages posted in `channel`: the chat.postMessage calls Slack answered ok."""
+    return [p for p in bot.fake.done("chat.postMessage") if p["channel"] == channel]
 
 
 def is_prompt(params: dict[str, Any]) -> bool:
@@ -63,7 +64,15 @@ def is_prompt(params: dict[str, Any]) -> bool:
 
 
 def prompts_in(bot: RunningBot, channel: str) -> list[dict[str, Any]]:
+    """Reminders posted in `channel` (Slack answered ok)."""
     return [p for p in posts_in(bot, channel) if is_prompt(p)]
+
+
+def prompt_attempts(bot: RunningBot, channel: str) -> list[dict[str, Any]]:
+    """Every try to post a reminder in `channel`: refused, failed, in flight or posted."""
+    return [
+        p for p in bot.fake.calls_to("chat.postMessage") if p["channel"] == channel and is_prompt(p)
+    ]
 
 
 async def wait_for_prompts(

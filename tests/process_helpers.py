@@ -147,7 +147,7 @@ async def ephemerals_to(bot: RunningBot, user: str, count: int = 1) -> list[dict
     def found() -> list[dict[str, Any]] | None:
         told = [
             c
-            for c in bot.fake.calls_to("chat.postEphemeral") + bot.fake.calls_to("chat.postMessage")
+            for c in bot.fake.done("chat.postEphemeral") + bot.fake.done("chat.postMessage")
             if c.get("user") == user or c.get("channel") == user
         ]
         return told if len(told) >= count else None

@@ -16,7 +16,14 @@ from storage.models import Incident, TimelineEntry, UpdatePrompt
 from storage.types import utcnow
 from tests.conftest import SIGNING_SECRET, StartBot
 from tests.fake_slack import FakeSlack
-from tests.incident_steps import declare, incident, is_prompt, polls_later, prompts_in
+from tests.incident_steps import (
+    declare,
+    incident,
+    is_prompt,
+    polls_later,
+    prompt_attempts,
+    prompts_in,
+)
 from tests.postmortem_helpers import set_incident
 from tests.process import bot_env, free_port, start_bot_process
 from tests.slack_requests import SlackSender
@@ -122,9 +129,9 @@ async def test_a_prompt_slack_refuses_is_not_retried_when_the_lease_ends(
     bot.fake.fail("chat.postMessage", error="invalid_blocks", channel=channel)
     due = utcnow() + timedelta(seconds=0.5)
     await set_incident(bot, await incident(bot), next_prompt_at=due)
-    await bot.fake.wait_for(lambda: prompts_in(bot, channel), what="the refused prompt")
+    await bot.fake.wait_for(lambda: prompt_attempts(bot, channel), what="the refused prompt")
     await polls_later(bot, 5)  # past the 2 s lease, and two seconds' more planning
-    assert len(prompts_in(bot, channel)) == 1
+    assert len(prompt_attempts(bot, channel)) == 1 and prompts_in(bot, channel) == []
     found = await incident(bot)
     assert found.next_prompt_at is not None
     assert abs((found.next_prompt_at - due).total_seconds() - INTERVAL) < 1
@@ -144,7 +151,7 @@ async def test_a_claimer_stuck_on_a_slow_slack_gives_up_before_its_lease_ends(
     # that nobody claims the reminder again while its first post is still in flight.
     bot.fake.delay("chat.postMessage", 6, lost_if_caller_leaves=True)
     await set_incident(bot, await incident(bot), next_prompt_at=utcnow() + timedelta(seconds=0.5))
-    await bot.fake.wait_for(lambda: prompts_in(bot, channel), what="the first attempt")
+    await bot.fake.wait_for(lambda: prompt_attempts(bot, channel), what="the first attempt")
     bot.fake.delay("chat.postMessage", 0)
     posted = await bot.fake.wait_for(
         lambda: [m for m in bot.fake.channels[channel].messages if is_prompt(m)],
@@ -154,7 +161,8 @@ async def test_a_claimer_stuck_on_a_slow_slack_gives_up_before_its_lease_ends(
     await asyncio.sleep(6)  # the first attempt would have landed by now
     in_channel = [m for m in bot.fake.channels[channel].messages if is_prompt(m)]
     assert in_channel == posted and len(in_channel) == 1
-    assert len(prompts_in(bot, channel)) == 2  # the abandoned attempt and the retry
+    assert len(prompt_attempts(bot, channel)) == 2  # the abandoned attempt and the retry
+    assert len(prompts_in(bot, channel)) == 1
     async with bot.rt.db.session() as session:
         stmt = select(TimelineEntry).where(TimelineEntry.kind == "prompt")
         assert len((await session.exec(stmt)).all()) == 1

@@ -96,7 +96,8 @@ def channel_not_found(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
 
 
 def bot_not_invited(fake: FakeSlack, tmp_path: Path) -> dict[str, str]:
-    """A private broadcast channel: the bot cannot join it, only be invited."""
+    """A private broadcast channel: the bot cannot join it, only be invited. Until it is,
+    Slack does not even show it the channel (conversations.info: channel_not_found)."""
     fake.channels[BROADCAST].is_private = True
     fake.channels[BROADCAST].members.clear()
     return {}
@@ -115,7 +116,11 @@ CASES: list[tuple[Callable[[FakeSlack, Path], dict[str, str]], str]] = [
     (scope_missing, "[FAIL] scopes: the token lacks chat:write: add them under OAuth"),
     (app_token_refused, "[FAIL] socket mode: SLACK_APP_TOKEN was refused by Slack (invalid_auth)"),
     (channel_not_found, "[FAIL] broadcast channel: INCIDENT_BROADCAST_CHANNEL CNOSUCH1 was not"),
-    (bot_not_invited, "[FAIL] broadcast channel: the bot is not a member of #incidents: /invite"),
+    (
+        bot_not_invited,
+        "[FAIL] broadcast channel: INCIDENT_BROADCAST_CHANNEL CBROADCAST was not found: copy the "
+        "channel ID from the channel's details (a private channel: /invite @sisyphus first)",
+    ),
     (database_directory_missing, "[FAIL] database: DATABASE_URL could not be used: the directory"),
     (placeholder_token, "[FAIL] settings: SLACK_BOT_TOKEN is still the placeholder"),
 ]

@@ -18,7 +18,7 @@ async def declare_here(bot: RunningBot, channel: str, title: str) -> tuple[Incid
 
 
 def announced(bot: RunningBot) -> list[dict]:
-    return [p for p in bot.fake.calls_to("chat.postMessage") if p["channel"] == BROADCAST]
+    return [p for p in bot.fake.done("chat.postMessage") if p["channel"] == BROADCAST]
 
 
 async def test_private_channel_with_join_failing_is_not_announced(bot: RunningBot) -> None:

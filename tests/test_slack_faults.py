@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from storage.models import Incident, TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
-from tests.incident_steps import declare, is_prompt, posts_in, prompts_in, run
+from tests.incident_steps import declare, is_prompt, posts_in, prompt_attempts, run
 from tests.postmortem_helpers import uploaded
 from tests.timeline_helpers import wait_until
 
@@ -74,7 +74,7 @@ async def test_prompt_is_posted_after_a_fault(start_bot: StartBot, fault: dict) 
 
     await wait_until(recorded_as_posted, what="one prompt entry per prompt posted", timeout=5)
     # The failed attempt came first and never reached the channel.
-    attempts = prompts_in(bot, channel)
+    attempts = prompt_attempts(bot, channel)
     assert len(attempts) > len(in_channel())
 
 
@@ -142,4 +142,4 @@ async def test_a_prompt_still_rate_limited_after_the_clients_retries_is_tried_ag
         what="the prompt tried again within a quarter interval, not a whole one",
     )
     assert asyncio.get_running_loop().time() - failed_at < 9
-    assert len(prompts_in(bot, channel)) >= 4
+    assert len(prompt_attempts(bot, channel)) >= 4

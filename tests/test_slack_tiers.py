@@ -24,6 +24,8 @@ async def raw_call(fake: FakeSlack, method: str, **params: str) -> tuple[int, di
 async def test_the_fake_enforces_tiers_and_the_per_channel_post_limit(
     fake_slack: FakeSlack,
 ) -> None:
+    for channel in ("C111", "CBROADCAST"):
+        fake_slack.invite_bot(channel)  # the bot was invited: Slack lets it post there
     # conversations.setTopic is Tier 2: 20+ a minute (the fake allows one more).
     answers = [
         await raw_call(fake_slack, "conversations.setTopic", channel="C111", topic=str(i))
@@ -53,6 +55,8 @@ def test_every_method_the_bot_calls_has_a_tier() -> None:
 async def test_the_client_paces_posts_per_channel_instead_of_meeting_429s(
     bot: RunningBot,
 ) -> None:
+    for channel in ("C111", "CBROADCAST"):
+        bot.fake.invite_bot(channel)  # the bot was invited: Slack lets it post there
     start = time.monotonic()
     await asyncio.gather(
         *(bot.rt.client.chat_postMessage(channel="C111", text=f"n{i}") for i in range(7))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -27,6 +30,20 @@ from bot.slack.tiers import Pacer
 log = logging.getLogger(__name__)
 # Start-up calls whose failures their caller logs with what happens next.
 _REPORTED_BY_CALLER = frozenset({"auth.test", "apps.connections.open"})
+# Slack errors the caller expects and handles (see `expecting`): not a failed step.
+_EXPECTED: ContextVar[frozenset[str]] = ContextVar("expected_slack_errors", default=frozenset())
+
+
+@contextmanager
+def expecting(*errors: str) -> Iterator[None]:
+    """Within this block, these Slack error codes are part of the plan (the caller handles
+    them: `not_in_channel` before joining a public channel): logged at INFO, not as a
+    failed step. They are still counted as errors in /metrics."""
+    token = _EXPECTED.set(_EXPECTED.get() | frozenset(errors))
+    try:
+        yield
+    finally:
+        _EXPECTED.reset(token)
 
 
 class CountingWebClient(AsyncWebClient):
@@ -49,7 +66,10 @@ class CountingWebClient(AsyncWebClient):
             return await super().api_call(api_method, **kwargs)
         except Exception as exc:
             SLACK_API_ERRORS.labels(api_method).inc()
-            if api_method not in _REPORTED_BY_CALLER:
+            error = slack_error_code(exc)
+            if error in _EXPECTED.get():
+                log.info("Slack answered %s to %s: handled by the caller", error, api_method)
+            elif api_method not in _REPORTED_BY_CALLER:
                 incident = INCIDENT.get()
                 log.warning(
                     "Slack step failed: %s%s: %s",
@@ -57,7 +77,6 @@ class CountingWebClient(AsyncWebClient):
                     f" for incident {incident}" if incident is not None else "",
                     slack_error_text(exc),
                 )
-            error = slack_error_code(exc)
             # apps.connections.open is the app token; auth.test is checked by its callers (at
             # start-up a refusal stops the bot: bot/slack/identity.py).
             if error in AUTH_ERRORS and api_method not in ("apps.connections.open", "auth.test"):

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.core.runtime import Runtime
-from bot.slack.client import slack_error_code, slack_error_text
+from bot.slack.client import expecting, slack_error_code, slack_error_text
 from storage.models import Incident
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ async def post_message(rt: Runtime, channel: str, **message: Any) -> Any:
     nobody invited it to), join it (channels:join) and post again. Raises Slack's error,
     the first one (`not_in_channel`) when the channel cannot be joined (a private one)."""
     try:
-        return await rt.client.chat_postMessage(channel=channel, **message)
+        with expecting("not_in_channel"):
+            return await rt.client.chat_postMessage(channel=channel, **message)
     except SlackApiError as exc:
         if slack_error_code(exc) != "not_in_channel":
             raise
