@@ -172,8 +172,8 @@ async def test_the_weekly_digest_goes_out_once(start_bot: StartBot) -> None:
     await set_item(bot, 1, due_date=monday - timedelta(days=1))
     await checks_later(bot, 2)
 
-    def digests() -> list[dict[str, Any]]:
-        return [p for p in bot.fake.calls_to("chat.postMessage") if p["channel"] == "CDIGEST"]
+    def digests() -> list[dict[str, Any]]:  # posted: Slack answered ok
+        return [p for p in bot.fake.done("chat.postMessage") if p["channel"] == "CDIGEST"]
 
     assert digests() == []  # Monday 08:00 UTC: not yet
     checker(bot).clock = lambda: before + timedelta(days=2)  # the bot was down until Wednesday
@@ -181,6 +181,7 @@ async def test_the_weekly_digest_goes_out_once(start_bot: StartBot) -> None:
     await checks_later(bot, 3)
     assert len(digests()) == 1
     assert digest["text"] == "Action items this week: 1 open, 1 overdue, 1 verified"
+    assert {"channel": "CDIGEST"} in bot.fake.calls_to("conversations.join")  # not invited
     text = str(digest["blocks"])
     assert "<@U222>: 1 open, 1 overdue, 0 done (unverified), 0 verified" in text
     assert "<@U333>: 0 open, 0 overdue, 0 done (unverified), 1 verified" in text

@@ -26,6 +26,7 @@ from bot.postmortem.rules import split_factor_refs
 from bot.slack.client import slack_error_text
 from bot.slack.files import user_names
 from bot.slack.mrkdwn import escape_keeping_mentions
+from bot.slack.posting import post_message
 from bot.timeline.queries import add_bot_action
 from storage.models import Incident
 from storage.types import utcnow
@@ -161,9 +162,7 @@ async def publish(rt: Runtime, incident: Incident, user_id: str) -> PublishOutco
             await rt.client.chat_update(channel=target, ts=previous_ts, text=text, blocks=blocks)
             ts, updated = previous_ts, True
         else:
-            resp = await rt.client.chat_postMessage(
-                channel=target, text=text, blocks=blocks, unfurl_links=False
-            )
+            resp = await post_message(rt, target, text=text, blocks=blocks, unfurl_links=False)
             ts, updated = str(resp["ts"]), False
     except Exception:
         await _settle(rt, incident.id or 0, previous_channel, previous_ts)

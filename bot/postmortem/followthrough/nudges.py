@@ -38,6 +38,7 @@ from bot.postmortem.followthrough.queries import (
     release_send,
     send_done,
 )
+from bot.slack.posting import post_message
 from bot.timeline.user_zone import user_zone
 from storage import StorageUnavailable
 from storage.models import ActionItem, Incident
@@ -185,7 +186,8 @@ class NudgeChecker:
         if not claimed:
             return False
         try:
-            await self.rt.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            # A DM, or the digest channel (joined first if the bot is not in it yet).
+            await post_message(self.rt, channel, text=text, blocks=blocks)
         except Exception as exc:
             log.warning("%s %s not sent (%s); the next check tries again", kind, key, exc)
             async with self.rt.db.session() as session:
