@@ -72,6 +72,7 @@ async def test_a_replayed_note_is_stored_once(bot: RunningBot) -> None:
     assert [r["_key"] for r in bot.fake.responses].count("original") == 1
 
 
+@pytest.mark.slow  # may wait up to 15 s for a fresh one-minute window
 async def test_declares_per_person_are_limited_across_replicas(start_bot: StartBot) -> None:
     first = await start_bot(rate_limit_declares_per_minute=3)
     second = await start_bot(rate_limit_declares_per_minute=3)

@@ -44,6 +44,7 @@ async def _waiting_on_a_lock(conn: asyncpg.Connection, database: str) -> int:
     )
 
 
+@pytest.mark.slow  # a poll held on a table lock until the stop gives up on it (5 s, then 2 s)
 @pytest.mark.parametrize("release_after", [0.5, None], ids=["lock-released", "lock-held"])
 async def test_stop_during_a_poll_leaves_no_task_behind(
     start_bot: StartBot, database_url: str, release_after: float | None
