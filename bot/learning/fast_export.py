@@ -1,11 +1,12 @@
 """The JSON Lines export, fast: every table read as the driver's own rows (no per-column
-result processing), a few hundred incidents per query, times turned into ISO 8601 text
-straight from what the database returns.
+result processing), a few hundred incidents per query; the child rows (timeline, prompts,
+postmortem items, action items: nearly all of an export) come as JSON text the database
+wrote, with times as ISO 8601, and each document is assembled from that text.
 
-It writes exactly what `record_to_json` (bot.postmortem.export) writes for each incident
-(tests compare the two); it skips building ORM objects, SQLAlchemy's per-value conversions and
-parsing every timestamp into a datetime only to print it again, which is most of the cost at
-thousands of incidents.
+It writes the same documents as `record_to_json` (bot.postmortem.export), parsed (tests
+compare the two; the spacing inside the rows' JSON differs); it skips building ORM objects,
+SQLAlchemy's per-value conversions, a datetime per timestamp and a dict per row, which are
+most of the cost at thousands of incidents.
 """
 
 from __future__ import annotations
