@@ -225,240 +225,41 @@ class ActionItem(SQLModel, table=True):
     snoozed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-# ---- Follow-through (issue 12): tickets, verification, waivers, nudges ----------------------
-# Action items gain these columns (migration 0005), declared on ActionItem above:
-# criteria, prevention_class, verification, verified_by, verified_at, ticket_url,
-# waived_by, waived_at, waived_reason, snoozed_until.
+# The other domains' tables live beside this module; imported here so `storage.models` names
+# every table (the metadata, Alembic and the code's imports read it from here).
+from storage.alert_models import Alert, AlertGroup, PageEvent  # noqa: E402
+from storage.followthrough_models import ActionTicket, FollowthroughSend  # noqa: E402
+from storage.request_models import RateCount, SeenSlackRequest  # noqa: E402
+from storage.response_models import (  # noqa: E402
+    ChecklistItem,
+    FatigueNudge,
+    HomeView,
+    IncidentChecklistMessage,
+    IncidentRunbook,
+)
 
-
-class ActionTicket(SQLModel, table=True):
-    """The outbox row of an action item's ticket: written with the item (or by
-    `/postmortem ticket`), claimed by one sender at a time, filed exactly once.
-
-    `next_attempt_at` is both the retry time and the claim's lease: a sender claims a
-    pending row by moving it forward in a conditional UPDATE; if the sender dies, the row
-    falls due again when the lease ends.
-    """
-
-    __tablename__ = "action_ticket"
-    __table_args__ = (
-        UniqueConstraint("action_item_id", name="uq_action_ticket_item"),
-        Index("ix_action_ticket_due", "state", "next_attempt_at"),
-        Index("ix_action_ticket_external", "provider", "external_id"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    action_item_id: int = Field(foreign_key="action_item.id")
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    provider: str = Field(max_length=8)  # github|jira
-    state: str = Field(default="pending", max_length=8)  # pending|filed|refused
-    attempts: int = Field(default=0)
-    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    external_id: str | None = Field(default=None, max_length=64)  # issue number / Jira key
-    url: str | None = Field(default=None, sa_column=Column(Text))
-    error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    filed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class FollowthroughSend(SQLModel, table=True):
-    """One nudge (per owner per local day) or digest (per week), claimed before it is sent.
-
-    The unique (kind, key) makes the claim: whoever inserts it sends it. A claim whose
-    sender died before recording `sent_at` may be taken over once `lease_until` passes.
-    """
-
-    __tablename__ = "followthrough_send"
-    __table_args__ = (UniqueConstraint("kind", "key", name="uq_followthrough_send"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # nudge|p0|digest
-    key: str = Field(max_length=96)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    lease_until: datetime = Field(sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class AlertGroup(SQLModel, table=True):
-    """An alert group (Alertmanager's groupKey, or a PagerDuty incident): one card, at most one
-    incident, ever. Its Slack work is an outbox: each webhook bumps `version`, and whoever
-    claims the group (a conditional UPDATE on `lease_until`) brings Slack up to that version."""
-
-    __tablename__ = "alert_group"
-    __table_args__ = (
-        UniqueConstraint("source", "key_hash", name="uq_alert_group_key"),
-        Index("ix_alert_group_pending", "lease_until"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=16)  # alertmanager|pagerduty
-    key_hash: str = Field(max_length=64)  # sha256 of group_key: keys can be long
-    group_key: str = Field(sa_column=Column(Text, nullable=False))
-    title: str = Field(sa_column=Column(Text, nullable=False))
-    severity: str = Field(max_length=8)
-    auto_declare: bool = Field(default=False)
-    status: str = Field(default="firing", max_length=16)  # firing|resolved
-    labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
-    description: str | None = Field(default=None, sa_column=Column(Text))
-    links: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [[label, url]]
-    first_starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    last_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    deliveries: int = Field(default=0)
-    version: int = Field(default=0)
-    handled_version: int = Field(default=0)
-    attempts: int = Field(default=0)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
-    card_channel_id: str | None = Field(default=None, max_length=32)
-    card_ts: str | None = Field(default=None, max_length=32)
-    resolved_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class Alert(SQLModel, table=True):
-    """One alert of a group, by fingerprint, with its own start and end times."""
-
-    __tablename__ = "alert"
-    __table_args__ = (UniqueConstraint("group_id", "fingerprint", name="uq_alert_fingerprint"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    group_id: int = Field(foreign_key="alert_group.id", index=True)
-    fingerprint: str = Field(max_length=64)
-    status: str = Field(max_length=16)  # firing|resolved
-    name: str = Field(sa_column=Column(Text, nullable=False))
-    labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
-    starts_at: datetime = Field(sa_type=UTCDateTime)
-    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    firing_entry_id: int | None = Field(default=None)
-    resolved_entry_id: int | None = Field(default=None)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class PageEvent(SQLModel, table=True):
-    """An Events API v2 event to send (a page, or its resolve): stored before it is sent,
-    claimed atomically (`lease_until`) so one replica sends it, retried until `due_at`."""
-
-    __tablename__ = "page_event"
-    __table_args__ = (Index("ix_page_event_due", "state", "due_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    service: str = Field(max_length=64)
-    event_action: str = Field(max_length=8)  # trigger|resolve
-    dedup_key: str = Field(max_length=255)
-    summary: str = Field(sa_column=Column(Text, nullable=False))
-    severity: str = Field(max_length=16)  # critical|error|warning|info
-    requested_by: str | None = Field(default=None, max_length=32)
-    state: str = Field(default="pending", max_length=8)  # pending|sent|failed
-    attempts: int = Field(default=0)
-    due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    resolve_event_id: int | None = Field(default=None)  # a trigger's resolve, once enqueued
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-# ---- At 3am, less to remember (issue 11): checklists, runbooks, fatigue, App Home ----------
-
-
-class ChecklistItem(SQLModel, table=True):
-    """One checklist item of an incident: from CHECKLISTS_FILE at declare, or added during it.
-
-    Ticking is a conditional UPDATE (`done_at IS NULL`), so two replicas handling the same
-    tick record it once.
-    """
-
-    __tablename__ = "checklist_item"
-    __table_args__ = (Index("ix_checklist_item_incident", "incident_id", "position"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id")
-    checklist: str = Field(sa_column=Column(Text, nullable=False))  # the checklist's name
-    position: int
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    added_by: str | None = Field(default=None, max_length=32)  # None: from the file
-    done_by: str | None = Field(default=None, max_length=32)
-    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class IncidentRunbook(SQLModel, table=True):
-    """A runbook linked on the card (`/incident runbook`, or an alert's runbook_url)."""
-
-    __tablename__ = "incident_runbook"
-    __table_args__ = (UniqueConstraint("incident_id", "url", name="uq_incident_runbook"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    url: str = Field(sa_column=Column(Text, nullable=False))
-    title: str | None = Field(default=None, sa_column=Column(Text))
-    added_by: str | None = Field(default=None, max_length=32)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class IncidentChecklistMessage(SQLModel, table=True):
-    """Where an incident's checklist is posted, so ticks and additions can redraw it."""
-
-    __tablename__ = "incident_checklist_message"
-
-    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
-    channel_id: str = Field(max_length=32)
-    ts: str | None = Field(default=None, max_length=32)
-
-
-class FatigueNudge(SQLModel, table=True):
-    """One fatigue nudge per person per stretch of activity in a war room.
-
-    The unique key is the claim: whoever inserts it sends the nudge, so replicas send it once.
-    """
-
-    __tablename__ = "fatigue_nudge"
-    __table_args__ = (
-        UniqueConstraint("incident_id", "user_id", "stretch_start", name="uq_fatigue_nudge"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    user_id: str = Field(max_length=32)
-    stretch_start: datetime = Field(sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class HomeView(SQLModel, table=True):
-    """Who opened App Home, and when their view was last published (at most once a minute)."""
-
-    __tablename__ = "home_view"
-
-    user_id: str = Field(max_length=32, primary_key=True)
-    opened_at: datetime = Field(sa_type=UTCDateTime)
-    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    digest: str | None = Field(default=None, max_length=64)
-
-
-class SeenSlackRequest(SQLModel, table=True):
-    """A signed Slack request (slash command or interaction) already run, kept for Slack's
-    5-minute replay window: the same request replayed, to any replica, runs once."""
-
-    __tablename__ = "seen_slack_request"
-
-    key: str = Field(primary_key=True, max_length=128)
-    seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-
-
-class RateCount(SQLModel, table=True):
-    """How many actions of a kind (`declare`, `change`) one person took in one minute."""
-
-    __tablename__ = "rate_count"
-
-    user_id: str = Field(primary_key=True, max_length=32)
-    kind: str = Field(primary_key=True, max_length=16)
-    minute: int = Field(primary_key=True)  # Unix time // 60
-    count: int = Field(default=0)
+__all__ = [
+    "OPEN_STATUSES",
+    "SEVERITIES",
+    "STATUSES",
+    "ActionItem",
+    "ActionTicket",
+    "Alert",
+    "AlertGroup",
+    "ChecklistItem",
+    "EntryKind",
+    "FatigueNudge",
+    "FollowthroughSend",
+    "HomeView",
+    "Incident",
+    "IncidentChecklistMessage",
+    "IncidentRunbook",
+    "PageEvent",
+    "PostmortemItem",
+    "RateCount",
+    "SeenSlackRequest",
+    "TimelineEntry",
+    "TimelineMark",
+    "TimelineRevision",
+    "UpdatePrompt",
+]
