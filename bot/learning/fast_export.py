@@ -11,8 +11,9 @@ most of the cost at thousands of incidents.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -32,6 +33,7 @@ from storage.models import (
 from storage.types import UTCDateTime
 
 CHUNK = 200
+AHEAD = 2
 
 
 def _sqlite_time(value: str) -> str:
@@ -146,76 +148,102 @@ async def _fetch(conn: Any, sql: str) -> Sequence[Sequence[Any]]:
         return await cursor.fetchall()
 
 
+class _Readers:
+    """The export's tables, each with how to read it."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self.incident = _Reader(Incident, sqlite)
+        self.lists = [
+            ("timeline", _Reader(TimelineEntry, sqlite), "occurred_at, timeline_entry.id"),
+            ("update_prompts", _Reader(UpdatePrompt, sqlite), "due_at, update_prompt.id"),
+            ("postmortem_items", _Reader(PostmortemItem, sqlite), "created_at, postmortem_item.id"),
+            ("action_items", _Reader(ActionItem, sqlite), "number"),
+        ]
+        self.revision = _Reader(TimelineRevision, sqlite)
+
+
+async def _chunk_lines(db: Database, readers: _Readers, chunk_ids: list[int]) -> list[str]:
+    """The documents of the incidents with these ids (in id order), read on a connection
+    of their own."""
+    incident, revision = readers.incident, readers.revision
+    ids = ", ".join(str(int(i)) for i in chunk_ids)
+    async with db.connection() as conn:
+        found = await _fetch(
+            conn, f"SELECT {incident.select} FROM incident WHERE id IN ({ids}) ORDER BY id"
+        )
+        incidents = [incident.row(v) for v in found]
+        children: dict[str, dict[int, list[str]]] = {}
+        for name, reader, order in readers.lists:
+            rows: dict[int, list[str]] = defaultdict(list)
+            found = await _fetch(
+                conn,
+                f"SELECT {reader.table}.incident_id, {reader.json_select} FROM "
+                f"{reader.table} WHERE incident_id IN ({ids}) ORDER BY incident_id, {order}",
+            )
+            for incident_id, row in found:
+                rows[incident_id].append(row)
+            children[name] = rows
+        revisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        found = await _fetch(
+            conn,
+            f"SELECT {revision.select}, timeline_entry.incident_id FROM timeline_revision "
+            "JOIN timeline_entry ON timeline_entry.id = timeline_revision.entry_id "
+            f"WHERE timeline_entry.incident_id IN ({ids}) ORDER BY "
+            "timeline_revision.entry_id, timeline_revision.replaced_at, timeline_revision.id",
+        )
+        last = len(revision.names)  # the incident id comes after the revision's columns
+        for values in found:
+            revisions[values[last]].append(revision.row(values))
+    exported_at = datetime.now(UTC).isoformat()
+    head = json.dumps(
+        {"format": FORMAT, "version": VERSION, "exported_at": exported_at}, ensure_ascii=False
+    )[:-1]
+
+    def listed(name: str, n: int) -> str:
+        return "[" + ", ".join(children[name].get(n, [])) + "]"
+
+    lines = []
+    for record in incidents:
+        n = record["id"]
+        # The same document as record_to_json, assembled from the rows' JSON text.
+        lines.append(
+            f'{head}, "incident": {json.dumps(record, ensure_ascii=False)}, '
+            f'"timeline": {listed("timeline", n)}, '
+            f'"revisions": {json.dumps(revisions.get(n, []), ensure_ascii=False)}, '
+            f'"update_prompts": {listed("update_prompts", n)}, '
+            f'"postmortem_items": {listed("postmortem_items", n)}, '
+            f'"action_items": {listed("action_items", n)}}}'
+        )
+    return lines
+
+
 async def export_lines(
-    db: Database, *, since: datetime | None = None, chunk: int = CHUNK
+    db: Database, *, since: datetime | None = None, chunk: int = CHUNK, ahead: int = AHEAD
 ) -> AsyncIterator[str]:
-    """One JSON document per incident, by id. SQL is written out here with only integers
-    (ids) and our own timestamp in it, so it goes to the driver as it is."""
-    sqlite = db.is_sqlite
-    incident = _Reader(Incident, sqlite)
-    lists = [
-        ("timeline", _Reader(TimelineEntry, sqlite), "occurred_at, timeline_entry.id"),
-        ("update_prompts", _Reader(UpdatePrompt, sqlite), "due_at, update_prompt.id"),
-        ("postmortem_items", _Reader(PostmortemItem, sqlite), "created_at, postmortem_item.id"),
-        ("action_items", _Reader(ActionItem, sqlite), "number"),
-    ]
-    revision = _Reader(TimelineRevision, sqlite)
+    """One JSON document per incident, by id, for the incidents there when it starts.
+
+    `ahead` chunks are read at once, each on its own connection, so the database server
+    works on the next ones (on another core) while this process writes out the first. SQL is
+    written out here with only integers (ids) and our own timestamp in it, so it goes to the
+    driver as it is."""
+    readers = _Readers(db.is_sqlite)
     after = ""
     if since is not None:
         moment = since.astimezone(UTC).replace(tzinfo=None)
-        after = f" AND declared_at >= '{moment.isoformat(sep=' ', timespec='microseconds')}'"
-    last_id = 0
-    while True:
-        async with db.connection() as conn:
-            found = await _fetch(
-                conn,
-                f"SELECT {incident.select} FROM incident WHERE id > {int(last_id)}{after} "
-                f"ORDER BY id LIMIT {int(chunk)}",
-            )
-            incidents = [incident.row(v) for v in found]
-            if not incidents:
-                return
-            ids = ", ".join(str(int(i["id"])) for i in incidents)
-            last_id = incidents[-1]["id"]
-            children: dict[str, dict[int, list[str]]] = {}
-            for name, reader, order in lists:
-                rows: dict[int, list[str]] = defaultdict(list)
-                found = await _fetch(
-                    conn,
-                    f"SELECT {reader.table}.incident_id, {reader.json_select} FROM "
-                    f"{reader.table} WHERE incident_id IN ({ids}) ORDER BY incident_id, {order}",
-                )
-                for incident_id, row in found:
-                    rows[incident_id].append(row)
-                children[name] = rows
-            revisions: dict[int, list[dict[str, Any]]] = defaultdict(list)
-            found = await _fetch(
-                conn,
-                f"SELECT {revision.select}, timeline_entry.incident_id FROM timeline_revision "
-                "JOIN timeline_entry ON timeline_entry.id = timeline_revision.entry_id "
-                f"WHERE timeline_entry.incident_id IN ({ids}) ORDER BY "
-                "timeline_revision.entry_id, timeline_revision.replaced_at, timeline_revision.id",
-            )
-            last = len(revision.names)  # the incident id comes after the revision's columns
-            for values in found:
-                revisions[values[last]].append(revision.row(values))
-        exported_at = datetime.now(UTC).isoformat()
-        head = json.dumps(
-            {"format": FORMAT, "version": VERSION, "exported_at": exported_at},
-            ensure_ascii=False,
-        )[:-1]
-
-        def listed(name: str, n: int, children: dict[str, dict[int, list[str]]] = children) -> str:
-            return "[" + ", ".join(children[name].get(n, [])) + "]"
-
-        for record in incidents:
-            n = record["id"]
-            # The same document as record_to_json, assembled from the rows' JSON text.
-            yield (
-                f'{head}, "incident": {json.dumps(record, ensure_ascii=False)}, '
-                f'"timeline": {listed("timeline", n)}, '
-                f'"revisions": {json.dumps(revisions.get(n, []), ensure_ascii=False)}, '
-                f'"update_prompts": {listed("update_prompts", n)}, '
-                f'"postmortem_items": {listed("postmortem_items", n)}, '
-                f'"action_items": {listed("action_items", n)}}}'
-            )
+        after = f" WHERE declared_at >= '{moment.isoformat(sep=' ', timespec='microseconds')}'"
+    async with db.connection() as conn:
+        ids = [int(v[0]) for v in await _fetch(conn, f"SELECT id FROM incident{after} ORDER BY id")]
+    chunks = deque(ids[start : start + chunk] for start in range(0, len(ids), chunk))
+    reading: deque[asyncio.Task[list[str]]] = deque()
+    try:
+        while chunks or reading:
+            while chunks and len(reading) < max(1, ahead):
+                reading.append(asyncio.create_task(_chunk_lines(db, readers, chunks.popleft())))
+            for count, line in enumerate(await reading.popleft(), start=1):
+                yield line
+                if count % 20 == 0:
+                    await asyncio.sleep(0)  # let the reads in flight take in their rows
+    finally:
+        for task in reading:
+            task.cancel()
+        await asyncio.gather(*reading, return_exceptions=True)

@@ -79,14 +79,16 @@ def week_of(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _when(value: Any, dialect: Any = None) -> datetime | None:
-    """A time as the driver returns it (SQLite text, a naive PostgreSQL timestamp) in UTC;
-    called for every status update in the period, so without building a type per call."""
-    if value is None:
-        return None
+def _when(value: Any) -> datetime | None:
+    """A time as the driver returns it (SQLite text, a naive PostgreSQL timestamp) as a naive
+    UTC datetime: called for every status update in the period (100,000 at a year of a busy
+    team), so no time zone is attached to each; the figures are differences of these."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is None):
+        return value
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return _when(datetime.fromisoformat(value))
+    assert isinstance(value, datetime)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 async def compute_stats(
@@ -112,7 +114,7 @@ async def compute_stats(
     def sql(statement: str) -> Any:
         return text(statement).bindparams(*binds) if binds else text(statement)
 
-    d = conn.dialect
+    naive_now = now.astimezone(UTC).replace(tzinfo=None)
     incidents = (
         await conn.execute(
             sql(
@@ -133,9 +135,9 @@ async def compute_stats(
     cadence: dict[int, int] = {}
     spans: dict[int, tuple[datetime, datetime]] = {}
     for row in incidents:
-        declared = _when(row[2], d)
+        declared = _when(row[2])
         assert declared is not None
-        mitigated, resolved, alert = _when(row[3], d), _when(row[4], d), _when(row[7], d)
+        mitigated, resolved, alert = _when(row[3]), _when(row[4]), _when(row[7])
         severity[row[1]] += 1
         weeks[week_of(declared)][row[1]] += 1
         if alert is not None:
@@ -146,7 +148,7 @@ async def compute_stats(
             resolve.append((resolved - declared).total_seconds())
         tags.update((row[6] or "").split())
         cadence[row[0]] = row[5] or default_cadence
-        spans[row[0]] = (declared, resolved or now)
+        spans[row[0]] = (declared, resolved or naive_now)
     stats.by_severity = {s: severity[s] for s in SEVERITIES if severity[s]}
     stats.by_week = {w: dict(weeks[w]) for w in sorted(weeks)}
     stats.detect, stats.mitigate, stats.resolve = (
@@ -166,7 +168,7 @@ async def compute_stats(
         params,
     )
     for incident_id, at in rows:
-        moment = _when(at, d)
+        moment = _when(at)
         if moment is not None:
             updates[incident_id].append(moment)
     for incident_id, (start, end) in spans.items():
