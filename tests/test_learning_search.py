@@ -63,6 +63,23 @@ async def test_search_ranks_matches_with_snippets_and_links(bot: RunningBot) -> 
         assert found[1].startswith(f"*#{number} "), (words, found)
 
 
+async def test_the_snippet_is_the_text_matching_most_words(bot: RunningBot) -> None:
+    await seed(
+        bot,
+        Past(
+            "Disk pressure on the kafka brokers",
+            channel_id="C900",
+            items=[("summary", "Kafka consumers lagged for an hour", None)],
+            notes=["retention was raised last week", "broker retention and consumer lag both"],
+            updates=["Investigating lag on the brokers"],
+        ),
+    )
+    sections = section_texts(await command(bot, "search retention lag"))
+    assert len(sections) == 2 and sections[1].startswith("*#1 Disk pressure on the kafka brokers")
+    snippet = sections[1].lower()
+    assert "*retention*" in snippet and "*lag*" in snippet, snippet  # the one text with both
+
+
 async def test_an_edited_note_is_found_by_its_new_words(bot: RunningBot) -> None:
     await seed_history(bot)
     async with bot.rt.db.session() as session:

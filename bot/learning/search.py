@@ -14,7 +14,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,10 +113,13 @@ async def _sqlite_scores(conn: AsyncConnection, words: Sequence[str]) -> dict[in
     shift = ROWID_INCIDENT_SHIFT
     for word in words:
         rows = await conn.execute(
-            text("SELECT rowid FROM search_fts WHERE search_fts MATCH :match"),
+            text(
+                f"SELECT rowid >> {shift}, count(*) FROM search_fts "
+                "WHERE search_fts MATCH :match GROUP BY 1"
+            ),
             {"match": f'"{word}"'},
         )
-        counts = Counter(rowid >> shift for (rowid,) in rows.all())
+        counts = {int(incident_id): int(n) for incident_id, n in rows.all()}
         if not counts:
             continue
         idf = math.log(1 + max(total, len(counts)) / len(counts))
@@ -228,13 +230,16 @@ async def snippets(
         sql = f"WITH q AS (SELECT ({_pg_query(words)}) AS q) " + " UNION ALL ".join(parts)
         params: dict[str, object] = {f"w{n}": w for n, w in enumerate(words)}
         rows = (await conn.execute(text(sql), params)).all()
-        best = _best(rows, higher_is_better=True)
+        best = _best(rows)
     else:
-        rows = []
+        scored: list[tuple[int, float, str]] = []
+        # Every matching text of the incident (a few dozen at most), not bm25's best: bm25
+        # counts each word's matches over the whole index first, tens of milliseconds per
+        # call for a common word. The best is the snippet that marks the most query words.
         statement = text(
-            f"SELECT :incident, bm25(search_fts), snippet(search_fts, 0, '{MARK_START}', "
-            f"'{MARK_END}', '…', 16) FROM search_fts WHERE search_fts MATCH :match "
-            "AND rowid BETWEEN :low AND :high ORDER BY rank LIMIT 1"
+            f"SELECT :incident, snippet(search_fts, 0, '{MARK_START}', '{MARK_END}', '…', 16) "
+            "FROM search_fts WHERE search_fts MATCH :match AND rowid BETWEEN :low AND :high "
+            "ORDER BY rowid"
         )
         for incident_id in incident_ids:
             low = int(incident_id) << ROWID_INCIDENT_SHIFT
@@ -247,17 +252,28 @@ async def snippets(
                     "high": low + (1 << ROWID_INCIDENT_SHIFT) - 1,
                 },
             )
-            rows.extend(found.all())
-        best = _best(rows, higher_is_better=False)
+            scored.extend((n, _marked_words(snippet), snippet) for n, snippet in found.all())
+        best = _best(scored)
     return best
 
 
-def _best(rows: Sequence[Sequence[object]], *, higher_is_better: bool) -> dict[int, str]:
+_MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}")
+
+
+def _marked_words(snippet: str | None) -> float:
+    """How good a snippet is: the distinct words it marks, then (a tenth each, up to nine)
+    how many marks; an earlier text wins a tie."""
+    marked = _MARKED.findall(snippet or "")
+    return len({m.lower() for m in marked}) + min(len(marked), 9) / 10
+
+
+def _best(rows: Sequence[Sequence[object]]) -> dict[int, str]:
+    """Each incident's best snippet: the highest score, the first of a tie."""
     scores: dict[int, float] = {}
     out: dict[int, str] = {}
     for incident_id, score, snippet in rows:
         key = int(incident_id)  # type: ignore[call-overload]  # a row value: int at run time
-        value = float(score) * (1 if higher_is_better else -1)  # type: ignore[arg-type]  # a row value
+        value = float(score)  # type: ignore[arg-type]  # a row value
         if key not in scores or value > scores[key]:
             scores[key] = value
             out[key] = " ".join(str(snippet or "").split())
