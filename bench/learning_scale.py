@@ -9,7 +9,7 @@ PostgreSQL database; then measures, as the commands do them:
 - `search`: ranking plus snippets for random one- to three-word queries (goal: p95 < 150 ms).
   Texts draw words from a 5,000-word vocabulary with Zipf frequencies, the domain's words most
   frequent; queries pick words of frequency rank 20 to 3,000 (`--common-words`: the 80 domain
-  words only, every one in about a tenth of all texts, a worst case);
+  words only, every one in about a sixth of all texts, a worst case);
 - `stats all`: the figures plus the PNG chart (goal: < 1.5 s);
 - a draft with its picture for one 50,000-entry timeline: load, render, draw (goal: < 3 s);
 - `export` of everything as JSON Lines (goal: >= 500 incidents/s).
