@@ -10,8 +10,6 @@ died unsent is taken over after CLAIM_LEASE, so a restart loses nothing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -19,9 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
-from apscheduler.jobstores.base import JobLookupError
+from datetime import datetime, timedelta
 
 from bot.cadence.fatigue_queries import (
     activity_since,
@@ -33,12 +29,12 @@ from bot.cadence.fatigue_queries import (
     stale_claims,
     take_over,
 )
+from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
 from bot.incidents.cards import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
-from storage import StorageUnavailable
 from storage.models import Incident
 from storage.types import utcnow
 
@@ -48,11 +44,9 @@ JOB_ID = "fatigue-check"
 CLAIM_LEASE = timedelta(minutes=2)
 MAX_NAMED = 6
 
-_checkers: dict[int, FatigueChecker] = {}
-
 
 def fatigue_checker_of(rt: Runtime) -> FatigueChecker | None:
-    return _checkers.get(id(rt))
+    return FatigueChecker.of(rt)
 
 
 @dataclass(frozen=True)
@@ -118,14 +112,13 @@ def commander_text(incident: Incident, stretch: Stretch) -> str:
     )
 
 
-class FatigueChecker:
+class FatigueChecker(PeriodicCheck):
+    job_id = JOB_ID
+    name = "fatigue check"
+
     def __init__(self, rt: Runtime, clock: Callable[[], datetime] = utcnow) -> None:
-        self.rt = rt
-        self.clock = clock
-        self.checks = 0  # completed checks (tests wait on it instead of sleeping)
+        super().__init__(rt, clock)
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def hours(self) -> timedelta:
@@ -135,52 +128,16 @@ class FatigueChecker:
     def pause(self) -> timedelta:
         return timedelta(minutes=self.rt.settings.fatigue_break_minutes)
 
-    async def start(self, rt: Runtime) -> None:
-        _checkers[id(rt)] = self
-        rt.scheduler.add_job(
-            self.check,
-            "interval",
-            seconds=rt.settings.fatigue_check_seconds,
-            next_run_time=datetime.now(UTC),  # catch up at start-up
-            id=JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
+    def interval_seconds(self) -> float:
+        return self.rt.settings.fatigue_check_seconds
 
-    async def stop(self, rt: Runtime) -> None:
-        self._stopping = True
-        _checkers.pop(id(rt), None)
-        with contextlib.suppress(JobLookupError):
-            rt.scheduler.remove_job(JOB_ID)
-        if self._task is not None and not self._task.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), 5)
-            except TimeoutError:
-                self._task.cancel()
-
-    async def check(self) -> None:
-        if self._stopping:
-            return
-        self._task = asyncio.current_task()
-        try:
-            async with self.rt.in_flight():
-                await self._check(self.clock())
-        except StorageUnavailable:
-            pass  # logged by the database layer; the next check tries again
-        except Exception:
-            log.exception("fatigue check failed")
-        finally:
-            self.checks += 1
-
-    async def _check(self, now: datetime) -> None:
+    async def run_once(self, now: datetime) -> None:
         async with self.rt.db.session() as session:
             activity = await activity_since(session, now - lookback(self.rt.settings.fatigue_hours))
         bot_id = self.rt.bot_user_id
         activity = [a for a in activity if a[1] != bot_id]
         for stretch in stretches(activity, now, self.hours, self.pause):
-            if self._stopping:
+            if self.stopping:
                 return
             async with self.rt.db.session() as session:
                 if await nudged_since(session, stretch.incident_id, stretch.user_id, stretch.start):

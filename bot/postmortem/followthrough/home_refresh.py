@@ -4,20 +4,14 @@ person across replicas (claimed in home_view), for people who opened it in the l
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from apscheduler.jobstores.base import JobLookupError
-
+from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.home import build_home, digest
 from bot.postmortem.followthrough.home_queries import claim_republish, home_viewers, published
 from bot.slack.client import slack_error_text
-from storage import StorageUnavailable
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -26,64 +20,25 @@ REFRESH_SECONDS = 60  # "at most once a minute"
 MIN_GAP = timedelta(seconds=REFRESH_SECONDS)
 VIEWERS_FOR = timedelta(days=7)
 
-_refreshers: dict[int, HomeRefresher] = {}
-
 
 def refresher_of(rt: Runtime) -> HomeRefresher | None:
-    return _refreshers.get(id(rt))
+    return HomeRefresher.of(rt)
 
 
-class HomeRefresher:
-    def __init__(self, rt: Runtime, clock: Callable[[], datetime] = utcnow) -> None:
-        self.rt = rt
-        self.clock = clock
-        self.checks = 0  # completed checks (tests wait on it instead of sleeping)
-        self._stopping = False
-        self._task: asyncio.Task[None] | None = None
+class HomeRefresher(PeriodicCheck):
+    job_id = JOB_ID
+    name = "App Home refresh"
+    first_run_after = MIN_GAP
+    run_late = False  # a missed refresh is not worth catching up: the next is a minute away
 
-    async def start(self, rt: Runtime) -> None:
-        _refreshers[id(rt)] = self
-        rt.scheduler.add_job(
-            self.check,
-            "interval",
-            seconds=REFRESH_SECONDS,
-            id=JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC) + MIN_GAP,
-        )
+    def interval_seconds(self) -> float:
+        return REFRESH_SECONDS
 
-    async def stop(self, rt: Runtime) -> None:
-        self._stopping = True
-        _refreshers.pop(id(rt), None)
-        with contextlib.suppress(JobLookupError):
-            rt.scheduler.remove_job(JOB_ID)
-        if self._task is not None and not self._task.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), 5)
-            except TimeoutError:
-                self._task.cancel()
-
-    async def check(self) -> None:
-        if self._stopping:
-            return
-        self._task = asyncio.current_task()
-        try:
-            async with self.rt.in_flight():
-                await self._refresh(self.clock())
-        except StorageUnavailable:
-            pass  # the next minute tries again
-        except Exception:
-            log.exception("App Home refresh failed")
-        finally:
-            self.checks += 1
-
-    async def _refresh(self, now: datetime) -> None:
+    async def run_once(self, now: datetime) -> None:
         async with self.rt.db.session() as session:
             viewers = await home_viewers(session, now - VIEWERS_FOR)
         for viewer in viewers:
-            if self._stopping:
+            if self.stopping:
                 return
             if viewer.published_at is not None and now - viewer.published_at < MIN_GAP:
                 continue

@@ -15,8 +15,6 @@ The check's clock is `self.clock`, so tests can stand at any hour without waitin
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -26,9 +24,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from time import monotonic as time_now
 
-from apscheduler.jobstores.base import JobLookupError
-
 from bot.core.followthrough_settings import parse_days, parse_hours
+from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.messages import digest_message, nudge_message, p0_message
 from bot.postmortem.followthrough.queries import (
@@ -40,7 +37,6 @@ from bot.postmortem.followthrough.queries import (
 )
 from bot.slack.posting import post_message
 from bot.timeline.user_zone import user_zone
-from storage import StorageUnavailable
 from storage.models import ActionItem, Incident
 from storage.types import utcnow
 
@@ -50,11 +46,10 @@ DUE_SOON_DAYS = 2
 SEND_LEASE = timedelta(minutes=2)
 DIGEST_HOUR_UTC = 9
 ZONE_CACHE_SECONDS = 3600.0
-_checkers: dict[int, NudgeChecker] = {}
 
 
 def checker_of(rt: Runtime) -> NudgeChecker | None:
-    return _checkers.get(id(rt))
+    return NudgeChecker.of(rt)
 
 
 def in_working_hours(local: datetime, hours: tuple[int, int], days: frozenset[int]) -> bool:
@@ -71,58 +66,21 @@ def digest_week(now: datetime) -> str | None:
     return f"{year}-W{week:02d}"
 
 
-class NudgeChecker:
+class NudgeChecker(PeriodicCheck):
+    job_id = JOB_ID
+    name = "nudge check"
+
     def __init__(self, rt: Runtime, clock: Callable[[], datetime] = utcnow) -> None:
-        self.rt = rt
-        self.clock = clock
-        self.checks = 0  # completed checks (tests wait on it instead of sleeping)
+        super().__init__(rt, clock)
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
         self.hours = parse_hours(rt.settings.nudge_hours)
         self.days = parse_days(rt.settings.nudge_days)
-        self._task: asyncio.Task[None] | None = None
         self._zones: dict[str, tuple[tzinfo, float]] = {}
-        self._stopping = False
 
-    async def start(self, rt: Runtime) -> None:
-        _checkers[id(rt)] = self
-        rt.scheduler.add_job(
-            self.check,
-            "interval",
-            seconds=rt.settings.nudge_check_seconds,
-            next_run_time=datetime.now(UTC),  # catch up at start-up
-            id=JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
+    def interval_seconds(self) -> float:
+        return self.rt.settings.nudge_check_seconds
 
-    async def stop(self, rt: Runtime) -> None:
-        self._stopping = True
-        _checkers.pop(id(rt), None)
-        with contextlib.suppress(JobLookupError):
-            rt.scheduler.remove_job(JOB_ID)
-        if self._task is not None and not self._task.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(self._task), 5)
-            except TimeoutError:
-                self._task.cancel()
-
-    async def check(self) -> None:
-        if self._stopping:
-            return
-        self._task = asyncio.current_task()
-        try:
-            async with self.rt.in_flight():
-                await self._check(self.clock())
-        except StorageUnavailable:
-            pass  # logged by the database layer; the next check tries again
-        except Exception:
-            log.exception("nudge check failed")
-        finally:
-            self.checks += 1
-
-    async def _check(self, now: datetime) -> None:
+    async def run_once(self, now: datetime) -> None:
         horizon = now.date() + timedelta(days=DUE_SOON_DAYS + 1)  # any zone's "in 2 days"
         async with self.rt.db.session() as session:
             rows = await open_items_due_by(session, horizon, now)
@@ -130,7 +88,7 @@ class NudgeChecker:
         for item, incident in rows:
             by_owner[item.owner_id].append((item, incident))
         for owner, owned in by_owner.items():
-            if self._stopping:
+            if self.stopping:
                 return
             local = now.astimezone(await self._zone(owner))
             if not in_working_hours(local, self.hours, self.days):
