@@ -1,14 +1,15 @@
-"""The bulk export reads its incidents a chunk at a time, several chunks at once on their own
-connections: whatever the chunk size and however many are read ahead, the documents are the
-same, whole and in id order; `since` leaves out the earlier ones; and a reader that stops early
-leaves no read running and no connection taken."""
+"""The bulk export reads its incidents a chunk at a time (so many incidents, so many timeline
+entries at most), several chunks at once on their own connections: whatever the chunk sizes
+and however many are read ahead, the documents are the same, whole and in id order; `since`
+leaves out the earlier ones; and a reader that stops early leaves no read running and no
+connection taken."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.learning.fast_export import export_lines
+from bot.learning.fast_export import chunked, export_lines
 from tests.conftest import RunningBot
 from tests.learning_helpers import Past, seed
 
@@ -53,9 +54,11 @@ async def test_chunks_read_ahead_give_the_same_documents_in_order(bot: RunningBo
         for key in ("timeline", "postmortem_items", "action_items")
         for e in d[key]
     )
-    for chunk, ahead in ((1, 1), (2, 2), (3, 4), (1, 7)):
-        lines = [line async for line in export_lines(db, chunk=chunk, ahead=ahead)]
-        assert _documents(lines) == whole, (chunk, ahead)
+    for chunk, ahead, entries in ((1, 1, 99), (2, 2, 99), (3, 4, 99), (1, 7, 99), (200, 2, 5)):
+        lines = [
+            line async for line in export_lines(db, chunk=chunk, ahead=ahead, chunk_entries=entries)
+        ]
+        assert _documents(lines) == whole, (chunk, ahead, entries)
 
     since = datetime(2026, 10, 5, tzinfo=UTC)
     later = _documents([line async for line in export_lines(db, since=since, chunk=2)])
@@ -73,3 +76,11 @@ async def test_stopping_early_leaves_no_read_running(bot: RunningBot) -> None:
     assert db.engine.pool.checkedout() == taken  # type: ignore[attr-defined]
     again = [json.loads(line)["incident"]["id"] async for line in export_lines(db, chunk=1)]
     assert again == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_chunks_hold_so_many_incidents_and_entries_at_most() -> None:
+    sizes = [(1, 10), (2, 10), (3, 10), (5, 500), (6, 0), (7, 30), (9, 31)]
+    assert chunked(sizes, chunk=200, entries=40) == [[1, 2, 3], [5], [6, 7], [9]]
+    assert chunked(sizes, chunk=2, entries=1000) == [[1, 2], [3, 5], [6, 7], [9]]
+    assert chunked(sizes, chunk=200, entries=10_000) == [[1, 2, 3, 5, 6, 7, 9]]
+    assert chunked([], chunk=2, entries=10) == []

@@ -32,7 +32,11 @@ from storage.models import (
 )
 from storage.types import UTCDateTime
 
-CHUNK = 200
+CHUNK = 200  # incidents read together
+# Timeline entries read together, at most (unless one incident has more): a chunk of the
+# biggest incidents would otherwise hold millions of rows in memory, twice over with the
+# read-ahead, and its statement could outlast the database's command timeout.
+CHUNK_ENTRIES = 40_000
 AHEAD = 2
 
 
@@ -217,8 +221,32 @@ async def _chunk_lines(db: Database, readers: _Readers, chunk_ids: list[int]) ->
     return lines
 
 
+def chunked(
+    sizes: Sequence[tuple[int, int]], *, chunk: int = CHUNK, entries: int = CHUNK_ENTRIES
+) -> list[list[int]]:
+    """(incident id, timeline entries) in id order -> runs of ids, each of at most `chunk`
+    incidents and `entries` entries, or a single incident bigger than that."""
+    out: list[list[int]] = []
+    current: list[int] = []
+    held = 0
+    for incident_id, size in sizes:
+        if current and (len(current) >= chunk or held + size > entries):
+            out.append(current)
+            current, held = [], 0
+        current.append(incident_id)
+        held += size
+    if current:
+        out.append(current)
+    return out
+
+
 async def export_lines(
-    db: Database, *, since: datetime | None = None, chunk: int = CHUNK, ahead: int = AHEAD
+    db: Database,
+    *,
+    since: datetime | None = None,
+    chunk: int = CHUNK,
+    ahead: int = AHEAD,
+    chunk_entries: int = CHUNK_ENTRIES,
 ) -> AsyncIterator[str]:
     """One JSON document per incident, by id, for the incidents there when it starts.
 
@@ -230,10 +258,19 @@ async def export_lines(
     after = ""
     if since is not None:
         moment = since.astimezone(UTC).replace(tzinfo=None)
-        after = f" WHERE declared_at >= '{moment.isoformat(sep=' ', timespec='microseconds')}'"
+        after = (
+            f" WHERE incident.declared_at >= '{moment.isoformat(sep=' ', timespec='microseconds')}'"
+        )
     async with db.connection() as conn:
-        ids = [int(v[0]) for v in await _fetch(conn, f"SELECT id FROM incident{after} ORDER BY id")]
-    chunks = deque(ids[start : start + chunk] for start in range(0, len(ids), chunk))
+        sizes = await _fetch(
+            conn,
+            "SELECT incident.id, count(timeline_entry.id) FROM incident LEFT JOIN timeline_entry "
+            f"ON timeline_entry.incident_id = incident.id{after} GROUP BY incident.id "
+            "ORDER BY incident.id",
+        )
+    chunks = deque(
+        chunked([(int(i), int(n)) for i, n in sizes], chunk=chunk, entries=chunk_entries)
+    )
     reading: deque[asyncio.Task[list[str]]] = deque()
     try:
         while chunks or reading:
