@@ -77,6 +77,16 @@ async def test_guests_are_refused_every_members_only_subcommand(bot: RunningBot)
     assert (await incident(bot)).model_dump() == before
 
 
+async def test_guests_see_the_cadence_they_cannot_change(bot: RunningBot) -> None:
+    channel = await declare(bot)
+    bot.fake.add_user(GUEST, is_restricted=True)
+    shown = (await run(bot, "cadence", channel, user=GUEST))["text"]
+    assert GUEST_REFUSAL not in shown and "a status update every 15 min" in shown, shown
+    refused = (await run(bot, "cadence 30m", channel, user=GUEST))["text"]
+    assert "changing the update cadence " + GUEST_REFUSAL in refused, refused
+    assert (await incident(bot)).update_interval_seconds is None
+
+
 async def test_members_get_past_the_check(bot: RunningBot) -> None:
     """The refusal above is about guests: a full member running the same command is not
     refused (else the test above would pass for every user)."""

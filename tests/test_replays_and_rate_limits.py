@@ -13,7 +13,7 @@ from sqlmodel import select
 from storage.models import Incident, TimelineEntry
 from tests.conftest import RunningBot, StartBot
 from tests.databases import PG_HOST, PG_PORT
-from tests.incident_steps import declare, key
+from tests.incident_steps import declare, key, run
 from tests.signing import signed_headers
 from tests.tcp_proxy import TcpProxy
 
@@ -123,6 +123,22 @@ async def test_changes_per_person_are_limited(start_bot: StartBot) -> None:
         lambda: next((r for r in bot.fake.responses if r["_key"] == "read"), None), what="roles"
     )
     assert "Commander" in answer["text"]
+
+
+async def test_a_change_made_by_arguments_counts_and_showing_does_not(
+    start_bot: StartBot,
+) -> None:
+    """`/incident cadence` and `/incident checklist` show (reading: never limited); with
+    arguments they change something, and count like any other change."""
+    bot = await start_bot(rate_limit_changes_per_minute=2)
+    channel = await declare(bot)
+    await same_minute()
+    texts = []
+    for text in ("checklist add page the DBA", "cadence 30m", "cadence 45m"):
+        texts.append((await run(bot, text, channel))["text"])
+    assert ["more than 2 changes a minute" in t for t in texts] == [False, False, True], texts
+    assert "every 30 min" in (await run(bot, "cadence", channel))["text"]  # not 45
+    assert "page the DBA" in (await run(bot, "checklist", channel))["text"]
 
 
 class HangingProxy(TcpProxy):

@@ -11,7 +11,7 @@ from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
-from bot.slack.permissions import authorize
+from bot.slack.permissions import WITH_ARGUMENTS, authorize
 from bot.slack.text import unescape
 
 
@@ -40,7 +40,8 @@ async def checklist(ctx: CommandContext, args: str) -> None:
             "an item."
         )
     # Showing is for everyone (the table's `read`); adding an item is `process`.
-    await authorize(ctx.rt, f"{ctx.command} checklist", ctx.user_id, also="process")
+    entry_point, action = WITH_ARGUMENTS["/incident checklist add"]
+    await authorize(ctx.rt, entry_point, ctx.user_id, also=action)
     text = unescape(rest).strip()
     if not text:
         raise UserError("What should the item say? `/incident checklist add <text>`")

@@ -85,7 +85,7 @@ ENTRY_POINTS: dict[str, str] = {
     "/incident resolve": "change",
     "/incident reopen": "change",
     "/incident update": "update",
-    "/incident cadence": "cadence",
+    "/incident cadence": "read",  # showing it; changing it is `cadence` (WITH_ARGUMENTS)
     "/incident note": "note",
     "/incident log": "note",
     "/incident timeline": "read",
@@ -143,6 +143,14 @@ ENTRY_POINTS: dict[str, str] = {
     "/incident stats": "read",
     "/postmortem search": "read",
     "/postmortem publish": "export",
+}
+
+# Subcommands that show something to everyone (`read` above) and change something when given
+# these arguments: the command then also asks for this action, `authorize(..., also=...)`.
+WITH_ARGUMENTS: dict[str, tuple[str, str]] = {
+    # what it is called in the README: (entry point, action)
+    "/incident cadence <duration>": ("/incident cadence", "cadence"),
+    "/incident checklist add": ("/incident checklist", "process"),
 }
 
 FALLBACK_ACTION = "change"  # an entry point nobody put in the table: members only
@@ -232,8 +240,9 @@ async def authorize(
         if not await in_channel(rt, user_id, private_channel):
             denied = next(a for a in actions if Audience.OUTSIDER not in a.allowed)
             raise UserError(refusal(denied, Audience.OUTSIDER))
-    if actions[0].name != "read":  # rate limits: declares, and every other change
-        await count_and_check(rt, user_id, "declare" if actions[0].name == "declare" else "change")
+    changing = [a.name for a in actions if a.name != "read"]
+    if changing:  # rate limits: declares, and every other change
+        await count_and_check(rt, user_id, "declare" if changing[0] == "declare" else "change")
 
 
 def permission_table_markdown() -> str:
@@ -244,7 +253,9 @@ def permission_table_markdown() -> str:
         "|---|---|" + "---|" * len(columns),
     ]
     for action in ACTIONS.values():
-        points = ", ".join(f"`{p}`" for p, a in ENTRY_POINTS.items() if a == action.name)
+        named = [p for p, a in ENTRY_POINTS.items() if a == action.name]
+        named += [p for p, (_, a) in WITH_ARGUMENTS.items() if a == action.name]
+        points = ", ".join(f"`{p}`" for p in named)
         marks = " | ".join("yes" if c in action.allowed else "no" for c in columns)
         lines.append(f"| {action.doing} | {points} | {marks} |")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from bot.incidents.lookup import open_incident_in_channel
 from bot.response.updates import post_status_update
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
+from bot.slack.permissions import WITH_ARGUMENTS, authorize
 from bot.slack.text import unescape
 from bot.timeline.status_text import StatusUpdate
 
@@ -51,5 +52,8 @@ async def cadence(ctx: CommandContext, args: str) -> None:
     if not args.strip():
         await ctx.reply(cadence_text(incident, ctx.rt.settings.update_interval_seconds))
         return
+    # Showing it is for everyone (the table's `read`); changing it is `cadence`.
+    entry_point, action = WITH_ARGUMENTS["/incident cadence <duration>"]
+    await authorize(ctx.rt, entry_point, ctx.user_id, also=action)
     seconds = parse_cadence(args)
     await ctx.reply(await change_cadence(ctx.rt, incident, seconds, ctx.user_id))
