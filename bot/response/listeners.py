@@ -4,6 +4,8 @@ controls (status, severity, Take command, communicator, Post update, Resolve).""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -125,91 +127,82 @@ def register(app: AsyncApp) -> None:
             await answer_user(rt, user_id, None, "Posting your update", work)
 
 
+def _picked(action: dict[str, Any]) -> str:
+    return (action.get("selected_option") or {}).get("value") or ""
+
+
+@dataclass(frozen=True)
+class CardControl:
+    """One of the card's controls: what it does, as said when it fails ("Changing the
+    status"), and the change, given (runtime, who pressed it, the incident, the action, the
+    whole payload)."""
+
+    action_id: str
+    doing: str
+    change: Callable[
+        [Runtime, str, int | None, dict[str, Any], dict[str, Any]], Awaitable[str | None]
+    ]
+
+
+CARD_CONTROLS = (
+    CardControl(
+        STATUS_ACTION,
+        "Changing the status",
+        lambda rt, user, incident, action, _: status_from_card(rt, user, incident, _picked(action)),
+    ),
+    CardControl(
+        SEVERITY_ACTION,
+        "Changing the severity",
+        lambda rt, user, incident, action, _: severity_from_card(
+            rt, user, incident, _picked(action)
+        ),
+    ),
+    CardControl(
+        TAKE_COMMAND_ACTION,
+        "Taking command",
+        lambda rt, user, incident, _, __: role_from_card(rt, user, incident, "commander", user),
+    ),
+    CardControl(
+        COMMUNICATOR_ACTION,
+        "Naming the communicator",
+        lambda rt, user, incident, action, _: role_from_card(
+            rt, user, incident, "communicator", action.get("selected_user") or ""
+        ),
+    ),
+    CardControl(
+        RESOLVE_ACTION,
+        "Opening the resolve form",
+        lambda rt, user, incident, _, body: open_resolve_form(
+            rt, user, incident, body.get("trigger_id") or ""
+        ),
+    ),
+)
+
+
+def _card_listener(
+    control: CardControl,
+) -> Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Awaitable[None]]:
+    async def on_control(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, action = chosen(body)
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                control.doing,
+                lambda: control.change(rt, user_id, incident_id, action, body),
+            )
+
+    return on_control
+
+
 def _register_card_controls(app: AsyncApp) -> None:
     """The card's controls: each answers failures privately; the channel sees the change."""
-
-    @app.action(STATUS_ACTION)
-    async def on_status(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id, channel_id, _ = clicked(body)
-        incident_id, action = chosen(body)
-        value = (action.get("selected_option") or {}).get("value") or ""
-        async with rt.in_flight():
-            await answer_user(
-                rt,
-                user_id,
-                channel_id,
-                "Changing the status",
-                lambda: status_from_card(rt, user_id, incident_id, value),
-            )
-
-    @app.action(SEVERITY_ACTION)
-    async def on_severity(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id, channel_id, _ = clicked(body)
-        incident_id, action = chosen(body)
-        value = (action.get("selected_option") or {}).get("value") or ""
-        async with rt.in_flight():
-            await answer_user(
-                rt,
-                user_id,
-                channel_id,
-                "Changing the severity",
-                lambda: severity_from_card(rt, user_id, incident_id, value),
-            )
-
-    @app.action(TAKE_COMMAND_ACTION)
-    async def on_take_command(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id, channel_id, _ = clicked(body)
-        incident_id, _ = chosen(body)
-        async with rt.in_flight():
-            await answer_user(
-                rt,
-                user_id,
-                channel_id,
-                "Taking command",
-                lambda: role_from_card(rt, user_id, incident_id, "commander", user_id),
-            )
-
-    @app.action(COMMUNICATOR_ACTION)
-    async def on_communicator(
-        ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id, channel_id, _ = clicked(body)
-        incident_id, action = chosen(body)
-        person = action.get("selected_user") or ""
-        async with rt.in_flight():
-            await answer_user(
-                rt,
-                user_id,
-                channel_id,
-                "Naming the communicator",
-                lambda: role_from_card(rt, user_id, incident_id, "communicator", person),
-            )
-
-    @app.action(RESOLVE_ACTION)
-    async def on_resolve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id, channel_id, _ = clicked(body)
-        incident_id, _ = chosen(body)
-        trigger = body.get("trigger_id") or ""
-        async with rt.in_flight():
-            await answer_user(
-                rt,
-                user_id,
-                channel_id,
-                "Opening the resolve form",
-                lambda: open_resolve_form(rt, user_id, incident_id, trigger),
-            )
+    for control in CARD_CONTROLS:
+        app.action(control.action_id)(_card_listener(control))
 
     @app.view(RESOLVE_CALLBACK)
     async def on_resolve_submitted(
