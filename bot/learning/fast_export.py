@@ -264,9 +264,8 @@ async def export_lines(
     async with db.connection() as conn:
         sizes = await _fetch(
             conn,
-            "SELECT incident.id, count(timeline_entry.id) FROM incident LEFT JOIN timeline_entry "
-            f"ON timeline_entry.incident_id = incident.id{after} GROUP BY incident.id "
-            "ORDER BY incident.id",
+            "SELECT incident.id, (SELECT count(*) FROM timeline_entry WHERE "
+            f"timeline_entry.incident_id = incident.id) FROM incident{after} ORDER BY incident.id",
         )
     chunks = deque(
         chunked([(int(i), int(n)) for i, n in sizes], chunk=chunk, entries=chunk_entries)
