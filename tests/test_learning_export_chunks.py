@@ -6,9 +6,13 @@ connection taken."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.learning.bulk import export_all
 from bot.learning.fast_export import chunked, export_lines
 from tests.conftest import RunningBot
 from tests.learning_helpers import Past, seed
@@ -72,10 +76,31 @@ async def test_stopping_early_leaves_no_read_running(bot: RunningBot) -> None:
     lines = export_lines(db, chunk=1, ahead=3)
     first = await anext(lines)
     assert json.loads(first)["incident"]["id"] == 1
-    await lines.aclose()  # what `async for ... break` and an error in the writer do
+    await lines.aclose()  # what export_all does on the way out
     assert db.engine.pool.checkedout() == taken  # type: ignore[attr-defined]
     again = [json.loads(line)["incident"]["id"] async for line in export_lines(db, chunk=1)]
     assert again == [1, 2, 3, 4, 5, 6, 7]
+
+
+class FullDisk(io.StringIO):
+    """A file that takes one document and then fails, as a full disk does."""
+
+    def write(self, text: str) -> int:
+        if self.tell() and text != "\n":
+            raise OSError(28, "No space left on device")
+        return super().write(text)
+
+
+async def test_a_failed_write_stops_the_reads_at_once(bot: RunningBot) -> None:
+    await _seed_seven(bot)
+    db = bot.rt.db
+    taken = db.engine.pool.checkedout()  # type: ignore[attr-defined]
+    out = FullDisk()
+    with pytest.raises(OSError, match="No space left"):
+        await export_all(db, out, chunk=1)  # chunks of one: reads are in flight at the error
+    # Not later, when the generator is collected: at once, so no read holds a connection on.
+    assert db.engine.pool.checkedout() == taken  # type: ignore[attr-defined]
+    assert json.loads(out.getvalue())["incident"]["id"] == 1
 
 
 def test_chunks_hold_so_many_incidents_and_entries_at_most() -> None:

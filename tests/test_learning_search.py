@@ -70,7 +70,11 @@ async def test_the_snippet_is_the_text_matching_most_words(bot: RunningBot) -> N
             "Disk pressure on the kafka brokers",
             channel_id="C900",
             items=[("summary", "Kafka consumers lagged for an hour", None)],
-            notes=["retention was raised last week", "broker retention and consumer lag both"],
+            notes=[
+                "retention was raised last week",
+                "lag: consumers lagged, still lagging",  # one query word, three ways
+                "broker retention and consumer lag both",
+            ],
             updates=["Investigating lag on the brokers"],
         ),
     )

@@ -54,13 +54,13 @@ async def test_runs_go_on_after_a_failure_and_an_outage(
 ) -> None:
     probe = Probe(bot.rt)
     probe.plan = ["fail", "outage", "ok"]
-    caplog.set_level(logging.INFO, logger="bot.core.periodic")
+    caplog.set_level(logging.INFO, logger=__name__)  # a check logs as its own module
     await probe.start(bot.rt)
     try:
         assert Probe.of(bot.rt) is probe
         await wait_until(lambda: probe.checks >= 4, "four runs")
         assert probe.finished >= 2  # the third run and those after it
-        failures = [r for r in caplog.records if r.name == "bot.core.periodic"]
+        failures = [r for r in caplog.records if r.name == __name__]
         assert [r.getMessage() for r in failures] == ["probe check failed"]  # not the outage
         assert failures[0].exc_info is not None
     finally:

@@ -39,14 +39,15 @@ async def checklist(ctx: CommandContext, args: str) -> None:
             "`/incident checklist` shows the checklist; `/incident checklist add <text>` adds "
             "an item."
         )
-    # Showing is for everyone (the table's `read`); adding an item is `process`.
-    entry_point, action = WITH_ARGUMENTS["/incident checklist add"]
-    await authorize(ctx.rt, entry_point, ctx.user_id, also=action)
     text = unescape(rest).strip()
     if not text:
         raise UserError("What should the item say? `/incident checklist add <text>`")
     if len(text) > MAX_TEXT:
         raise UserError(f"That item is {len(text)} characters; keep it to {MAX_TEXT}.")
+    # Showing is for everyone (the table's `read`); adding an item is `process`, and counts
+    # against the person's rate limit (after the checks above: a typo costs nothing).
+    entry_point, action = WITH_ARGUMENTS["/incident checklist add"]
+    await authorize(ctx.rt, entry_point, ctx.user_id, also=action)
     problems = await add_item(ctx.rt, incident, text, ctx.user_id)
     await ctx.reply(_with_problems("Added to the checklist.", problems))
 

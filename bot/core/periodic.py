@@ -23,8 +23,6 @@ from bot.core.runtime import Runtime
 from storage import StorageUnavailable
 from storage.types import utcnow
 
-log = logging.getLogger(__name__)
-
 STOP_WAIT_SECONDS = 5
 
 # (job id, id of the runtime) -> the running check, for tests and commands that look at it
@@ -99,7 +97,7 @@ class PeriodicCheck(ABC):
                 await self.run_once(self.clock())
         except StorageUnavailable:
             pass  # logged by the database layer; the next run tries again
-        except Exception:
-            log.exception("%s failed", self.name)
+        except Exception:  # logged as the check's own module's
+            logging.getLogger(type(self).__module__).exception("%s failed", self.name)
         finally:
             self.checks += 1

@@ -13,6 +13,7 @@ id, same declaration) is skipped; a different incident under the same id is refu
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -28,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col
 from sqlmodel import select as orm_select
 
-from bot.learning.fast_export import export_lines
+from bot.learning.fast_export import CHUNK, export_lines
 from bot.postmortem.export import FORMAT, VERSION, ParsedRecord, record_from_json
 from bot.postmortem.metrics import response_metrics
 from bot.postmortem.record import IncidentRecord, RevisionRow, TimelineRow
@@ -188,15 +189,20 @@ async def export_all(
     since: date | None = None,
     default_cadence: int = 900,
     progress: Callable[[int], None] = lambda n: None,
+    chunk: int = CHUNK,
 ) -> ExportResult:
-    """Write every incident (declared on or after `since`) to `out`."""
+    """Write every incident (declared on or after `since`) to `out`; JSON reads `chunk`
+    incidents at a time."""
     count = 0
     if fmt == "json":
-        async for line in export_lines(db, since=_midnight(since) if since else None):
-            out.write(line)
-            out.write("\n")
-            count += 1
-            progress(1)
+        # Closed on the way out, even when writing fails: its reads in flight stop at once.
+        lines = export_lines(db, since=_midnight(since) if since else None, chunk=chunk)
+        async with contextlib.aclosing(lines):
+            async for line in lines:
+                out.write(line)
+                out.write("\n")
+                count += 1
+                progress(1)
         return ExportResult(count)
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

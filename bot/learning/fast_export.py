@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -247,7 +247,7 @@ async def export_lines(
     chunk: int = CHUNK,
     ahead: int = AHEAD,
     chunk_entries: int = CHUNK_ENTRIES,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """One JSON document per incident, by id, for the incidents there when it starts.
 
     `ahead` chunks are read at once, each on its own connection, so the database server
