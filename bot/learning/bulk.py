@@ -29,7 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col
 from sqlmodel import select as orm_select
 
-from bot.learning.fast_export import CHUNK, export_lines
+from bot.learning.fast_export import CHUNK as EXPORT_CHUNK
+from bot.learning.fast_export import export_lines
 from bot.postmortem.export import FORMAT, VERSION, ParsedRecord, record_from_json
 from bot.postmortem.metrics import response_metrics
 from bot.postmortem.record import IncidentRecord, RevisionRow, TimelineRow
@@ -189,7 +190,7 @@ async def export_all(
     since: date | None = None,
     default_cadence: int = 900,
     progress: Callable[[int], None] = lambda n: None,
-    chunk: int = CHUNK,
+    chunk: int = EXPORT_CHUNK,
 ) -> ExportResult:
     """Write every incident (declared on or after `since`) to `out`; JSON reads `chunk`
     incidents at a time."""
