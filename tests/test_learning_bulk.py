@@ -10,7 +10,9 @@ import io
 import json
 import os
 import pty
+import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,59 @@ async def test_sqlite_to_database_url_round_trip(
     async with bot.rt.db.session() as session:
         newest = (await session.exec(select(Incident).order_by(Incident.id.desc()))).first()
     assert newest is not None and newest.id == 4 and newest.title == "After the move"
+
+
+def read_fifo(path: Path, seconds: float = 60) -> str:
+    """Everything written into a named pipe, without blocking forever if no writer comes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    chunks, connected, end = [], False, time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:  # a writer is there, with nothing yet
+                connected = True
+                time.sleep(0.01)
+                continue
+            if chunk:
+                chunks.append(chunk)
+                connected = True
+            elif connected:
+                break  # the writer closed it
+            else:
+                time.sleep(0.01)  # no writer yet
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode()
+
+
+async def test_export_into_a_pipe_and_into_places_it_cannot_write(
+    start_bot: StartBot, database_url: str, tmp_path: Path
+) -> None:
+    bot = await start_bot()
+    await seed(bot, Past("Orders slow", channel_id="C900"))
+    # A named pipe (or a device) is written as the export goes and stays what it was: it was
+    # once replaced by a regular file, as the export of a regular file is renamed into place.
+    here = tmp_path / "exports"  # (the SQLite database is in tmp_path)
+    here.mkdir()
+    fifo = here / "export.fifo"
+    os.mkfifo(fifo)
+    reading = asyncio.create_task(asyncio.to_thread(read_fifo, fifo))
+    code, _, err = await cli("export", "--out", str(fifo), database_url=database_url)
+    assert code == 0 and err.strip() == f"exported 1 incident to {fifo}", err
+    assert [d["incident"]["title"] for d in documents(await reading)] == ["Orders slow"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+    # Places it cannot write: one line saying why, no traceback, nothing left behind.
+    missing = here / "missing" / "x.jsonl"
+    for out, reason in ((missing, "No such file or directory"), (here, "Is a directory")):
+        code, _, err = await cli("export", "--out", str(out), database_url=database_url)
+        assert (code, err.strip()) == (
+            1, f"error: could not write {out}: {reason}. Nothing was written."
+        )  # fmt: skip
+    assert [p.name for p in here.iterdir()] == ["export.fifo"]
+    code, _, err = await cli("import", str(here), database_url=database_url)
+    assert (code, err.strip()) == (1, f"error: {here}: Is a directory")
 
 
 async def test_csv_has_one_row_per_incident_with_its_metrics(

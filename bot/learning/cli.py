@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -127,31 +127,57 @@ async def _export(args: argparse.Namespace, settings: StorageSettings, out: Text
     return result.incidents
 
 
+def _write_to(path: Path, write: Callable[[TextIO], int]) -> int:
+    """Run `write` into `path`. A regular file (or a new one) is written beside the target and
+    renamed at the end: never a half-written file, and a failed export leaves the old one. A
+    device, a pipe or a terminal is written as the export goes, and never replaced."""
+    target = path.resolve()
+    if target.exists() and not target.is_file():
+        with target.open("w", encoding="utf-8", newline="") as out:
+            return write(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            count = write(out)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
 def export_main(argv: Sequence[str]) -> int:
     args = export_parser().parse_args(list(argv))
     settings = _settings()
     if settings is None:
         return 2
+
+    def write(out: TextIO) -> int:
+        return asyncio.run(_export(args, settings, out))
+
+    where = str(args.out) if args.out is not None else "standard output"
     try:
         if args.out is None:
-            count = asyncio.run(_export(args, settings, sys.stdout))
+            count = write(sys.stdout)
             sys.stdout.flush()
         else:
-            # Written beside the target and renamed at the end: never a half-written file.
-            target = args.out.resolve()
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                    count = asyncio.run(_export(args, settings, out))
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            count = _write_to(args.out, write)
     except StorageUnavailable:
         print("error: the database at DATABASE_URL could not be reached", file=sys.stderr)
         return 1
-    where = f" to {args.out}" if args.out else ""
-    print(f"exported {count} incident{'s' if count != 1 else ''}{where}", file=sys.stderr)
+    except OSError as exc:  # a missing folder, a full disk, a reader that went away
+        if isinstance(exc, BrokenPipeError) and args.out is None:
+            # Nothing more can reach the reader; keep Python's exit from writing there again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        streamed = args.out is None or (
+            args.out.exists() and not args.out.is_file() and not args.out.is_dir()
+        )
+        kept = "What was written is incomplete." if streamed else "Nothing was written."
+        reason = exc.strerror or str(exc)
+        print(f"error: could not write {where}: {reason}. {kept}", file=sys.stderr)
+        return 1
+    print(f"exported {count} incident{'s' if count != 1 else ''}"
+          f"{' to ' + where if args.out is not None else ''}", file=sys.stderr)  # fmt: skip
     return 0
 
 
@@ -181,6 +207,9 @@ def import_main(argv: Sequence[str]) -> int:
         return 1
     except UnicodeDecodeError:
         print(f"error: {args.file}: not a text file (UTF-8)", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder, a file it may not read
+        print(f"error: {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except ImportProblem as exc:
         print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
