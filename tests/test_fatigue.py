@@ -8,7 +8,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.cadence.fatigue import FatigueChecker, Stretch, fatigue_checker_of, stretches
+from bot.cadence.fatigue import FatigueChecker, Stretch, stretches
 from storage.models import FatigueNudge
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
@@ -18,7 +18,7 @@ TINY = {"fatigue_hours": 0.05, "fatigue_break_minutes": 1, "fatigue_check_second
 
 
 def checker(bot: RunningBot) -> FatigueChecker:
-    found = fatigue_checker_of(bot.rt)
+    found = FatigueChecker.of(bot.rt)
     assert found is not None
     return found
 

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.postmortem.followthrough.nudges import NudgeChecker, checker_of
+from bot.postmortem.followthrough.nudges import NudgeChecker
 from storage.models import ActionItem
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
@@ -20,7 +20,7 @@ ALWAYS = {"nudge_hours": "00-24", "nudge_days": "mon-sun", "nudge_check_seconds"
 
 
 def checker(bot: RunningBot) -> NudgeChecker:
-    found = checker_of(bot.rt)
+    found = NudgeChecker.of(bot.rt)
     assert found is not None
     return found
 

@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.postmortem.followthrough.home_refresh import HomeRefresher, refresher_of
+from bot.postmortem.followthrough.home_refresh import HomeRefresher
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import declare, run
@@ -20,7 +20,7 @@ from tests.slack_requests import load_payload
 
 
 def refresher(bot: RunningBot) -> HomeRefresher:
-    found = refresher_of(bot.rt)
+    found = HomeRefresher.of(bot.rt)
     assert found is not None
     return found
 

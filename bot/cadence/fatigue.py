@@ -45,10 +45,6 @@ CLAIM_LEASE = timedelta(minutes=2)
 MAX_NAMED = 6
 
 
-def fatigue_checker_of(rt: Runtime) -> FatigueChecker | None:
-    return FatigueChecker.of(rt)
-
-
 @dataclass(frozen=True)
 class Stretch:
     incident_id: int

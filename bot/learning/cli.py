@@ -127,12 +127,18 @@ async def _export(args: argparse.Namespace, settings: StorageSettings, out: Text
     return result.incidents
 
 
+def _streamed(path: Path) -> bool:
+    """Whether `path` is a device, a pipe or a terminal: written as the export goes (and left
+    incomplete by a failure), never replaced by a renamed file."""
+    target = path.resolve()
+    return target.exists() and not target.is_file() and not target.is_dir()
+
+
 def _write_to(path: Path, write: Callable[[TextIO], int]) -> int:
     """Run `write` into `path`. A regular file (or a new one) is written beside the target and
-    renamed at the end: never a half-written file, and a failed export leaves the old one. A
-    device, a pipe or a terminal is written as the export goes, and never replaced."""
+    renamed at the end: never a half-written file, and a failed export leaves the old one."""
     target = path.resolve()
-    if target.exists() and not target.is_file():
+    if _streamed(target) or target.is_dir():  # a folder fails here, before any work
         with target.open("w", encoding="utf-8", newline="") as out:
             return write(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -169,9 +175,7 @@ def export_main(argv: Sequence[str]) -> int:
         if isinstance(exc, BrokenPipeError) and args.out is None:
             # Nothing more can reach the reader; keep Python's exit from writing there again.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        streamed = args.out is None or (
-            args.out.exists() and not args.out.is_file() and not args.out.is_dir()
-        )
+        streamed = args.out is None or _streamed(args.out)
         kept = "What was written is incomplete." if streamed else "Nothing was written."
         reason = exc.strerror or str(exc)
         print(f"error: could not write {where}: {reason}. {kept}", file=sys.stderr)

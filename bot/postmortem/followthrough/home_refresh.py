@@ -21,10 +21,6 @@ MIN_GAP = timedelta(seconds=REFRESH_SECONDS)
 VIEWERS_FOR = timedelta(days=7)
 
 
-def refresher_of(rt: Runtime) -> HomeRefresher | None:
-    return HomeRefresher.of(rt)
-
-
 class HomeRefresher(PeriodicCheck):
     job_id = JOB_ID
     name = "App Home refresh"

@@ -48,10 +48,6 @@ DIGEST_HOUR_UTC = 9
 ZONE_CACHE_SECONDS = 3600.0
 
 
-def checker_of(rt: Runtime) -> NudgeChecker | None:
-    return NudgeChecker.of(rt)
-
-
 def in_working_hours(local: datetime, hours: tuple[int, int], days: frozenset[int]) -> bool:
     start, end = hours
     return local.weekday() in days and start <= local.hour < end
