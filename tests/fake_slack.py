@@ -66,7 +66,6 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self.dms: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
-        self.missing_users: set[str] = set()  # users.info answers user_not_found for these
         self.socket_mode_url: str | None = None
         self.bot_user_id = "UBOT"
         self.granted_scopes: list[str] = manifest_bot_scopes()  # what installing the app grants

@@ -56,7 +56,6 @@ class SlackMethods:
     bot_user_id: str
     posted_ts: dict[int, str]
     port: int
-    missing_users: set[str]
     _ids: itertools.count[int] | Iterator[int]
     _cursors: dict[str, int]  # the next_cursor values given, and where each page starts
     # FakeSlack also provides next_ts() and add_channel(), which these methods use.
@@ -303,8 +302,6 @@ class SlackMethods:
         return {"view": {"id": f"V{next(self._ids):08d}", **(p.get("view") or {})}}
 
     def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
-        if p["user"] in self.missing_users:
-            return {"ok": False, "error": "user_not_found"}
         user = self.users.get(p["user"])
         if user is None:  # no such user in this workspace (the fixtures add the tests' people)
             return {"ok": False, "error": "user_not_found"}

@@ -124,7 +124,7 @@ async def test_an_unknown_user_changes_nothing(bot: RunningBot) -> None:
     """`users.info` answering `user_not_found` (a deleted account, say) is a refusal."""
     channel = await declare(bot)
     before = (await incident(bot)).model_dump()
-    bot.fake.missing_users.add("UGONE")
+    # UGONE is not in the workspace: users.info answers user_not_found
     for text in ("resolve done", "commander <@UGONE>", "reopen"):
         answer = await run(bot, text, channel, user="UGONE")
         assert "could not check your account type" in answer["text"], (text, answer["text"])

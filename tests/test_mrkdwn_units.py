@@ -100,12 +100,8 @@ def test_control_characters_are_dropped_from_what_is_stored() -> None:
     [
         (["aaa", "bbb", "ccc"], 8, [["aaa", "bbb"], ["ccc"]]),  # a line and its break: 4 each
         (["aaaa", "bb", "c"], 8, [["aaaa", "bb"], ["c"]]),
-        (["x" * 5, "y"], 5, [["x" * 5], ["y"]]),
-        (
-            ["x" * 5, "aaa", "bbb"],
-            8,
-            [["x" * 5], ["aaa", "bbb"]],
-        ),  # a new page starts empty  # a line of the limit fits a page of its own
+        (["x" * 5, "y"], 5, [["x" * 5], ["y"]]),  # a line of the limit fits a page of its own
+        (["x" * 5, "aaa", "bbb"], 8, [["x" * 5], ["aaa", "bbb"]]),  # a new page starts empty
         (["x" * 10], 5, [["xxxx…"]]),  # a longer line is cut
         ([], 5, [[]]),
     ],

@@ -41,14 +41,6 @@ class Probe(PeriodicCheck):
         self.finished += 1
 
 
-async def wait_until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(200):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def test_runs_go_on_after_a_failure_and_an_outage(
     bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -58,7 +50,7 @@ async def test_runs_go_on_after_a_failure_and_an_outage(
     await probe.start(bot.rt)
     try:
         assert Probe.of(bot.rt) is probe
-        await wait_until(lambda: probe.checks >= 4, "four runs")
+        await bot.fake.wait_for(lambda: probe.checks >= 4, what="four runs")
         assert probe.finished >= 2  # the third run and those after it
         failures = [r for r in caplog.records if r.name == __name__]
         assert [r.getMessage() for r in failures] == ["probe check failed"]  # not the outage
@@ -72,7 +64,7 @@ async def test_stop_lets_the_run_in_progress_finish(bot: RunningBot) -> None:
     probe = Probe(bot.rt)
     probe.plan = ["hold"]
     await probe.start(bot.rt)
-    await wait_until(lambda: probe.started, "the first run")
+    await bot.fake.wait_for(lambda: probe.started, what="the first run")
     stopping = asyncio.create_task(probe.stop(bot.rt))
     await asyncio.sleep(0.5)  # two intervals: a running scheduler would have started more
     assert not stopping.done() and len(probe.started) == 1 and probe.finished == 0

@@ -252,8 +252,7 @@ async def test_a_deletion_that_comes_before_its_message_keeps_its_place_blank(
     await declare_here(bot)
     at = clock()
     deleted = event_from("event_message_deleted.bolt.json", deleted_ts=at(1), ts=at(2))
-    if isinstance(deleted.get("previous_message"), dict):
-        deleted["previous_message"].update(ts=at(1), text="password=hunter2")
+    deleted["previous_message"].update(ts=at(1), text="password=hunter2")
     assert (await bot.slack.event(deleted)).status == 200
     original = event_from(
         "event_message_channel.bolt.json", ts=at(1), user="U111", text="password=hunter2"
