@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
@@ -22,6 +23,11 @@ from bot.slack.client import slack_error_text
 from bot.slack.credentials import backoff, refusal
 
 log = logging.getLogger(__name__)
+
+# A full member the bot has seen (users.info) within this long may declare without another
+# users.info: declaring then needs no Slack call before conversations.create. Every other
+# change still asks Slack, so a member made a guest meanwhile is refused there.
+MEMBER_SEEN_SECONDS = 600.0
 
 
 async def learn_identity(rt: Runtime) -> str | None:
@@ -78,3 +84,26 @@ def make_authorize(rt: Runtime) -> Any:
         )
 
     return authorize
+
+
+def _seen(rt: Runtime) -> dict[str, float]:
+    """When each member was last seen, kept with the client (one per process)."""
+    seen = getattr(rt.client, "members_seen", None)
+    if not isinstance(seen, dict):
+        seen = {}
+        rt.client.members_seen = seen  # type: ignore[attr-defined]
+    return seen
+
+
+def remember_member(rt: Runtime, user_id: str) -> None:
+    _seen(rt)[user_id] = time.monotonic()
+
+
+def forget_member(rt: Runtime, user_id: str) -> None:
+    _seen(rt).pop(user_id, None)
+
+
+def member_seen(rt: Runtime, user_id: str) -> bool:
+    """Whether users.info said `user_id` is a full member in the last MEMBER_SEEN_SECONDS."""
+    at = _seen(rt).get(user_id)
+    return at is not None and time.monotonic() - at < MEMBER_SEEN_SECONDS
