@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 import handlers
 from bot.core.logs import bind_incident, bind_request
+from bot.core.priority import for_person
 from bot.core.runtime import Runtime
 from bot.slack.client import make_web_client
 from bot.slack.identity import make_authorize
@@ -36,6 +37,7 @@ def build_bolt_app(rt: Runtime) -> AsyncApp:
         context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[Any]]
     ) -> Any:
         context["runtime"] = rt
+        for_person()  # what Slack hands over is what someone just did: their calls go first
         bind_request(slack_request_id(body))
         bind_incident(None)
         return await next()
