@@ -3,7 +3,8 @@ shortcut, App Home, an alert's button and the alert worker), read top to bottom 
 
 1. the record: incident, reminder clock, first timeline entry, in one transaction before any
    Slack call, so a Slack failure never loses it;
-2. `conversations.create` (or, with `--here`, joining the channel), the first Slack call;
+2. `conversations.create` (or, with `--here`, joining the channel), the first Slack call, while
+   later domains add to the record what the card shows (DECLARED_HOOKS: similar incidents);
 3. at once, each on its own (paced by its tier, retried by slack_sdk, its failure a sentence):
    the card and then the checklists, the topic, the invitation, the announcement. The card is
    the first message in the channel; the declarer's answer follows (the caller's).
@@ -72,7 +73,6 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
     outcome = DeclareOutcome(await _record(rt, req))
     bind_incident(outcome.incident.id)
     log.info("incident %s declared", outcome.incident.id)
-    await _run_declared_hooks(rt, outcome)
     try:
         await _open_war_room(rt, outcome, req)
     except StorageUnavailable:
@@ -85,14 +85,19 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
 
 
 async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
-    incident, problems = outcome.incident, outcome.problems
+    problems = outcome.problems
     if req.args.here:
-        incident = await steps.join_here(rt, incident, req.args.private, problems)
+        room = steps.join_here(rt, outcome.incident, req.args.private, problems)
+    else:
+        room = steps.create_channel(rt, outcome.incident, problems)
+    # The later domains' additions to the card (similar incidents) meanwhile: database only.
+    with_room, _ = await asyncio.gather(room, _run_declared_hooks(rt, outcome))
+    incident = outcome.incident
+    incident.channel_id, incident.channel_name = with_room.channel_id, with_room.channel_name
+    incident.private = with_room.private
+    if req.args.here:
         # What was said between the declaration and the bot joining goes into the timeline.
         rt.spawn(backfill_incident(rt, incident), name="timeline-backfill-here")
-    else:
-        incident = await steps.create_channel(rt, incident, problems)
-    outcome.incident = incident
     at_once = [steps.announce(rt, incident, problems)]
     if incident.channel_id:
         at_once += [
@@ -191,8 +196,9 @@ async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:
 
 
 async def _run_declared_hooks(rt: Runtime, outcome: DeclareOutcome) -> None:
-    """Later domains' additions to a new incident before its card is posted; a failing one is
-    logged and skipped: the war room matters more."""
+    """Later domains' additions to a new incident before its card is posted (database work,
+    while the channel is created); a failing one is logged and skipped: the war room matters
+    more."""
     for hook in DECLARED_HOOKS:
         try:
             updated = await hook(rt, outcome.incident)
