@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 
 from bot.core.errors import RefusedSetting
 from bot.core.runtime import Runtime
@@ -71,19 +72,38 @@ async def _keep_trying(rt: Runtime, problem: str) -> None:
         problem = found
 
 
-def make_authorize(rt: Runtime) -> Any:
-    token = rt.settings.slack_bot_token.get_secret_value()
+class CachedAuthorize(AsyncAuthorize):
+    """Bolt's `authorize`, answering from what start-up learned. A subclass of Bolt's own, so
+    Bolt calls it directly (a plain function has its arguments worked out on every request)."""
 
-    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+    def __init__(self, rt: Runtime) -> None:
+        super().__init__()
+        self.rt = rt
+        self.token = rt.settings.slack_bot_token.get_secret_value()
+
+    async def __call__(
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        rt = self.rt
         return AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id or rt.team_id,
-            bot_token=token,
+            bot_token=self.token,
             bot_id=rt.bot_id,
             bot_user_id=rt.bot_user_id,
         )
 
-    return authorize
+
+def make_authorize(rt: Runtime) -> Any:
+    return CachedAuthorize(rt)
 
 
 def _seen(rt: Runtime) -> dict[str, float]:
