@@ -131,3 +131,25 @@ async def test_a_refused_card_is_told_and_the_rest_is_done(bot: RunningBot) -> N
     assert incident.card_ts is None and incident.announcement_ts is not None
     assert "U111" in bot.fake.channels[war_room].members
     assert "SEV2" in bot.fake.channels[war_room].topic
+
+
+async def test_a_persons_declare_goes_ahead_of_queued_background_channels(
+    bot: RunningBot,
+) -> None:
+    """Background work (the alert worker's declares) has used the burst of conversations.create
+    and more waits for the tier; a person's `/incident declare` takes the next turn."""
+
+    async def create(n: int) -> None:
+        await bot.rt.client.conversations_create(name=f"background-{n}")
+
+    for n in range(24):
+        bot.rt.spawn(create(n), name=f"background-{n}")  # what Runtime.spawn runs is background
+    await bot.fake.wait_for(
+        lambda: len(bot.fake.calls_to("conversations.create")) >= 20, what="the burst"
+    )
+    await bot.slack.command("declare sev2 Person first", user_id="U111")
+    answer = await bot.fake.wait_for_response(timeout=15)
+    assert "War room: <#C" in answer["text"], answer["text"]
+    names = [c["name"] for c in bot.fake.calls_to("conversations.create")]
+    assert names[20] == "inc-1-person-first", names  # ahead of the four still queued
+    assert bot.fake.rate_limited == []
