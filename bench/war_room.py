@@ -17,8 +17,8 @@ overlap of the steps shows.
 
 Then the storm (`--storm` groups, 0 to skip): that many critical Alertmanager groups within a
 second (each would declare an incident), and one second later a person's `/incident declare`:
-how long the person waited for their war room, how many war rooms the alerts got, and whether
-every group is on a card or its own incident.
+how long the person waited for their war room, how many war rooms the alerts got, and how long
+until every group is on a card or its own incident.
 """
 
 from __future__ import annotations
@@ -192,16 +192,20 @@ async def storm(url: str, args: argparse.Namespace) -> None:
             f"({statuses.count(200)} answered 200); a person's declare 1 s in: war room ready "
             f"in {took:.2f} s"
         )
-        await asyncio.sleep(args.settle)
-        async with server.runtime.db.session() as session:
-            groups = list((await session.exec(select(AlertGroup))).all())
-            incidents = list((await session.exec(select(Incident))).all())
+        deadline = time.monotonic() + args.settle
+        while True:  # until every group is on a card or has its own incident, or the deadline
+            async with server.runtime.db.session() as session:
+                groups = list((await session.exec(select(AlertGroup))).all())
+                incidents = list((await session.exec(select(Incident))).all())
+            nowhere = [g for g in groups if not g.card_ts and g.incident_id is None]
+            if (len(groups) == args.storm and not nowhere) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.25)
         rooms = [i for i in incidents if i.channel_id and i.title.startswith("Storm")]
-        carded = [g for g in groups if g.card_ts]
-        nowhere = [g for g in groups if not g.card_ts and g.incident_id is None]
+        on_storm_card = [g for g in groups if g.storm_card]
         print(
-            f"after {time.monotonic() - started:.0f} s: {len(groups)} groups, "
-            f"{len(rooms)} alert war rooms, {len(carded)} groups on a card, "
+            f"after {time.monotonic() - started:.1f} s: {len(groups)} groups, "
+            f"{len(rooms)} alert war rooms, {len(on_storm_card)} groups on the storm card, "
             f"{len(nowhere)} groups shown nowhere; messages in the alert channel: "
             f"{len(fake.channels[ALERT_CHANNEL].messages)}; 429s: {len(fake.rate_limited)}"
         )
@@ -256,5 +260,7 @@ if __name__ == "__main__":
         "--latency", type=float, nargs="+", default=[0.0, 0.1], help="seconds a Web API call takes"
     )
     parser.add_argument("--storm", type=int, default=200, help="critical groups (0: no storm)")
-    parser.add_argument("--settle", type=float, default=20.0, help="seconds before the count")
+    parser.add_argument(
+        "--settle", type=float, default=60.0, help="at most this long for every group to show"
+    )
     asyncio.run(main(parser.parse_args()))

@@ -119,6 +119,6 @@ async def test_a_storm_card_of_many_groups_keeps_to_block_kit(start_bot: StartBo
             title="<!channel> & " * 40,  # escapes to far more than 200 characters
             severity="sev1",
         )
-        for n in range(1, MAX_ON_CARD + 1)
+        for n in range(1, 2 * MAX_ON_CARD + 1)  # two replicas filling one card at once
     ]
     check_message_blocks(storm_blocks(many, 10))

@@ -37,13 +37,25 @@ STORM_CARD_SECONDS = 15 * 60  # a storm card takes new groups this long after it
 REDRAW_SECONDS = 1.0
 
 
-async def may_declare_from_alert(rt: Runtime) -> bool:
-    """Count one alert-driven declare; False once this minute's ALERT_DECLARES_PER_MINUTE is
-    reached (across replicas)."""
-    limit = rt.settings.alert_declares_per_minute
-    if limit <= 0:
-        return True
-    return await count_this_minute(rt, STORM_WHO, STORM_KIND) <= limit
+class DeclareLimit:
+    """ALERT_DECLARES_PER_MINUTE, counted across replicas; once this minute is over the limit,
+    the rest of the minute is known to be without asking the database again."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._full_minute = -1
+
+    async def admits(self) -> bool:
+        """Count one alert-driven declare; False once this minute's limit is reached."""
+        limit = self.rt.settings.alert_declares_per_minute
+        if limit <= 0:
+            return True
+        if self._full_minute == int(time.time() // 60):
+            return False
+        if await count_this_minute(self.rt, STORM_WHO, STORM_KIND) <= limit:
+            return True
+        self._full_minute = int(time.time() // 60)
+        return False
 
 
 class StormCard:
@@ -52,6 +64,8 @@ class StormCard:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self._lock = asyncio.Lock()  # one card at a time in this process
+        self._card: tuple[str, str] | None = None  # the card this process adds to
+        self._listed = 0  # groups this process put on it
         self._redraws: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     async def add(self, group: AlertGroup) -> bool:
@@ -62,7 +76,10 @@ class StormCard:
             log.warning("alert group %s: no ALERT_CHANNEL or broadcast channel", group.id)
             return False
         async with self._lock:
-            card = await _current_card(self.rt, channel)
+            card = self._card if self._still_open(channel) else None
+            if card is None:
+                card = await _current_card(self.rt, channel)
+                self._listed = 0
             if card is None:
                 try:
                     resp = await post_message(
@@ -76,14 +93,28 @@ class StormCard:
                     log.warning("could not post the alert storm card: %s", slack_error_text(exc))
                     return False
                 card = (channel, str(resp["ts"]))
-            async with alert_session(self.rt) as session:
-                await session.exec(
-                    update(GROUP)
-                    .where(GROUP.c.id == group.id)
-                    .values(storm_card=True, card_channel_id=card[0], card_ts=card[1])
-                )
+            self._card = card
+            self._listed += 1
+        async with alert_session(self.rt) as session:
+            await session.exec(
+                update(GROUP)
+                .where(GROUP.c.id == group.id)
+                .values(storm_card=True, card_channel_id=card[0], card_ts=card[1])
+            )
         self.redraw_soon(*card)
         return True
+
+    def _still_open(self, channel: str) -> bool:
+        """Whether the card this process adds to takes more (same channel, young, not full);
+        another replica's groups make it fuller than `_listed` says, within MAX_ON_CARD's
+        margin of Block Kit's limits."""
+        card = self._card
+        return (
+            card is not None
+            and card[0] == channel
+            and float(card[1]) > time.time() - STORM_CARD_SECONDS
+            and self._listed < MAX_ON_CARD
+        )
 
     def redraw_soon(self, channel: str, ts: str) -> None:
         """Redraw the card within REDRAW_SECONDS (once, however many groups asked)."""

@@ -14,7 +14,9 @@ from bot.alerts.blocks import DECLARE_ACTION
 from bot.slack.text import escape
 from storage.models import AlertGroup
 
-MAX_ON_CARD = 300  # 30 sections + 3 menus + head and foot: 35 blocks
+# Each replica puts at most this many on a card (20 sections, 2 menus and the head: 23
+# blocks), so two replicas adding to the same card at once still keep under 50 blocks.
+MAX_ON_CARD = 200
 LINES_PER_SECTION = 10
 OPTIONS_PER_MENU = 100
 MAX_TITLE_SHOWN = 250  # escaped: ten lines of it and their words stay under 3000

@@ -43,7 +43,7 @@ from bot.alerts.queries import (
     set_resolved_notice,
 )
 from bot.alerts.sessions import alert_session
-from bot.alerts.storm import StormCard, may_declare_from_alert
+from bot.alerts.storm import DeclareLimit, StormCard
 from bot.core.runtime import Runtime
 from bot.incidents.cards import incident_label
 from bot.incidents.queries import open_incidents
@@ -85,6 +85,7 @@ class AlertWorker:
         self._gate = asyncio.Semaphore(CONCURRENT_GROUPS)
         self._stopping = False
         self.storm = StormCard(rt)  # alert-driven declares over the limit (bot/alerts/storm.py)
+        self.declare_limit = DeclareLimit(rt)
 
     # ---- lifecycle --------------------------------------------------------------------------
     async def start(self, rt: Runtime) -> None:
@@ -221,7 +222,7 @@ class AlertWorker:
                 and firing
                 and not state.group.storm_card
             ):
-                if not await may_declare_from_alert(self.rt):
+                if not await self.declare_limit.admits():
                     return await self._onto_storm_card(state, version)
                 outcome = await declare_from_alert(self.rt, state)
                 if outcome is not None and outcome.problems:
