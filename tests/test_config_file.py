@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bot.checklists.config import CHECKLISTS
+from bot.checklists.definitions import ChecklistFileError, parse_checklists
 from bot.core.config_file import parse
 from bot.incidents.services import SERVICES, Service
 from handlers.config_sections import SCHEMA_FILE, SECTIONS, schema_text
@@ -186,6 +187,32 @@ def test_a_duplicated_key_and_a_wrong_type_in_a_list(tmp_path: Path) -> None:
     assert [(p.line, p.problem) for p in problems] == [
         (3, "`name` appears twice"),
         (4, "`services[0].runbooks` must be a list (lines starting with `- `)"),
+    ]
+
+
+def test_text_that_yaml_reads_as_a_number_or_a_yes(tmp_path: Path) -> None:
+    text = "checklists:\n  - name: 42\n    items:\n      - 500\n      - yes\n"
+    _, _, problems = parse(text, SECTIONS)
+    assert [(p.line, p.problem) for p in problems] == [
+        (5, "YAML reads this as true or false: put the text in quotes")
+    ]
+    values, _, _ = parse(text.replace("yes", "'yes'"), SECTIONS)
+    assert values["checklists"][0].name == "42" and values["checklists"][0].items == ("500", "yes")
+
+
+def test_every_problem_of_a_checklists_file_is_named_too() -> None:
+    """CHECKLISTS_FILE used to stop at its first problem."""
+    text = (
+        "checklists:\n  - name: A\n    item: [x]\n"
+        "  - name: B\n    items: [x]\n    when: {severity: sev0}\n"
+    )
+    with pytest.raises(ChecklistFileError) as caught:
+        parse_checklists(text, "/etc/sisyphus/checklists.yml")
+    assert str(caught.value).splitlines() == [
+        "/etc/sisyphus/checklists.yml, line 2: this checklist has no `items`",
+        "/etc/sisyphus/checklists.yml, line 3: unknown key `item` (use name, when, items)",
+        "/etc/sisyphus/checklists.yml, line 6: `sev0` is not a severity "
+        "(one of sev1, sev2, sev3, sev4)",
     ]
 
 

@@ -57,9 +57,9 @@ class ConfigSection(Generic[T]):
 
     def count(self, value: Any) -> str:
         """`3 services`, for `python -m bot check`."""
-        if isinstance(value, tuple | list):
-            return f"{len(value)} {self.noun or 'entrie'}{'' if len(value) == 1 else 's'}"
-        return self.name
+        if isinstance(value, tuple | list) and self.noun:
+            return f"{len(value)} {self.noun}{'' if len(value) == 1 else 's'}"
+        return f"{len(value)} {self.name}" if isinstance(value, tuple | list) else self.name
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ class ConfigModel(BaseModel):
 
 def _number_as_text(value: Any) -> Any:
     """`- 42` or `code: 500` is text where text is wanted (YAML reads it as a number)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, bool):  # `yes`, `no`, `on`, `off`: their spelling is lost
+        raise ValueError("YAML reads this as true or false: put the text in quotes")
+    if isinstance(value, int | float):
         return str(value)
     return value
 
