@@ -11,7 +11,7 @@ import logging
 from itertools import groupby
 from typing import Any
 
-from bot.checklists.definitions import load_checklists, matching
+from bot.checklists.definitions import checklists, matching
 from bot.checklists.queries import (
     add_items,
     checklist_message,
@@ -169,11 +169,11 @@ async def redraw(rt: Runtime, incident: Incident, problems: list[str]) -> None:
 
 
 async def post_checklists(rt: Runtime, incident: Incident, labels: dict[str, str]) -> list[str]:
-    """At declare: the checklists of CHECKLISTS_FILE that match, as checkboxes in the war room.
+    """At declare: the configured checklists that match, as checkboxes in the war room.
 
     Called again for the same incident (a retried declare), it adds nothing twice.
     """
-    found = matching(load_checklists(rt.settings.checklists_file), incident.severity, labels)
+    found = matching(checklists(rt), incident.severity, labels)
     problems: list[str] = []
     if not found:
         return problems
