@@ -195,7 +195,7 @@ def config_file_markdown(schema_path: Path = SCHEMA) -> str:
             out += ["| Field | Type | Required | Meaning |", "|---|---|---|---|"]
             for path, field, needed in rows:
                 meaning = (field.get("description") or "").strip().replace("\n", " ")
-                if "default" in field:
+                if field.get("default") is not None:
                     meaning = _join(meaning, f"Default: `{json.dumps(field['default'])}`.")
                 out.append(
                     f"| `{path}` | {_type(schema, field)} | {'yes' if needed else 'no'} | "
@@ -209,7 +209,7 @@ def _join(first: str | None, second: str) -> str:
     if not first:
         return second
     first = first.strip()
-    return f"{first}{'' if first.endswith('.') else '.'} {second}"
+    return f"{first}{'' if first.endswith(('.', '.)')) else '.'} {second}"
 
 
 def _cell(text: str) -> str:
@@ -234,12 +234,12 @@ def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def _type(schema: dict[str, Any], node: dict[str, Any]) -> str:
     node = _resolve(schema, node)
     if "enum" in node:
-        return "one of " + ", ".join(f"`{json.dumps(v)}`" for v in node["enum"])
+        return "one of " + ", ".join(_value(v) for v in node["enum"])
     if "const" in node:
-        return f"`{json.dumps(node['const'])}`"
+        return _value(node["const"])
     for key in ("oneOf", "anyOf"):
         if key in node:
-            return " or ".join(_type(schema, option) for option in node[key])
+            return _either(schema, [_resolve(schema, o) for o in node[key]])
     kind = node.get("type", "any")
     if isinstance(kind, list):
         return " or ".join(kind)
@@ -255,8 +255,28 @@ def _type(schema: dict[str, Any], node: dict[str, Any]) -> str:
     return str(kind)
 
 
+def _value(value: Any) -> str:
+    """A value as written in YAML: `sev1`, `3`, `true`."""
+    return f"`{value if isinstance(value, str) else json.dumps(value)}`"
+
+
+def _either(schema: dict[str, Any], options: list[dict[str, Any]]) -> str:
+    """`anyOf` / `oneOf`: null left out (the Required column says it may be absent), and "one
+    value or a list of them" said so."""
+    options = [o for o in options if o.get("type") != "null"]
+    if len(options) == 2:
+        one, many = sorted(options, key=lambda o: o.get("type") == "array")
+        if many.get("type") == "array" and _resolve(schema, many.get("items", {})) == one:
+            return f"{_type(schema, one)}, or a list of them"
+    return " or ".join(_type(schema, option) for option in options) or "null"
+
+
 def _plural(kind: str) -> str:
-    return kind if kind.startswith(("list", "map", "one of", "`")) else f"{kind}s"
+    """`string` → `strings`, `string (uri)` → `strings (uri)`; lists, maps and enums as they are."""
+    if kind.startswith(("list", "map", "one of", "`")) or " or " in kind:
+        return kind
+    word, _, rest = kind.partition(" ")
+    return f"{word}s {rest}".rstrip()
 
 
 def _fields(schema: dict[str, Any], node: dict[str, Any], prefix: str) -> Any:

@@ -83,9 +83,12 @@ SCHEMA = {
                         "type": "object",
                         "description": "All must match.",
                         "properties": {
-                            "severities": {
-                                "type": "array",
-                                "items": {"enum": ["sev1", "sev2", "sev3", "sev4"]},
+                            "severity": {
+                                "anyOf": [
+                                    {"$ref": "#/$defs/severity"},
+                                    {"type": "array", "items": {"$ref": "#/$defs/severity"}},
+                                ],
+                                "default": [],
                             }
                         },
                     },
@@ -95,19 +98,24 @@ SCHEMA = {
         },
     },
     "$defs": {
+        "severity": {"type": "string", "enum": ["sev1", "sev2", "sev3", "sev4"]},
         "service": {
             "type": "object",
             "required": ["name"],
             "properties": {
                 "name": {"type": "string", "description": "What people call it | short."},
-                "team": {"type": "string", "description": "The owning team."},
+                "team": {
+                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                    "default": None,
+                    "description": "The owning team.",
+                },
                 "runbooks": {
                     "type": "array",
                     "items": {"type": "string", "format": "uri"},
                     "default": [],
                 },
             },
-        }
+        },
     },
 }
 
@@ -119,9 +127,13 @@ def test_the_configuration_file_is_rendered_from_its_schema(tmp_path: Path) -> N
     assert page.startswith("## The configuration file\n\nSisyphus's configuration file.\n")
     assert "### `services`\n\nThe service catalog. Required; list of objects.\n" in page
     assert "| `name` | string | yes | What people call it \\| short. |" in page  # via $ref
-    assert "| `runbooks` | list of string (uri)s | no | Default: `[]`. |" in page
+    assert "| `runbooks` | list of strings (uri) | no | Default: `[]`. |" in page
     assert "### `checklists`\n\nChecklists posted at declare. Optional; list of objects." in page
-    assert '| `when.severities` | list of one of `"sev1"`, `"sev2"`' in page
+    assert "| `team` | string | no | The owning team. |" in page  # null: not required
+    assert (
+        "| `when.severity` | one of `sev1`, `sev2`, `sev3`, `sev4`, or a list of them | no | "
+        "Default: `[]`. |"
+    ) in page
     assert "| `items` | list of strings | yes |" in page
 
 
