@@ -193,3 +193,16 @@ def test_the_readme_links_lead_somewhere() -> None:
     local = [link for link in links if not re.match(r"[a-z]+:", link)]
     assert local, "the README links into docs/"
     assert [link for link in local if not (ROOT / link).exists()] == []
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    """A path in backticks (`bot/slack/tiers.py`, `deploy/kubernetes/`) names a real file."""
+    tops = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    pages = [ROOT / "README.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").glob("*.md"))]
+    missing = [
+        f"{page.relative_to(ROOT)}: {path}"
+        for page in pages
+        for path in re.findall(r"`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`", page.read_text())
+        if path.split("/")[0] in tops and not (ROOT / path).exists()
+    ]
+    assert missing == [], "the docs name files that do not exist"
