@@ -12,7 +12,7 @@ from typing import Any
 from bot.alerts.queries import GroupState
 from bot.incidents.cards import incident_label
 from bot.slack.text import escape
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 DECLARE_ACTION = "alert_declare_incident"
 ADD_TO_INCIDENT_ACTION = "alert_add_to_incident"

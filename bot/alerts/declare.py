@@ -20,7 +20,7 @@ from bot.response.declare import DeclareOutcome, DeclareRequest, declare
 from bot.response.declare_args import DeclareArgs
 from bot.slack.posting import post
 from bot.slack.text import escape
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 BOT_DECLARER = "USISYPHUS"  # when the bot's own user id is not known (auth.test failed)
 

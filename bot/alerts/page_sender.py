@@ -39,7 +39,9 @@ from bot.slack.posting import post
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import EntryKind, Incident, PageEvent
+from storage.models.alerts import PageEvent
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from bot.incidents.cards import incident_label, refresh_card
 from bot.incidents.queries import get_incident
 from bot.slack.posting import invite, post
 from bot.timeline.queries import add_bot_action
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.tables import table_of
 from storage.types import utcnow
 

@@ -50,7 +50,9 @@ from bot.slack.client import slack_error_text
 from bot.slack.posting import post, post_message
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import Alert, EntryKind, Incident
+from storage.models.alerts import Alert
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from bot.slack.client import slack_error_text
 from bot.slack.durations import DurationError, humanize, parse_duration
 from bot.slack.text import unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 # A click can beat the bookkeeping of the reminder it is on (milliseconds after the post).

@@ -27,7 +27,9 @@ from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import ChecklistItem, EntryKind, Incident
+from storage.models.checklists import ChecklistItem
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from storage.models import SEVERITIES
+from storage.models.incidents import SEVERITIES
 
 MAX_ITEMS = 60  # checkboxes in the war room: 10 an element, within 50 blocks a message
 MAX_TEXT = 150  # a checkbox option's text

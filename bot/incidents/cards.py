@@ -20,7 +20,7 @@ from bot.incidents.card_facts import CardFacts, card_facts
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
-from storage.models import OPEN_STATUSES, SEVERITIES, Incident
+from storage.models.incidents import OPEN_STATUSES, SEVERITIES, Incident
 
 STATUS_EMOJI = {
     "investigating": ":mag:",

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.incidents.buttons import HOME_DECLARE_ACTION
 from bot.incidents.cards import STATUS_EMOJI, incident_label
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 MAX_INCIDENTS = 20
 

@@ -28,7 +28,7 @@ from bot.slack.files import user_names
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.posting import post_message
 from bot.timeline.queries import add_bot_action
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from bot.postmortem.followthrough.capture import annotate_new_item, kick, split_
 from bot.postmortem.queries import add_action_item, add_postmortem_item, count_postmortem_items
 from bot.postmortem.rules import ActionDraft, ActionProblem
 from bot.slack.client import slack_error_code, slack_error_text
-from storage.models import ActionItem, Incident, PostmortemItem
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
 from bot.response.resolve_modal import resolve_modal
 from bot.response.roles import announce_role, assign_role
 from bot.slack.client import slack_error_text
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 
 def chosen(body: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:

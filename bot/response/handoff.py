@@ -14,7 +14,8 @@ from bot.slack.posting import post
 from bot.slack.text import mention
 from bot.timeline.status_text import open_questions_in
 from bot.timeline.summaries import latest_entry_of_kind, recent_entries
-from storage.models import EntryKind, Incident, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind, TimelineEntry
 from storage.types import utcnow
 
 # Entries the bot writes about itself; "what has been tried" is everything else.

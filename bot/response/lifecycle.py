@@ -15,7 +15,8 @@ from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
 from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import excerpt, unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import OPEN_STATUSES, SEVERITIES, EntryKind, Incident
+from storage.models.incidents import OPEN_STATUSES, SEVERITIES, Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 # Statuses at or past mitigation: the first time one is reached, mitigated_at is stamped.

@@ -11,7 +11,8 @@ from bot.incidents.queries import get_incident, update_incident
 from bot.slack.posting import invite, post
 from bot.slack.text import excerpt, mention, parse_user_mention, unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 ROLES = ("commander", "communicator")
 

@@ -17,7 +17,8 @@ from bot.slack.mrkdwn import split_for_sections
 from bot.slack.posting import broadcast_channel, post
 from bot.timeline.queries import add_bot_action
 from bot.timeline.status_text import StatusUpdate
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 

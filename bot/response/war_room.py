@@ -27,7 +27,8 @@ from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import escape
 from bot.timeline.backfill import backfill_incident
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

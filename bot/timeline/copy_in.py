@@ -26,7 +26,8 @@ from bot.slack.client import slack_error_text
 from bot.slack.text import strip_control
 from bot.timeline.marks import add_marks
 from bot.timeline.queries import ENTRY
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.tables import run_select
 from storage.types import utcnow
 

@@ -20,7 +20,8 @@ from bot.postmortem.queries import action_item_by_number, action_items
 from bot.slack.context import CommandContext
 from bot.slack.mrkdwn import pages_of
 from bot.slack.text import escape, excerpt, unescape
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 

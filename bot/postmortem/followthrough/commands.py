@@ -26,7 +26,7 @@ from bot.slack.grammar import postmortem_command
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind
+from storage.models.timeline import EntryKind
 
 
 @postmortem_command(

@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ActionItem, ActionTicket, FollowthroughSend, Incident, PostmortemItem
+from storage.models.followthrough import ActionTicket, FollowthroughSend
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.tables import table_of
 from storage.types import utcnow
 
