@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.alerts.queries import GroupState
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.slack.text import escape
 from storage.models.incidents import Incident
 

@@ -14,7 +14,7 @@ from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incid
 from bot.alerts.sessions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.response.declare import DeclareOutcome, DeclareRequest, declare
 from bot.response.declare_args import DeclareArgs

@@ -44,7 +44,7 @@ from bot.alerts.queries import (
 )
 from bot.alerts.sessions import alert_session
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incidents
 from bot.slack.client import slack_error_text
 from bot.slack.posting import post, post_message

@@ -31,7 +31,7 @@ from bot.cadence.fatigue_queries import (
 )
 from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize

@@ -22,7 +22,8 @@ from bot.checklists.queries import (
 )
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.text import escape

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import (
@@ -17,6 +17,7 @@ from bot.incidents.buttons import (
     take_command_button,
 )
 from bot.incidents.card_facts import CardFacts, card_facts
+from bot.incidents.labels import incident_label
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
@@ -29,29 +30,6 @@ STATUS_EMOJI = {
     "monitoring": ":eyes:",
     "resolved": ":white_check_mark:",
 }
-
-
-class Titled(Protocol):
-    """An incident, or a row read for a reminder: anything with a number and a title."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def title(self) -> str: ...
-
-
-def plain_label(incident_id: int | None, title: str, *, drill: bool = False) -> str:
-    """ "Incident #12: API down", for plain_text fields, which Slack shows as typed.
-    A drill says so first: "DRILL: Incident #12: ..."."""
-    return f"{'DRILL: ' if drill else ''}Incident #{incident_id}: {title}"
-
-
-def incident_label(incident: Titled) -> str:
-    """The same label for mrkdwn: the title escaped (DRILL first for a game day)."""
-    return plain_label(
-        incident.id, escape(incident.title), drill=bool(getattr(incident, "drill", False))
-    )
 
 
 def similar_incidents(incident: Incident) -> list[dict[str, Any]]:

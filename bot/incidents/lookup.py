@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import incident_for_channel
 from bot.slack.context import CommandContext
 from storage.models.incidents import Incident

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.learning.seen_before import seen_before
 from bot.postmortem.draft import load_record, people_in
 from bot.postmortem.record import IncidentRecord

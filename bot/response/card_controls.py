@@ -22,7 +22,8 @@ from bot.incidents.buttons import (
     TAKE_COMMAND_ACTION,
     incident_of_block,
 )
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK

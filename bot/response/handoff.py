@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.response.roles import assign_role, one_person_doing_both
 from bot.slack.durations import humanize
 from bot.slack.mrkdwn import escape_keeping_mentions, shorten, split_for_sections

@@ -20,7 +20,8 @@ import logging
 from datetime import datetime
 
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incident_for_channel, update_incident
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import broadcast_channel, post
