@@ -18,6 +18,7 @@ from bot.incidents.buttons import (
 )
 from bot.incidents.card_facts import CardFacts, card_facts
 from bot.incidents.labels import incident_label
+from bot.slack.blocks import fit
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
@@ -283,15 +284,9 @@ def announcement_text(incident: Incident) -> str:
     return text + (" This is a drill, not a real incident." if incident.drill else "")
 
 
-def _fit(text: str, limit: int = 2900) -> str:
-    """Keep a section under Slack's 3000 characters without cutting an `&...;` entity."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + " … (cut here)"
+def _fit(text: str) -> str:
+    """Keep a section under Slack's 3000 characters (bot.slack.blocks.fit), saying where."""
+    return fit(text, marker=" … (cut here)")
 
 
 async def refresh_card(rt: Runtime, incident: Incident, *, topic: bool = True) -> list[str]:
