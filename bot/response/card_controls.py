@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.checklists.verification import parse_verification, record_verification
+from bot.checklists.fix_verification import parse_verification, record_verification
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import (
     COMMUNICATOR_ACTION,
     RESOLVE_ACTION,

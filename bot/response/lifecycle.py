@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cadence.queries import start_clock, stop_clock
 from bot.cadence.rules import interval_of
-from bot.checklists.verification import is_verified
+from bot.checklists.fix_verification import is_verified
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.cards import refresh_card

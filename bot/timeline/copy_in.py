@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.labels import incident_label, plain_label
 from bot.incidents.queries import get_incident, open_incidents
 from bot.slack.client import slack_error_text
