@@ -27,7 +27,9 @@ from bot.slack.permissions import (
     action_for,
     permission_table_markdown,
 )
-from storage.models import Incident, TimelineEntry, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot
 from tests.incident_steps import is_prompt, key, posts_in, wait_for_prompts
 from tests.slack_requests import load_payload, view_submission
@@ -384,7 +386,7 @@ async def test_an_action_item_in_the_postmortem_form_needs_a_member(bot: Running
     member = await bot.fake.wait_for(lambda: told(bot, "U111"), what="the member's answer")
     assert "Action item #1" in member[0]["text"], member
     async with bot.rt.db.session() as session:
-        from storage.models import ActionItem
+        from storage.models.postmortem import ActionItem
 
         items = (await session.exec(select(ActionItem))).all()
     assert [i.created_by for i in items] == ["U111"]

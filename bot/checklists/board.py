@@ -22,12 +22,15 @@ from bot.checklists.queries import (
 )
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import ChecklistItem, EntryKind, Incident
+from storage.models.checklists import ChecklistItem
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
