@@ -7,6 +7,7 @@ imported reaches more people than its own record names."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,8 +17,9 @@ from sqlmodel import col, select
 
 from storage.models import ActionItem, Incident, TimelineEntry
 from storage.types import utcnow
+from tests.alert_helpers import ALERT_CHANNEL, ALERT_SETTINGS, firing, incidents, post_alert
 from tests.conftest import RunningBot, StartBot
-from tests.incident_steps import declare, polls_later, wait_for_prompts
+from tests.incident_steps import declare, polls_later, prompts_in, wait_for_prompts
 from tests.learning_helpers import Past, seed
 from tests.test_followthrough_http import _gate
 from tests.test_followthrough_nudges import ALWAYS, checker, checks_later, dms
@@ -336,3 +338,36 @@ async def test_a_reimport_adds_the_rows_the_database_lacks(
     [exported, _declared] = documents(out)
     assert [e["text"] for e in exported["timeline"]] == ["first note", "second note", "third"]
     await declare(bot, "And after")  # the sequences are past the rows added
+
+
+async def test_an_open_incident_moved_keeps_its_reminders_and_declares_go_on(
+    start_bot: StartBot, database_url: str, tmp_path: Path
+) -> None:
+    """Declared on the SQLite default, exported, imported into this test's database: its
+    reminders go on there, and so do declares, a person's and an alert's."""
+    source = f"sqlite+aiosqlite:///{tmp_path / 'source.db'}"
+    old = await start_bot(database_url=source, update_interval_seconds=2)
+    channel = await declare(old, "Still burning")
+    await wait_for_prompts(old, channel, 1)
+    await old.stop()
+    before = len(prompts_in(old, channel))
+    moved = tmp_path / "move.jsonl"
+    code, _, err = await cli("export", "--out", str(moved), database_url=source)
+    assert code == 0, err
+    code, _, err = await cli("import", str(moved), database_url=database_url)
+    assert code == 0 and "imported 1 incident;" in err, err
+
+    bot = await start_bot(update_interval_seconds=2, **ALERT_SETTINGS)
+    bot.fake.add_channel(ALERT_CHANNEL, "alerts")
+    prompts = await wait_for_prompts(bot, channel, before + 1)
+    assert "incident #1" in prompts[-1]["text"]
+    await declare(bot, "A new one")
+    status, _ = await post_alert(bot, firing())
+    assert status == 200
+    found: list[Incident] = []
+    for _ in range(200):
+        found = await incidents(bot)
+        if len(found) == 3:
+            break
+        await asyncio.sleep(0.05)
+    assert [(i.id, i.commander_id) for i in found] == [(1, "U111"), (2, "U111"), (3, "")]
