@@ -40,6 +40,7 @@ def record(
     *,
     timeline: list[dict[str, Any]] | None = None,
     actions: list[dict[str, Any]] | None = None,
+    prompts: list[dict[str, Any]] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
     """An export document (what `python -m bot export` writes for one incident), as JSON."""
@@ -64,7 +65,7 @@ def record(
                 "incident": incident,
                 "timeline": timeline or [],
                 "revisions": [],
-                "update_prompts": [],
+                "update_prompts": prompts or [],
                 "postmortem_items": [],
                 "action_items": actions or [],
             },
@@ -300,7 +301,10 @@ async def test_a_reimport_adds_the_rows_the_database_lacks(
     (by their natural keys), even where their ids were taken meanwhile; rows it has are kept."""
     bot = await start_bot()
     path = tmp_path / "again.jsonl"
-    first = record(20, timeline=[entry(1, 20, "first note")], actions=[action(1, 20)])
+    asked_nobody = {"id": 1, "incident_id": 20, "due_at": DECLARED.isoformat(), "mentioned": ""}
+    first = record(
+        20, timeline=[entry(1, 20, "first note")], actions=[action(1, 20)], prompts=[asked_nobody]
+    )
     code, _, err = await cli("import", write(path, first), database_url=database_url)
     assert code == 0, err
     await declare(bot, "Meanwhile here")  # takes the next incident and entry ids

@@ -71,8 +71,9 @@ TEAM = re.compile(r"T[A-Z0-9]{2,31}", re.ASCII)
 TS = re.compile(r"[0-9]{1,16}\.[0-9]{1,16}", re.ASCII)
 EVENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
 CHANNEL_NAME = re.compile(r"[\w-]{1,80}")  # Slack: lowercase letters, digits, - and _
-INSTANCE = re.compile(r"[A-Za-z0-9._:@/-]{1,64}", re.ASCII)  # who claimed a prompt
-MENTIONED = re.compile(r"[UW][A-Z0-9]*(?:,[UW][A-Z0-9]*)*", re.ASCII)  # cut at 128 when sent
+INSTANCE = re.compile(r"[^\s<>&|]{1,64}")  # who claimed a prompt (host:pid:id), never posted
+# Who a reminder asked, cut at 128 characters when stored; nobody ("") while nobody commands.
+MENTIONED = re.compile(r"(?:[UW][A-Z0-9]*(?:,[UW][A-Z0-9]*)*)?", re.ASCII)
 
 Rule = Callable[[Any], str | None]
 
