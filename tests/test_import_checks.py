@@ -184,7 +184,9 @@ async def test_a_mention_in_an_id_is_refused_and_never_posted(
             channel_id="C0IMPORT20",
             commander_id=commander,
             next_prompt_at=(utcnow() - timedelta(minutes=5)).isoformat(),
-            actions=[action(1, 20, owner_id=owner)],
+            # Text may say `<!channel>` (people type it): it stays text wherever it goes.
+            title="Orders <!channel> down",
+            actions=[action(1, 20, owner_id=owner, text="Add a schema check <!here> to CI")],
         )
 
     path = tmp_path / "pings.jsonl"
@@ -209,6 +211,15 @@ async def test_a_mention_in_an_id_is_refused_and_never_posted(
     assert code == 0 and "imported 1 incident;" in err, err
     [prompt] = await wait_for_prompts(bot, "C0IMPORT20", 1)
     assert "<@U111>" in prompt["text"] and "#20" in prompt["text"]
+    assert "Orders &lt;!channel&gt; down" in json.dumps(prompt["blocks"])
+    [digest] = await bot.fake.wait_for(
+        lambda: [p for p in bot.fake.done("chat.postMessage") if p["channel"] == "CDIGEST"],
+        what="the digest",
+    )
+    assert "<@U222>" in json.dumps(digest["blocks"])
+    assert "Add a schema check &lt;!here&gt; to CI" in json.dumps(digest["blocks"])
+    sent = posted_text(bot)
+    assert "<!channel>" not in sent and "<!here>" not in sent
 
 
 async def test_each_value_the_bot_would_not_store_is_named(
