@@ -26,7 +26,7 @@ from bot.cadence.rules import cadence_problem
 from bot.learning.similar import SHOWN as SIMILAR_SHOWN
 from bot.learning.tags import MAX_TAGS, TAG
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
-from bot.postmortem.capture import ITEM_KINDS
+from bot.postmortem.items import ITEM_KINDS
 from bot.postmortem.followthrough.content import MAX_CRITERIA, PREVENTION_CLASSES
 from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED
 from bot.postmortem.followthrough.states import MAX_VERIFICATION
