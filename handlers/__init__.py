@@ -16,7 +16,7 @@ from bot.timeline import commands as timeline_commands
 from bot.alerts import commands as alert_commands
 from bot.checklists import commands as checklist_commands
 from bot.postmortem.commands import capture, actions
-from bot.postmortem.followthrough import commands as followthrough_commands
+from bot.followthrough import commands as followthrough_commands
 from bot.postmortem.commands import form, document
 from bot.learning.commands import search, tags, stats, publish
 from bot.app import help
@@ -24,7 +24,7 @@ from bot.app import help
 from bot.alerts import listeners as alerts
 from bot.cadence import listeners as cadence
 from bot.checklists import listeners as checklists
-from bot.postmortem.followthrough import listeners as followthrough
+from bot.followthrough import listeners as followthrough
 from bot.postmortem import listeners as postmortem
 from bot.learning import listeners as learning
 from bot.response import listeners as response

@@ -19,6 +19,7 @@ DOMAINS = [
     "response",
     "alerts",
     "postmortem",
+    "followthrough",
     "learning",
 ]
 # Rank of each layer: a module may import only modules of a lower or equal rank.

@@ -12,9 +12,9 @@ from bot.alerts.install import install_alerts
 from bot.cadence.fatigue import install_fatigue
 from bot.cadence.scheduler import install_cadence
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.home_refresh import install_home_refresh
-from bot.postmortem.followthrough.nudges import install_nudges
-from bot.postmortem.followthrough.outbox import install_outbox
+from bot.followthrough.home_refresh import install_home_refresh
+from bot.followthrough.nudges import install_nudges
+from bot.followthrough.outbox import install_outbox
 from bot.response.war_room_listeners import install_war_room
 from bot.slack.access import install_access
 from bot.slack.identity import install_identity

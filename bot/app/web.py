@@ -25,10 +25,10 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.alerts.web import add_alert_routes
+from bot.alerts.routes import add_alert_routes
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
+from bot.followthrough.routes import add_routes as add_followthrough_routes
 from bot.slack.access import access_of
 from bot.slack.replays import first_time
 from storage import StorageUnavailable

@@ -4,14 +4,14 @@ state, ticket and criteria read in Slack. Used by the commands, buttons and webh
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED, set_item_state
+from bot.followthrough.queries import DONE, OPEN, VERIFIED, set_item_state
+from bot.postmortem.item_text import ticket_label
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
@@ -20,18 +20,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 MAX_VERIFICATION = 2000
-
-
-def ticket_label(url: str | None, external_id: str | None, provider: str | None) -> str:
-    """`acme/ops#12` for a GitHub issue, the key (`OPS-7`) for Jira, else `ticket`."""
-    if url:
-        match = re.search(r"^https?://[^/]+/([^/]+/[^/]+)/issues/(\d+)$", url)
-        if match:
-            return f"{match.group(1)}#{match.group(2)}"
-        match = re.search(r"/browse/([A-Z][A-Z0-9_]*-\d+)$", url)
-        if match:
-            return match.group(1)
-    return external_id or "ticket"
 
 
 def ticket_link(

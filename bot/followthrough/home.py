@@ -17,12 +17,12 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot.core.runtime import Runtime
+from bot.followthrough.home_queries import home_opened
+from bot.followthrough.messages import DONE_ACTION
+from bot.followthrough.queries import DONE, OPEN, VERIFIED, items_of_owner
+from bot.followthrough.states import ticket_link
 from bot.incidents.home_blocks import open_incident_blocks
 from bot.incidents.queries import open_incidents
-from bot.postmortem.followthrough.home_queries import home_opened
-from bot.postmortem.followthrough.messages import DONE_ACTION
-from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED, items_of_owner
-from bot.postmortem.followthrough.states import ticket_link
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.user_zone import user_zone

@@ -21,8 +21,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.queries import blocking_items, ticket_by_external
-from bot.postmortem.followthrough.states import sync_from_tracker, ticket_label
+from bot.followthrough.queries import blocking_items, ticket_by_external
+from bot.followthrough.states import sync_from_tracker, ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable
 

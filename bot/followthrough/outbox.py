@@ -25,8 +25,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.followthrough_settings import parse_ticket_users
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.content import Factor, TicketContent, plain
-from bot.postmortem.followthrough.queries import (
+from bot.followthrough.content import Factor, TicketContent, plain
+from bot.followthrough.queries import (
     ClaimedTicket,
     claim_ticket,
     due_tickets,
@@ -36,7 +36,7 @@ from bot.postmortem.followthrough.queries import (
     ticket_refused,
     ticket_retry,
 )
-from bot.postmortem.followthrough.trackers import Filed, Refused, Retry, file_ticket, provider_name
+from bot.followthrough.trackers import Filed, Refused, Retry, file_ticket, provider_name
 from bot.postmortem.rules import split_factor_refs
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
