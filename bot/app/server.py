@@ -7,8 +7,8 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+import handlers
 from bot.app.bolt import build_bolt_app
-from bot.app.features import install_features
 from bot.app.socket_mode import connect_socket_mode, socket_mode_handler
 from bot.app.web import build_web_app
 from bot.checklists.definitions import load_checklists
@@ -29,7 +29,7 @@ class BotServer:
         self.runtime = Runtime(
             settings=settings, db=Database(settings.database_url), client=make_web_client(settings)
         )
-        install_features(self.runtime)
+        handlers.install_all(self.runtime)
         self.bolt = build_bolt_app(self.runtime)
         self.web = build_web_app(
             self.runtime,

@@ -13,10 +13,8 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.followthrough import home
 from bot.followthrough.messages import DONE_ACTION, SNOOZE_ACTION, SNOOZE_DAYS
-from bot.followthrough.new_items import queue_ticket
 from bot.followthrough.queries import snooze_item
 from bot.followthrough.states import ask_owner_to_verify, mark_done
-from bot.postmortem.capture import NEW_ACTION_HOOKS
 from bot.slack.answers import answer_user
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
@@ -36,8 +34,6 @@ def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
 
 
 def register(app: AsyncApp) -> None:
-    if queue_ticket not in NEW_ACTION_HOOKS:  # a P0/P1 item gets its ticket queued
-        NEW_ACTION_HOOKS.append(queue_ticket)
     home.register(app)  # App Home: your action items in their three states
 
     @app.action(DONE_ACTION)
