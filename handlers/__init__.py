@@ -14,6 +14,7 @@ from bot import (
     cadence,
     checklists,
     followthrough,
+    home,
     incidents,
     learning,
     postmortem,
@@ -38,6 +39,7 @@ DOMAINS: list[Domain] = [
     cadence.domain(),
     alerts.domain(),
     postmortem.domain(),
+    home.domain(),
     followthrough.domain(),
     learning.domain(),
 ]

@@ -21,6 +21,7 @@ DOMAINS = [
     "postmortem",
     "followthrough",
     "learning",
+    "home",
 ]
 # Rank of each layer: a module may import only modules of a lower or equal rank.
 RANKS = {"storage": 0, "bot.core": 1, "bot.slack": 2}

@@ -10,7 +10,6 @@ def domain() -> Domain:
     """What the process needs of this domain (imported only when asked: `import
     bot.followthrough.queries` must not pull in the whole domain)."""
     from bot.followthrough import commands, listeners
-    from bot.followthrough.home_refresh import install_home_refresh
     from bot.followthrough.new_items import queue_ticket
     from bot.followthrough.nudges import install_nudges
     from bot.followthrough.outbox import install_outbox
@@ -21,7 +20,7 @@ def domain() -> Domain:
         "followthrough",
         register=listeners.register,
         commands=(commands,),
-        installers=(install_outbox, install_nudges, install_home_refresh),
+        installers=(install_outbox, install_nudges),
         routes=(add_routes,),  # /api/deploy-gate, /webhooks/github, /webhooks/jira
         hooks=(Hook(NEW_ACTION_HOOKS, queue_ticket),),  # a P0/P1 item gets its ticket queued
     )
