@@ -27,21 +27,22 @@ from bot.core.runtime import Runtime
 from bot.slack.grammar import registry
 from handlers import commands
 
-# In the order their Bolt listeners are matched: the timeline first, since message events are
-# by far the most frequent requests. The domain order of the import layers is another matter
-# (tests/test_architecture.py).
+# The layers in order: each domain may import the ones before it, never one after it
+# (tests/test_architecture.py takes the order from here). Bolt listeners are matched in this
+# order too: the timeline's first, since message events are by far the most frequent requests
+# (no two domains listen for the same thing, so the order of the rest does not matter).
 DOMAINS: list[Domain] = [
-    slack.domain(),
+    slack.domain(),  # Slack plumbing, below every domain: the help, the access guard
     incidents.domain(),
     timeline.domain(),
-    response.domain(),
-    checklists.domain(),
     cadence.domain(),
+    checklists.domain(),
+    response.domain(),
     alerts.domain(),
     postmortem.domain(),
-    home.domain(),
     followthrough.domain(),
     learning.domain(),
+    home.domain(),
 ]
 BY_NAME = {d.name: d for d in DOMAINS}
 

@@ -12,7 +12,7 @@ def domain() -> Domain:
     from bot.learning.commands import publish, search, stats, tags
     from bot.learning.hooks import learning_draft_extras
     from bot.learning.similar import add_similar_incidents
-    from bot.postmortem.draft import DRAFT_HOOKS
+    from bot.postmortem.render.draft import DRAFT_HOOKS
     from bot.response.declare import DECLARED_HOOKS
 
     return Domain(

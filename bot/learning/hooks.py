@@ -7,8 +7,8 @@ from bot.core.runtime import Runtime
 from bot.learning.charts import draw
 from bot.learning.picture import draw_picture, picture_of
 from bot.learning.seen_before import seen_before
-from bot.postmortem.draft import DraftExtras
 from bot.postmortem.record import IncidentRecord
+from bot.postmortem.render.draft import DraftExtras
 from bot.slack.files import Picture
 from storage.types import utcnow
 
