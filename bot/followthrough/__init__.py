@@ -10,9 +10,8 @@ def domain() -> Domain:
     """What the process needs of this domain (imported only when asked: `import
     bot.followthrough.queries` must not pull in the whole domain)."""
     from bot.followthrough import commands, listeners
-    from bot.followthrough.new_items import queue_ticket
     from bot.followthrough.nudges import install_nudges
-    from bot.followthrough.outbox import install_outbox
+    from bot.followthrough.outbox import install_outbox, queue_ticket
     from bot.followthrough.routes import add_routes
     from bot.postmortem.capture import NEW_ACTION_HOOKS
 

@@ -17,38 +17,29 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiohttp
 from apscheduler.jobstores.base import JobLookupError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.followthrough_settings import parse_ticket_users
 from bot.core.runtime import Runtime
-from bot.followthrough.content import Factor, TicketContent, plain
+from bot.followthrough.flows import file_claimed_ticket
 from bot.followthrough.queries import (
     ClaimedTicket,
     claim_ticket,
     due_tickets,
     enqueue_ticket,
-    ticket_context,
-    ticket_filed,
-    ticket_refused,
-    ticket_retry,
 )
-from bot.followthrough.trackers import Filed, Refused, Retry, file_ticket, provider_name
-from bot.postmortem.rules import split_factor_refs
-from bot.slack.text import escape
-from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import ActionItem, EntryKind
+from storage.models import ActionItem
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 POLL_JOB_ID = "ticket-outbox-poll"
-MAX_BACKOFF_SECONDS = 300.0
 _senders: dict[int, TicketSender] = {}
 
 
@@ -76,9 +67,14 @@ def kick(rt: Runtime) -> None:
         sender.kick()
 
 
-def retry_delay(attempts: int, retry_after: float | None) -> float:
-    backoff = min(MAX_BACKOFF_SECONDS, float(2 ** max(0, attempts - 1)))
-    return max(backoff, retry_after or 0.0)
+async def queue_ticket(
+    rt: Runtime, session: AsyncSession, item: ActionItem
+) -> Callable[[], None] | None:
+    """NEW_ACTION_HOOKS (bot/postmortem/capture.py), in the transaction that stores a new item:
+    its pending ticket for a ticketed priority, and what to run once committed (file it now)."""
+    if await enqueue_for(rt, session, item):
+        return lambda: kick(rt)
+    return None
 
 
 class TicketSender:
@@ -163,131 +159,7 @@ class TicketSender:
 
     async def _send(self, claim: ClaimedTicket, claimed_at: datetime) -> None:
         assert self._http is not None
-        content = await self._content(claim)
-        if content is None:
-            async with self.rt.db.session() as session:
-                await ticket_refused(session, claim, "the action item no longer exists")
-            return
-        budget = (claim.lease_until - claimed_at).total_seconds() / 2
-        budget -= (utcnow() - claimed_at).total_seconds()
-        try:
-            async with asyncio.timeout(max(0.1, budget)):
-                outcome = await file_ticket(
-                    self._http,
-                    self.rt.settings,
-                    claim.provider,
-                    content,
-                    retrying=claim.attempts > 1,
-                )
-        except TimeoutError:
-            outcome = Retry(f"{provider_name(claim.provider)} did not answer in time")
-        if isinstance(outcome, Filed):
-            await self._filed(claim, content, outcome)
-        elif isinstance(outcome, Refused):
-            await self._refused(claim, content, outcome)
-        else:
-            delay = retry_delay(claim.attempts, outcome.retry_after)
-            log.warning(
-                "ticket for action item %s not filed (%s); trying again in %.0fs",
-                claim.action_item_id,
-                outcome.reason,
-                delay,
-            )
-            async with self.rt.db.session() as session:
-                await ticket_retry(
-                    session, claim, utcnow() + timedelta(seconds=delay), outcome.reason
-                )
-
-    async def _filed(self, claim: ClaimedTicket, content: TicketContent, filed: Filed) -> None:
-        name = provider_name(claim.provider)
-        # Recorded even if the database blips: retried briefly, since a filed ticket left
-        # pending would be filed again when its lease ends.
-        for attempt in range(10):
-            try:
-                async with self.rt.db.session() as session:
-                    if await ticket_filed(session, claim, filed.external_id, filed.url):
-                        await add_bot_action(
-                            session,
-                            claim.incident_id,
-                            f"Action item #{content.number} filed in {name}: {filed.url}",
-                            kind=EntryKind.TICKET,
-                        )
-                break
-            except StorageUnavailable:
-                if attempt == 9:
-                    raise
-                await asyncio.sleep(1)
-        log.info("action item %s filed in %s", claim.action_item_id, name)
-
-    async def _refused(self, claim: ClaimedTicket, content: TicketContent, why: Refused) -> None:
-        async with self.rt.db.session() as session:
-            first = await ticket_refused(session, claim, why.reason)
-            channel = None
-            if first:
-                ctx = await ticket_context(session, claim.action_item_id)
-                channel = ctx[1].channel_id if ctx else None
-        log.warning("ticket for action item %s refused: %s", claim.action_item_id, why.reason)
-        if first and channel:
-            text = (
-                f":warning: Ticket for action item #{content.number} not filed: "
-                f"{escape(why.reason)}. Fix the setting, then `/postmortem ticket "
-                f"{content.number}` files it again."
-            )
-            try:
-                await self.rt.client.chat_postMessage(channel=channel, text=text)
-            except Exception as exc:
-                log.warning("could not tell the war room about a refused ticket: %s", exc)
-
-    async def _content(self, claim: ClaimedTicket) -> TicketContent | None:
-        async with self.rt.db.session() as session:
-            found = await ticket_context(session, claim.action_item_id)
-        if found is None:
-            return None
-        item, incident, factors = found
-        names = await self._names([item.owner_id])
-        users = parse_ticket_users(self.rt.settings.ticket_users)
-        refs, body = split_factor_refs(item.text)
-        chosen = [
-            Factor(n, f.category, plain(f.text, names))
-            for n, f in enumerate(factors, start=1)
-            if n in refs
-        ]
-        war_room = (
-            f"{self.rt.team_url}archives/{incident.channel_id}"
-            if self.rt.team_url and incident.channel_id
-            else None
-        )
-        return TicketContent(
-            item_id=item.id or 0,
-            number=item.number,
-            priority=item.priority,
-            text=plain(body, names),
-            criteria=plain(item.criteria, names) if item.criteria else None,
-            owner_name=names.get(item.owner_id, item.owner_id),
-            owner_id=item.owner_id,
-            assignee=users.get(item.owner_id),
-            due=item.due_date,
-            incident_id=incident.id or 0,
-            incident_title=incident.title,
-            severity=incident.severity,
-            war_room=war_room,
-            factors=tuple(chosen),
-        )
-
-    async def _names(self, user_ids: list[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for user_id in user_ids:
-            try:
-                resp = await self.rt.client.users_info(user=user_id)
-                user = resp.get("user") or {}
-                profile = user.get("profile") or {}
-                names[user_id] = (
-                    profile.get("display_name") or user.get("real_name") or user.get("name")
-                    or user_id
-                )  # fmt: skip
-            except Exception:
-                names[user_id] = user_id
-        return names
+        await file_claimed_ticket(self.rt, self._http, claim, claimed_at)
 
 
 def install_outbox(rt: Runtime) -> None:

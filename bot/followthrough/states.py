@@ -145,37 +145,3 @@ def done_answer(item: ActionItem, status: str) -> str:
 
 def now_date() -> date:
     return utcnow().date()
-
-
-async def sync_from_tracker(
-    rt: Runtime, item_id: int, *, done: bool, where: str
-) -> tuple[ActionItem | None, str]:
-    """A ticket was closed (done=True) or reopened in the tracker: the item follows.
-
-    `where` says what happened, for the timeline ("GitHub acme/ops#3 closed by octocat").
-    Closing makes the item done, unverified (its owner is asked how it was verified);
-    a verified item stays verified. Returns the item and what changed.
-    """
-    async with rt.db.session() as session:
-        item = await session.get(ActionItem, item_id)
-        if item is None:
-            return None, "no such action item"
-        incident = await session.get(Incident, item.incident_id)
-        if done:
-            if item.status != OPEN:
-                return item, f"already {item.status}"
-            await set_item_state(session, item, DONE)
-            await add_bot_action(
-                session,
-                item.incident_id,
-                f"Action item #{item.number} done (unverified): {where}",
-                kind=EntryKind.ACTION_ITEM,
-            )
-            changed = DONE
-        else:
-            if not await reopen(session, item, where):
-                return item, "already open"
-            changed = OPEN
-    if changed == DONE and incident is not None:
-        await ask_owner_to_verify(rt, item, incident)
-    return item, changed

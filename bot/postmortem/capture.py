@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 ITEM_KINDS = ("summary", "impact", "factor", "why", "well", "poorly", "lesson")
 
 # Called in the transaction that stores a new action item (follow-through queues its ticket
-# there); each may return what to run once the transaction has committed. Filled by handlers/.
+# there); each may return what to run once the transaction has committed. Filled by handlers/
+# from the front doors (bot/followthrough/__init__.py).
 NewActionHook = Callable[[Runtime, AsyncSession, ActionItem], Awaitable[Callable[[], None] | None]]
 NEW_ACTION_HOOKS: list[NewActionHook] = []
 
