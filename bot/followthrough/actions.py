@@ -1,5 +1,5 @@
 """The follow-through side of `/postmortem actions` and `/postmortem done`: states, tickets,
-criteria; done means verified. Registered by bot/commands/postmortem_actions.py."""
+criteria; done means verified. Declared by bot/followthrough/commands.py."""
 
 from __future__ import annotations
 
