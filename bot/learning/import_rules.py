@@ -23,13 +23,13 @@ from datetime import date, datetime
 from typing import Any, get_args
 
 from bot.cadence.rules import cadence_problem
+from bot.followthrough.queries import DONE, OPEN, VERIFIED
+from bot.followthrough.states import MAX_VERIFICATION
 from bot.learning.similar import SHOWN as SIMILAR_SHOWN
 from bot.learning.tags import MAX_TAGS, TAG
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
+from bot.postmortem.item_text import MAX_CRITERIA, PREVENTION_CLASSES
 from bot.postmortem.items import ITEM_KINDS
-from bot.postmortem.followthrough.content import MAX_CRITERIA, PREVENTION_CLASSES
-from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED
-from bot.postmortem.followthrough.states import MAX_VERIFICATION
 from bot.postmortem.rules import MAX_TEXT as MAX_ACTION_TEXT
 from bot.postmortem.rules import PRIORITIES
 from bot.response.declare_args import MAX_TITLE

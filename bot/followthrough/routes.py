@@ -21,8 +21,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.queries import blocking_items, ticket_by_external
-from bot.postmortem.followthrough.states import sync_from_tracker, ticket_label
+from bot.followthrough.flows import tracker_changed
+from bot.followthrough.queries import blocking_items, ticket_by_external
+from bot.followthrough.states import ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable
 
@@ -147,7 +148,7 @@ async def github_webhook(rt: Runtime, request: web.Request) -> web.Response:
     who = str((payload.get("sender") or {}).get("login") or "someone")
     label = ticket_label(ticket.url, ticket.external_id, "github")
     where = f"GitHub {label} {action} by {who}"
-    item, changed = await sync_from_tracker(
+    item, changed = await tracker_changed(
         rt, ticket.action_item_id, done=action == "closed", where=where
     )
     return web.json_response({"item": item.number if item else None, "result": changed})
@@ -175,7 +176,7 @@ async def jira_webhook(rt: Runtime, request: web.Request) -> web.Response:
     who = str((payload.get("user") or {}).get("displayName") or "someone")
     name = str(status.get("name") or category)
     where = f"Jira {issue['key']} moved to {name} by {who}"
-    item, changed = await sync_from_tracker(
+    item, changed = await tracker_changed(
         rt, ticket.action_item_id, done=category == "done", where=where
     )
     return web.json_response({"item": item.number if item else None, "result": changed})
