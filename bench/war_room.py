@@ -39,7 +39,8 @@ from bench.cli import bench_parser
 from bot.app.server import BotServer
 from bot.core.settings import load_settings
 from bot.slack.tiers import METHOD_TIERS
-from storage.models import AlertGroup, Incident
+from storage.models.alerts import AlertGroup
+from storage.models.incidents import Incident
 from tests.conftest import BOT_TOKEN, PEOPLE, SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.slack_requests import SlackSender

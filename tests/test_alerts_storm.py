@@ -108,7 +108,7 @@ async def test_declares_past_the_limit_make_one_storm_card(start_bot: StartBot) 
 
 async def test_a_storm_card_of_many_groups_keeps_to_block_kit(start_bot: StartBot) -> None:
     from bot.alerts.storm_blocks import MAX_ON_CARD, storm_blocks
-    from storage.models import AlertGroup
+    from storage.models.alerts import AlertGroup
 
     many = [
         AlertGroup(

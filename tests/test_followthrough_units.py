@@ -10,14 +10,15 @@ import pytest
 
 from bot.core.followthrough_settings import parse_days, parse_hours, parse_ticket_users
 from bot.core.settings import SettingsError, load_settings
-from bot.postmortem.followthrough.content import (
+from bot.followthrough.messages import digest_message, nudge_message
+from bot.followthrough.nudges import digest_week, in_working_hours
+from bot.postmortem.item_text import (
     missing_classes,
     prevention_class_of,
     split_criteria,
 )
-from bot.postmortem.followthrough.messages import digest_message, nudge_message
-from bot.postmortem.followthrough.nudges import digest_week, in_working_hours
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 
 
 def test_done_when_splits_the_criteria_off_the_end() -> None:

@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.postmortem.followthrough.home_refresh import HomeRefresher
+from bot.home.refresh import HomeRefresher
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import declare, run
@@ -85,7 +85,7 @@ async def test_home_shows_open_incidents_your_role_and_your_items(bot: RunningBo
 
 
 async def _channel_of(bot: RunningBot, incident_id: int) -> str:
-    from storage.models import Incident
+    from storage.models.incidents import Incident
 
     async with bot.rt.db.session() as session:
         found = await session.get(Incident, incident_id)

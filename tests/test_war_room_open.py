@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.fake_slack import Call
 

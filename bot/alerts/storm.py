@@ -25,7 +25,7 @@ from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.rate_limits import count_this_minute
-from storage.models import AlertGroup
+from storage.models.alerts import AlertGroup
 from storage.tables import table_of
 
 log = logging.getLogger(__name__)

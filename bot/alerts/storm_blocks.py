@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.alerts.blocks import DECLARE_ACTION
 from bot.slack.text import escape
-from storage.models import AlertGroup
+from storage.models.alerts import AlertGroup
 
 # Each replica puts at most this many on a card (20 sections, 2 menus and the head: 23
 # blocks), so two replicas adding to the same card at once still keep under 50 blocks.

@@ -16,7 +16,7 @@ from bot.response.channel_names import incident_channel_name
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.text import escape
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 MAX_NAME_ATTEMPTS = 5
 

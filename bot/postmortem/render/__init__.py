@@ -1,4 +1,5 @@
-"""The postmortem draft as Markdown, from the incident record. Pure: no Slack, no database.
+"""The postmortem draft as Markdown, from the incident record. Pure, no Slack, no database,
+except draft.py, which loads the record, renders it with these and uploads the result.
 
 Sections, in this order: 1 Summary, 2 Timeline, 3 Contributing factors (with the five
 whys), 4 What went well, 5 What went poorly, 6 Action items, 7 Lessons learned,
@@ -19,7 +20,7 @@ from bot.postmortem.render.common import Draft, when
 from bot.postmortem.render.metrics import render_metrics
 from bot.postmortem.render.summary import render_summary
 from bot.postmortem.render.timeline import render_timeline
-from storage.models import OPEN_STATUSES
+from storage.models.incidents import OPEN_STATUSES
 
 SECTION_TITLES = (
     "1. Summary",

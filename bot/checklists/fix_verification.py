@@ -1,0 +1,65 @@
+"""How we know it is fixed: `/incident verify <how>` is a timeline entry, shown on the card.
+
+Resolving never waits for it (no form forced at 3am); an incident resolved without one says
+"not yet verified" in the all-clear, its commander is asked privately, and the draft flags it.
+"""
+
+from __future__ import annotations
+
+from bot.core.errors import UserError
+from bot.core.runtime import Runtime
+from bot.incidents.card_facts import latest_verification
+from bot.incidents.cards import refresh_card
+from bot.slack.mrkdwn import escape_keeping_mentions
+from bot.slack.posting import post
+from bot.timeline.queries import add_bot_action
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
+
+MAX_VERIFICATION = 1000
+USAGE = (
+    "`/incident verify <how we know it is fixed>`, for example: "
+    "`/incident verify error rate back under 0.1% for 30 minutes on the dashboard`"
+)
+
+
+def parse_verification(text: str) -> str:
+    how = text.strip()
+    if not how:
+        raise UserError(f"How do you know it is fixed? {USAGE}")
+    if len(how) > MAX_VERIFICATION:
+        raise UserError(
+            f"That is {len(how)} characters; keep the verification to {MAX_VERIFICATION}. "
+            "Nothing was recorded."
+        )
+    return how
+
+
+async def record_verification(
+    rt: Runtime, incident: Incident, actor_id: str, how: str
+) -> list[str]:
+    """Record it, say it in the war room, show it on the card; return what failed."""
+    async with rt.db.session() as session:
+        await add_bot_action(
+            session,
+            incident.id or 0,
+            f"<@{actor_id}> verified the fix: {how}",
+            actor_id=actor_id,
+            kind=EntryKind.VERIFICATION,
+        )
+    problems: list[str] = []
+    if incident.channel_id:
+        text = f":white_check_mark: <@{actor_id}> verified the fix: {escape_keeping_mentions(how)}"
+        await post(
+            rt,
+            incident.channel_id,
+            text,
+            [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+            problems=problems,
+        )
+    return problems + await refresh_card(rt, incident, topic=False)
+
+
+async def is_verified(rt: Runtime, incident_id: int) -> bool:
+    async with rt.db.session() as session:
+        return await latest_verification(session, incident_id) is not None

@@ -1,0 +1,320 @@
+"""Queries of the follow-through domain: the ticket outbox, item states, the deploy gate,
+and the claims that make nudges and digests go out once across replicas.
+
+The outbox follows bot/cadence/queries.py: a sender claims a pending ticket by moving its
+`next_attempt_at` from a due time to the end of a lease in one conditional UPDATE; only the
+replica whose UPDATE matched sends it. A sender that dies leaves the row due again when the
+lease ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models.followthrough import ActionTicket, FollowthroughSend
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.tables import table_of
+from storage.types import utcnow
+
+_tickets = table_of(ActionTicket)
+_sends = table_of(FollowthroughSend)
+
+OPEN = "open"
+DONE = "done"  # done, unverified
+VERIFIED = "verified"
+
+
+# ---- the outbox ------------------------------------------------------------------------------
+async def enqueue_ticket(
+    session: AsyncSession, item: ActionItem, provider: str
+) -> ActionTicket | None:
+    """A pending ticket for the item, in the caller's transaction; None if it has one."""
+    ticket = ActionTicket(
+        action_item_id=item.id or 0, incident_id=item.incident_id, provider=provider
+    )
+    try:
+        async with session.begin_nested():
+            session.add(ticket)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return ticket
+
+
+async def due_tickets(session: AsyncSession, now: datetime, limit: int = 200) -> list[int]:
+    stmt = (
+        select(ActionTicket.id)
+        .where(ActionTicket.state == "pending")
+        .where(col(ActionTicket.next_attempt_at) <= now)
+        .order_by(col(ActionTicket.next_attempt_at))
+        .limit(limit)
+    )
+    return [i for i in (await session.exec(stmt)).all() if i is not None]
+
+
+@dataclass(frozen=True)
+class ClaimedTicket:
+    id: int
+    action_item_id: int
+    incident_id: int
+    provider: str
+    attempts: int
+    lease_until: datetime
+
+
+async def claim_ticket(
+    session: AsyncSession, ticket_id: int, now: datetime, lease_until: datetime, instance: str
+) -> ClaimedTicket | None:
+    c = _tickets.c
+    stmt = (
+        update(_tickets)
+        .where(c.id == ticket_id)
+        .where(c.state == "pending")
+        .where(c.next_attempt_at <= now)
+        .values(next_attempt_at=lease_until, claimed_by=instance, attempts=c.attempts + 1)
+        .returning(c.id, c.action_item_id, c.incident_id, c.provider, c.attempts)
+    )
+    row = (await session.exec(stmt)).first()
+    if row is None:
+        return None
+    ticket_id_, item_id, incident_id, provider, attempts = row
+    return ClaimedTicket(ticket_id_, item_id, incident_id, provider, attempts, lease_until)
+
+
+async def ticket_filed(
+    session: AsyncSession, claim: ClaimedTicket, external_id: str, url: str
+) -> bool:
+    c = _tickets.c
+    result = await session.exec(
+        update(_tickets)
+        .where(c.id == claim.id)
+        .where(c.state == "pending")
+        .values(state="filed", external_id=external_id, url=url, error=None, filed_at=utcnow())
+    )
+    if not result.rowcount:
+        return False
+    item = await session.get(ActionItem, claim.action_item_id)
+    if item is not None:
+        item.ticket_url = url
+        session.add(item)
+    return True
+
+
+async def ticket_retry(
+    session: AsyncSession, claim: ClaimedTicket, retry_at: datetime, error: str
+) -> None:
+    """Give the claim back: due again at `retry_at` (if nobody has taken it since)."""
+    c = _tickets.c
+    await session.exec(
+        update(_tickets)
+        .where(c.id == claim.id)
+        .where(c.state == "pending")
+        .where(c.next_attempt_at == claim.lease_until)
+        .values(next_attempt_at=retry_at, error=error)
+    )
+
+
+async def ticket_refused(session: AsyncSession, claim: ClaimedTicket, error: str) -> bool:
+    """True the one time the ticket turns refused (so the war room is told once)."""
+    c = _tickets.c
+    result = await session.exec(
+        update(_tickets)
+        .where(c.id == claim.id)
+        .where(c.state == "pending")
+        .values(state="refused", error=error)
+    )
+    return bool(result.rowcount)
+
+
+async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> None:
+    """`/postmortem ticket <n>` on a refused ticket: pending again, now."""
+    ticket.state = "pending"
+    ticket.provider = provider
+    ticket.next_attempt_at = utcnow()
+    ticket.error = None
+    session.add(ticket)
+    await session.flush()
+
+
+async def ticket_of_item(session: AsyncSession, item_id: int) -> ActionTicket | None:
+    stmt = select(ActionTicket).where(ActionTicket.action_item_id == item_id)
+    return (await session.exec(stmt)).first()
+
+
+async def tickets_of_incident(session: AsyncSession, incident_id: int) -> dict[int, ActionTicket]:
+    stmt = select(ActionTicket).where(ActionTicket.incident_id == incident_id)
+    return {t.action_item_id: t for t in (await session.exec(stmt)).all()}
+
+
+async def ticket_by_external(
+    session: AsyncSession, provider: str, external_id: str
+) -> ActionTicket | None:
+    stmt = select(ActionTicket).where(
+        ActionTicket.provider == provider, ActionTicket.external_id == external_id
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def ticket_context(
+    session: AsyncSession, item_id: int
+) -> tuple[ActionItem, Incident, list[PostmortemItem]] | None:
+    """The item, its incident and the incident's contributing factors (in number order)."""
+    item = await session.get(ActionItem, item_id)
+    if item is None:
+        return None
+    incident = await session.get(Incident, item.incident_id)
+    if incident is None:
+        return None
+    stmt = (
+        select(PostmortemItem)
+        .where(PostmortemItem.incident_id == incident.id, PostmortemItem.kind == "factor")
+        .order_by(col(PostmortemItem.created_at), col(PostmortemItem.id))
+    )
+    return item, incident, list((await session.exec(stmt)).all())
+
+
+# ---- item states -----------------------------------------------------------------------------
+async def set_item_state(
+    session: AsyncSession,
+    item: ActionItem,
+    status: str,
+    *,
+    by: str | None = None,
+    verification: str | None = None,
+    now: datetime | None = None,
+) -> ActionItem:
+    now = now or utcnow()
+    item.status = status
+    if status == OPEN:
+        item.done_at = None
+        item.verified_at = None
+        item.verified_by = None
+        item.verification = None
+    else:
+        item.done_at = item.done_at or now
+    if status == VERIFIED:
+        item.verified_at = now
+        item.verified_by = by
+        item.verification = verification
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def waive_item(
+    session: AsyncSession, item: ActionItem, by: str, reason: str, now: datetime | None = None
+) -> ActionItem:
+    item.waived_by = by
+    item.waived_reason = reason
+    item.waived_at = now or utcnow()
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def blocking_items(session: AsyncSession) -> list[tuple[ActionItem, Incident]]:
+    """Open P0 items (neither done nor verified) that nobody waived, oldest incident first."""
+    stmt = (
+        select(ActionItem, Incident)
+        .join(Incident, col(Incident.id) == ActionItem.incident_id)
+        .where(ActionItem.priority == "P0")
+        .where(ActionItem.status == OPEN)
+        .where(col(ActionItem.waived_at).is_(None))
+        .order_by(col(ActionItem.incident_id), col(ActionItem.number))
+    )
+    return [(a, i) for a, i in (await session.exec(stmt)).all()]
+
+
+async def open_items_due_by(
+    session: AsyncSession, until: date, now: datetime
+) -> list[tuple[ActionItem, Incident]]:
+    """Open items due on or before `until`, not snoozed past `now`."""
+    stmt = (
+        select(ActionItem, Incident)
+        .join(Incident, col(Incident.id) == ActionItem.incident_id)
+        .where(ActionItem.status == OPEN)
+        .where(col(ActionItem.due_date) <= until)
+        .where(or_(col(ActionItem.snoozed_until).is_(None), col(ActionItem.snoozed_until) <= now))
+        .order_by(col(ActionItem.due_date), col(ActionItem.incident_id), col(ActionItem.number))
+    )
+    return [(a, i) for a, i in (await session.exec(stmt)).all()]
+
+
+async def all_items(session: AsyncSession) -> list[tuple[ActionItem, Incident]]:
+    stmt = (
+        select(ActionItem, Incident)
+        .join(Incident, col(Incident.id) == ActionItem.incident_id)
+        .order_by(col(ActionItem.due_date), col(ActionItem.incident_id), col(ActionItem.number))
+    )
+    return [(a, i) for a, i in (await session.exec(stmt)).all()]
+
+
+async def snooze_item(session: AsyncSession, item_id: int, until: datetime) -> ActionItem | None:
+    item = await session.get(ActionItem, item_id)
+    if item is None:
+        return None
+    item.snoozed_until = until
+    session.add(item)
+    await session.flush()
+    return item
+
+
+# ---- once-only sends (nudges, P0 escalations, digests) -----------------------------------------
+async def claim_send(
+    session: AsyncSession, kind: str, key: str, instance: str, now: datetime, lease_until: datetime
+) -> bool:
+    """Take the (kind, key) send: insert its row, or take over one whose sender died (unsent
+    and past its lease). False if someone has it."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                FollowthroughSend(kind=kind, key=key, claimed_by=instance, lease_until=lease_until)
+            )
+            await session.flush()
+        return True
+    except IntegrityError:
+        pass
+    c = _sends.c
+    result = await session.exec(
+        update(_sends)
+        .where(and_(c.kind == kind, c.key == key, c.sent_at.is_(None), c.lease_until <= now))
+        .values(claimed_by=instance, lease_until=lease_until)
+    )
+    return bool(result.rowcount)
+
+
+async def send_done(session: AsyncSession, kind: str, key: str) -> None:
+    c = _sends.c
+    await session.exec(update(_sends).where(c.kind == kind, c.key == key).values(sent_at=utcnow()))
+
+
+async def release_send(session: AsyncSession, kind: str, key: str, instance: str) -> None:
+    """Sending failed: let the next check try again (unless it was sent meanwhile)."""
+    c = _sends.c
+    await session.exec(
+        update(_sends)
+        .where(c.kind == kind, c.key == key, c.claimed_by == instance, c.sent_at.is_(None))
+        .values(lease_until=utcnow())
+    )
+
+
+async def sends(session: AsyncSession, kind: str) -> list[FollowthroughSend]:
+    stmt = select(FollowthroughSend).where(FollowthroughSend.kind == kind)
+    return list((await session.exec(stmt)).all())
+
+
+async def items_of_owner(session: AsyncSession, owner_id: str) -> list[tuple[ActionItem, Incident]]:
+    stmt = (
+        select(ActionItem, Incident)
+        .join(Incident, col(Incident.id) == ActionItem.incident_id)
+        .where(ActionItem.owner_id == owner_id)
+        .order_by(col(ActionItem.due_date), col(ActionItem.incident_id), col(ActionItem.number))
+    )
+    return [(a, i) for a, i in (await session.exec(stmt)).all()]
