@@ -26,6 +26,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.alerts.web import add_alert_routes
+from bot.app.request_log import request_log
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
@@ -35,7 +36,7 @@ from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller
+MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller (bot.core.http_bodies')
 FRESH_SECONDS = 5 * 60  # Slack's replay window
 REPLAY_CHECK_SECONDS = 1.0
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -96,7 +97,7 @@ def _refused(status: int, reason: str) -> web.Response:
 def build_web_app(
     rt: Runtime, bolt: AsyncApp, *, serve_slack: bool, read_timeout: float = 10.0
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_log])
     secret_value = rt.settings.slack_signing_secret
     secret = secret_value.get_secret_value() if secret_value else ""
 
