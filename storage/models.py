@@ -237,6 +237,7 @@ from storage.response_models import (  # noqa: E402
     IncidentChecklistMessage,
     IncidentRunbook,
 )
+from storage.webhook_models import WebhookDelivery  # noqa: E402
 
 __all__ = [
     "OPEN_STATUSES",
@@ -262,4 +263,5 @@ __all__ = [
     "TimelineMark",
     "TimelineRevision",
     "UpdatePrompt",
+    "WebhookDelivery",
 ]
