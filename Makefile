@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: install run test lint bench mutate lock image-test
+.PHONY: install run test lint docs bench mutate lock image-test
 install: $(BIN)/.installed
 
 run: install
@@ -25,14 +25,25 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(MKDOCS_BUILD)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=15
+
+# The docs site (mkdocs.yml) into the ignored site/: --strict fails on a broken link, a missing
+# anchor or a page left out of the navigation. NO_MKDOCS_2_WARNING quiets Material's banner.
+MKDOCS_BUILD := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean --site-dir site
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The benchmarks behind the README's figures (bench.soak, 10 minutes of traffic
+# Rewrite the parts of docs/ written from the code (commands, permissions, configuration;
+# bench/docs.py), then build the site as `make test` does.
+docs: install
+	$(BIN)/python -m bench.docs
+	$(MKDOCS_BUILD)
+
+# The benchmarks behind docs/benchmarks.md's figures (bench.soak, 10 minutes of traffic
 # on PostgreSQL, runs on its own: `.venv/bin/python -m bench.soak`).
 bench: install
 	$(BIN)/python -m bench.timeline_ack

@@ -31,7 +31,8 @@ from sqlmodel import select
 
 from bench.cli import bench_parser
 from storage import Database
-from storage.models import AlertGroup, Incident
+from storage.models.alerts import AlertGroup
+from storage.models.incidents import Incident
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
 from tests.fake_slack import FakeSlack
 from tests.process import bot_env, free_port, start_bot_process

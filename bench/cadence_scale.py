@@ -31,7 +31,8 @@ from bench.cli import bench_parser, progress
 from bot.app.server import BotServer
 from bot.core.settings import load_settings
 from storage import Database
-from storage.models import Incident, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -51,7 +51,9 @@ from bot.learning.stats_chart import draw_stats_chart
 from bot.postmortem.record import load_incident_record
 from bot.postmortem.render import render_postmortem
 from storage import Database
-from storage.models import ActionItem, Incident, PostmortemItem, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry
 from storage.types import utcnow
 
 USERS = [f"U{n:08d}" for n in range(40)]

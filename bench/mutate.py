@@ -63,7 +63,7 @@ SCOPES = {
     ),
     # Messages into the timeline: new, edited, deleted, duplicated, out of order.
     "capture": Scope(
-        files=("bot/timeline/capture.py", "bot/timeline/capture_queries.py"),
+        files=("bot/timeline/message_capture.py", "bot/timeline/capture_queries.py"),
         tests=(
             "tests/test_timeline_capture.py",
             "tests/test_timeline_outage.py",

@@ -35,7 +35,7 @@ from bot.postmortem.queries import add_action_item, add_postmortem_item
 from bot.postmortem.record import load_incident_record
 from bot.postmortem.render import render_postmortem
 from storage import Database
-from storage.models import TimelineEntry, TimelineRevision
+from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.types import utcnow
 
 USERS = [f"U{n:08d}" for n in range(30)]

@@ -36,7 +36,8 @@ from bot.app.server import BotServer
 from bot.core.metrics import SLACK_PACED_SECONDS, SLACK_RATE_LIMITED
 from bot.core.settings import load_settings
 from storage import Database
-from storage.models import Incident, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
 
 BROADCAST = "CBROADCAST"
 DECLARED_IN = "C111"

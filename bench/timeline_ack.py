@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from bench.cli import bench_parser, progress
 from bot.incidents.queries import create_incident
 from storage import Database
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
 from tests.fake_slack import FakeSlack
 from tests.process import free_port

@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from bot.app.cli import parse_args
-from bot.checklists.definitions import ChecklistFileError, load_checklists
+from bot.core.config_file import Config, ConfigFileError
 from bot.core.errors import RefusedSetting
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings, SettingsError, load_settings, secret_values
@@ -30,10 +30,10 @@ EXIT_STORAGE = 1
 EXIT_SETTINGS = 2
 
 
-async def run(settings: Settings) -> int:
+async def run(settings: Settings, config: Config) -> int:
     from bot.app.server import BotServer  # here: `--help`, `check`, `export` start quickly
 
-    server = BotServer(settings)
+    server = BotServer(settings, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -121,14 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     # (and warn that the client's token wins), and child processes need not inherit them.
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
         os.environ.pop(name, None)
+    from handlers.config_sections import load_configuration
+
     try:
-        load_checklists(settings.checklists_file)
-    except ChecklistFileError as exc:
-        print(f"error: CHECKLISTS_FILE {exc}", file=sys.stderr)
+        config = load_configuration(settings)
+    except ConfigFileError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
         return EXIT_SETTINGS
     secrets = secret_values(settings)  # every SecretStr setting, derived: none forgotten
     configure_logging(settings.log_level, settings.log_format, secrets)
-    return asyncio.run(run(settings))
+    return asyncio.run(run(settings, config))
 
 
 if __name__ == "__main__":

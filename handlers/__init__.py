@@ -15,7 +15,7 @@ from bot.response.commands import declare, roles, status, updates
 from bot.timeline import commands as timeline_commands
 from bot.alerts import commands as alert_commands
 from bot.checklists import commands as checklist_commands
-from bot.postmortem.commands import capture, actions
+from bot.postmortem.commands import analysis, actions
 from bot.postmortem.followthrough import commands as followthrough_commands
 from bot.postmortem.commands import form, document
 from bot.learning.commands import search, tags, stats, publish

@@ -12,7 +12,8 @@ from typing import Any
 import aiohttp
 from sqlmodel import col, select
 
-from storage.models import Alert, AlertGroup, Incident
+from storage.models.alerts import Alert, AlertGroup
+from storage.models.incidents import Incident
 from tests.conftest import RunningBot
 from tests.slack_requests import load_payload
 

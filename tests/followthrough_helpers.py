@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from storage.models import ActionItem, ActionTicket
+from storage.models.followthrough import ActionTicket
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.fake_github import FakeGitHub

@@ -12,7 +12,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.cadence.scheduler import PromptScheduler
-from storage.models import Incident, TimelineEntry, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from tests.conftest import RunningBot
 from tests.slack_requests import load_payload, view_submission
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from storage.models import ActionItem, Incident, PostmortemItem, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry
 from tests.conftest import RunningBot
 
 _keys = itertools.count(1)

@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import select
 
 from bot.incidents.queries import update_incident
-from storage.models import Incident, TimelineEntry, TimelineRevision
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.types import utcnow
 from tests.conftest import RunningBot
 

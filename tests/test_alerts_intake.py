@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 from tests.alert_helpers import (
     ALERT_CHANNEL,
     ALERT_SETTINGS,

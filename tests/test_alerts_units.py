@@ -12,7 +12,8 @@ from bot.alerts.blocks import triage_card
 from bot.alerts.intake import BadAlert, parse_alertmanager, parse_time
 from bot.alerts.queries import GroupState
 from bot.core.settings import load_settings
-from storage.models import Alert, AlertGroup, Incident
+from storage.models.alerts import Alert, AlertGroup
+from storage.models.incidents import Incident
 from tests.alert_helpers import firing, pd_signature, with_severity
 from tests.block_limits import check_message_blocks
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.fake_slack import FakeSlack

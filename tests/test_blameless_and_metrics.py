@@ -9,7 +9,7 @@ import pytest
 
 from bot.postmortem.blameless import blame_tip, find_blame
 from bot.postmortem.metrics import human_duration, longest_gap, response_metrics
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from tests.conftest import BROADCAST, RunningBot
 from tests.incident_steps import declare, posts_in
 

@@ -12,7 +12,9 @@ import pytest
 from sqlmodel import col, select
 
 from storage import Database
-from storage.models import Incident, TimelineEntry, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from storage.types import utcnow
 from tests.conftest import SIGNING_SECRET, StartBot
 from tests.fake_slack import FakeSlack

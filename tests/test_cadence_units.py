@@ -21,7 +21,8 @@ from bot.response.update_modal import read_update_submission
 from bot.slack.durations import DurationError, compact, humanize, parse_duration
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.timeline.status_text import StatusUpdate, open_questions_in
-from storage.models import Incident, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 

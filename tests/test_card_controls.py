@@ -194,7 +194,7 @@ async def test_a_guest_submitting_the_resolve_form_is_refused(bot: RunningBot) -
 def test_a_full_card_stays_within_block_kit_limits() -> None:
     from bot.incidents.card_facts import CardFacts
     from bot.incidents.cards import card_blocks
-    from storage.models import Incident
+    from storage.models.incidents import Incident
 
     incident = Incident(
         id=123456,

@@ -11,10 +11,18 @@ import pytest
 
 from tests.conftest import BROADCAST
 from tests.fake_slack import FakeSlack
-from tests.process import bot_env, spawn_bot_process
+from tests.process import ROOT, bot_env, spawn_bot_process
 
 APP_TOKEN = "xapp-1-A111-test"
-NAMES = ["settings", "database", "slack token", "scopes", "socket mode", "broadcast channel"]
+NAMES = [
+    "settings",
+    "config file",
+    "database",
+    "slack token",
+    "scopes",
+    "socket mode",
+    "broadcast channel",
+]
 
 
 async def run_check(env: dict[str, str], tmp_path: Path) -> tuple[int, list[str]]:
@@ -43,6 +51,7 @@ def full_env(database_url: str, fake: FakeSlack, **extra: str) -> dict[str, str]
         0,
         SLACK_APP_TOKEN=APP_TOKEN,
         INCIDENT_BROADCAST_CHANNEL=BROADCAST,
+        CONFIG_FILE=str(ROOT / "sisyphus.example.yml"),
     )
     env.update(extra)
     return env
@@ -59,6 +68,7 @@ async def test_check_against_a_healthy_workspace_passes(
     text = "\n".join(lines)
     assert "bot user UBOT" in text and "T111" in text
     assert "#incidents" in text
+    assert "sisyphus.example.yml: 3 services, 3 checklists" in text
     assert not healthy.calls_to("chat.postMessage")  # a check posts nothing
     assert healthy.calls_to("apps.connections.open")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.checklists.definitions import ChecklistFileError, parse_checklists
-from storage.models import ChecklistItem
+from storage.models.checklists import ChecklistItem
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import declare, entries, incident, posts_in, run
 from tests.postmortem_helpers import ask, uploaded

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.databases import PG_HOST, PG_PORT

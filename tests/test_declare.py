@@ -6,7 +6,8 @@ import time
 
 from sqlmodel import select
 
-from storage.models import Incident, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot
 
 

@@ -240,8 +240,8 @@ def test_kubernetes_service_and_disruption_budget_select_the_pods(
     assert 0 < pdb["spec"]["minAvailable"] < deployment["spec"]["replicas"]
 
 
-def test_readme_says_how_to_run_them() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_docs_say_how_to_run_them() -> None:
+    page = (ROOT / "docs" / "operations.md").read_text()
     for needle in (
         "docker compose up",
         "kubectl apply -k deploy/kubernetes",
@@ -249,4 +249,4 @@ def test_readme_says_how_to_run_them() -> None:
         "10001",
         "advisory lock",
     ):
-        assert needle in readme, needle
+        assert needle in page, needle

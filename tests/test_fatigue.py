@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.cadence.fatigue import FatigueChecker, Stretch, stretches
-from storage.models import FatigueNudge
+from storage.models.cadence import FatigueNudge
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import declare, run

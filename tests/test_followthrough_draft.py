@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from storage.models import ActionItem
+from storage.models.postmortem import ActionItem
 from tests.conftest import RunningBot, StartBot
 from tests.fake_github import FakeGitHub
 from tests.followthrough_helpers import (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.postmortem.followthrough.nudges import NudgeChecker
-from storage.models import ActionItem
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.followthrough_helpers import due, items

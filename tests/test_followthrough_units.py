@@ -17,7 +17,8 @@ from bot.postmortem.followthrough.content import (
 )
 from bot.postmortem.followthrough.messages import digest_message, nudge_message
 from bot.postmortem.followthrough.nudges import digest_week, in_working_hours
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 
 
 def test_done_when_splits_the_criteria_off_the_end() -> None:

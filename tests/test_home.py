@@ -85,7 +85,7 @@ async def test_home_shows_open_incidents_your_role_and_your_items(bot: RunningBo
 
 
 async def _channel_of(bot: RunningBot, incident_id: int) -> str:
-    from storage.models import Incident
+    from storage.models.incidents import Incident
 
     async with bot.rt.db.session() as session:
         found = await session.get(Incident, incident_id)

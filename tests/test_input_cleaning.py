@@ -8,7 +8,9 @@ import json
 
 from sqlmodel import select
 
-from storage.models import Incident, PostmortemItem, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.postmortem import PostmortemItem
+from storage.models.timeline import TimelineEntry
 from tests.conftest import RunningBot
 from tests.postmortem_helpers import declare_here as declare_for_postmortem
 from tests.slack_requests import view_submission

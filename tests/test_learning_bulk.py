@@ -20,7 +20,9 @@ from sqlmodel import func, select
 
 from bot.learning.bulk import ImportProblem, parse_record, read_documents
 from storage import Database
-from storage.models import Incident, TimelineEntry, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from storage.types import utcnow
 from tests.conftest import StartBot
 from tests.incident_steps import declare

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 from tests.conftest import RunningBot
 from tests.learning_helpers import Past, command, section_texts, seed
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.incident_steps import declare, incident, posts_in, prompts_in, run, wait_for_prompts
 from tests.learning_helpers import Past, seed

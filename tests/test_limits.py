@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.incidents.cards import card_blocks
 from bot.postmortem.modal import MODAL_TEXT_LIMIT
 from bot.response.declare_modal import MAX_DESCRIPTION, read_declare_submission
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.test_settings import run_bot
 

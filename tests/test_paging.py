@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import col, select
 
-from storage.models import PageEvent
+from storage.models.alerts import PageEvent
 from tests.conftest import RunningBot, StartBot
 from tests.fake_pagerduty import FakePagerDuty
 from tests.incident_steps import declare, entries, incident, posts_in, run

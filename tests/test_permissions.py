@@ -1,6 +1,6 @@
-"""The permission model (bot/slack/permissions.py): every entry point is in the table, the README
-shows the table, and the guest matrix is generated from it, so a new command, button or form is
-covered the day it is added.
+"""The permission model (bot/slack/permissions.py): every entry point is in the table, the docs
+show the table (docs/permissions.md), and the guest matrix is generated from it, so a new
+command, button or form is covered the day it is added.
 
 Each entry point is tried by a member, a guest, a single-channel guest, an external (Slack
 Connect) user and, for the buttons and forms that act on a private incident, a member who is
@@ -27,7 +27,9 @@ from bot.slack.permissions import (
     action_for,
     permission_table_markdown,
 )
-from storage.models import Incident, TimelineEntry, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot
 from tests.incident_steps import is_prompt, key, posts_in, wait_for_prompts
 from tests.slack_requests import load_payload, view_submission
@@ -84,13 +86,11 @@ def test_the_default_for_guests_and_external_users() -> None:
     assert action_for("/incident something-new").name == "change"  # not in the table: members
 
 
-def test_readme_shows_the_permission_table() -> None:
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"<!-- permissions:start -->\n(.*?)<!-- permissions:end -->", readme, re.S)
+def test_the_docs_show_the_permission_table() -> None:
+    page = (ROOT / "docs" / "permissions.md").read_text()
+    block = re.search(r"<!-- permissions:start -->\n(.*?)<!-- permissions:end -->", page, re.S)
     assert block is not None
-    assert block.group(1) == permission_table_markdown(), (
-        "replace the README's permissions block with:\n" + permission_table_markdown()
-    )
+    assert block.group(1) == permission_table_markdown(), "run `make docs` (python -m bench.docs)"
 
 
 USERS: dict[Audience, list[str]] = {
@@ -386,7 +386,7 @@ async def test_an_action_item_in_the_postmortem_form_needs_a_member(bot: Running
     member = await bot.fake.wait_for(lambda: told(bot, "U111"), what="the member's answer")
     assert "Action item #1" in member[0]["text"], member
     async with bot.rt.db.session() as session:
-        from storage.models import ActionItem
+        from storage.models.postmortem import ActionItem
 
         items = (await session.exec(select(ActionItem))).all()
     assert [i.created_by for i in items] == ["U111"]

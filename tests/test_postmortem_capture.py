@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from storage.models import ActionItem, PostmortemItem
+from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.types import utcnow
 from tests.conftest import RunningBot
 from tests.postmortem_helpers import ask, declare_here, set_incident

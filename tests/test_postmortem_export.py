@@ -8,14 +8,10 @@ import pytest
 from sqlmodel import col, select
 
 from bot.postmortem.export import record_from_json
-from storage.models import (
-    ActionItem,
-    Incident,
-    PostmortemItem,
-    TimelineEntry,
-    TimelineRevision,
-    UpdatePrompt,
-)
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.types import utcnow
 from tests.conftest import RunningBot
 from tests.postmortem_helpers import LONG_TEXT, ask, build_record, uploaded

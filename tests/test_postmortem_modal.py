@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from sqlmodel import select
 
-from storage.models import ActionItem, PostmortemItem
+from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.types import utcnow
 from tests.conftest import RunningBot
 from tests.postmortem_helpers import ask, declare_here

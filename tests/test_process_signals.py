@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from storage import Database
-from storage.models import Incident
+from storage.models.incidents import Incident
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.fake_slack import FakeSlack
 from tests.process import bot_env, free_port, start_bot_process

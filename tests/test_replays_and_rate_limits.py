@@ -10,7 +10,8 @@ import time
 import pytest
 from sqlmodel import select
 
-from storage.models import Incident, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from tests.conftest import RunningBot, StartBot
 from tests.databases import PG_HOST, PG_PORT
 from tests.incident_steps import declare, key, run

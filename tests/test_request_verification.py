@@ -6,7 +6,7 @@ import time
 
 from sqlmodel import select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from tests.conftest import RunningBot
 from tests.signing import signed_headers, slack_signature
 from tests.slack_requests import load_payload

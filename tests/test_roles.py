@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 from storage.types import utcnow
 from tests.conftest import RunningBot
 from tests.incident_steps import declare, entries, incident, posts_in, run

@@ -9,7 +9,7 @@ import time
 from sqlmodel import select
 
 from bot.slack.permissions import ACTIONS, Audience, refusal
-from storage.models import Incident
+from storage.models.incidents import Incident
 from tests.conftest import RunningBot, StartBot
 from tests.fake_slack import FakeSlack
 from tests.postmortem_helpers import uploaded

@@ -9,7 +9,8 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from storage.models import Incident, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.incident_steps import declare, is_prompt, posts_in, prompt_attempts, run
 from tests.postmortem_helpers import uploaded

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.slack.access import access_of
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import RunningBot
 from tests.timeline_helpers import WAR_ROOM, declare_here, entries, wait_until

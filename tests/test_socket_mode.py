@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from tests.conftest import StartBot
 from tests.fake_slack import FakeSlack
 from tests.fake_socket_mode import FakeSocketMode

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.postmortem.queries import add_action_item
 from storage.db import Database
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 
 async def test_an_action_item_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> None:

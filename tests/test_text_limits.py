@@ -13,7 +13,9 @@ from bot.postmortem.followthrough.states import action_entries
 from bot.slack.dispatch import MAX_COMMAND_TEXT
 from bot.slack.grammar import registry
 from bot.slack.mrkdwn import PAGE_LIMIT, pages_of
-from storage.models import ActionItem, Incident, PostmortemItem, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry
 from storage.types import utcnow
 from tests.conftest import BROADCAST, RunningBot
 from tests.incident_steps import key

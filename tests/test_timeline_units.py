@@ -19,7 +19,7 @@ from bot.timeline.events import (
 )
 from bot.timeline.keyevents import is_key_reaction, marks_in_history
 from bot.timeline.render import display_text, render_entry, when
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 from tests.slack_requests import load_payload
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import text, update
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import (

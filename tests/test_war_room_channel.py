@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import BROADCAST, RunningBot
 from tests.timeline_helpers import WAR_ROOM, all_entries, declare_here, entries, wait_until

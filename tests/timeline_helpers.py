@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from storage.models import TimelineEntry, TimelineMark, TimelineRevision
+from storage.models.timeline import TimelineEntry, TimelineMark, TimelineRevision
 from tests.conftest import RunningBot
 from tests.slack_requests import load_payload
 

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.alerts.queries import GroupState
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
+from bot.slack.blocks import fit
 from bot.slack.text import escape
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 DECLARE_ACTION = "alert_declare_incident"
 ADD_TO_INCIDENT_ACTION = "alert_add_to_incident"
@@ -20,16 +21,6 @@ RESOLVE_ACTION = "alert_resolve_incident"
 MAX_ALERTS_SHOWN = 10
 MAX_OPTIONS = 100
 SOURCE_NAMES = {"alertmanager": "Alertmanager", "pagerduty": "PagerDuty"}
-
-
-def _fit(text: str, limit: int = 2900) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + " …"
 
 
 def _plain(text: str, limit: int = 75) -> str:
@@ -49,7 +40,7 @@ def when(at: datetime | None) -> str:
 
 def _labels_text(labels: dict[str, str]) -> str:
     shown = [f"`{escape(k)}={escape(v)}`" for k, v in sorted(labels.items())]
-    return _fit("*Labels:* " + " ".join(shown)) if shown else "*Labels:* none"
+    return fit("*Labels:* " + " ".join(shown)) if shown else "*Labels:* none"
 
 
 def card_text(state: GroupState) -> str:
@@ -70,12 +61,12 @@ def triage_card(
         f"first fired {when(g.first_starts_at)}"
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _fit(head)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": fit(head)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _labels_text(state.labels)}},
     ]
     if g.description:
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _fit(escape(g.description))}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": fit(escape(g.description))}}
         )
     lines = []
     for alert in state.alerts[:MAX_ALERTS_SHOWN]:
@@ -88,17 +79,17 @@ def triage_card(
             f":warning: {g.alerts_left_out:,} more alerts in the last send were left out: "
             f"this group holds at most {len(state.alerts):,} (ALERT_MAX_PER_GROUP)"
         )
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _fit("\n".join(lines))}})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": fit("\n".join(lines))}})
     if state.links:
         links = " · ".join(_link(label, url) for label, url in state.links)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(links)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": fit(links)}]})
     if incident is not None:
         where = f" in <#{incident.channel_id}>" if incident.channel_id else ""
         blocks.append(
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": _fit(f"*{incident_label(incident)}*{where}")}
+                    {"type": "mrkdwn", "text": fit(f"*{incident_label(incident)}*{where}")}
                 ],
             }
         )
@@ -138,7 +129,7 @@ def all_resolved_blocks(incident: Incident, title: str, at: datetime) -> list[di
         f"({escape(title)}). The alerts going quiet is not verification: check, then resolve."
     )
     return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)}},
         {
             "type": "actions",
             "block_id": "alerts_resolved",

@@ -14,13 +14,14 @@ from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incid
 from bot.alerts.sessions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.response.declare import DeclareOutcome, DeclareRequest, declare
 from bot.response.declare_args import DeclareArgs
+from bot.slack.blocks import section
 from bot.slack.posting import post
 from bot.slack.text import escape
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 BOT_DECLARER = "USISYPHUS"  # when the bot's own user id is not known (auth.test failed)
 
@@ -91,10 +92,6 @@ async def add_to_incident(rt: Runtime, group_id: int, incident_id: int, user_id:
             f":rotating_light: <@{user_id}> added the alert *{escape(state.group.title)}* to "
             "this incident; its alerts are on the timeline."
         )
-        await post(rt, incident.channel_id, text, [_section(text)])
+        await post(rt, incident.channel_id, text, [section(text)])
     where = f" (<#{incident.channel_id}>)" if incident.channel_id else ""
     return f"The alert is now part of {incident_label(incident)}{where}."
-
-
-def _section(text: str) -> dict[str, object]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

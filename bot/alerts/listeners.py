@@ -15,7 +15,7 @@ from bot.alerts.sessions import alert_session
 from bot.alerts.take_command import take_command
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import CLAIM_COMMAND_ACTION
 from bot.incidents.queries import get_incident
 from bot.response.declare import declared_message

@@ -14,7 +14,8 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Incident, PageEvent
+from storage.models.alerts import PageEvent
+from storage.models.incidents import Incident
 from storage.tables import table_of
 from storage.types import utcnow
 

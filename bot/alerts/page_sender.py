@@ -35,11 +35,14 @@ from bot.alerts.sessions import alert_session
 from bot.core.runtime import Runtime
 from bot.incidents.cards import refresh_card
 from bot.incidents.queries import get_incident, update_incident
+from bot.slack.blocks import fit, section
 from bot.slack.posting import post
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import EntryKind, Incident, PageEvent
+from storage.models.alerts import PageEvent
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -163,7 +166,7 @@ class PageSender:
                     f":hourglass: PagerDuty has not taken the page to *{escape(event.service)}* "
                     f"yet ({escape(detail)}). I keep trying."
                 )
-                await post(self.rt, incident.channel_id, text, [_section(text)])
+                await post(self.rt, incident.channel_id, text, [section(fit(text))])
         else:
             await self._give_up(event, incident, f"PagerDuty refused it ({detail})")
 
@@ -197,7 +200,7 @@ class PageSender:
         if incident.channel_id:
             who = f" (asked by <@{event.requested_by}>)" if event.requested_by else ""
             text = f":pager: Paged *{escape(event.service)}* through PagerDuty{who}."
-            await post(self.rt, incident.channel_id, text, [_section(text)])
+            await post(self.rt, incident.channel_id, text, [section(fit(text))])
             await refresh_card(self.rt, incident, topic=False)
 
     async def _give_up(self, event: PageEvent, incident: Incident, why: str) -> None:
@@ -219,7 +222,7 @@ class PageSender:
                 f":x: The {what} to *{escape(event.service)}* did not go through: "
                 f"{escape(why)}. Call them another way."
             )
-            await post(self.rt, incident.channel_id, text, [_section(text)])
+            await post(self.rt, incident.channel_id, text, [section(fit(text))])
 
 
 def _event_body(rt: Runtime, event: PageEvent, incident: Incident, key: str) -> dict[str, Any]:
@@ -275,7 +278,3 @@ def _message(text: str) -> str:
         extra = f": {'; '.join(map(str, errors))[:200]}" if isinstance(errors, list) else ""
         return f" {body['message'][:100]}{extra}"
     return ""
-
-
-def _section(text: str) -> dict[str, object]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}

@@ -12,7 +12,8 @@ from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.slack.text import escape, unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 USAGE = "/incident page <service> [message]"
 

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.intake import ParsedAlert, ParsedGroup
-from storage.models import Alert, AlertGroup
+from storage.models.alerts import Alert, AlertGroup
 from storage.tables import table_of
 from storage.types import utcnow
 

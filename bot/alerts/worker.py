@@ -44,14 +44,17 @@ from bot.alerts.queries import (
 )
 from bot.alerts.sessions import alert_session
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incidents
+from bot.slack.blocks import fit, section
 from bot.slack.client import slack_error_text
 from bot.slack.posting import post, post_message
 from bot.slack.text import inert_references
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import Alert, EntryKind, Incident
+from storage.models.alerts import Alert
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +246,7 @@ class AlertWorker:
                 f":warning: I declared {incident_label(incident)} from an alert, but:\n"
                 + "\n".join(f"• {p}" for p in problems)
             )
-            await post(self.rt, channel, text, [_section(text)])
+            await post(self.rt, channel, text, [section(fit(text))])
 
     async def _sync_card(
         self, done: Done, incident: Incident | None, choices: list[Incident]
@@ -339,7 +342,3 @@ def _alert_line(alert: Alert) -> str:
     )
     # Labels are the sender's text: `<@U1>` in one stays text in /incident timeline too.
     return inert_references(f"{alert.name} ({shown})" if shown else alert.name)
-
-
-def _section(text: str) -> dict[str, object]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from pydantic_settings import BaseSettings
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
+from bot.core.config_file import ConfigFileError, ConfigPaths, config_path
 from bot.core.settings import Settings, SettingsError, load_settings
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.credentials import refusal
+from handlers.config_sections import SECTIONS, load_configuration
 from storage import Database, explain_unavailable
 from storage.migrate import migration_status
 
@@ -187,6 +190,21 @@ class Checker:
         return Result(name, OK, f"{label}: the bot is a member and can post")
 
 
+def config_file(settings: ConfigPaths) -> list[Result]:
+    """CONFIG_FILE (and CHECKLISTS_FILE): `ok` with what is in it, or one line per problem."""
+    name = "config file"
+    try:
+        config = load_configuration(settings)
+    except ConfigFileError as exc:
+        return [Result(name, FAIL, problem) for problem in exc.problems]
+    if not config.sources:
+        path, _ = config_path(settings)
+        sections = ", ".join(s.name for s in SECTIONS)
+        return [Result(name, SKIP, f"no {path} in this directory (optional: {sections})")]
+    counts = ", ".join(s.count(config.get(s)) for s in SECTIONS)
+    return [Result(name, OK, f"{' and '.join(config.sources)}: {counts}")]
+
+
 CHECKS: list[Callable[[Checker], Awaitable[Result]]] = [
     Checker.database,
     Checker.token,
@@ -199,10 +217,18 @@ NAMES = ["database", "slack token", "scopes", "socket mode", "broadcast channel"
 
 async def run_checks(settings: Settings) -> list[Result]:
     checker = Checker(settings)
-    results = [Result("settings", OK)]
+    results = [Result("settings", OK), *config_file(settings)]
     for check in CHECKS:
         results.append(await check(checker))
     return results
+
+
+class _ConfigSettings(BaseSettings):
+    """The settings that name configuration files, read when the others are broken."""
+
+    model_config = Settings.model_config
+    config_file: str | None = None
+    checklists_file: str | None = None
 
 
 def main(out: TextIO = sys.stdout) -> int:
@@ -210,11 +236,12 @@ def main(out: TextIO = sys.stdout) -> int:
         settings = load_settings()
     except SettingsError as exc:
         results = [Result("settings", FAIL, problem) for problem in exc.problems]
+        results += config_file(_ConfigSettings())  # its problems too, all at once
         results += [Result(name, SKIP, "fix the settings first") for name in NAMES]
     else:
         results = asyncio.run(run_checks(settings))
     for result in results:
         print(result.line(), file=out)
-    failed = sum(r.status == FAIL for r in results)
+    failed = len({r.name for r in results if r.status == FAIL})  # a check may print several
     print(f"{failed} check(s) failed" if failed else "all checks passed", file=out)
     return 1 if failed else 0

@@ -28,8 +28,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     commands.add_parser("run", help="run the bot until SIGINT or SIGTERM (the default)")
     commands.add_parser(
         "check",
-        help="check the settings, the database, the tokens, the scopes and the broadcast "
-        "channel; print one line per check and exit 0 only if all pass",
+        help="check the settings, the config file, the database, the tokens, the scopes and "
+        "the broadcast channel; print one line per check and exit 0 only if all pass",
     )
     args = parser.parse_args(argv)
     args.command = args.command or "run"

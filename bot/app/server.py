@@ -11,10 +11,11 @@ from bot.app.bolt import build_bolt_app
 from bot.app.features import install_features
 from bot.app.socket_mode import connect_socket_mode, socket_mode_handler
 from bot.app.web import build_web_app
-from bot.checklists.definitions import load_checklists
+from bot.core.config_file import Config
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings
 from bot.slack.client import make_web_client
+from handlers.config_sections import load_configuration
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -25,11 +26,14 @@ LINGERING_SECONDS = 2.0
 class BotServer:
     """One bot instance. `start()` returns once it serves; `stop()` finishes and cleans up."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, config: Config | None = None) -> None:
         self.settings = settings
-        load_checklists(settings.checklists_file)  # a bad file stops the start (ChecklistFileError)
+        # Read here unless given: a bad file stops the start (ConfigFileError).
         self.runtime = Runtime(
-            settings=settings, db=Database(settings.database_url), client=make_web_client(settings)
+            settings=settings,
+            db=Database(settings.database_url),
+            client=make_web_client(settings),
+            config=load_configuration(settings) if config is None else config,
         )
         install_features(self.runtime)
         self.bolt = build_bolt_app(self.runtime)

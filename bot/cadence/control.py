@@ -11,13 +11,14 @@ from bot.cadence.queries import get_prompt, latest_prompt, record_snooze, set_ne
 from bot.cadence.rules import cadence_problem, interval_of, snoozed_due
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident, update_incident
 from bot.slack.client import slack_error_text
 from bot.slack.durations import DurationError, humanize, parse_duration
 from bot.slack.text import unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 # A click can beat the bookkeeping of the reminder it is on (milliseconds after the post).

@@ -31,11 +31,11 @@ from bot.cadence.fatigue_queries import (
 )
 from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OPEN_STATUSES, EntryKind, FatigueNudge, Incident, TimelineEntry
+from storage.models.cadence import FatigueNudge
+from storage.models.incidents import OPEN_STATUSES, Incident
+from storage.models.timeline import EntryKind, TimelineEntry
 from storage.tables import table_of
 
 NUDGE = table_of(FatigueNudge)

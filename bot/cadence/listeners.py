@@ -10,7 +10,7 @@ from bot.cadence.control import snooze
 from bot.cadence.queries import get_prompt
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import SNOOZE_ACTION, clicked
 from bot.slack.answers import answer_user
 

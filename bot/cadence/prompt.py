@@ -7,10 +7,10 @@ from typing import Any
 
 from bot.cadence.queries import ClaimedIncident
 from bot.incidents.buttons import post_update_button, snooze_button
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.slack.durations import humanize
 from bot.timeline.status_text import KNOWN, NEXT_STEPS, UNKNOWN
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 TEMPLATE = (
     f"*{KNOWN}* · *{UNKNOWN}* · *{NEXT_STEPS}* · *When the next update comes*\n"

@@ -19,7 +19,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.timeline.queries import BotAction, add_bot_actions
-from storage.models import OPEN_STATUSES, EntryKind, Incident, UpdatePrompt
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import OPEN_STATUSES, Incident
+from storage.models.timeline import EntryKind
 from storage.tables import table_of
 from storage.types import utcnow
 

@@ -42,7 +42,7 @@ from bot.slack.access import AUTH_ERRORS, CHANNEL_ERRORS
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.durations import humanize
 from storage import StorageUnavailable
-from storage.models import EntryKind
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ import logging
 from itertools import groupby
 from typing import Any
 
-from bot.checklists.definitions import load_checklists, matching
+from bot.checklists.definitions import checklists, matching
 from bot.checklists.queries import (
     add_items,
     checklist_message,
@@ -22,12 +22,15 @@ from bot.checklists.queries import (
 )
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import ChecklistItem, EntryKind, Incident
+from storage.models.checklists import ChecklistItem
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -169,11 +172,11 @@ async def redraw(rt: Runtime, incident: Incident, problems: list[str]) -> None:
 
 
 async def post_checklists(rt: Runtime, incident: Incident, labels: dict[str, str]) -> list[str]:
-    """At declare: the checklists of CHECKLISTS_FILE that match, as checkboxes in the war room.
+    """At declare: the configured checklists that match, as checkboxes in the war room.
 
     Called again for the same incident (a retried declare), it adds nothing twice.
     """
-    found = matching(load_checklists(rt.settings.checklists_file), incident.severity, labels)
+    found = matching(checklists(rt), incident.severity, labels)
     problems: list[str] = []
     if not found:
         return problems

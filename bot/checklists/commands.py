@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.checklists.board import add_item, checklist_text
 from bot.checklists.definitions import MAX_TEXT
+from bot.checklists.fix_verification import parse_verification, record_verification
 from bot.checklists.queries import items_of
 from bot.checklists.runbooks import add_runbook, parse_runbook
-from bot.checklists.verification import parse_verification, record_verification
 from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
 from bot.slack.context import CommandContext
@@ -69,7 +69,7 @@ async def runbook(ctx: CommandContext, args: str) -> None:
     usage="<how we know it is fixed>",
     summary="Record how we know the fix worked (e.g. error rate back to normal for 30 minutes)",
 )
-async def verify(ctx: CommandContext, args: str) -> None:
+async def verify_fix(ctx: CommandContext, args: str) -> None:
     how = parse_verification(unescape(args))
     incident = await incident_in_channel(ctx)
     problems = await record_verification(ctx.rt, incident, ctx.user_id, how)

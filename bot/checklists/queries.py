@@ -9,7 +9,7 @@ from sqlalchemy import and_, update
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChecklistItem, IncidentChecklistMessage, IncidentRunbook
+from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, IncidentRunbook
 from storage.tables import table_of
 
 ITEM = table_of(ChecklistItem)

@@ -10,7 +10,9 @@ from bot.core.runtime import Runtime
 from bot.incidents.cards import refresh_card
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident, IncidentRunbook
+from storage.models.checklists import IncidentRunbook
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 USAGE = "`/incident runbook <url> [title]`"
 MAX_URL = 2000

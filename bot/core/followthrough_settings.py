@@ -1,6 +1,6 @@
 """Parsing and checking the follow-through settings (tickets, working hours). Pure.
 
-Kept apart from bot/settings.py so that module stays a list of settings; every function
+Kept apart from bot/core/settings.py so that module stays a list of settings; every function
 raises ValueError with the reason pydantic reports as "<NAME> <reason>".
 """
 

@@ -1,4 +1,5 @@
-"""What a running bot holds: settings, database, Slack client, scheduler, start-up hooks."""
+"""What a running bot holds: settings, configuration file, database, Slack client, scheduler,
+start-up hooks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.core.config_file import Config
 from bot.core.errors import RefusedSetting
 from bot.core.settings import Settings
 from storage import Database
@@ -30,6 +32,7 @@ class Runtime:
     settings: Settings
     db: Database
     client: AsyncWebClient
+    config: Config = field(default_factory=Config)  # CONFIG_FILE, each domain's section
     scheduler: AsyncIOScheduler = field(default_factory=lambda: AsyncIOScheduler(timezone="UTC"))
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)

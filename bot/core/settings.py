@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     # First wait before trying Slack again at start-up (auth.test, Socket Mode); it doubles
     # after each failure, up to a minute.
     startup_retry_seconds: float = Field(default=2.0, gt=0, le=60)
+    # The structured configuration (bot/core/config_file.py); unset: sisyphus.yml, if present.
+    config_file: str | None = None
     # At 3am, less to remember (issue 11): checklists and fatigue nudges.
     checklists_file: str | None = None
     fatigue_hours: float = Field(default=4, gt=0, le=72)

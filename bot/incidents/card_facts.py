@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ChecklistItem, EntryKind, IncidentRunbook, TimelineEntry
+from storage.models.checklists import ChecklistItem, IncidentRunbook
+from storage.models.timeline import EntryKind, TimelineEntry
 
 
 @dataclass(frozen=True)

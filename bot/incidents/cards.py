@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import (
@@ -17,10 +17,12 @@ from bot.incidents.buttons import (
     take_command_button,
 )
 from bot.incidents.card_facts import CardFacts, card_facts
+from bot.incidents.labels import incident_label
+from bot.slack.blocks import fit
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
-from storage.models import OPEN_STATUSES, SEVERITIES, Incident
+from storage.models.incidents import OPEN_STATUSES, SEVERITIES, Incident
 
 STATUS_EMOJI = {
     "investigating": ":mag:",
@@ -29,29 +31,6 @@ STATUS_EMOJI = {
     "monitoring": ":eyes:",
     "resolved": ":white_check_mark:",
 }
-
-
-class Titled(Protocol):
-    """An incident, or a row read for a reminder: anything with a number and a title."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def title(self) -> str: ...
-
-
-def plain_label(incident_id: int | None, title: str, *, drill: bool = False) -> str:
-    """ "Incident #12: API down", for plain_text fields, which Slack shows as typed.
-    A drill says so first: "DRILL: Incident #12: ..."."""
-    return f"{'DRILL: ' if drill else ''}Incident #{incident_id}: {title}"
-
-
-def incident_label(incident: Titled) -> str:
-    """The same label for mrkdwn: the title escaped (DRILL first for a game day)."""
-    return plain_label(
-        incident.id, escape(incident.title), drill=bool(getattr(incident, "drill", False))
-    )
 
 
 def similar_incidents(incident: Incident) -> list[dict[str, Any]]:
@@ -305,15 +284,9 @@ def announcement_text(incident: Incident) -> str:
     return text + (" This is a drill, not a real incident." if incident.drill else "")
 
 
-def _fit(text: str, limit: int = 2900) -> str:
-    """Keep a section under Slack's 3000 characters without cutting an `&...;` entity."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return cut + " … (cut here)"
+def _fit(text: str) -> str:
+    """Keep a section under Slack's 3000 characters (bot.slack.blocks.fit), saying where."""
+    return fit(text, marker=" … (cut here)")
 
 
 async def refresh_card(rt: Runtime, incident: Incident, *, topic: bool = True) -> list[str]:

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.incidents.buttons import HOME_DECLARE_ACTION
-from bot.incidents.cards import STATUS_EMOJI, incident_label
-from storage.models import Incident
+from bot.incidents.cards import STATUS_EMOJI
+from bot.incidents.labels import incident_label
+from storage.models.incidents import Incident
 
 MAX_INCIDENTS = 20
 

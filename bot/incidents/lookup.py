@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import incident_for_channel
 from bot.slack.context import CommandContext
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 
 async def incident_in_channel(ctx: CommandContext) -> Incident:

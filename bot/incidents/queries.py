@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import OPEN_STATUSES, Incident
+from storage.models.incidents import OPEN_STATUSES, Incident
 from storage.types import utcnow
 
 

@@ -35,14 +35,10 @@ from bot.postmortem.export import FORMAT, VERSION, ParsedRecord, record_from_jso
 from bot.postmortem.metrics import response_metrics
 from bot.postmortem.record import IncidentRecord, RevisionRow, TimelineRow
 from storage import Database
-from storage.models import (
-    ActionItem,
-    Incident,
-    PostmortemItem,
-    TimelineEntry,
-    TimelineRevision,
-    UpdatePrompt,
-)
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.tables import table_of
 from storage.types import utcnow
 

@@ -22,14 +22,10 @@ from sqlalchemy import Boolean, Date
 
 from bot.postmortem.export import FORMAT, VERSION
 from storage import Database
-from storage.models import (
-    ActionItem,
-    Incident,
-    PostmortemItem,
-    TimelineEntry,
-    TimelineRevision,
-    UpdatePrompt,
-)
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.types import UTCDateTime
 
 CHUNK = 200  # incidents read together

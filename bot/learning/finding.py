@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.runtime import Runtime
-from bot.learning.access import MembershipCheck
+from bot.learning.membership import MembershipCheck
 from bot.learning.search import MARK_END, MARK_START, Candidate, rank_incidents, snippets
 from bot.slack.text import escape
 

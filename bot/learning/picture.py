@@ -19,7 +19,7 @@ import matplotlib.dates as mdates
 
 from bot.learning.charts import SEVERITY_COLOURS, STATUS_COLOURS, new_figure, to_png
 from bot.postmortem.record import IncidentRecord
-from storage.models import EntryKind
+from storage.models.timeline import EntryKind
 
 PICTURE_SIZE = (1400, 800)
 FONT = 13

@@ -17,24 +17,24 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.learning.seen_before import seen_before
 from bot.postmortem.draft import load_record, people_in
 from bot.postmortem.record import IncidentRecord
 from bot.postmortem.render import document_title, render_postmortem
 from bot.postmortem.rules import split_factor_refs
+from bot.slack.blocks import fit, section
 from bot.slack.client import slack_error_text
 from bot.slack.files import user_names
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.posting import post_message
 from bot.timeline.queries import add_bot_action
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING = "pending:"
-SECTION_LIMIT = 2900
 MAX_LIST = 25
 
 
@@ -61,14 +61,6 @@ def publish_channel(rt: Runtime, incident: Incident) -> str:
     return target
 
 
-def _fit(text: str) -> str:
-    return text if len(text) <= SECTION_LIMIT else text[:SECTION_LIMIT].rsplit(" ", 1)[0] + " …"
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
-
-
 def published_blocks(record: IncidentRecord, publisher: str) -> list[dict[str, Any]]:
     incident = record.incident
 
@@ -89,12 +81,15 @@ def published_blocks(record: IncidentRecord, publisher: str) -> list[dict[str, A
         for a in record.actions
     ][:MAX_LIST]
     where = f" · war room <#{incident.channel_id}>" if incident.channel_id else ""
+    texts = [
+        f":memo: *Postmortem (final): {incident_label(incident)}*",
+        f"*Summary*\n{latest('summary')}",
+        f"*Impact*\n{latest('impact')}",
+        "*Contributing factors*\n" + ("\n".join(factor_lines) or "_none recorded_"),
+        "*Action items*\n" + ("\n".join(action_lines) or "_none recorded_"),
+    ]
     return [
-        _section(f":memo: *Postmortem (final): {incident_label(incident)}*"),
-        _section(f"*Summary*\n{latest('summary')}"),
-        _section(f"*Impact*\n{latest('impact')}"),
-        _section("*Contributing factors*\n" + ("\n".join(factor_lines) or "_none recorded_")),
-        _section("*Action items*\n" + ("\n".join(action_lines) or "_none recorded_")),
+        *(section(fit(text, at_space=True)) for text in texts),
         {
             "type": "context",
             "elements": [

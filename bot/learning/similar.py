@@ -13,7 +13,7 @@ import logging
 from bot.core.runtime import Runtime
 from bot.incidents.queries import update_incident
 from bot.learning.search import query_words, rank_incidents
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from bot.learning.figures import median, p90
 from bot.learning.tags import TAG
 from bot.postmortem.rules import split_factor_refs
 from bot.slack.text import escape
-from storage.models import SEVERITIES, EntryKind
+from storage.models.incidents import SEVERITIES
+from storage.models.timeline import EntryKind
 from storage.types import UTCDateTime
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}

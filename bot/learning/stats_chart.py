@@ -13,7 +13,7 @@ from bot.learning.charts import (
     to_png,
 )
 from bot.learning.stats import Stats
-from storage.models import SEVERITIES
+from storage.models.incidents import SEVERITIES
 
 STATS_SIZE = (1200, 900)
 FONT = 14

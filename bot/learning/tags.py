@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import UserError
 from bot.slack.text import escape
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")

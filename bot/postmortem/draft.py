@@ -15,7 +15,7 @@ from bot.postmortem.record import IncidentRecord, load_incident_record
 from bot.postmortem.render import document_title, render_postmortem
 from bot.slack.client import slack_error_text
 from bot.slack.files import Picture, Published, publish_markdown, upload_file, user_names
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)")

@@ -14,14 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.postmortem.record import IncidentRecord
-from storage.models import (
-    ActionItem,
-    Incident,
-    PostmortemItem,
-    TimelineEntry,
-    TimelineRevision,
-    UpdatePrompt,
-)
+from storage.models.cadence import UpdatePrompt
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry, TimelineRevision
 
 FORMAT = "sisyphus.incident-record"
 VERSION = 1

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.postmortem.modal import CALLBACK_ID as POSTMORTEM_CALLBACK
 from bot.postmortem.modal import read_postmortem_submission
 from bot.postmortem.submit import store_modal_entry

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 # What counts as a person responding: their messages and the actions they take with the bot.
 # Backdated `log` lines are excluded (they describe the time before the response).

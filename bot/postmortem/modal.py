@@ -11,7 +11,7 @@ from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
 from bot.postmortem.followthrough.form import followthrough_inputs, with_followthrough_fields
 from bot.postmortem.rules import PRIORITIES, ActionDraft, ActionProblem, check_action
 from bot.slack.text import strip_control
-from storage.models import PostmortemItem
+from storage.models.postmortem import PostmortemItem
 
 CALLBACK_ID = "postmortem_add"
 KIND_CHOICES = (

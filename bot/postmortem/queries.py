@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ActionItem, PostmortemItem
+from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.types import utcnow
 
 NUMBERING_ATTEMPTS = 5

@@ -21,15 +21,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checklists.queries import items_of as checklist_items
 from bot.postmortem.queries import action_items, postmortem_items
-from storage.models import (
-    ActionItem,
-    ChecklistItem,
-    Incident,
-    PostmortemItem,
-    TimelineEntry,
-    TimelineRevision,
-    UpdatePrompt,
-)
+from storage.models.cadence import UpdatePrompt
+from storage.models.checklists import ChecklistItem
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.tables import table_of
 
 _ENTRIES = table_of(TimelineEntry)

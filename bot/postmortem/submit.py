@@ -7,7 +7,7 @@ from typing import Any
 from bot.core.runtime import Runtime
 from bot.incidents.queries import get_incident
 from bot.postmortem.blameless import blame_tip
-from bot.postmortem.capture import record_action, record_item
+from bot.postmortem.items import record_action, record_item
 from bot.postmortem.modal import ModalEntry
 from bot.postmortem.rules import ActionProblem
 from bot.slack.mrkdwn import escape_keeping_mentions

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.checklists.verification import parse_verification, record_verification
+from bot.checklists.fix_verification import parse_verification, record_verification
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import (
     COMMUNICATOR_ACTION,
     RESOLVE_ACTION,
@@ -22,14 +22,15 @@ from bot.incidents.buttons import (
     TAKE_COMMAND_ACTION,
     incident_of_block,
 )
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
 from bot.response.resolve_modal import resolve_modal
 from bot.response.roles import announce_role, assign_role
 from bot.slack.client import slack_error_text
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 
 def chosen(body: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:

@@ -28,7 +28,7 @@ from bot.slack.text import escape
 from bot.timeline.backfill import backfill_incident
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.core.errors import UserError
 from bot.slack.text import excerpt, unescape
-from storage.models import SEVERITIES
+from storage.models.incidents import SEVERITIES
 
 MAX_TITLE = 200
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.response.declare_args import MAX_TITLE, DeclareArgs
 from bot.slack.text import strip_control
-from storage.models import SEVERITIES
+from storage.models.incidents import SEVERITIES
 
 CALLBACK_ID = "declare_incident"
 DECLARE_SHORTCUT = "declare_incident"  # the global shortcut (a shortcut, not a view: no clash)

@@ -6,15 +6,17 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label
+from bot.incidents.labels import incident_label
 from bot.response.roles import assign_role, one_person_doing_both
+from bot.slack.blocks import sections
 from bot.slack.durations import humanize
-from bot.slack.mrkdwn import escape_keeping_mentions, shorten, split_for_sections
+from bot.slack.mrkdwn import escape_keeping_mentions, shorten
 from bot.slack.posting import post
 from bot.slack.text import mention
 from bot.timeline.status_text import open_questions_in
 from bot.timeline.summaries import latest_entry_of_kind, recent_entries
-from storage.models import EntryKind, Incident, TimelineEntry
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind, TimelineEntry
 from storage.types import utcnow
 
 # Entries the bot writes about itself; "what has been tried" is everything else.
@@ -56,10 +58,7 @@ async def hand_off(rt: Runtime, incident: Incident, new_commander: str, actor_id
             rt,
             change.incident.channel_id,
             f"Handoff: <@{new_commander}> is now the commander of incident #{incident.id}.",
-            [
-                {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
-                for piece in split_for_sections(text)
-            ],
+            sections(text),
             problems=change.problems,
         )
     return change.problems

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from bot.cadence.queries import start_clock, stop_clock
 from bot.cadence.rules import interval_of
-from bot.checklists.verification import is_verified
+from bot.checklists.fix_verification import is_verified
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident, update_incident
 from bot.slack.answers import tell_user
+from bot.slack.blocks import sections
 from bot.slack.durations import humanize
-from bot.slack.mrkdwn import escape_keeping_mentions, split_for_sections
+from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import excerpt, unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import OPEN_STATUSES, SEVERITIES, EntryKind, Incident
+from storage.models.incidents import OPEN_STATUSES, SEVERITIES, Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 # Statuses at or past mitigation: the first time one is reached, mitigated_at is stamped.
@@ -131,7 +134,7 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
             rt,
             updated.channel_id,
             f"All clear: incident #{updated.id} is resolved.",
-            _section(
+            sections(
                 f":white_check_mark: *All clear: {incident_label(updated)} is resolved* "
                 f"after {lasted}, by <@{actor_id}>.{said}\n"
                 "Update reminders have stopped. Write it up with `/postmortem help`."
@@ -144,7 +147,7 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
             rt,
             broadcast,
             f"All clear: {incident_label(updated)} is resolved.",
-            _section(
+            sections(
                 f":white_check_mark: *All clear: {incident_label(updated)} is resolved* "
                 f"after {lasted}.{said}"
             ),
@@ -193,24 +196,16 @@ async def reopen(rt: Runtime, incident: Incident, actor_id: str) -> list[str]:
         f"Status: *investigating*. Next status update due in {humanize(interval)}."
     )
     if updated.channel_id:
-        await post(rt, updated.channel_id, text, _section(text), problems=problems)
+        await post(rt, updated.channel_id, text, sections(text), problems=problems)
     broadcast = broadcast_channel(rt, updated)
     if broadcast:
         where = f" War room: <#{updated.channel_id}>." if updated.channel_id else ""
-        await post(rt, broadcast, text, _section(text + where), problems=problems)
+        await post(rt, broadcast, text, sections(text + where), problems=problems)
     return problems + await refresh_card(rt, updated)
 
 
 async def _announce_change(rt: Runtime, incident: Incident, text: str) -> list[str]:
     problems: list[str] = []
     if incident.channel_id:
-        await post(rt, incident.channel_id, text, _section(text), problems=problems)
+        await post(rt, incident.channel_id, text, sections(text), problems=problems)
     return problems + await refresh_card(rt, incident)
-
-
-def _section(text: str) -> list[dict]:
-    """Sections for the text: split if long (a long resolve summary), never cut."""
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
-        for piece in split_for_sections(text)
-    ]

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
+from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import (
     COMMUNICATOR_ACTION,
     HOME_DECLARE_ACTION,

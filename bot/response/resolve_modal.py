@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.incidents.cards import plain_label
+from bot.incidents.labels import plain_label
 from bot.slack.text import strip_control
 
 CALLBACK_ID = "resolve_incident"

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident, update_incident
 from bot.slack.posting import invite, post
 from bot.slack.text import excerpt, mention, parse_user_mention, unescape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 ROLES = ("commander", "communicator")
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.cadence.rules import MIN_CADENCE_SECONDS, cadence_problem
-from bot.incidents.cards import plain_label
+from bot.incidents.labels import plain_label
 from bot.slack.durations import DurationError, compact, parse_duration
 from bot.slack.text import strip_control
 from bot.timeline.status_text import StatusUpdate

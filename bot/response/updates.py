@@ -9,15 +9,17 @@ from bot.cadence.queries import restart_clock
 from bot.cadence.rules import interval_of
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.response.update_modal import update_modal
+from bot.slack.blocks import context, section, sections
 from bot.slack.durations import humanize
-from bot.slack.mrkdwn import split_for_sections
 from bot.slack.posting import broadcast_channel, post
 from bot.timeline.queries import add_bot_action
 from bot.timeline.status_text import StatusUpdate
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 
@@ -89,10 +91,7 @@ async def post_status_update(
 
 def _blocks(head: str, parts: list[str], footer: str) -> list[dict]:
     """A section for the heading and one per template field (split, never cut, if long)."""
-    texts = [head] + [piece for part in parts for piece in split_for_sections(part)]
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts] + [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]}
-    ]
+    return [section(head), *(block for part in parts for block in sections(part)), context(footer)]
 
 
 async def post_update_from_form(

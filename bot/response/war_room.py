@@ -20,14 +20,16 @@ import logging
 from datetime import datetime
 
 from bot.core.runtime import Runtime
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incident_for_channel, update_incident
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import escape
 from bot.timeline.backfill import backfill_incident
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

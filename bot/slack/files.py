@@ -75,7 +75,7 @@ async def create_canvas(rt: Runtime, channel_id: str, *, title: str, markdown: s
         channel_id=channel_id,
     )
     canvas_id = str(resp["canvas_id"])
-    if rt.team_url and rt.team_id:  # learned from auth.test at start-up (bot/identity.py)
+    if rt.team_url and rt.team_id:  # learned from auth.test at start-up (bot/slack/identity.py)
         return f"{rt.team_url}docs/{rt.team_id}/{canvas_id}"
     return f"canvas {canvas_id} (in this channel's tabs)"
 

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.runtime import Runtime
 from bot.slack.client import expecting, slack_error_code, slack_error_text
-from storage.models import Incident
+from storage.models.incidents import Incident
 
 log = logging.getLogger(__name__)
 

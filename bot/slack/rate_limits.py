@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from storage.models import RateCount
+from storage.models.slack_requests import RateCount
 from storage.tables import table_of
 
 _TABLE = table_of(RateCount)

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage import Database
-from storage.models import SeenSlackRequest
+from storage.models.slack_requests import SeenSlackRequest
 from storage.tables import table_of
 from storage.types import utcnow
 

@@ -36,7 +36,7 @@ from bot.timeline.marks import add_marks
 from bot.timeline.queries import insert_messages, known_threads, latest_message_ts
 from bot.timeline.reconcile import Reread, reconcile
 from storage import StorageUnavailable
-from storage.models import Incident
+from storage.models.incidents import Incident
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

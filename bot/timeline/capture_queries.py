@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.metrics import TIMELINE_ENTRIES
 from bot.timeline.queries import ENTRY, INCIDENT, MARK, MESSAGE_COLUMNS
 from storage.db import Database
-from storage.models import OPEN_STATUSES
+from storage.models.incidents import OPEN_STATUSES
 from storage.types import UTCDateTime, utcnow
 
 COLUMNS = [c for c in MESSAGE_COLUMNS if c not in ("incident_id", "recorded_at")]

@@ -15,7 +15,7 @@ from bot.timeline.queries import add_entry, count_entries, latest_entries
 from bot.timeline.render import display_text, render_timeline, when
 from bot.timeline.timeparse import parse_log_line, zone_label
 from bot.timeline.user_zone import user_zone
-from storage.models import EntryKind
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 DEFAULT_SHOWN = 20

@@ -19,14 +19,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.access import authorize_on_incident
-from bot.incidents.cards import incident_label, plain_label
+from bot.incidents.authorize import authorize_on_incident
+from bot.incidents.labels import incident_label, plain_label
 from bot.incidents.queries import get_incident, open_incidents
 from bot.slack.client import slack_error_text
 from bot.slack.text import strip_control
 from bot.timeline.marks import add_marks
 from bot.timeline.queries import ENTRY
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 from storage.tables import run_select
 from storage.types import utcnow
 

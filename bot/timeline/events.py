@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.slack.text import unescape
-from storage.models import EntryKind
+from storage.models.timeline import EntryKind
 
 # Subtypes that are something someone said; everything else (channel_join, channel_topic,
 # pinned_item, message_replied, ...) is housekeeping and stays out of the timeline.

@@ -10,7 +10,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.core.runtime import Runtime
 from bot.slack.answers import answer_user
 from bot.slack.before_ack import stored_before_ack
-from bot.timeline.capture import MessageCapture
 from bot.timeline.copy_in import (
     COPY_SHORTCUT,
     PICK_CALLBACK,
@@ -20,6 +19,7 @@ from bot.timeline.copy_in import (
     shortcut_pressed,
 )
 from bot.timeline.keyevents import record_pin, record_reaction
+from bot.timeline.message_capture import MessageCapture
 
 
 async def _record_mark(rt: Runtime, event: dict[str, Any], _event_id: str | None) -> None:

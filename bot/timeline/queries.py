@@ -29,14 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import (
-    OPEN_STATUSES,
-    EntryKind,
-    Incident,
-    TimelineEntry,
-    TimelineMark,
-    TimelineRevision,
-)
+from storage.models.incidents import OPEN_STATUSES, Incident
+from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
 from storage.tables import run_select, table_of
 from storage.types import utcnow
 

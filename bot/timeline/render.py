@@ -13,7 +13,7 @@ from datetime import UTC, datetime, tzinfo
 from bot.slack.mrkdwn import link
 from bot.slack.text import escape
 from bot.timeline.timeparse import format_local, zone_label
-from storage.models import EntryKind, TimelineEntry
+from storage.models.timeline import EntryKind, TimelineEntry
 
 MAX_TEXT = 200  # characters of each entry's text in the ephemeral view
 

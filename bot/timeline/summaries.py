@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import TimelineEntry
+from storage.models.timeline import TimelineEntry
 
 
 async def latest_entry_of_kind(

@@ -7,9 +7,9 @@ import logging
 from typing import Any
 
 from bot.core.runtime import Runtime
-from bot.learning.access import MembershipCheck
 from bot.learning.charts import draw
 from bot.learning.figures import minutes, percent
+from bot.learning.membership import MembershipCheck
 from bot.learning.stats import (
     Durations,
     Stats,

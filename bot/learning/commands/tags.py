@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.incidents.cards import incident_label, refresh_card
+from bot.incidents.cards import refresh_card
+from bot.incidents.labels import incident_label
 from bot.incidents.lookup import incident_in_channel
 from bot.learning.tags import change_tags, parse_tags, tags_of
 from bot.slack.context import CommandContext

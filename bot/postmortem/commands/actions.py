@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.core.errors import UserError
+from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.args import parse_action
 from bot.postmortem.blameless import blame_tip
-from bot.postmortem.capture import factor_count, incident_of_channel, record_action
 from bot.postmortem.followthrough.actions import done, list_actions
+from bot.postmortem.items import factor_count, record_action
 from bot.postmortem.rules import ActionProblem
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
@@ -23,7 +24,7 @@ from storage.types import utcnow
     ),
 )
 async def action_command(ctx: CommandContext, args: str) -> None:
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     try:
         draft = parse_action(
             args, now=utcnow(), factor_count=await factor_count(ctx.rt, incident.id or 0)

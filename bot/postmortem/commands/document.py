@@ -7,7 +7,7 @@ the rest in the background), so a long record never hits Slack's 3-second limit.
 from __future__ import annotations
 
 from bot.core.errors import UserError
-from bot.postmortem.capture import incident_of_channel
+from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.draft import draft_message, draft_postmortem, export_record
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
@@ -24,7 +24,7 @@ EXPORT_FORMATS = ("json",)
     ),
 )
 async def draft_command(ctx: CommandContext, args: str) -> None:
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     outcome = await draft_postmortem(ctx.rt, incident)
     await ctx.reply(draft_message(incident, outcome))
 
@@ -37,6 +37,6 @@ async def export_command(ctx: CommandContext, args: str) -> None:
     if fmt not in EXPORT_FORMATS:
         asked = excerpt(unescape(args.strip()))
         raise UserError(f"I can export `json` only: `/postmortem export json`, not `{asked}`.")
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     link = await export_record(ctx.rt, incident)
     await ctx.reply(f":floppy_disk: The record of incident #{incident.id} as JSON: {link}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.postmortem.capture import incident_of_channel
+from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.modal import postmortem_modal
 from bot.postmortem.queries import postmortem_items
 from bot.slack.client import slack_error_text
@@ -14,7 +14,7 @@ from bot.slack.grammar import postmortem_command
     "add", summary="Open the “Add to postmortem” form (any of the items above, as fields)"
 )
 async def add_command(ctx: CommandContext, args: str) -> None:
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     if not ctx.trigger_id:
         await ctx.reply("I could not open the form here; use the `/postmortem` subcommands.")
         return

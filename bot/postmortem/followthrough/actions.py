@@ -1,13 +1,13 @@
 """The follow-through side of `/postmortem actions` and `/postmortem done`: states, tickets,
-criteria; done means verified. Registered by bot/commands/postmortem_actions.py."""
+criteria; done means verified. Registered by bot/postmortem/commands/actions.py."""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import UserError
+from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.args import parse_number
-from bot.postmortem.capture import incident_of_channel
 from bot.postmortem.followthrough.queries import DONE, tickets_of_incident
 from bot.postmortem.followthrough.states import (
     action_entries,
@@ -20,7 +20,8 @@ from bot.postmortem.queries import action_item_by_number, action_items
 from bot.slack.context import CommandContext
 from bot.slack.mrkdwn import pages_of
 from bot.slack.text import escape, excerpt, unescape
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 
@@ -54,7 +55,7 @@ def parse_page(args: str) -> int:
 async def list_actions(ctx: CommandContext, args: str = "") -> None:
     """The action items, a page of at most PAGE_LIMIT characters at a time."""
     page = parse_page(args)
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     async with ctx.rt.db.session() as session:
         items = await action_items(session, incident.id or 0)
         tickets = await tickets_of_incident(session, incident.id or 0)
@@ -86,7 +87,7 @@ async def list_actions(ctx: CommandContext, args: str = "") -> None:
 async def done(ctx: CommandContext, args: str) -> None:
     number, rest = split_number(args, "/postmortem done <n> [how it was verified]")
     how = clean_how(rest)
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     async with ctx.rt.db.session() as session:
         item = await item_by_number(session, incident, number)
         status = await mark_done(session, item, ctx.user_id, how)

@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.content import MAX_CRITERIA, prevention_class_of, split_criteria
 from bot.postmortem.followthrough.outbox import enqueue_for, kick
-from storage.models import ActionItem
+from storage.models.postmortem import ActionItem
 
 
 def split_item_text(text: str) -> tuple[str, str | None]:

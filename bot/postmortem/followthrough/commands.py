@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.core.errors import UserError
+from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.args import parse_number
-from bot.postmortem.capture import incident_of_channel
 from bot.postmortem.followthrough.actions import item_by_number, split_number
 from bot.postmortem.followthrough.outbox import kick
 from bot.postmortem.followthrough.queries import (
@@ -26,7 +26,7 @@ from bot.slack.grammar import postmortem_command
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind
+from storage.models.timeline import EntryKind
 
 
 @postmortem_command(
@@ -42,7 +42,7 @@ async def verify_command(ctx: CommandContext, args: str) -> None:
             "Say how it was verified: `/postmortem verify <n> <how>`, e.g. "
             "`/postmortem verify 2 the alert fired in the staging drill`."
         )
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     async with ctx.rt.db.session() as session:
         item = await item_by_number(session, incident, number)
         status = await mark_done(session, item, ctx.user_id, how)
@@ -60,7 +60,7 @@ async def verify_command(ctx: CommandContext, args: str) -> None:
 async def ticket_command(ctx: CommandContext, args: str) -> None:
     number = parse_number(args, "action item", "/postmortem ticket <n>")
     provider = ctx.rt.settings.tickets
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     if provider == "none":
         raise UserError(
             "Tickets are off here: set `TICKETS=github` or `TICKETS=jira` (and their settings) "
@@ -99,7 +99,7 @@ async def waive_command(ctx: CommandContext, args: str) -> None:
         raise UserError("Say why: `/postmortem waive <n> <reason>`. The reason is recorded.")
     if len(reason) > 500:
         raise UserError("Keep the reason under 500 characters.")
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     if ctx.user_id != incident.commander_id:
         raise UserError(
             f"Only the incident's commander (<@{incident.commander_id}>) can waive a P0 for "

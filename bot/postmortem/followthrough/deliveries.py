@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage import Database
-from storage.models import WebhookDelivery
+from storage.models.webhooks import WebhookDelivery
 from storage.tables import table_of
 from storage.types import utcnow
 

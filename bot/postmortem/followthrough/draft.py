@@ -9,7 +9,7 @@ from datetime import date
 from bot.postmortem.followthrough.content import missing_classes
 from bot.postmortem.followthrough.states import ticket_label
 from bot.postmortem.markdown import cell, slack_to_plain
-from storage.models import ActionItem
+from storage.models.postmortem import ActionItem
 
 EXTRA_HEADER = " Ticket | Done when |"
 EXTRA_RULE = "---|---|"

@@ -27,7 +27,8 @@ from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.user_zone import user_zone
 from storage import StorageUnavailable
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

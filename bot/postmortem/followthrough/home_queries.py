@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import HomeView
+from storage.models.home import HomeView
 from storage.tables import table_of
 
 HOME = table_of(HomeView)

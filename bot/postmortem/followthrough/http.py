@@ -42,7 +42,8 @@ from bot.postmortem.followthrough.queries import blocking_items, ticket_by_exter
 from bot.postmortem.followthrough.states import sync_from_tracker, ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 
 log = logging.getLogger(__name__)
 MAX_BODY = MAX_BODY_BYTES

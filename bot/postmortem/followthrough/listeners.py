@@ -19,7 +19,8 @@ from bot.slack.answers import answer_user
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.permissions import authorize
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

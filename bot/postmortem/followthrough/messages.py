@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.postmortem.followthrough.states import ticket_link
 from bot.slack.mrkdwn import escape_keeping_mentions
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 
 DONE_ACTION = "followthrough_done"
 SNOOZE_ACTION = "followthrough_snooze"

@@ -37,7 +37,8 @@ from bot.postmortem.followthrough.queries import (
 )
 from bot.slack.posting import post_message
 from bot.timeline.user_zone import user_zone
-from storage.models import ActionItem, Incident
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -41,7 +41,8 @@ from bot.postmortem.rules import split_factor_refs
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
-from storage.models import ActionItem, EntryKind
+from storage.models.postmortem import ActionItem
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Queries of the follow-through domain: the ticket outbox, item states, the deploy gate,
 and the claims that make nudges and digests go out once across replicas.
 
-The outbox follows storage/cadence.py: a sender claims a pending ticket by moving its
+The outbox follows bot/cadence/queries.py: a sender claims a pending ticket by moving its
 `next_attempt_at` from a due time to the end of a lease in one conditional UPDATE; only the
 replica whose UPDATE matched sends it. A sender that dies leaves the row due again when the
 lease ends.
@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import ActionItem, ActionTicket, FollowthroughSend, Incident, PostmortemItem
+from storage.models.followthrough import ActionTicket, FollowthroughSend
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.tables import table_of
 from storage.types import utcnow
 

@@ -15,7 +15,10 @@ from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED, set_item_
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
-from storage.models import ActionItem, ActionTicket, EntryKind, Incident
+from storage.models.followthrough import ActionTicket
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
+from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from bot.postmortem.render.common import Draft, when
 from bot.postmortem.render.metrics import render_metrics
 from bot.postmortem.render.summary import render_summary
 from bot.postmortem.render.timeline import render_timeline
-from storage.models import OPEN_STATUSES
+from storage.models.incidents import OPEN_STATUSES
 
 SECTION_TITLES = (
     "1. Summary",

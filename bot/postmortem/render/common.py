@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.postmortem.markdown import inline
 from bot.postmortem.record import IncidentRecord
-from storage.models import PostmortemItem
+from storage.models.postmortem import PostmortemItem
 
 
 def when(moment: datetime | None) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.postmortem.markdown import block, cell, slack_to_plain
 from bot.postmortem.metrics import human_duration
 from bot.postmortem.render.common import Draft, placeholder, when
-from storage.models import OPEN_STATUSES, EntryKind
+from storage.models.incidents import OPEN_STATUSES
+from storage.models.timeline import EntryKind
 
 
 def render_summary(d: Draft) -> list[str]:

@@ -3,9 +3,10 @@ happens, in the incident channel, open or resolved."""
 
 from __future__ import annotations
 
+from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.args import parse_factor, parse_text
 from bot.postmortem.blameless import blame_tip
-from bot.postmortem.capture import incident_of_channel, record_item
+from bot.postmortem.items import record_item
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
 from bot.slack.mrkdwn import escape_keeping_mentions
@@ -18,7 +19,7 @@ SECTION_NAMES = {
 
 
 async def _capture(ctx: CommandContext, kind: str, text: str, category: str | None = None) -> None:
-    incident = await incident_of_channel(ctx.rt, ctx.channel_id)
+    incident = await incident_in_channel(ctx)
     _, number = await record_item(
         ctx.rt, incident, kind, text, author_id=ctx.user_id, category=category
     )

@@ -1,5 +1,5 @@
-"""Tables of the response's aids (issue 11): checklists, runbooks, fatigue nudges, App Home.
-Re-exported by storage.models; every change needs a migration."""
+"""Tables of the response's aids (issue 11): checklist items, where the checklist is posted,
+runbook links. Re-exported by storage.models; every change needs a migration."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
-
-# ---- At 3am, less to remember (issue 11): checklists, runbooks, fatigue, App Home ----------
 
 
 class ChecklistItem(SQLModel, table=True):
@@ -56,34 +54,3 @@ class IncidentChecklistMessage(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", primary_key=True)
     channel_id: str = Field(max_length=32)
     ts: str | None = Field(default=None, max_length=32)
-
-
-class FatigueNudge(SQLModel, table=True):
-    """One fatigue nudge per person per stretch of activity in a war room.
-
-    The unique key is the claim: whoever inserts it sends the nudge, so replicas send it once.
-    """
-
-    __tablename__ = "fatigue_nudge"
-    __table_args__ = (
-        UniqueConstraint("incident_id", "user_id", "stretch_start", name="uq_fatigue_nudge"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    incident_id: int = Field(foreign_key="incident.id", index=True)
-    user_id: str = Field(max_length=32)
-    stretch_start: datetime = Field(sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=64)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class HomeView(SQLModel, table=True):
-    """Who opened App Home, and when their view was last published (at most once a minute)."""
-
-    __tablename__ = "home_view"
-
-    user_id: str = Field(max_length=32, primary_key=True)
-    opened_at: datetime = Field(sa_type=UTCDateTime)
-    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    digest: str | None = Field(default=None, max_length=64)

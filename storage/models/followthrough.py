@@ -11,7 +11,8 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime, utcnow
 
 # ---- Follow-through (issue 12): tickets, verification, waivers, nudges ----------------------
-# Action items gain these columns (migration 0005), declared on ActionItem (storage/models.py):
+# Action items gain these columns (migration 0005), declared on ActionItem
+# (storage/models/postmortem.py):
 # criteria, prevention_class, verification, verified_by, verified_at, ticket_url,
 # waived_by, waived_at, waived_reason, snoozed_until.
 

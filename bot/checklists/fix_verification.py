@@ -13,7 +13,8 @@ from bot.incidents.cards import refresh_card
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.posting import post
 from bot.timeline.queries import add_bot_action
-from storage.models import EntryKind, Incident
+from storage.models.incidents import Incident
+from storage.models.timeline import EntryKind
 
 MAX_VERIFICATION = 1000
 USAGE = (

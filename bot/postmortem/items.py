@@ -1,4 +1,4 @@
-"""Capturing the analysis: storing postmortem items and action items for an incident.
+"""Storing the analysis: postmortem items and action items added to an incident.
 
 Shared by the slash commands and the "Add to postmortem" modal, so both apply the same rules.
 """
@@ -9,32 +9,17 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.errors import UserError
-from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
-from bot.incidents.queries import incident_for_channel
 from bot.postmortem.followthrough.capture import annotate_new_item, kick, split_item_text
 from bot.postmortem.queries import add_action_item, add_postmortem_item, count_postmortem_items
 from bot.postmortem.rules import ActionDraft, ActionProblem
 from bot.slack.client import slack_error_code, slack_error_text
-from storage.models import ActionItem, Incident, PostmortemItem
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
 
 log = logging.getLogger(__name__)
 
 ITEM_KINDS = ("summary", "impact", "factor", "why", "well", "poorly", "lesson")
-
-
-async def incident_of_channel(rt: Runtime, channel_id: str) -> Incident:
-    """The incident whose war room this channel is, open or resolved, or a clear refusal."""
-    async with rt.db.session() as session:
-        incident = await incident_for_channel(session, channel_id)
-    bind_incident(incident.id if incident else None)
-    if incident is None:
-        raise UserError(
-            "This isn't an incident channel. Run `/postmortem` in the incident's channel "
-            "(open or resolved)."
-        )
-    return incident
 
 
 async def factor_count(rt: Runtime, incident_id: int) -> int:

@@ -1,5 +1,4 @@
-"""Tracker webhook deliveries already acted on (issue 23). Re-exported by storage.models;
-every change needs a migration."""
+"""Tracker webhook deliveries already acted on (issue 23)."""
 
 from __future__ import annotations
 

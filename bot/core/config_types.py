@@ -1,0 +1,114 @@
+"""Building blocks for a domain's section of the configuration file (bot/core/config_file.py).
+
+A section's shape is a pydantic model (`ConfigModel`: unknown keys refused, frozen) made of
+these field types; the JSON Schema (sisyphus.schema.json) is generated from the same models,
+so the schema editors check against and the validation the bot does cannot disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from bot.core.config_problems import PYDANTIC_ERRORS
+
+
+class ConfigModel(BaseModel):
+    """A mapping in the configuration file: only its own keys, read-only once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _number_as_text(value: Any) -> Any:
+    """`- 42` or `code: 500` is text where text is wanted (YAML reads it as a number)."""
+    if isinstance(value, bool):  # `yes`, `no`, `on`, `off`: their spelling is lost
+        raise ValueError("YAML reads this as true or false: put the text in quotes")
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+# A non-empty text, stripped.
+Text = Annotated[
+    str, BeforeValidator(_number_as_text), StringConstraints(strip_whitespace=True, min_length=1)
+]
+
+
+def _http_link(value: str) -> str:
+    if not value.startswith(("http://", "https://")) or len(value.split()) != 1:
+        raise ValueError(f"`{value}` is not an http(s) link")
+    return value
+
+
+HTTP_LINK_PATTERN = r"^https?://\S+$"
+HttpLink = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(_http_link),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": HTTP_LINK_PATTERN}),
+]
+
+
+def unique_by(key: str, noun: str) -> WrapValidator:
+    """For a list of mappings: no two may have the same `key` (e.g. two services `db`).
+
+    Checked on the raw list, so a duplicate is reported together with the entries' other
+    problems rather than after they are fixed.
+    """
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        twice: list[InitErrorDetails] = []
+        if isinstance(value, list | tuple):
+            seen: set[str] = set()
+            for index, item in enumerate(value):
+                name = item.get(key) if isinstance(item, dict) else None
+                if not isinstance(name, str | int) or isinstance(name, bool):
+                    continue
+                name = str(name).strip()
+                if name in seen:
+                    message = f"a second {noun} named `{name}` (each needs its own {key})"
+                    twice.append(
+                        {
+                            "type": PydanticCustomError("duplicate", message),
+                            "loc": (index, key),
+                            "input": name,
+                        }
+                    )
+                seen.add(name)
+        try:
+            result = handler(value)
+        except ValidationError as exc:
+            raise ValidationError.from_exception_data(exc.title, _again(exc) + twice) from None
+        if twice:
+            raise ValidationError.from_exception_data("duplicates", twice)
+        return result
+
+    return WrapValidator(validate)
+
+
+def _again(exc: ValidationError) -> list[InitErrorDetails]:
+    """The errors of `exc`, to raise again together with others."""
+    out: list[InitErrorDetails] = []
+    for error in exc.errors():
+        kind = error["type"]
+        detail: InitErrorDetails = {
+            "type": kind if kind in PYDANTIC_ERRORS else PydanticCustomError(kind, error["msg"]),
+            "loc": error["loc"],
+            "input": error["input"],
+        }
+        if kind in PYDANTIC_ERRORS and "ctx" in error:
+            detail["ctx"] = error["ctx"]
+        out.append(detail)
+    return out

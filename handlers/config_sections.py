@@ -1,0 +1,35 @@
+"""The sections of CONFIG_FILE (sisyphus.yml), one per domain that has one, in file order.
+
+Each domain declares its own section (its shape is a pydantic model the domain owns); this
+list is what the loader (bot/core/config_file.py) and the JSON Schema are made of.
+`python -m handlers.config_sections` writes the schema to sisyphus.schema.json (a test checks
+that the committed file is what this generates).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.checklists.config import CHECKLISTS
+from bot.core.config_file import Config, ConfigPaths, ConfigSection, json_schema, load_config
+from bot.incidents.services import SERVICES
+
+SECTIONS: list[ConfigSection[Any]] = [SERVICES, CHECKLISTS]
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "sisyphus.schema.json"
+
+
+def load_configuration(settings: ConfigPaths) -> Config:
+    """CONFIG_FILE (and CHECKLISTS_FILE), checked; ConfigFileError with every problem."""
+    return load_config(settings, SECTIONS)
+
+
+def schema_text() -> str:
+    """sisyphus.schema.json as it must be."""
+    return json.dumps(json_schema(SECTIONS), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":
+    SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
+    print(f"wrote {SCHEMA_FILE}")

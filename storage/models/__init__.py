@@ -1,0 +1,47 @@
+"""The tables, one module per domain. Every change here needs a migration in
+storage/migrations/versions.
+
+Importing this package registers every table in SQLModel.metadata (what Alembic and the
+migration test compare against), and re-exports them all, so `from storage.models import X`
+works for any table; code that uses one domain's tables may import its module directly.
+"""
+
+from __future__ import annotations
+
+from storage.models.alerts import Alert, AlertGroup, PageEvent
+from storage.models.cadence import FatigueNudge, UpdatePrompt
+from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, IncidentRunbook
+from storage.models.followthrough import ActionTicket, FollowthroughSend
+from storage.models.home import HomeView
+from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
+from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.slack_requests import RateCount, SeenSlackRequest
+from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
+from storage.models.webhooks import WebhookDelivery
+
+__all__ = [
+    "OPEN_STATUSES",
+    "SEVERITIES",
+    "STATUSES",
+    "ActionItem",
+    "ActionTicket",
+    "Alert",
+    "AlertGroup",
+    "ChecklistItem",
+    "EntryKind",
+    "FatigueNudge",
+    "FollowthroughSend",
+    "HomeView",
+    "Incident",
+    "IncidentChecklistMessage",
+    "IncidentRunbook",
+    "PageEvent",
+    "PostmortemItem",
+    "RateCount",
+    "SeenSlackRequest",
+    "TimelineEntry",
+    "TimelineMark",
+    "TimelineRevision",
+    "UpdatePrompt",
+    "WebhookDelivery",
+]
