@@ -27,6 +27,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.alerts.web import add_alert_routes
 from bot.app.request_log import request_log
+from bot.core.http_bodies import BodyRefused, read_body
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
 from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
@@ -86,6 +87,9 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
     return hmac.compare_digest(expected, signature)
 
 
+_SHORT_REASONS = {413: "body too large", 408: "body not received in time"}
+
+
 def _refused(status: int, reason: str) -> web.Response:
     SLACK_REQUESTS.labels("unverified", str(status)).inc()
     log.info("refused a request to /slack/events (%d): %s", status, reason)
@@ -124,12 +128,9 @@ def build_web_app(
         if reason is not None:
             return _refused(413 if reason == "body too large" else 401, reason)
         try:
-            async with asyncio.timeout(read_timeout):
-                raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _refused(413, "body too large")
-        except TimeoutError:
-            return _refused(408, "body not received in time")
+            raw = await read_body(request, timeout=read_timeout, limit=MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(refused.status, _SHORT_REASONS.get(refused.status, refused.reason))
         timestamp = request.headers["X-Slack-Request-Timestamp"]
         if not signature_valid(secret, timestamp, raw, request.headers["X-Slack-Signature"]):
             return _refused(401, "invalid Slack signature")
