@@ -1,48 +1,120 @@
-"""Every Slack listener and subcommand, registered in one place, as in Slack's bolt-python
-starter template.
-
-Each domain keeps its own listeners (`bot/<domain>/listeners.py`, with `register(app)`) and its
-subcommands (importing a commands module declares them). This package only puts them in order:
-the imports below are the order of `/incident help` and `/postmortem help`.
+"""The one place that lists the domains and wires each into the process: its Bolt listeners,
+its subcommands (in the order of the help), its start-up and shutdown work, its HTTP routes
+and its hooks into other domains. Everything comes from each domain's front door
+(`bot/<domain>/__init__.py`, `domain()`); adding a domain is one package and one line here.
 """
 
-# ruff: noqa: I001, F401  (the order of these imports is the order of the help)
 from __future__ import annotations
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 
-from bot.response.commands import declare, roles, status, updates
-from bot.timeline import commands as timeline_commands
-from bot.alerts import commands as alert_commands
-from bot.checklists import commands as checklist_commands
-from bot.postmortem.commands import analysis, actions
-from bot.postmortem.followthrough import commands as followthrough_commands
-from bot.postmortem.commands import form, document
-from bot.learning.commands import search, tags, stats, publish
-from bot.app import help
-
-from bot.alerts import listeners as alerts
-from bot.cadence import listeners as cadence
-from bot.checklists import listeners as checklists
-from bot.postmortem.followthrough import listeners as followthrough
-from bot.postmortem import listeners as postmortem
-from bot.learning import listeners as learning
-from bot.response import listeners as response
-from bot.timeline import listeners as timeline
+from bot import (
+    alerts,
+    cadence,
+    checklists,
+    followthrough,
+    home,
+    incidents,
+    learning,
+    postmortem,
+    response,
+    slack,
+    timeline,
+)
+from bot.core.domain import Domain, Installer
+from bot.core.runtime import Runtime
+from bot.slack.grammar import registry
 from handlers import commands
+
+# The layers in order: each domain may import the ones before it, never one after it
+# (tests/test_architecture.py takes the order from here). Bolt listeners are matched in this
+# order too: the timeline's first, since message events are by far the most frequent requests
+# (no two domains listen for the same thing, so the order of the rest does not matter).
+DOMAINS: list[Domain] = [
+    slack.domain(),  # Slack plumbing, below every domain: the help, the access guard
+    incidents.domain(),
+    timeline.domain(),
+    cadence.domain(),
+    checklists.domain(),
+    response.domain(),
+    alerts.domain(),
+    postmortem.domain(),
+    followthrough.domain(),
+    learning.domain(),
+    home.domain(),
+]
+BY_NAME = {d.name: d for d in DOMAINS}
+
+
+def _commands(name: str, *modules: str) -> list[str]:
+    """The named commands modules of a domain (all of them if none are named)."""
+    declared = [m.__name__ for m in BY_NAME[name].commands]
+    if not modules:
+        return declared
+    chosen = [f"bot.{name}.{m}" for m in modules]
+    if not set(chosen) <= set(declared):
+        raise ValueError(f"{name} declares no such commands module: {chosen}")
+    return chosen
+
+
+# The order of `/incident help` and `/postmortem help`, by the modules that declare them.
+# Follow-through's subcommands come right after `/postmortem action`.
+HELP_ORDER: list[str] = [
+    *_commands("response"),
+    *_commands("timeline"),
+    *_commands("alerts"),
+    *_commands("checklists"),
+    *_commands("postmortem", "commands.analysis", "commands.actions"),
+    *_commands("followthrough"),
+    *_commands("postmortem", "commands.form", "commands.document"),
+    *_commands("learning"),
+    *_commands("slack"),  # help itself
+]
+registry.arrange(HELP_ORDER)
+
+# Start-up and shutdown work, in the order it runs: the Slack access guard first, and the
+# rest in the order it has always run (each is independent of the others).
+START_ORDER: list[str] = [
+    "install_access",
+    "install_war_room",
+    "install_identity",
+    "install_cadence",
+    "install_backfill",
+    "install_outbox",
+    "install_nudges",
+    "install_alerts",
+    "install_home_refresh",
+    "install_fatigue",
+]
+
+
+def installers() -> list[Installer]:
+    by_name = {f.__name__: f for d in DOMAINS for f in d.installers}
+    if sorted(by_name) != sorted(START_ORDER):
+        raise ValueError(f"START_ORDER does not list the domains' installers: {sorted(by_name)}")
+    return [by_name[name] for name in START_ORDER]
+
+
+def install_all(rt: Runtime) -> None:
+    """Before the runtime starts: each installer may add start-up or shutdown hooks to it."""
+    for install in installers():
+        install(rt)
 
 
 def register_all(app: AsyncApp) -> None:
-    # The timeline first: message events are the most frequent requests by far, matched first.
-    for domain in (
-        timeline,
-        response,
-        checklists,
-        cadence,
-        alerts,
-        postmortem,
-        followthrough,
-        learning,
-    ):
-        domain.register(app)
+    """The hooks between domains, every Bolt listener, and one listener per slash command."""
+    for domain in DOMAINS:
+        for hook in domain.hooks:
+            hook.install()
+    for domain in DOMAINS:
+        if domain.register is not None:
+            domain.register(app)
     commands.register(app)
+
+
+def add_routes(app: web.Application, rt: Runtime) -> None:
+    """The domains' webhook and API routes (/alerts/..., /webhooks/..., /api/deploy-gate)."""
+    for domain in DOMAINS:
+        for add in domain.routes:
+            add(app, rt)

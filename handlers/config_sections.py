@@ -1,7 +1,6 @@
-"""The sections of CONFIG_FILE (sisyphus.yml), one per domain that has one, in file order.
-
-Each domain declares its own section (its shape is a pydantic model the domain owns); this
-list is what the loader (bot/core/config_file.py) and the JSON Schema are made of.
+"""The sections of CONFIG_FILE (sisyphus.yml): each domain's front door names its own (its shape
+is a pydantic model the domain owns), in the order of handlers.DOMAINS; this list is what the
+loader (bot/core/config_file.py) and the JSON Schema are made of.
 `python -m handlers.config_sections` writes the schema to sisyphus.schema.json (a test checks
 that the committed file is what this generates).
 """
@@ -12,11 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.checklists.config import CHECKLISTS
 from bot.core.config_file import Config, ConfigPaths, ConfigSection, json_schema, load_config
-from bot.incidents.services import SERVICES
+from handlers import DOMAINS
 
-SECTIONS: list[ConfigSection[Any]] = [SERVICES, CHECKLISTS]
+SECTIONS: list[ConfigSection[Any]] = [d.config_section for d in DOMAINS if d.config_section]
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "sisyphus.schema.json"
 
 

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.postmortem.followthrough.nudges import NudgeChecker
+from bot.followthrough.nudges import NudgeChecker
 from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot

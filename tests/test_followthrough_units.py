@@ -10,13 +10,13 @@ import pytest
 
 from bot.core.followthrough_settings import parse_days, parse_hours, parse_ticket_users
 from bot.core.settings import SettingsError, load_settings
-from bot.postmortem.followthrough.content import (
+from bot.followthrough.messages import digest_message, nudge_message
+from bot.followthrough.nudges import digest_week, in_working_hours
+from bot.postmortem.item_text import (
     missing_classes,
     prevention_class_of,
     split_criteria,
 )
-from bot.postmortem.followthrough.messages import digest_message, nudge_message
-from bot.postmortem.followthrough.nudges import digest_week, in_working_hours
 from storage.models.incidents import Incident
 from storage.models.postmortem import ActionItem
 

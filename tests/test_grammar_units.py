@@ -111,3 +111,24 @@ def test_registry_resolves_case_insensitively_and_refuses_duplicates() -> None:
     assert "`/x go <where>`: Go somewhere" in reg.usage_text("/x")
     with pytest.raises(ValueError, match="declared twice"):
         reg.subcommand("/x", "g", summary="clash")(go)
+
+
+def test_the_help_lists_subcommands_in_their_order() -> None:
+    """The order of `/incident help` and `/postmortem help` (handlers.HELP_ORDER) is deliberate:
+    declaring first, then what you do during an incident, then after."""
+    import handlers  # noqa: F401  (wiring the domains declares their subcommands)
+    from bot.slack.grammar import registry
+
+    def names(command: str) -> list[str]:
+        return [s.name for s in registry.subcommands(command)]
+
+    assert names("/incident") == [
+        *("declare", "commander", "communicator", "role", "roles", "handoff", "status"),
+        *("severity", "resolve", "reopen", "update", "cadence", "note", "log", "timeline"),
+        *("page", "checklist", "runbook", "verify", "tag", "untag", "stats", "help"),
+    ]
+    assert names("/postmortem") == [
+        *("summary", "impact", "factor", "why", "well", "poorly", "lesson", "action"),
+        *("actions", "done", "verify", "ticket", "waive", "add", "draft", "export"),
+        *("search", "publish", "help"),
+    ]

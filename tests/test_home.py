@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from bot.postmortem.followthrough.home_refresh import HomeRefresher
+from bot.home.refresh import HomeRefresher
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.incident_steps import declare, run

@@ -228,8 +228,7 @@ async def test_a_bad_file_is_named_and_nothing_is_imported(
         ),
         (
             broken(lambda d: d["timeline"][0].update(occurred_at="yesterday")),
-            "line 2 (incident #2): field `timeline[0].occurred_at`: Input should be a valid "
-            "datetime",
+            "line 2 (incident #2): field `timeline[0].occurred_at` is not a time (ISO 8601",
         ),
         (
             broken(lambda d: d["incident"].pop("title")),
@@ -240,6 +239,7 @@ async def test_a_bad_file_is_named_and_nothing_is_imported(
         (broken(lambda d: d.update(timeline=None)), "field `timeline` is missing or not"),
         ("{not json", "line 2: not JSON"),
         ("[1, 2]", "line 2: not a Sisyphus incident record"),
+        ("[" * 100_000 + "]" * 100_000, "line 2: JSON nested too deeply"),
     ]
     for bad, expected in cases:
         with pytest.raises(ImportProblem) as problem:

@@ -390,3 +390,15 @@ async def test_an_action_item_in_the_postmortem_form_needs_a_member(bot: Running
 
         items = (await session.exec(select(ActionItem))).all()
     assert [i.created_by for i in items] == ["U111"]
+
+
+def test_no_two_listeners_match_the_same_thing() -> None:
+    """Bolt runs the first listener that matches: handlers.DOMAINS may be in layer order only
+    because no two domains listen for the same event, action, view or shortcut (by its exact
+    name: a pattern could match another's)."""
+    recorder = Recorder()
+    handlers.register_all(recorder)  # type: ignore[arg-type]
+    seen = [(kind, what) for kind, what in recorder.seen if kind != "use"]
+    assert all(isinstance(what, str) for _kind, what in seen)
+    twice = sorted({x for x in seen if seen.count(x) > 1})
+    assert not twice, f"listened for twice: {twice}"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import func, select
 
 import handlers  # noqa: F401  (registers every subcommand)
-from bot.postmortem.followthrough.states import action_entries
+from bot.followthrough.states import action_entries
 from bot.slack.dispatch import MAX_COMMAND_TEXT
 from bot.slack.grammar import registry
 from bot.slack.mrkdwn import PAGE_LIMIT, pages_of

@@ -7,8 +7,8 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+import handlers
 from bot.app.bolt import build_bolt_app
-from bot.app.features import install_features
 from bot.app.socket_mode import connect_socket_mode, socket_mode_handler
 from bot.app.web import build_web_app
 from bot.core.config_file import Config
@@ -35,7 +35,7 @@ class BotServer:
             client=make_web_client(settings),
             config=load_configuration(settings) if config is None else config,
         )
-        install_features(self.runtime)
+        handlers.install_all(self.runtime)
         self.bolt = build_bolt_app(self.runtime)
         self.web = build_web_app(
             self.runtime,

@@ -25,12 +25,11 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.alerts.web import add_alert_routes
+import handlers
 from bot.app.request_log import request_log
 from bot.core.http_bodies import BodyRefused, read_body
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.http import add_routes as add_followthrough_routes
 from bot.slack.access import access_of
 from bot.slack.replays import first_time
 from storage import StorageUnavailable
@@ -173,7 +172,6 @@ def build_web_app(
     if serve_slack:
         app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
-    add_alert_routes(app, rt)  # /alerts/alertmanager, /alerts/pagerduty (1 MiB cap of their own)
     app.router.add_get("/metrics", metrics)
-    add_followthrough_routes(app, rt)  # /api/deploy-gate, /webhooks/github, /webhooks/jira
+    handlers.add_routes(app, rt)  # /alerts/..., /webhooks/..., /api/deploy-gate (own body caps)
     return app

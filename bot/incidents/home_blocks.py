@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.core.runtime import Runtime
 from bot.incidents.buttons import HOME_DECLARE_ACTION
 from bot.incidents.cards import STATUS_EMOJI
 from bot.incidents.labels import incident_label
+from bot.incidents.queries import open_incidents
 from storage.models.incidents import Incident
 
 MAX_INCIDENTS = 20
@@ -84,3 +86,10 @@ def open_incident_blocks(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more."}]}
         )
     return blocks
+
+
+async def home_section(rt: Runtime, user_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The incidents' section of App Home (bot/home/)."""
+    async with rt.db.session() as session:
+        incidents = await open_incidents(session)
+    return open_incident_blocks(incidents, user_id, now)

@@ -24,10 +24,11 @@ from tqdm import tqdm
 
 from bot.learning.bulk import (
     ImportProblem,
+    ImportResult,
+    check_file,
     count_incidents,
     export_all,
     import_records,
-    parse_record,
     read_documents,
 )
 from storage import Database, StorageUnavailable
@@ -101,8 +102,9 @@ def export_parser() -> argparse.ArgumentParser:
 def import_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot import",
-        description="Load an export into DATABASE_URL. Incidents already there are left as they "
-        "are; a bad file changes nothing.",
+        description="Load an export into DATABASE_URL. Every record is checked first; a file "
+        "with any problem changes nothing (each problem is named). Incidents already there get "
+        "only the rows they lack.",
     )
     parser.add_argument("file", type=Path, help="a file written by `python -m bot export`")
     return parser
@@ -185,10 +187,9 @@ def export_main(argv: Sequence[str]) -> int:
     return 0
 
 
-async def _import(path: Path, settings: StorageSettings) -> tuple[int, int]:
+async def _import(path: Path, settings: StorageSettings) -> ImportResult:
     with path.open(encoding="utf-8") as stream:
-        documents = list(read_documents(stream))
-    records = [(where, parse_record(where, raw)) for where, raw in documents]
+        records = check_file(read_documents(stream))
     db = Database(settings.database_url)
     try:
         await db.migrate()
@@ -196,7 +197,13 @@ async def _import(path: Path, settings: StorageSettings) -> tuple[int, int]:
             result = await import_records(db, records, bar.update)
     finally:
         await db.dispose()
-    return result.imported, result.skipped
+    return result
+
+
+def _plural(n: int, what: str) -> str:
+    if n == 1:
+        return f"1 {what}"
+    return f"{n} {what[:-1]}ies" if what.endswith("y") else f"{n} {what}s"
 
 
 def import_main(argv: Sequence[str]) -> int:
@@ -205,7 +212,7 @@ def import_main(argv: Sequence[str]) -> int:
     if settings is None:
         return 2
     try:
-        imported, skipped = asyncio.run(_import(args.file, settings))
+        result = asyncio.run(_import(args.file, settings))
     except FileNotFoundError:
         print(f"error: {args.file}: no such file", file=sys.stderr)
         return 1
@@ -216,14 +223,19 @@ def import_main(argv: Sequence[str]) -> int:
         print(f"error: {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except ImportProblem as exc:
-        print(f"error: {args.file}: {exc}. Nothing was imported.", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"error: {args.file}: {problem}", file=sys.stderr)
+        found = _plural(len(exc.problems), "problem") if len(exc.problems) > 1 else "a problem"
+        print(f"error: {args.file}: {found}. Nothing was imported.", file=sys.stderr)
         return 1
     except StorageUnavailable:
         print("error: the database at DATABASE_URL could not be reached", file=sys.stderr)
         return 1
-    print(
-        f"imported {imported} incident{'s' if imported != 1 else ''}; "
-        f"{skipped} already there, left as they were",
-        file=sys.stderr,
-    )
+    there = f"{result.skipped} already there"
+    if result.added:
+        rows = ", ".join(_plural(n, what) for what, n in result.added.items())
+        there += f", given the rows they lacked ({rows})"
+    else:
+        there += ", left as they were"
+    print(f"imported {_plural(result.imported, 'incident')}; {there}", file=sys.stderr)
     return 0

@@ -19,9 +19,9 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label
 from bot.learning.seen_before import seen_before
-from bot.postmortem.draft import load_record, people_in
 from bot.postmortem.record import IncidentRecord
 from bot.postmortem.render import document_title, render_postmortem
+from bot.postmortem.render.draft import load_record, people_in
 from bot.postmortem.rules import split_factor_refs
 from bot.slack.blocks import fit, section
 from bot.slack.client import slack_error_text

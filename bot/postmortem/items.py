@@ -6,11 +6,13 @@ Shared by the slash commands and the "Add to postmortem" modal, so both apply th
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.capture import annotate_new_item, kick, split_item_text
+from bot.postmortem.item_text import prevention_class_of, split_item_text
 from bot.postmortem.queries import add_action_item, add_postmortem_item, count_postmortem_items
 from bot.postmortem.rules import ActionDraft, ActionProblem
 from bot.slack.client import slack_error_code, slack_error_text
@@ -20,6 +22,12 @@ from storage.models.postmortem import ActionItem, PostmortemItem
 log = logging.getLogger(__name__)
 
 ITEM_KINDS = ("summary", "impact", "factor", "why", "well", "poorly", "lesson")
+
+# Called in the transaction that stores a new action item (follow-through queues its ticket
+# there); each may return what to run once the transaction has committed. Filled by handlers/
+# from the front doors (bot/followthrough/__init__.py).
+NewActionHook = Callable[[Runtime, AsyncSession, ActionItem], Awaitable[Callable[[], None] | None]]
+NEW_ACTION_HOOKS: list[NewActionHook] = []
 
 
 async def factor_count(rt: Runtime, incident_id: int) -> int:
@@ -90,7 +98,12 @@ async def record_action(
             text=text,
             created_by=created_by,
         )
-        queued = await annotate_new_item(rt, session, item, criteria=criteria)
-    if queued:
-        kick(rt)  # the ticket row is committed with the item; file it now
+        item.criteria = criteria
+        item.prevention_class = prevention_class_of(item.text)
+        session.add(item)
+        await session.flush()
+        after_commit = [await hook(rt, session, item) for hook in NEW_ACTION_HOOKS]
+    for then in after_commit:
+        if then is not None:
+            then()  # e.g. the ticket row is committed with the item: file it now
     return item

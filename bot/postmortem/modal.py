@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
-from bot.postmortem.followthrough.form import followthrough_inputs, with_followthrough_fields
+from bot.postmortem.item_fields import followthrough_inputs, with_followthrough_fields
 from bot.postmortem.rules import PRIORITIES, ActionDraft, ActionProblem, check_action
 from bot.slack.text import strip_control
 from storage.models.postmortem import PostmortemItem

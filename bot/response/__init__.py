@@ -1,3 +1,22 @@
 """Running the response: declaring, roles, status and severity, resolve and reopen, handoffs,
 status updates.
 """
+
+from __future__ import annotations
+
+from bot.core.domain import Domain
+
+
+def domain() -> Domain:
+    """What the process needs of this domain (imported only when asked: `import
+    bot.response.queries` must not pull in the whole domain)."""
+    from bot.response import listeners
+    from bot.response.commands import declare, roles, status, updates
+    from bot.response.war_room_listeners import install_war_room
+
+    return Domain(
+        "response",
+        register=listeners.register,
+        commands=(declare, roles, status, updates),
+        installers=(install_war_room,),
+    )

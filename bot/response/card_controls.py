@@ -1,5 +1,7 @@
-"""The incident card's controls: each runs the same logic, with the same permission checks,
-as the command it stands for (`/incident status|severity|commander|communicator|resolve`).
+"""The incident card's controls and their Bolt listeners: each runs the same logic, with the
+same permission checks, as the command it stands for (`/incident status|severity|commander|
+communicator|resolve`). The card's look is bot/incidents/card/, below every domain that
+changes an incident; its controls run the response's commands, so they are the response's.
 
 Every change refreshes the card (the lifecycle and role functions do it); a refused change
 refreshes it too, so a select someone moved shows the incident's real state again.
@@ -8,7 +10,10 @@ refreshes it too, so a select someone moved shows the incident's real state agai
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.checklists.fix_verification import parse_verification, record_verification
 from bot.core.errors import UserError
@@ -20,6 +25,7 @@ from bot.incidents.buttons import (
     SEVERITY_ACTION,
     STATUS_ACTION,
     TAKE_COMMAND_ACTION,
+    clicked,
     incident_of_block,
 )
 from bot.incidents.cards import refresh_card
@@ -27,8 +33,9 @@ from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
-from bot.response.resolve_modal import resolve_modal
+from bot.response.resolve_modal import read_resolve_submission, resolve_modal
 from bot.response.roles import announce_role, assign_role
+from bot.slack.answers import answer_user, tell_user
 from bot.slack.client import slack_error_text
 from storage.models.incidents import Incident
 
@@ -168,3 +175,100 @@ async def resolve_from_form(
         )
     problems += await resolve(rt, incident, user_id, summary)
     return _done(f"Incident #{incident.id} is resolved", problems), incident.channel_id
+
+
+def _picked(action: dict[str, Any]) -> str:
+    return (action.get("selected_option") or {}).get("value") or ""
+
+
+@dataclass(frozen=True)
+class CardControl:
+    """One of the card's controls: what it does, as said when it fails ("Changing the
+    status"), and the change, given (runtime, who pressed it, the incident, the action, the
+    whole payload)."""
+
+    action_id: str
+    doing: str
+    change: Callable[
+        [Runtime, str, int | None, dict[str, Any], dict[str, Any]], Awaitable[str | None]
+    ]
+
+
+CARD_CONTROLS = (
+    CardControl(
+        STATUS_ACTION,
+        "Changing the status",
+        lambda rt, user, incident, action, _: status_from_card(rt, user, incident, _picked(action)),
+    ),
+    CardControl(
+        SEVERITY_ACTION,
+        "Changing the severity",
+        lambda rt, user, incident, action, _: severity_from_card(
+            rt, user, incident, _picked(action)
+        ),
+    ),
+    CardControl(
+        TAKE_COMMAND_ACTION,
+        "Taking command",
+        lambda rt, user, incident, _, __: role_from_card(rt, user, incident, "commander", user),
+    ),
+    CardControl(
+        COMMUNICATOR_ACTION,
+        "Naming the communicator",
+        lambda rt, user, incident, action, _: role_from_card(
+            rt, user, incident, "communicator", action.get("selected_user") or ""
+        ),
+    ),
+    CardControl(
+        RESOLVE_ACTION,
+        "Opening the resolve form",
+        lambda rt, user, incident, _, body: open_resolve_form(
+            rt, user, incident, body.get("trigger_id") or ""
+        ),
+    ),
+)
+
+
+def _card_listener(
+    control: CardControl,
+) -> Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Awaitable[None]]:
+    async def on_control(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, _ = clicked(body)
+        incident_id, action = chosen(body)
+        async with rt.in_flight():
+            await answer_user(
+                rt,
+                user_id,
+                channel_id,
+                control.doing,
+                lambda: control.change(rt, user_id, incident_id, action, body),
+            )
+
+    return on_control
+
+
+def register(app: AsyncApp) -> None:
+    """The card's controls: each answers failures privately; the channel sees the change."""
+    for control in CARD_CONTROLS:
+        app.action(control.action_id)(_card_listener(control))
+
+    @app.view(RESOLVE_CALLBACK)
+    async def on_resolve_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id = body["user"]["id"]
+        incident_id, summary, verification = read_resolve_submission(view)
+        async with rt.in_flight():
+
+            async def work() -> None:
+                text, channel_id = await resolve_from_form(
+                    rt, user_id, incident_id, summary, verification
+                )
+                if text:
+                    await tell_user(rt, user_id, channel_id, text)
+
+            await answer_user(rt, user_id, None, "Resolving the incident", work)

@@ -1,11 +1,9 @@
-"""The response's Slack listeners: the declare, status-update and resolve forms, and the card's
-controls (status, severity, Take command, communicator, Post update, Resolve)."""
+"""The response's Slack listeners: the declare and status-update forms, the Post update button;
+the card's controls and the resolve form are card_controls.py's."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -14,24 +12,11 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import (
-    COMMUNICATOR_ACTION,
     HOME_DECLARE_ACTION,
     POST_UPDATE_ACTION,
-    RESOLVE_ACTION,
-    SEVERITY_ACTION,
-    STATUS_ACTION,
-    TAKE_COMMAND_ACTION,
     clicked,
 )
-from bot.response import war_room_listeners
-from bot.response.card_controls import (
-    chosen,
-    open_resolve_form,
-    resolve_from_form,
-    role_from_card,
-    severity_from_card,
-    status_from_card,
-)
+from bot.response import card_controls, war_room_listeners
 from bot.response.declare import DeclareRequest, declare, declared_message
 from bot.response.declare_args import DeclareArgs
 from bot.response.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
@@ -40,8 +25,6 @@ from bot.response.declare_modal import (
     declare_modal,
     read_declare_submission,
 )
-from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
-from bot.response.resolve_modal import read_resolve_submission
 from bot.response.update_modal import CALLBACK_ID as UPDATE_CALLBACK
 from bot.response.update_modal import read_update_submission
 from bot.response.updates import post_update_from_form, update_form_for
@@ -52,7 +35,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: AsyncApp) -> None:
-    _register_card_controls(app)
+    card_controls.register(app)  # the card's controls and the resolve form
 
     @app.shortcut(DECLARE_SHORTCUT)
     async def on_declare_shortcut(
@@ -125,103 +108,6 @@ def register(app: AsyncApp) -> None:
 
             # Unexpected failures are told by DM: the form has no channel of its own.
             await answer_user(rt, user_id, None, "Posting your update", work)
-
-
-def _picked(action: dict[str, Any]) -> str:
-    return (action.get("selected_option") or {}).get("value") or ""
-
-
-@dataclass(frozen=True)
-class CardControl:
-    """One of the card's controls: what it does, as said when it fails ("Changing the
-    status"), and the change, given (runtime, who pressed it, the incident, the action, the
-    whole payload)."""
-
-    action_id: str
-    doing: str
-    change: Callable[
-        [Runtime, str, int | None, dict[str, Any], dict[str, Any]], Awaitable[str | None]
-    ]
-
-
-CARD_CONTROLS = (
-    CardControl(
-        STATUS_ACTION,
-        "Changing the status",
-        lambda rt, user, incident, action, _: status_from_card(rt, user, incident, _picked(action)),
-    ),
-    CardControl(
-        SEVERITY_ACTION,
-        "Changing the severity",
-        lambda rt, user, incident, action, _: severity_from_card(
-            rt, user, incident, _picked(action)
-        ),
-    ),
-    CardControl(
-        TAKE_COMMAND_ACTION,
-        "Taking command",
-        lambda rt, user, incident, _, __: role_from_card(rt, user, incident, "commander", user),
-    ),
-    CardControl(
-        COMMUNICATOR_ACTION,
-        "Naming the communicator",
-        lambda rt, user, incident, action, _: role_from_card(
-            rt, user, incident, "communicator", action.get("selected_user") or ""
-        ),
-    ),
-    CardControl(
-        RESOLVE_ACTION,
-        "Opening the resolve form",
-        lambda rt, user, incident, _, body: open_resolve_form(
-            rt, user, incident, body.get("trigger_id") or ""
-        ),
-    ),
-)
-
-
-def _card_listener(
-    control: CardControl,
-) -> Callable[[AsyncAck, dict[str, Any], AsyncBoltContext], Awaitable[None]]:
-    async def on_control(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id, channel_id, _ = clicked(body)
-        incident_id, action = chosen(body)
-        async with rt.in_flight():
-            await answer_user(
-                rt,
-                user_id,
-                channel_id,
-                control.doing,
-                lambda: control.change(rt, user_id, incident_id, action, body),
-            )
-
-    return on_control
-
-
-def _register_card_controls(app: AsyncApp) -> None:
-    """The card's controls: each answers failures privately; the channel sees the change."""
-    for control in CARD_CONTROLS:
-        app.action(control.action_id)(_card_listener(control))
-
-    @app.view(RESOLVE_CALLBACK)
-    async def on_resolve_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        rt: Runtime = context["runtime"]
-        user_id = body["user"]["id"]
-        incident_id, summary, verification = read_resolve_submission(view)
-        async with rt.in_flight():
-
-            async def work() -> None:
-                text, channel_id = await resolve_from_form(
-                    rt, user_id, incident_id, summary, verification
-                )
-                if text:
-                    await tell_user(rt, user_id, channel_id, text)
-
-            await answer_user(rt, user_id, None, "Resolving the incident", work)
 
 
 async def _open_declare_form(rt: Runtime, body: dict[str, Any], entry_point: str) -> None:

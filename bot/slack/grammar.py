@@ -8,7 +8,7 @@ The registry resolves `/incident <name> <rest>` to a handler and builds the help
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.slack.context import CommandContext
@@ -60,6 +60,16 @@ class CommandRegistry:
             return handler
 
         return decorate
+
+    def arrange(self, modules: Sequence[str]) -> None:
+        """Order each command's subcommands by the modules that declare them (the order of the
+        help), whatever order those modules happened to be imported in."""
+        place = {module: i for i, module in enumerate(modules)}
+        for command, subs in self._order.items():
+            unplaced = sorted({s.handler.__module__ for s in subs} - place.keys())
+            if unplaced:
+                raise ValueError(f"{command}: subcommands of {', '.join(unplaced)} have no place")
+            subs.sort(key=lambda s: place[s.handler.__module__])  # stable within a module
 
     def resolve(self, command: str, text: str) -> tuple[Subcommand | None, str, str]:
         """Split `text` into (subcommand, the word typed, the rest). Unknown words give None."""

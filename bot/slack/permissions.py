@@ -131,7 +131,7 @@ ENTRY_POINTS: dict[str, str] = {
     "/incident runbook": "process",
     "/incident verify": "process",
     "action:checklist_tick": "process",
-    # Follow-through on action items (bot/postmortem/followthrough)
+    # Follow-through on action items (bot/followthrough)
     "/postmortem verify": "action_items",
     "/postmortem ticket": "action_items",
     "/postmortem waive": "action_items",  # and only the incident's commander

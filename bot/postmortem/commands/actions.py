@@ -1,4 +1,5 @@
-"""`/postmortem action|actions|done`: owned, dated action items."""
+"""`/postmortem action`: owned, dated action items (follow-through lists and closes them:
+bot/followthrough/commands.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
 from bot.postmortem.args import parse_action
 from bot.postmortem.blameless import blame_tip
-from bot.postmortem.followthrough.actions import done, list_actions
 from bot.postmortem.items import factor_count, record_action
 from bot.postmortem.rules import ActionProblem
 from bot.slack.context import CommandContext
@@ -38,24 +38,3 @@ async def action_command(ctx: CommandContext, args: str) -> None:
     )
     tip = blame_tip(item.text)
     await ctx.reply(answer + (f"\n{tip}" if tip else ""))
-
-
-@postmortem_command(
-    "actions",
-    usage="[page]",
-    summary="List the action items, their state and ticket (a long list comes in pages)",
-)
-async def actions_command(ctx: CommandContext, args: str) -> None:
-    await list_actions(ctx, args)  # bot/postmortem/followthrough: states, tickets, criteria
-
-
-@postmortem_command(
-    "done",
-    usage="<n> [how it was verified]",
-    summary=(
-        "Mark action item n as done; with how it was verified, as verified (without, "
-        "the owner is asked)"
-    ),
-)
-async def done_command(ctx: CommandContext, args: str) -> None:
-    await done(ctx, args)  # bot/postmortem/followthrough: done means verified

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
-from bot.postmortem.draft import draft_message, draft_postmortem, export_record
+from bot.postmortem.render.draft import draft_message, draft_postmortem, export_record
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
 from bot.slack.text import excerpt, unescape

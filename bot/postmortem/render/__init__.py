@@ -1,4 +1,5 @@
-"""The postmortem draft as Markdown, from the incident record. Pure: no Slack, no database.
+"""The postmortem draft as Markdown, from the incident record. Pure, no Slack, no database,
+except draft.py, which loads the record, renders it with these and uploads the result.
 
 Sections, in this order: 1 Summary, 2 Timeline, 3 Contributing factors (with the five
 whys), 4 What went well, 5 What went poorly, 6 Action items, 7 Lessons learned,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.postmortem.followthrough import draft as followthrough
 from bot.postmortem.markdown import cell, slack_to_plain
+from bot.postmortem.render import action_columns as followthrough
 from bot.postmortem.render.common import Draft, placeholder
 
 

@@ -1,21 +1,21 @@
 """The follow-through side of `/postmortem actions` and `/postmortem done`: states, tickets,
-criteria; done means verified. Registered by bot/postmortem/commands/actions.py."""
+criteria; done means verified. Declared by bot/followthrough/commands.py."""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import UserError
-from bot.incidents.lookup import incident_in_channel
-from bot.postmortem.args import parse_number
-from bot.postmortem.followthrough.queries import DONE, tickets_of_incident
-from bot.postmortem.followthrough.states import (
+from bot.followthrough.queries import DONE, tickets_of_incident
+from bot.followthrough.states import (
     action_entries,
     ask_owner_to_verify,
     clean_how,
     done_answer,
     mark_done,
 )
+from bot.incidents.lookup import incident_in_channel
+from bot.postmortem.args import parse_number
 from bot.postmortem.queries import action_item_by_number, action_items
 from bot.slack.context import CommandContext
 from bot.slack.mrkdwn import pages_of

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from bot.postmortem.followthrough.content import missing_classes
-from bot.postmortem.followthrough.states import ticket_label
+from bot.postmortem.item_text import missing_classes, ticket_label
 from bot.postmortem.markdown import cell, slack_to_plain
 from storage.models.postmortem import ActionItem
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.postmortem.followthrough.states import ticket_link
+from bot.followthrough.states import ticket_link
 from bot.slack.mrkdwn import escape_keeping_mentions
 from storage.models.incidents import Incident
 from storage.models.postmortem import ActionItem

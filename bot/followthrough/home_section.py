@@ -1,39 +1,23 @@
-"""App Home: the open incidents (with your role and a "Declare incident" button), then the
-action items you own, in their three states (open with a Done button, done but unverified,
-verified), each with its ticket. Published with views.publish when you open the Home tab, and
-again (at most once a minute, only when it changed) by home_refresh.
-
-Within Block Kit's limits for a Home view: at most 100 blocks, 3000 characters a section.
-"""
+"""Follow-through's section of App Home (bot/home/): the action items you own, in their three
+states (open with a Done button, done but unverified, verified), each with its ticket."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-
 from bot.core.runtime import Runtime
-from bot.incidents.home_blocks import open_incident_blocks
-from bot.incidents.queries import open_incidents
-from bot.postmortem.followthrough.home_queries import home_opened
-from bot.postmortem.followthrough.messages import DONE_ACTION
-from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED, items_of_owner
-from bot.postmortem.followthrough.states import ticket_link
+from bot.followthrough.messages import DONE_ACTION
+from bot.followthrough.queries import DONE, OPEN, VERIFIED, items_of_owner
+from bot.followthrough.states import ticket_link
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.user_zone import user_zone
-from storage import StorageUnavailable
 from storage.models.incidents import Incident
 from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
-log = logging.getLogger(__name__)
-MAX_BLOCKS = 100
-MAX_PER_STATE = 20  # 23 blocks of incidents + 2 + 3 x (1 + 20 + 1) = 91 blocks at most
+MAX_PER_STATE = 20  # 2 + 3 x (1 + 20 + 1) = 68 blocks at most, after the incidents' 23
 RECENT_VERIFIED = timedelta(days=30)
 
 
@@ -59,11 +43,9 @@ def _line(item: ActionItem, incident: Incident, today: date) -> str:
     return text[:2999]
 
 
-def home_view(
-    rows: list[tuple[ActionItem, Incident]],
-    today: date,
-    incident_blocks: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+def action_item_blocks(
+    rows: list[tuple[ActionItem, Incident]], today: date
+) -> list[dict[str, Any]]:
     recent = utcnow() - RECENT_VERIFIED
     groups = [
         ("Open", [r for r in rows if r[0].status == OPEN]),
@@ -73,8 +55,7 @@ def home_view(
             [r for r in rows if r[0].status == VERIFIED and (r[0].verified_at or recent) >= recent],
         ),
     ]
-    blocks: list[dict[str, Any]] = list(incident_blocks or [])
-    blocks += [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Your action items"}},
         {
             "type": "context",
@@ -111,44 +92,12 @@ def home_view(
             blocks.append(
                 {"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {more} more."}]}
             )
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+    return blocks
 
 
-async def build_home(rt: Runtime, user_id: str, now: datetime) -> dict[str, Any]:
+async def home_section(rt: Runtime, user_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Dated in the owner's own time zone (overdue since their today)."""
     zone: tzinfo = (await user_zone(rt, user_id))[0]
     async with rt.db.session() as session:
         rows = await items_of_owner(session, user_id)
-        incidents = await open_incidents(session)
-    return home_view(
-        rows, now.astimezone(zone).date(), open_incident_blocks(incidents, user_id, now)
-    )
-
-
-def digest(view: dict[str, Any]) -> str:
-    """What the view says, in 64 characters: republished only when this changes."""
-    return hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
-
-
-async def publish_home(rt: Runtime, user_id: str, now: datetime | None = None) -> None:
-    """Publish the Home tab now (it was opened), and remember who looks at it."""
-    now = now or utcnow()
-    view = await build_home(rt, user_id, now)
-    await rt.client.views_publish(user_id=user_id, view=view)
-    async with rt.db.session() as session:
-        await home_opened(session, user_id, now, digest(view))
-
-
-def register(app: AsyncApp) -> None:
-    @app.event("app_home_opened")
-    async def on_home_opened(event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("tab") not in (None, "home"):
-            return
-        rt: Runtime = context["runtime"]
-        user_id = event.get("user") or ""
-        async with rt.in_flight():
-            try:
-                await publish_home(rt, user_id)
-            except StorageUnavailable:
-                return  # the next time the tab is opened
-            except Exception as exc:
-                log.warning("could not publish App Home for %s: %s", user_id, exc)
+    return action_item_blocks(rows, now.astimezone(zone).date())

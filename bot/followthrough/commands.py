@@ -1,32 +1,54 @@
-"""`/postmortem verify|ticket|waive`."""
+"""`/postmortem actions|done|verify|ticket|waive`: following action items through (declared
+right after `/postmortem action`, so `/postmortem help` lists them in that order)."""
 
 from __future__ import annotations
 
 from bot.core.errors import UserError
-from bot.incidents.lookup import incident_in_channel
-from bot.postmortem.args import parse_number
-from bot.postmortem.followthrough.actions import item_by_number, split_number
-from bot.postmortem.followthrough.outbox import kick
-from bot.postmortem.followthrough.queries import (
+from bot.followthrough.actions import done, item_by_number, list_actions, split_number
+from bot.followthrough.outbox import kick
+from bot.followthrough.queries import (
     OPEN,
     enqueue_ticket,
     refile_ticket,
     ticket_of_item,
     waive_item,
 )
-from bot.postmortem.followthrough.states import (
+from bot.followthrough.states import (
     clean_how,
     done_answer,
     mark_done,
     ticket_link,
 )
-from bot.postmortem.followthrough.trackers import provider_name
+from bot.followthrough.trackers import provider_name
+from bot.incidents.lookup import incident_in_channel
+from bot.postmortem.args import parse_number
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
 from storage.models.timeline import EntryKind
+
+
+@postmortem_command(
+    "actions",
+    usage="[page]",
+    summary="List the action items, their state and ticket (a long list comes in pages)",
+)
+async def actions_command(ctx: CommandContext, args: str) -> None:
+    await list_actions(ctx, args)  # states, tickets, criteria
+
+
+@postmortem_command(
+    "done",
+    usage="<n> [how it was verified]",
+    summary=(
+        "Mark action item n as done; with how it was verified, as verified (without, "
+        "the owner is asked)"
+    ),
+)
+async def done_command(ctx: CommandContext, args: str) -> None:
+    await done(ctx, args)  # done means verified
 
 
 @postmortem_command(

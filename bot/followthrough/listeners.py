@@ -4,6 +4,7 @@ was verified) and Snooze (no nudge about that item for 3 days)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,10 +12,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough import home
-from bot.postmortem.followthrough.messages import DONE_ACTION, SNOOZE_ACTION, SNOOZE_DAYS
-from bot.postmortem.followthrough.queries import snooze_item
-from bot.postmortem.followthrough.states import ask_owner_to_verify, mark_done
+from bot.followthrough.messages import DONE_ACTION, SNOOZE_ACTION, SNOOZE_DAYS
+from bot.followthrough.queries import snooze_item
+from bot.followthrough.states import ask_owner_to_verify, mark_done
 from bot.slack.answers import answer_user
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
@@ -24,6 +24,9 @@ from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+# Called after a Done pressed on App Home, to show it done there at once (bot/home/ plugs in).
+HOME_PRESSED_HOOKS: list[Callable[[Runtime, str], Awaitable[None]]] = []
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
@@ -35,8 +38,6 @@ def _where(body: dict[str, Any]) -> tuple[str, str | None, str]:
 
 
 def register(app: AsyncApp) -> None:
-    home.register(app)  # App Home: your action items in their three states
-
     @app.action(DONE_ACTION)
     async def on_done(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
@@ -61,10 +62,11 @@ def register(app: AsyncApp) -> None:
 
 
 async def _republish_home(rt: Runtime, user: str) -> None:
-    try:
-        await home.publish_home(rt, user)
-    except Exception as exc:
-        log.warning("could not republish App Home after Done: %s", slack_error_text(exc))
+    for republish in HOME_PRESSED_HOOKS:
+        try:
+            await republish(rt, user)
+        except Exception as exc:
+            log.warning("could not republish App Home after Done: %s", slack_error_text(exc))
 
 
 async def _done(rt: Runtime, user: str, value: str) -> str:

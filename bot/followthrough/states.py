@@ -4,14 +4,14 @@ state, ticket and criteria read in Slack. Used by the commands, buttons and webh
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.queries import DONE, OPEN, VERIFIED, set_item_state
+from bot.followthrough.queries import DONE, OPEN, VERIFIED, set_item_state
+from bot.postmortem.item_text import ticket_label
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
@@ -23,18 +23,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 MAX_VERIFICATION = 2000
-
-
-def ticket_label(url: str | None, external_id: str | None, provider: str | None) -> str:
-    """`acme/ops#12` for a GitHub issue, the key (`OPS-7`) for Jira, else `ticket`."""
-    if url:
-        match = re.search(r"^https?://[^/]+/([^/]+/[^/]+)/issues/(\d+)$", url)
-        if match:
-            return f"{match.group(1)}#{match.group(2)}"
-        match = re.search(r"/browse/([A-Z][A-Z0-9_]*-\d+)$", url)
-        if match:
-            return match.group(1)
-    return external_id or "ticket"
 
 
 def ticket_link(
@@ -160,37 +148,3 @@ def done_answer(item: ActionItem, status: str) -> str:
 
 def now_date() -> date:
     return utcnow().date()
-
-
-async def sync_from_tracker(
-    rt: Runtime, item_id: int, *, done: bool, where: str
-) -> tuple[ActionItem | None, str]:
-    """A ticket was closed (done=True) or reopened in the tracker: the item follows.
-
-    `where` says what happened, for the timeline ("GitHub acme/ops#3 closed by octocat").
-    Closing makes the item done, unverified (its owner is asked how it was verified);
-    a verified item stays verified. Returns the item and what changed.
-    """
-    async with rt.db.session() as session:
-        item = await session.get(ActionItem, item_id)
-        if item is None:
-            return None, "no such action item"
-        incident = await session.get(Incident, item.incident_id)
-        if done:
-            if item.status != OPEN:
-                return item, f"already {item.status}"
-            await set_item_state(session, item, DONE)
-            await add_bot_action(
-                session,
-                item.incident_id,
-                f"Action item #{item.number} done (unverified): {where}",
-                kind=EntryKind.ACTION_ITEM,
-            )
-            changed = DONE
-        else:
-            if not await reopen(session, item, where):
-                return item, "already open"
-            changed = OPEN
-    if changed == DONE and incident is not None:
-        await ask_owner_to_verify(rt, item, incident)
-    return item, changed

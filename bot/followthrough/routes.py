@@ -33,13 +33,14 @@ from bot.core.http_bodies import (
     refusal_response,
 )
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.deliveries import (
+from bot.followthrough.deliveries import (
     delivery_keys,
     first_delivery,
     forget_delivery,
 )
-from bot.postmortem.followthrough.queries import blocking_items, ticket_by_external
-from bot.postmortem.followthrough.states import sync_from_tracker, ticket_label
+from bot.followthrough.flows import tracker_changed
+from bot.followthrough.queries import blocking_items, ticket_by_external
+from bot.followthrough.states import ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable
 from storage.models.incidents import Incident
@@ -172,7 +173,7 @@ async def github_webhook(rt: Runtime, request: web.Request) -> web.Response:
     label = ticket_label(ticket.url, ticket.external_id, "github")
     where = f"GitHub {label} {action} by {_shown(str(who))}"
     try:
-        item, changed = await sync_from_tracker(
+        item, changed = await tracker_changed(
             rt, ticket.action_item_id, done=action == "closed", where=where
         )
     except BaseException:
@@ -217,7 +218,7 @@ async def jira_webhook(rt: Runtime, request: web.Request) -> web.Response:
     who = _shown(str(_object(payload.get("user"), "user").get("displayName") or "someone"))
     name = _shown(str(status.get("name") or category))
     where = f"Jira {_shown(issue['key'])} moved to {name} by {who}"
-    item, changed = await sync_from_tracker(
+    item, changed = await tracker_changed(
         rt, ticket.action_item_id, done=category == "done", where=where
     )
     return web.json_response({"item": item.number if item else None, "result": changed})

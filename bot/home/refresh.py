@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.home import build_home, digest
-from bot.postmortem.followthrough.home_queries import claim_republish, home_viewers, published
+from bot.home.queries import claim_republish, home_viewers, published
+from bot.home.view import build_home, digest
 from bot.slack.client import slack_error_text
 
 log = logging.getLogger(__name__)

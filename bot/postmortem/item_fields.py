@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.postmortem.followthrough.content import (
+from bot.postmortem.item_text import (
     MAX_CRITERIA,
     PREVENTION_CLASSES,
     prevention_class_of,

@@ -27,8 +27,8 @@ from time import monotonic as time_now
 from bot.core.followthrough_settings import parse_days, parse_hours
 from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
-from bot.postmortem.followthrough.messages import digest_message, nudge_message, p0_message
-from bot.postmortem.followthrough.queries import (
+from bot.followthrough.messages import digest_message, nudge_message, p0_message
+from bot.followthrough.queries import (
     all_items,
     claim_send,
     open_items_due_by,

@@ -1,7 +1,6 @@
-"""What an action item's text carries besides the change itself, and what its ticket says.
-
-Pure functions: `Done when: <criteria>` at the end of the text, a `#class` hashtag, and the
-title and body of the ticket (Markdown for GitHub, Atlassian Document Format for Jira).
+"""What an action item's ticket says: its title and body (Markdown for GitHub, Atlassian
+Document Format for Jira). Pure functions; the rules of the item's own text (criteria, the
+prevention class) are in bot/postmortem/item_text.py.
 """
 
 from __future__ import annotations
@@ -14,36 +13,8 @@ from typing import Any
 
 from bot.postmortem.markdown import slack_to_plain
 
-PREVENTION_CLASSES = ("automation", "observability", "resilience", "documentation", "training")
 TICKET_LABEL = "incident-action"
 MAX_TITLE = 240  # GitHub's web form and Jira's summary (255) both cut long titles
-MAX_CRITERIA = 1000
-
-_DONE_WHEN = re.compile(r"(?:^|[\s.;,])done when\s*:\s*", re.IGNORECASE)
-_HASHTAG = re.compile(r"(?<![\w&#])#(" + "|".join(PREVENTION_CLASSES) + r")\b", re.IGNORECASE)
-
-
-def split_criteria(text: str) -> tuple[str, str | None]:
-    """`Alert on slow queries. Done when: it fires in the drill` ->
-    ("Alert on slow queries.", "it fires in the drill"). No criteria -> (text, None)."""
-    matches = list(_DONE_WHEN.finditer(text))
-    if not matches:
-        return text.strip(), None
-    last = matches[-1]
-    criteria = text[last.end() :].strip()
-    body = text[: last.start() + (1 if last.group(0)[:1] in ".;," else 0)].strip()
-    return body, (criteria or None)
-
-
-def prevention_class_of(text: str) -> str | None:
-    """The first `#automation|#observability|#resilience|#documentation|#training` in it."""
-    match = _HASHTAG.search(text)
-    return match.group(1).lower() if match else None
-
-
-def missing_classes(classes: list[str | None]) -> list[str]:
-    present = {c for c in classes if c}
-    return [c for c in PREVENTION_CLASSES if c not in present]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from bot.core.settings import Settings
-from bot.postmortem.followthrough.content import (
+from bot.followthrough.content import (
     TICKET_LABEL,
     TicketContent,
     github_body,
