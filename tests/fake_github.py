@@ -17,6 +17,8 @@ import hashlib
 import hmac
 import itertools
 import json
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -144,6 +146,8 @@ class FakeGitHub(FakeVendor):
         """The `issues` event delivery for `action` (closed, reopened, edited...)."""
         issue = dict(self.issues[number])
         issue["state"] = "closed" if action == "closed" else "open"
+        # As GitHub's: each event's issue carries when it changed, so no two bodies are equal.
+        issue["updated_at"] = datetime.now(UTC).isoformat()
         return {
             "action": action,
             "issue": issue,
@@ -164,7 +168,7 @@ def github_delivery(
     headers = {
         "Content-Type": "application/json",
         "X-GitHub-Event": event,
-        "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+        "X-GitHub-Delivery": str(uuid.uuid4()),  # a new GUID per delivery, as GitHub's
         "X-Hub-Signature-256": github_signature(secret, body),
         "User-Agent": "GitHub-Hookshot/044aadd",
     }

@@ -22,7 +22,7 @@ from tests.followthrough_helpers import (
 from tests.incident_steps import entries
 from tests.postmortem_helpers import ask, declare_here
 
-GATE_TOKEN = "gate-token-1234"
+GATE_TOKEN = "gate-token-1234-for-tests"
 HOOK_SECRET = "It's a Secret to Everybody"
 JIRA_HOOK = "/webhooks/jira?secret=It's%20a%20Secret%20to%20Everybody"
 

@@ -19,7 +19,7 @@ from tests.postmortem_helpers import ask, declare_here
 from tests.tcp_proxy import TcpProxy
 from tests.test_database_outage import proxied_start  # noqa: F401
 
-TOKEN = "gate-token-1234"
+TOKEN = "gate-token-1234-for-tests"
 
 
 async def gate(bot: RunningBot) -> tuple[int, str]:

@@ -50,6 +50,7 @@ from bot.incidents.queries import open_incidents
 from bot.slack.blocks import fit, section
 from bot.slack.client import slack_error_text
 from bot.slack.posting import post, post_message
+from bot.slack.text import inert_references
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
 from storage.models.alerts import Alert
@@ -360,4 +361,5 @@ def _alert_line(alert: Alert) -> str:
     shown = ", ".join(
         f"{k}={labels[k]}" for k in ("severity", "service", "instance", "job") if k in labels
     )
-    return f"{alert.name} ({shown})" if shown else alert.name
+    # Labels are the sender's text: `<@U1>` in one stays text in /incident timeline too.
+    return inert_references(f"{alert.name} ({shown})" if shown else alert.name)

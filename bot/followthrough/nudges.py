@@ -121,7 +121,8 @@ class NudgeChecker(PeriodicCheck):
         if not channel or week is None:
             return
         async with self.rt.db.session() as session:
-            rows = await all_items(session)
+            # The digest channel is read by people outside private incidents' channels.
+            rows = [(item, i) for item, i in await all_items(session) if not i.private]
         if not rows:
             return  # nothing to report (and the week stays unclaimed until there is)
         title, blocks = digest_message(rows, now.date())

@@ -17,6 +17,7 @@ from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incide
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
+from storage.models.webhooks import WebhookDelivery
 
 __all__ = [
     "OPEN_STATUSES",
@@ -42,4 +43,5 @@ __all__ = [
     "TimelineMark",
     "TimelineRevision",
     "UpdatePrompt",
+    "WebhookDelivery",
 ]

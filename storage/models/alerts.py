@@ -36,6 +36,8 @@ class AlertGroup(SQLModel, table=True):
     first_starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deliveries: int = Field(default=0)
+    # Alerts of the last send not stored: the group already held ALERT_MAX_PER_GROUP.
+    alerts_left_out: int = Field(default=0)
     version: int = Field(default=0)
     handled_version: int = Field(default=0)
     attempts: int = Field(default=0)
