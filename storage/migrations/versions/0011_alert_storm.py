@@ -1,7 +1,7 @@
 """The alert storm card: alert groups listed on it instead of declaring by themselves
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0007"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
