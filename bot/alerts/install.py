@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from bot.core.runtime import Runtime
@@ -35,9 +36,8 @@ def install_alerts(rt: Runtime) -> None:
         await worker.start(rt)
         await sender.start(rt)
 
-    async def stop(rt: Runtime) -> None:
-        await worker.stop(rt)
-        await sender.stop(rt)
+    async def stop(rt: Runtime) -> None:  # both at once: each may wait for its run
+        await asyncio.gather(worker.stop(rt), sender.stop(rt))
 
     rt.startup_hooks.append(start)
     rt.shutdown_hooks.append(stop)
