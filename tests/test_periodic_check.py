@@ -140,3 +140,30 @@ async def test_work_due_at_a_moment_wakes_it_then(bot: RunningBot) -> None:
     finally:
         await probe.stop(bot.rt)
     assert not [j for j in bot.rt.scheduler.get_jobs() if j.id.startswith("test-woken")]
+
+
+class Three(Woken):
+    """Up to three runs at once, like the reminder sender's batches."""
+
+    kind = "test-three"
+    runs_at_once = 3
+
+
+async def test_runs_at_once_is_a_cap(bot: RunningBot) -> None:
+    probe = Three(bot.rt)
+    probe.plan = ["hold"] * 5
+    await probe.start(bot.rt)
+    try:
+        for _ in range(3):
+            probe.wake()
+        await bot.fake.wait_for(lambda: len(probe.started) >= 3, what="three runs")
+        probe.wake()  # beyond the cap, during the runs: one more run after them
+        probe.wake()
+        await asyncio.sleep(0.2)
+        assert len(probe.started) == 3 and probe.most_at_once == 3
+        probe.release.set()
+        await bot.fake.wait_for(lambda: probe.runs >= 4, what="the run after")
+        await asyncio.sleep(0.2)
+        assert probe.runs == 4 and probe.most_at_once == 3
+    finally:
+        await probe.stop(bot.rt)
