@@ -178,7 +178,7 @@ async def polls_later(bot: RunningBot, n: int = 4) -> None:
     each second and reminders planned two seconds ahead, after four polls any reminder
     planned before has fired. The way to show that no reminder comes, without a fixed sleep."""
     scheduler = prompt_scheduler(bot)
-    target = scheduler.polls + n
+    target = scheduler.runs + n
     await bot.fake.wait_for(
-        lambda: scheduler.polls >= target, timeout=10 + 2 * n, what=f"{n} more polls"
+        lambda: scheduler.runs >= target, timeout=10 + 2 * n, what=f"{n} more polls"
     )

@@ -62,7 +62,7 @@ async def test_one_nudge_per_stretch_across_replicas_and_restarts(start_bot: Sta
         await say(two, channel, "U444", seconds_ago)
 
     for _ in range(2):
-        await asyncio.gather(checker(one).check(), checker(two).check())
+        await asyncio.gather(checker(one).run_now(), checker(two).run_now())
     [nudge] = nudges_to(one, "U111")
     assert re.search(r"for about [34] min without a break", nudge), nudge
     assert "`/incident handoff @someone`" in nudge
@@ -73,7 +73,7 @@ async def test_one_nudge_per_stretch_across_replicas_and_restarts(start_bot: Sta
 
     await one.stop()
     three = await start_bot(**TINY)
-    await checker(three).check()
+    await checker(three).run_now()
     assert len(nudges_to(three, "U111")) == 1, "the database remembers the nudge"
 
 
@@ -95,8 +95,8 @@ async def test_a_claim_whose_sender_died_is_sent_once_later(start_bot: StartBot)
                 created_at=utcnow() - timedelta(minutes=3),
             )
         )
-    await asyncio.gather(checker(one).check(), checker(two).check())
-    await asyncio.gather(checker(one).check(), checker(two).check())
+    await asyncio.gather(checker(one).run_now(), checker(two).run_now())
+    await asyncio.gather(checker(one).run_now(), checker(two).run_now())
     assert len(nudges_to(one, "U555")) == 1
     async with one.rt.db.session() as session:
         [row] = [r for r in (await session.exec(_all_nudges())).all()]

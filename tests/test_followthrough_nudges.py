@@ -28,8 +28,8 @@ def checker(bot: RunningBot) -> NudgeChecker:
 async def checks_later(bot: RunningBot, n: int = 2) -> None:
     """Wait until `n` more checks have completed (what they would send is sent by then)."""
     c = checker(bot)
-    target = c.checks + n
-    await bot.fake.wait_for(lambda: c.checks >= target or None, what=f"{n} more checks")
+    target = c.runs + n
+    await bot.fake.wait_for(lambda: c.runs >= target or None, what=f"{n} more checks")
 
 
 def dms(bot: RunningBot, user: str) -> list[dict[str, Any]]:

@@ -131,13 +131,13 @@ async def test_changes_are_republished_at_most_once_a_minute_by_one_replica(
     # Changed, but published less than a minute ago: not yet.
     for replica in (one, two):
         refresher(replica).clock = lambda: utcnow() + timedelta(seconds=30)
-    await asyncio.gather(refresher(one).check(), refresher(two).check())
+    await asyncio.gather(refresher(one).run_now(), refresher(two).run_now())
     assert len(published_views(one, "U111")) == 1
 
     # A minute on: republished once, by one of the two.
     for replica in (one, two):
         refresher(replica).clock = lambda: utcnow() + timedelta(seconds=61)
-    await asyncio.gather(refresher(one).check(), refresher(two).check())
+    await asyncio.gather(refresher(one).run_now(), refresher(two).run_now())
     views = published_views(one, "U111")
     assert len(views) == 2
     assert "Open incidents (1)" in json.dumps(views[-1]["blocks"])
@@ -145,5 +145,5 @@ async def test_changes_are_republished_at_most_once_a_minute_by_one_replica(
     # Nothing changed since (the age is shown in 5-minute steps): nothing sent.
     for replica in (one, two):
         refresher(replica).clock = lambda: utcnow() + timedelta(seconds=150)
-    await asyncio.gather(refresher(one).check(), refresher(two).check())
+    await asyncio.gather(refresher(one).run_now(), refresher(two).run_now())
     assert len(published_views(one, "U111")) == 2

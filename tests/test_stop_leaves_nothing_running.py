@@ -33,7 +33,8 @@ def _bot_tasks() -> list[asyncio.Task]:
     return [
         t
         for t in asyncio.all_tasks()
-        if not t.done() and any(n.startswith("PromptScheduler.") for n in _awaiting(t))
+        if not t.done()
+        and any(n.startswith(("PromptScheduler.", "PromptSender.")) for n in _awaiting(t))
     ]
 
 
