@@ -9,6 +9,7 @@ import time
 import aiohttp
 
 from bot.core.metrics import SLACK_RATE_LIMITED
+from bot.core.priority import for_person
 from bot.slack.tiers import METHOD_TIERS
 from tests.conftest import RunningBot
 from tests.fake_slack import FakeSlack
@@ -77,3 +78,44 @@ async def test_the_client_honours_retry_after(bot: RunningBot) -> None:
     resp = await bot.rt.client.users_info(user="U111")
     assert resp["ok"] and time.monotonic() - start >= 1
     assert SLACK_RATE_LIMITED.labels("users.info")._value.get() == before + 1
+
+
+async def _posts_in_order(
+    bot: RunningBot, person_after: float
+) -> tuple[list[str], list[asyncio.Task]]:
+    """Six background posts in one channel (a burst of 3 goes, three wait for the pace), then,
+    `person_after` seconds later, a person's post in the same channel: the order they went."""
+    bot.fake.invite_bot("C111")
+    order: list[str] = []
+
+    async def post(label: str) -> None:
+        await bot.rt.client.chat_postMessage(channel="C111", text=label)
+        order.append(label)
+
+    background = [bot.rt.spawn(post(f"bg{i}"), name=f"bg{i}") for i in range(6)]
+    await asyncio.sleep(person_after)
+
+    async def person() -> None:
+        for_person()  # as Bolt's middleware marks what someone just did
+        await post("person")
+
+    await asyncio.create_task(person())
+    await asyncio.gather(*background)
+    return order, background
+
+
+async def test_a_persons_call_goes_ahead_of_queued_background_calls(bot: RunningBot) -> None:
+    order, _ = await _posts_in_order(bot, person_after=0.3)
+    # The burst, then the person (ahead of the three background posts queued before it), then
+    # the background work, all of it.
+    assert order == ["bg0", "bg1", "bg2", "person", "bg3", "bg4", "bg5"]
+    assert bot.fake.rate_limited == []
+
+
+async def test_background_work_that_waited_long_enough_goes_first(bot: RunningBot) -> None:
+    """No starvation: a background call queued longer than a person's head start goes first."""
+    bot.rt.client.pacer.person_head_start = 1.0
+    order, _ = await _posts_in_order(bot, person_after=1.6)
+    # bg3 went at 1 s; bg4 and bg5 had waited 1.6 s, more than the head start: before it.
+    assert order == ["bg0", "bg1", "bg2", "bg3", "bg4", "bg5", "person"]
+    assert bot.fake.rate_limited == []

@@ -39,6 +39,7 @@ from bot.alerts.queries import (
     set_resolved_notice,
 )
 from bot.alerts.sessions import alert_session
+from bot.alerts.storm import DeclareLimit, StormCard
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
@@ -85,6 +86,8 @@ class AlertWorker(Worker):
         self._poll_owed = True  # the first run looks for work left from before the start
         self._cards: dict[int, str] = {}  # group id -> hash of the card last sent from here
         self._gate = asyncio.Semaphore(CONCURRENT_GROUPS)
+        self.storm = StormCard(rt)  # alert-driven declares over the limit (bot/alerts/storm.py)
+        self.declare_limit = DeclareLimit(rt)
 
     def interval_seconds(self) -> float:
         return POLL_SECONDS
@@ -191,7 +194,15 @@ class AlertWorker(Worker):
         async with self._gate:
             incident = incidents.get(state.group.incident_id or 0)
             firing = any(a.status == "firing" for a in state.alerts)
-            if incident is None and state.group.auto_declare and firing:
+            # A group on the storm card (over the limit once) waits for a person to declare it.
+            if (
+                incident is None
+                and state.group.auto_declare
+                and firing
+                and not state.group.storm_card
+            ):
+                if not await self.declare_limit.admits():
+                    return await self._onto_storm_card(state, version)
                 outcome = await declare_from_alert(self.rt, state)
                 if outcome is not None and outcome.problems:
                     await self._tell_triage(outcome.incident, outcome.problems)
@@ -211,6 +222,13 @@ class AlertWorker(Worker):
                 done.failure = str(exc)
             return done
 
+    async def _onto_storm_card(self, state: GroupState, version: int) -> Done:
+        """Over ALERT_DECLARES_PER_MINUTE: the group goes on the storm card, not a war room."""
+        done = Done(state, version)
+        if not await self.storm.add(state.group):
+            done.failure = "the alert storm card could not be posted"
+        return done
+
     async def _tell_triage(self, incident: Incident, problems: list[str]) -> None:
         channel = triage_channel(self.rt.settings)
         log.warning(
@@ -227,6 +245,9 @@ class AlertWorker(Worker):
         self, done: Done, incident: Incident | None, choices: list[Incident]
     ) -> None:
         group = done.state.group
+        if group.storm_card and group.card_channel_id and group.card_ts:
+            self.storm.redraw_soon(group.card_channel_id, group.card_ts)  # its line changed
+            return
         card = blocks.triage_card(done.state, incident, choices if incident is None else [])
         text = blocks.card_text(done.state)
         digest = hashlib.sha256(json.dumps([card, text]).encode()).hexdigest()

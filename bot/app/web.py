@@ -145,7 +145,10 @@ def build_web_app(
             SLACK_REQUESTS.labels("malformed", "400").inc()
             return web.Response(status=400, text="malformed request")
         bolt_response = await bolt.async_dispatch(bolt_request)
-        kind = _kind_of(bolt_request.raw_body, request.content_type)
+        if request.content_type == "application/json":  # an event: Bolt has parsed it
+            kind = request_kind(bolt_request.body, None)
+        else:
+            kind = _kind_of(bolt_request.raw_body, request.content_type)
         ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
         SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
         return await to_aiohttp_response(bolt_response)

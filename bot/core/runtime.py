@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.config_file import Config
 from bot.core.errors import RefusedSetting
 from bot.core.instance import new_instance_id
+from bot.core.priority import background_context
 from bot.core.settings import Settings
 from storage import Database
 
@@ -88,8 +89,10 @@ class Runtime:
             return False
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Run `work` in the background; failures are logged, and stop() cancels what is left."""
-        task = asyncio.get_running_loop().create_task(work, name=name)
+        """Run `work` in the background; failures are logged, and stop() cancels what is left.
+        Its Slack calls are background work (bot/core/priority.py), even when started for a
+        person."""
+        task = asyncio.get_running_loop().create_task(work, name=name, context=background_context())
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
         return task

@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     # Alert intake and paging (bot/alerts). Unset tokens/secrets switch their endpoint off (404).
     alert_webhook_token: SecretStr | None = Field(default=None)
     alert_auto_declare: str = "critical"
+    # Incidents declared from alerts per minute, across replicas; more go on one storm card.
+    alert_declares_per_minute: int = Field(default=10, ge=0)
     alert_severity_map: str = "critical=sev1,error=sev2,warning=sev3,info=sev4"
     alert_channel: str | None = None
     # Alerts stored per group; more (a flood of fingerprints) are counted, not stored.
