@@ -42,8 +42,8 @@ from bot.slack.tiers import METHOD_TIERS
 from storage.models.alerts import AlertGroup
 from storage.models.incidents import Incident
 from tests.conftest import BOT_TOKEN, PEOPLE, SIGNING_SECRET
-from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SlackSender
 
 BROADCAST = "CBROADCAST"
 ALERT_CHANNEL = "CALERTS"
@@ -233,7 +233,7 @@ async def main(args: argparse.Namespace) -> None:
         finally:
             tmp.cleanup()
         return
-    from tests.databases import create_pg_database, drop_pg_database
+    from tests.support.databases import create_pg_database, drop_pg_database
 
     names: list[str] = []
 

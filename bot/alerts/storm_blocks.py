@@ -1,7 +1,7 @@
 """Block Kit for the alert storm card: the groups over ALERT_DECLARES_PER_MINUTE, listed on
 one message with a "Declare…" menu for those not declared yet.
 
-Within Slack's limits (tests/block_limits.py): at most 50 blocks; each section under 3000
+Within Slack's limits (tests/support/block_limits.py): at most 50 blocks; each section under 3000
 characters (STORM_LINES_PER_SECTION lines of at most ~200); a select of at most 100 options,
 option text at most 75. A card lists at most MAX_ON_CARD groups; the next storm card takes more.
 """

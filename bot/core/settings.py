@@ -317,7 +317,7 @@ class Settings(BaseSettings):
 
 def secret_values(settings: Settings) -> list[str]:
     """Every secret setting's value, for the log's redaction list: each SecretStr field (a
-    setting holding a token, secret or key must be one: tests/test_settings.py checks the
+    setting holding a token, secret or key must be one: tests/core/test_settings.py checks the
     names), and each value of one that lists `name=secret` pairs (PAGERDUTY_SERVICES)."""
     values: list[str] = []
     for name in type(settings).model_fields:

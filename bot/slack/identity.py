@@ -111,7 +111,7 @@ def _seen(rt: Runtime) -> dict[str, float]:
     seen = getattr(rt.client, "members_seen", None)
     if not isinstance(seen, dict):
         seen = {}
-        rt.client.members_seen = seen  # type: ignore[attr-defined]
+        rt.client.members_seen = seen  # type: ignore[attr-defined]  # one per client, set here
     return seen
 
 

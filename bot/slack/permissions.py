@@ -16,7 +16,7 @@ or answers `user_not_found`) or whether they are in a private channel, the actio
 with a plain reason. An entry point missing from the table is treated as members-only.
 Allowed actions other than reading then count against the person's rate limit
 (bot/slack/rate_limits.py). The README's permission table is generated from ACTIONS
-(tests/test_permissions.py checks it).
+(tests/slack/test_permissions.py checks it).
 """
 
 from __future__ import annotations

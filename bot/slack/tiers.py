@@ -4,7 +4,8 @@ Slack limits each method "per app per workspace" by tier (docs.slack.dev/apis/we
 Tier 1 allows 1+ call a minute, Tier 2 20+, Tier 3 50+, Tier 4 100+, each with some burst.
 `chat.postMessage` is special: about one message per second per channel, short bursts allowed.
 The tier of each method the bot calls is the one its reference page gives. The tests' fake
-Web API enforces the same table (tests/fake_slack_tiers.py), so one table says what Slack does.
+Web API enforces the same table (tests/support/fake_slack_tiers.py), so one table says what
+Slack does.
 
 `Pacer` waits before a call rather than letting Slack answer 429: a token bucket per method
 (a minute's quota as the burst, refilled at the tier's rate) and, for `chat.postMessage`, one
