@@ -16,8 +16,8 @@ from bot.alerts.take_command import take_command
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.authorize import authorize_on_incident
-from bot.incidents.buttons import CLAIM_COMMAND_ACTION
 from bot.incidents.queries import get_incident
+from bot.response.card_buttons import CLAIM_COMMAND_ACTION
 from bot.response.declare import declared_message
 from bot.response.lifecycle import resolve
 from bot.slack.answers import answer_user

@@ -29,8 +29,8 @@ from bot.alerts.page_queries import (
 from bot.alerts.sessions import alert_session
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
-from bot.incidents.cards import refresh_card
 from bot.incidents.queries import get_incident, update_incident
+from bot.response.card import refresh_card
 from bot.slack.blocks import fit, section
 from bot.slack.posting import post
 from bot.slack.text import escape

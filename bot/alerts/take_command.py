@@ -11,9 +11,9 @@ from sqlalchemy import update
 from bot.alerts.sessions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
+from bot.response.card import refresh_card
 from bot.slack.posting import invite, post
 from bot.timeline.queries import add_bot_action
 from storage.models.incidents import Incident

@@ -11,6 +11,7 @@ import logging
 from itertools import groupby
 from typing import Any
 
+from bot.checklists.card_refresh import refresh_card
 from bot.checklists.definitions import checklists, matching
 from bot.checklists.queries import (
     add_items,
@@ -22,7 +23,6 @@ from bot.checklists.queries import (
 )
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
@@ -168,7 +168,7 @@ async def redraw(rt: Runtime, incident: Incident, problems: list[str]) -> None:
                 )
     except Exception as exc:
         problems.append(f"I could not show the checklist ({slack_error_text(exc)}).")
-    problems.extend(await refresh_card(rt, incident, topic=False))
+    problems.extend(await refresh_card(rt, incident))
 
 
 async def post_checklists(rt: Runtime, incident: Incident, labels: dict[str, str]) -> list[str]:

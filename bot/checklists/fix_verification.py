@@ -6,10 +6,10 @@ Resolving never waits for it (no form forced at 3am); an incident resolved witho
 
 from __future__ import annotations
 
+from bot.checklists.card_refresh import refresh_card
+from bot.checklists.queries import latest_verification
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.card_facts import latest_verification
-from bot.incidents.cards import refresh_card
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.posting import post
 from bot.timeline.queries import add_bot_action
@@ -57,7 +57,7 @@ async def record_verification(
             [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
             problems=problems,
         )
-    return problems + await refresh_card(rt, incident, topic=False)
+    return problems + await refresh_card(rt, incident)
 
 
 async def is_verified(rt: Runtime, incident_id: int) -> bool:

@@ -10,6 +10,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, IncidentRunbook
+from storage.models.timeline import EntryKind, TimelineEntry
 from storage.tables import table_of
 
 ITEM = table_of(ChecklistItem)
@@ -105,3 +106,18 @@ async def runbook_exists(session: AsyncSession, incident_id: int, url: str) -> b
         IncidentRunbook.incident_id == incident_id, IncidentRunbook.url == url
     )
     return (await session.exec(stmt)).first() is not None
+
+
+async def latest_verification(session: AsyncSession, incident_id: int) -> TimelineEntry | None:
+    """The latest `/incident verify` entry of an incident (on its card, and before it resolves)."""
+    stmt = (
+        select(TimelineEntry)
+        .where(
+            TimelineEntry.incident_id == incident_id,
+            TimelineEntry.kind == EntryKind.VERIFICATION,
+            col(TimelineEntry.deleted_at).is_(None),
+        )
+        .order_by(col(TimelineEntry.occurred_at).desc(), col(TimelineEntry.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()

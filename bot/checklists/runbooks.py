@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from bot.checklists.card_refresh import refresh_card
 from bot.checklists.queries import runbook_exists
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
 from storage.models.checklists import IncidentRunbook
@@ -57,4 +57,4 @@ async def add_runbook(
             actor_id=actor_id,
             kind=EntryKind.RUNBOOK,
         )
-    return await refresh_card(rt, incident, topic=False)
+    return await refresh_card(rt, incident)

@@ -1,5 +1,6 @@
-"""The incident record: its row and queries, finding the incident a channel belongs to, its card,
-and the service catalog (the configuration file's `services` section)."""
+"""The incident record: its row and queries, finding the incident a channel belongs to, its
+label, who may change it, the buttons below the card's owner (bot.response owns the card), and
+the service catalog (the configuration file's `services` section)."""
 
 from __future__ import annotations
 

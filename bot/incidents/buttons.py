@@ -1,4 +1,7 @@
-"""The buttons that lead to a status update: on the incident card and on every reminder."""
+"""The buttons below the card's owner (bot.response): Post update, on the incident card and on
+every reminder (bot.cadence); Snooze, on every reminder; App Home's Declare incident; and who
+clicked what, for every domain's block_actions. The card's own controls are
+bot/response/card_buttons.py's."""
 
 from __future__ import annotations
 
@@ -6,39 +9,7 @@ from typing import Any
 
 POST_UPDATE_ACTION = "post_status_update"
 SNOOZE_ACTION = "snooze_update_prompt"
-# The card's controls (bot.response.card_controls handles them)
-STATUS_ACTION = "card_status"
-SEVERITY_ACTION = "card_severity"
-TAKE_COMMAND_ACTION = "take_command"
-COMMUNICATOR_ACTION = "card_communicator"
-RESOLVE_ACTION = "card_resolve"
-CONTROLS_BLOCK = "incident_controls"
 HOME_DECLARE_ACTION = "home_declare_incident"  # App Home's "Declare incident" button
-
-
-def controls_block_id(incident_id: int) -> str:
-    return f"{CONTROLS_BLOCK}:{incident_id}"
-
-
-def incident_of_block(block_id: str) -> int | None:
-    """The incident a card control belongs to, from its block_id; None if it is not one."""
-    prefix, _, number = block_id.partition(":")
-    return int(number) if prefix == CONTROLS_BLOCK and number.isdigit() else None
-
-
-# Nobody commands an incident declared from an alert: the first to press takes it (bot.alerts).
-CLAIM_COMMAND_ACTION = "take_incident_command"
-
-
-def take_command_button(incident_id: int) -> dict[str, Any]:
-    """On the card of an incident nobody commands yet (declared from an alert)."""
-    return {
-        "type": "button",
-        "action_id": CLAIM_COMMAND_ACTION,
-        "text": {"type": "plain_text", "text": "Take command"},
-        "style": "danger",
-        "value": str(incident_id),
-    }
 
 
 def post_update_button(incident_id: int) -> dict[str, Any]:

@@ -9,8 +9,7 @@ from typing import Any
 
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import HOME_DECLARE_ACTION
-from bot.incidents.cards import STATUS_EMOJI
-from bot.incidents.labels import incident_label
+from bot.incidents.labels import STATUS_EMOJI, incident_label
 from bot.incidents.queries import open_incidents
 from storage.models.incidents import Incident
 

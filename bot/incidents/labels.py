@@ -1,4 +1,5 @@
-"""How an incident is named in messages: "Incident #12: API down" (DRILL first for a game day).
+"""How an incident is named in messages: "Incident #12: API down" (DRILL first for a game day),
+and the emoji of its status (on the card and in App Home).
 
 Its own module, apart from the Block Kit of the card, because nearly every domain names
 incidents in what it posts.
@@ -32,3 +33,12 @@ def incident_label(incident: Titled) -> str:
     return plain_label(
         incident.id, escape(incident.title), drill=bool(getattr(incident, "drill", False))
     )
+
+
+STATUS_EMOJI = {
+    "investigating": ":mag:",
+    "identified": ":bulb:",
+    "mitigated": ":adhesive_bandage:",
+    "monitoring": ":eyes:",
+    "resolved": ":white_check_mark:",
+}

@@ -1,7 +1,9 @@
 """The incident card's controls and their Bolt listeners: each runs the same logic, with the
 same permission checks, as the command it stands for (`/incident status|severity|commander|
-communicator|resolve`). The card's look is bot/incidents/card/, below every domain that
-changes an incident; its controls run the response's commands, so they are the response's.
+communicator|resolve`). The card is the response's, all of it: its look and refresh (card.py,
+card_facts.py), its action ids (card_buttons.py) and these controls, which run the response's
+commands. Checklists, below, refresh it through the hook response installs
+(bot/checklists/card_refresh.py).
 
 Every change refreshes the card (the lifecycle and role functions do it); a refused change
 refreshes it too, so a select someone moved shows the incident's real state again.
@@ -19,18 +21,18 @@ from bot.checklists.fix_verification import parse_verification, record_verificat
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.authorize import authorize_on_incident
-from bot.incidents.buttons import (
+from bot.incidents.buttons import clicked
+from bot.incidents.labels import incident_label
+from bot.incidents.queries import get_incident
+from bot.response.card import refresh_card
+from bot.response.card_buttons import (
     COMMUNICATOR_ACTION,
     RESOLVE_ACTION,
     SEVERITY_ACTION,
     STATUS_ACTION,
     TAKE_COMMAND_ACTION,
-    clicked,
     incident_of_block,
 )
-from bot.incidents.cards import refresh_card
-from bot.incidents.labels import incident_label
-from bot.incidents.queries import get_incident
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
 from bot.response.resolve_modal import read_resolve_submission, resolve_modal

@@ -25,7 +25,7 @@ from bot.cadence.queries import start_clock
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
-from bot.incidents import cards
+from bot.incidents.labels import incident_label
 from bot.incidents.queries import create_incident, get_incident, open_incident_for_channel
 from bot.response import war_room_steps as steps
 from bot.response.declare_args import DeclareArgs
@@ -214,14 +214,12 @@ def declared_message(outcome: DeclareOutcome) -> str:
     incident = outcome.incident
     if incident.channel_id:
         head = (
-            f":rotating_light: {cards.incident_label(incident)} is declared "
+            f":rotating_light: {incident_label(incident)} is declared "
             f"({incident.severity.upper()}). War room: <#{incident.channel_id}>. "
             "You are the commander."
         )
     else:
-        head = (
-            f":warning: {cards.incident_label(incident)} is recorded, but it has no war room yet."
-        )
+        head = f":warning: {incident_label(incident)} is recorded, but it has no war room yet."
     if outcome.problems:
         head += "\nWhat did not work:\n" + "\n".join(f"• {p}" for p in outcome.problems)
     return head

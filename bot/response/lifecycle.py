@@ -7,9 +7,9 @@ from bot.cadence.rules import interval_of
 from bot.checklists.fix_verification import is_verified
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident, update_incident
+from bot.response.card import refresh_card
 from bot.slack.answers import tell_user
 from bot.slack.blocks import sections
 from bot.slack.durations import humanize

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident, update_incident
+from bot.response.card import refresh_card
 from bot.slack.posting import invite, post
 from bot.slack.text import excerpt, mention, parse_user_mention, unescape
 from bot.timeline.queries import add_bot_action

@@ -9,9 +9,9 @@ from bot.cadence.queries import restart_clock
 from bot.cadence.rules import interval_of
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
+from bot.response.card import refresh_card
 from bot.response.update_modal import update_modal
 from bot.slack.blocks import context, section, sections
 from bot.slack.durations import humanize

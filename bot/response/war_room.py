@@ -20,9 +20,9 @@ import logging
 from datetime import datetime
 
 from bot.core.runtime import Runtime
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incident_for_channel, update_incident
+from bot.response.card import refresh_card
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import escape

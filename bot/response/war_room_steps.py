@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checklists.board import post_checklists
 from bot.core.runtime import Runtime
-from bot.incidents import cards
 from bot.incidents.queries import update_incident
+from bot.response import card
 from bot.response.channel_names import incident_channel_name
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
@@ -118,7 +118,7 @@ async def _channel_is_public(
 async def set_topic(rt: Runtime, incident: Incident, problems: list[str]) -> None:
     try:
         await rt.client.conversations_setTopic(
-            channel=incident.channel_id or "", topic=cards.channel_topic(incident)
+            channel=incident.channel_id or "", topic=card.channel_topic(incident)
         )
     except Exception as exc:
         problems.append(f"I could not set the channel topic ({slack_error_text(exc)}).")
@@ -131,8 +131,8 @@ async def post_card_then_checklists(
     try:
         resp = await rt.client.chat_postMessage(
             channel=incident.channel_id or "",
-            text=cards.card_text(incident),
-            blocks=cards.card_blocks(incident),
+            text=card.card_text(incident),
+            blocks=card.card_blocks(incident),
         )
     except Exception as exc:
         problems.append(f"I could not post the incident card ({slack_error_text(exc)}).")
@@ -151,8 +151,8 @@ async def announce(rt: Runtime, incident: Incident, problems: list[str]) -> None
         resp = await post_message(
             rt,
             broadcast,
-            text=cards.announcement_text(incident),
-            blocks=cards.announcement_blocks(incident),
+            text=card.announcement_text(incident),
+            blocks=card.announcement_blocks(incident),
             unfurl_links=False,
         )
     except Exception as exc:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.incidents.cards import card_blocks
 from bot.postmortem.modal import MODAL_TEXT_LIMIT
+from bot.response.card import card_blocks
 from bot.response.declare_modal import MAX_DESCRIPTION, read_declare_submission
 from storage.models.incidents import Incident
 from storage.types import utcnow

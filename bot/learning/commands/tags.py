@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.incidents.cards import refresh_card
 from bot.incidents.labels import incident_label
 from bot.incidents.lookup import incident_in_channel
 from bot.learning.tags import change_tags, parse_tags, tags_of
+from bot.response.card import refresh_card
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
 from bot.timeline.queries import add_bot_action

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.checklists.queries import latest_verification
 from storage.models.checklists import ChecklistItem, IncidentRunbook
-from storage.models.timeline import EntryKind, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,3 @@ async def card_facts(session: AsyncSession, incident_id: int) -> CardFacts:
     return CardFacts(
         done, total, tuple((r.url, r.title) for r in runbooks), verified.text if verified else None
     )
-
-
-async def latest_verification(session: AsyncSession, incident_id: int) -> TimelineEntry | None:
-    stmt = (
-        select(TimelineEntry)
-        .where(
-            TimelineEntry.incident_id == incident_id,
-            TimelineEntry.kind == EntryKind.VERIFICATION,
-            col(TimelineEntry.deleted_at).is_(None),
-        )
-        .order_by(col(TimelineEntry.occurred_at).desc(), col(TimelineEntry.id).desc())
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first()

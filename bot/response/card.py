@@ -1,4 +1,6 @@
-"""Block Kit for an incident: the card in the war room, the announcement, the channel topic."""
+"""The incident card in the war room as Block Kit, and its refresh; the announcement and the
+channel topic. The card is the response's, all of it: its action ids are card_buttons.py's,
+what it shows besides the incident row card_facts.py's, its controls card_controls.py's."""
 
 from __future__ import annotations
 
@@ -6,31 +8,23 @@ import json
 from typing import Any
 
 from bot.core.runtime import Runtime
-from bot.incidents.buttons import (
+from bot.incidents.buttons import post_update_button
+from bot.incidents.labels import STATUS_EMOJI, incident_label
+from bot.response.card_buttons import (
     COMMUNICATOR_ACTION,
     RESOLVE_ACTION,
     SEVERITY_ACTION,
     STATUS_ACTION,
     TAKE_COMMAND_ACTION,
     controls_block_id,
-    post_update_button,
     take_command_button,
 )
-from bot.incidents.card_facts import CardFacts, card_facts
-from bot.incidents.labels import incident_label
+from bot.response.card_facts import CardFacts, card_facts
 from bot.slack.blocks import fit
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, Incident
-
-STATUS_EMOJI = {
-    "investigating": ":mag:",
-    "identified": ":bulb:",
-    "mitigated": ":adhesive_bandage:",
-    "monitoring": ":eyes:",
-    "resolved": ":white_check_mark:",
-}
 
 
 def similar_incidents(incident: Incident) -> list[dict[str, Any]]:
@@ -318,3 +312,8 @@ async def refresh_card(rt: Runtime, incident: Incident, *, topic: bool = True) -
     except Exception as exc:
         problems.append(f"I could not update the channel topic ({slack_error_text(exc)}).")
     return problems
+
+
+async def refresh_card_only(rt: Runtime, incident: Incident) -> list[str]:
+    """The card, not the topic: what checklists, below, refresh through CARD_REFRESH_HOOKS."""
+    return await refresh_card(rt, incident, topic=False)
