@@ -43,7 +43,7 @@ async def show(ctx: CommandContext, args: str) -> None:
     if schedule is None:
         known = ", ".join(f"`{escape(s.name)}`" for s in config.schedules)
         raise UserError(
-            f"There is no on-call schedule `{escape(excerpt(words[0], 40))}`. "
+            f"There is no on-call schedule `{excerpt(words[0], 40)}`. "
             + (f"The schedules: {known}." if known else NO_SCHEDULES)
         )
     days = parse_days(words[1]) if len(words) == 2 else DEFAULT_DAYS
@@ -85,7 +85,7 @@ def parse_days(word: str) -> int:
     days = int(found.group(1)) if found else 0
     if not 1 <= days <= MAX_DAYS:
         raise UserError(
-            f"`{escape(excerpt(word, 20))}` is not a number of days from 1 to {MAX_DAYS}: "
+            f"`{excerpt(word, 20)}` is not a number of days from 1 to {MAX_DAYS}: "
             f"e.g. `/oncall payments 30`."
         )
     return days

@@ -3,12 +3,15 @@ for each, and a schedule's shifts ahead (bot/oncall/rules.py does the resolving)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.runtime import Runtime
 from bot.oncall.config import ONCALL, OncallConfig, ScheduleDef
 from bot.oncall.queries import overrides_between
-from bot.oncall.rules import Rules, Shift, now_and_next, timeline
+from bot.oncall.rules import OnCall, Rules, Shift, now_and_next, on_call, timeline
 from bot.oncall.view import NowAndNext
 
 MIN_HORIZON = timedelta(days=2)
@@ -48,3 +51,12 @@ async def shifts_ahead(
         overrides = await overrides_between(session, start, end, [schedule.name])
     found = next(iter(overrides.values()), [])
     return timeline(schedule.rules(), found, start, end)
+
+
+async def on_call_all(
+    session: AsyncSession, schedules: Sequence[Rules], instant: datetime
+) -> dict[str, OnCall | None]:
+    """Who is on call at `instant` for each schedule: one query (the overrides in force then;
+    years of ended ones are never read), then the rules."""
+    overrides = await overrides_between(session, instant, instant + timedelta(microseconds=1))
+    return {r.name: on_call(r, overrides.get(r.name.lower(), []), instant) for r in schedules}
