@@ -1,7 +1,8 @@
 """`python -m bot check`: what a new user runs after filling in `.env`.
 
 Every check runs (a failed one does not hide the next), and each prints one line: `ok` with
-what was found, or what is wrong and what to do. The exit code is 0 only when all pass. It
+what was found, or what is wrong and what to do. The exit code is 0 only when all pass; a
+`warn` line (an on-call schedule's gaps in the next 4 weeks) is a warning, not a failure. It
 changes nothing: no migration is applied and nothing is posted (so "can post" means the bot
 is a member of an unarchived channel; a channel where only admins may post is not detected).
 """

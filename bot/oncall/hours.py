@@ -55,10 +55,3 @@ def _clock(text: str, whole: str, *, end: bool = False) -> time:
     if hours > 23 or minutes > 59:
         raise ValueError(f"`{whole}`: `{text}` is not a time of day (00:00 to 23:59, or 24:00)")
     return time(hours, minutes)
-
-
-def window_text(window: Window) -> str:
-    """`mon-fri 09:00-18:00` back (for messages)."""
-    days = ",".join(DAYS[d] for d in sorted(window.days))
-    end = "24:00" if window.end == time(0) else window.end.strftime("%H:%M")
-    return f"{days} {window.start.strftime('%H:%M')}-{end}"
