@@ -315,7 +315,7 @@ class SlackMethods:
         wanted = str(p.get("email") or "").strip().lower()
         for user in self.users.values():
             email = str((user.get("profile") or {}).get("email") or "").lower()
-            if wanted and email == wanted and not user.get("deleted"):
+            if wanted and email == wanted:
                 return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
         return {"ok": False, "error": "users_not_found"}
 
