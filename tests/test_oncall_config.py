@@ -23,6 +23,7 @@ services:
   - name: checkout
     oncall: nosuch
 oncall:
+  admins: [U0ADMIN01, S0GROUP01, admin@example.com]
   people:
     U0000001: {phone: "+1 555 0100 9999 99999", time_zone: Mars/Olympus}
   schedules:
@@ -39,6 +40,7 @@ oncall:
       layers:
         - {name: y, members: [U0000002], rotation: daily, every: 12h, start: "2026-12-07"}
         - {name: z, members: [], every: 10x, start: "2026-12-07"}
+        - {name: w, members: [U0000002], every: 30s, start: "2026-12-07"}
 """
 
 
@@ -48,18 +50,21 @@ def problems(text: str) -> list[str]:
 
 def test_every_problem_of_the_oncall_section_is_named_with_its_line() -> None:
     assert problems(BROKEN) == [
-        "line 6: `Mars/Olympus` is not a time zone: use an IANA name like Europe/Berlin",
-        "line 6: a phone number must be in E.164 form: + and 7 to 15 digits",
-        "line 8: `help` is a word of /oncall itself: name the schedule otherwise",
-        "line 12: `bob` is neither a Slack user ID (U0123ABCD) nor an email address",
-        "line 14: `2026-13-01T09:00` is not a start like 2026-12-07T09:00",
-        "line 15: `mon-fri 09:00-25:00`: `25:00` is not a time of day (00:00 to 23:59, or 24:00)",
-        "line 15: `someday` is not weekdays and hours like `mon-fri 09:00-18:00`",
-        "line 16: schedule `two words`: a name is one word (`/oncall two words` reads it)",
-        "line 19: layer `y` needs either `rotation` (hourly, daily or weekly) or `every` "
+        "line 5: `admin@example.com` is neither a Slack user ID (U0123ABCD) nor a user group "
+        "ID (S0123ABCD)",
+        "line 7: `Mars/Olympus` is not a time zone: use an IANA name like Europe/Berlin",
+        "line 7: a phone number must be in E.164 form: + and 7 to 15 digits",
+        "line 9: `help` is a word of /oncall itself: name the schedule otherwise",
+        "line 13: `bob` is neither a Slack user ID (U0123ABCD) nor an email address",
+        "line 15: `2026-13-01T09:00` is not a start like 2026-12-07T09:00",
+        "line 16: `mon-fri 09:00-25:00`: `25:00` is not a time of day (00:00 to 23:59, or 24:00)",
+        "line 16: `someday` is not weekdays and hours like `mon-fri 09:00-18:00`",
+        "line 17: schedule `two words`: a name is one word (`/oncall two words` reads it)",
+        "line 20: layer `y` needs either `rotation` (hourly, daily or weekly) or `every` "
         "(e.g. 12h), not both or neither",
-        "line 20: give at least one member",
-        "line 20: `10x` is not a duration: write it like 30s, 5m, 12h or 7d",
+        "line 21: give at least one member",
+        "line 21: `10x` is not a duration: write it like 30s, 5m, 12h or 7d",
+        "line 22: layer `w`: a turn must last at least a minute",
     ]
     assert "555" not in "\n".join(problems(BROKEN))  # a phone number is never repeated
 

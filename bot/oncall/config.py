@@ -45,6 +45,8 @@ RESERVED_NAMES = frozenset(
 USER_ID = r"^[UW][A-Z0-9]{2,20}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 E164 = r"^\+[1-9][0-9]{6,14}$"
+ADMIN = r"^[UWS][A-Z0-9]{2,20}$"
+MIN_TURN = timedelta(minutes=1)
 MEMBER = r"^(?:[UW][A-Z0-9]{2,20}|[^@\s]+@[^@\s]+\.[^@\s]+)$"  # for the JSON Schema
 ROTATIONS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_NAME = 80
@@ -64,6 +66,14 @@ def _member(value: str) -> str:
     if re.match(USER_ID, value) or re.match(EMAIL, value):
         return value
     raise ValueError(f"`{value}` is neither a Slack user ID (U0123ABCD) nor an email address")
+
+
+def _admin(value: str) -> str:
+    if re.match(ADMIN, value):
+        return value
+    raise ValueError(
+        f"`{value}` is neither a Slack user ID (U0123ABCD) nor a user group ID (S0123ABCD)"
+    )
 
 
 def _phone(value: str) -> str:
@@ -129,6 +139,9 @@ Hours = Annotated[
     AfterValidator(_window),
     WithJsonSchema({"type": "string", "pattern": WINDOW_PATTERN}),
 ]
+AdminId = Annotated[
+    Text, AfterValidator(_admin), WithJsonSchema({"type": "string", "pattern": ADMIN})
+]
 Phone = Annotated[Text, AfterValidator(_phone), WithJsonSchema({"type": "string", "pattern": E164})]
 Start = Annotated[
     datetime,
@@ -186,6 +199,8 @@ class LayerDef(ConfigModel):
             )
         if self.every is not None and "interval" in self.model_fields_set:
             raise ValueError(f"layer `{self.name}`: `interval` goes with `rotation`, not `every`")
+        if self.length < MIN_TURN:
+            raise ValueError(f"layer `{self.name}`: a turn must last at least a minute")
         return self
 
     @property
@@ -222,8 +237,8 @@ def _layer(layer: LayerDef) -> Layer:
 class OncallConfig(ConfigModel):
     """On call: who may change shifts, what is known of people, and the schedules."""
 
-    admins: tuple[Text, ...] = Field(
-        default=(), description="Slack user IDs who may change anyone's shifts."
+    admins: tuple[AdminId, ...] = Field(
+        default=(), description="Slack user IDs or user group IDs who may change anyone's shifts."
     )
     people: dict[Member, Person] = Field(
         default_factory=dict, description="Per person (Slack user ID or email): zone, hours, phone."
