@@ -5,7 +5,7 @@
 
 Starts `--replicas` bot processes (`python -m bot`) on one database, with a fake Slack Web
 API in this process, then sends `--posts` Alertmanager webhooks (version 4, built from
-tests/payloads/alertmanager_v4_firing.constructed.json) over `--groups` alert groups at an
+tests/support/payloads/alertmanager_v4_firing.constructed.json) over `--groups` alert groups at an
 even rate for `--duration` seconds, round-robin to the replicas, each on its own connection
 at its scheduled time (an open loop: a slow answer does not slow the sender). One group in ten
 is `critical` (declares an incident), the rest `warning` (a triage card). When every group's
@@ -33,10 +33,10 @@ from bench.cli import bench_parser
 from storage import Database
 from storage.models.alerts import AlertGroup
 from storage.models.incidents import Incident
-from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
-from tests.fake_slack import FakeSlack
-from tests.process import bot_env, free_port, start_bot_process
-from tests.slack_requests import load_payload
+from tests.support.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.support.fake_slack import FakeSlack
+from tests.support.process import bot_env, free_port, start_bot_process
+from tests.support.slack_requests import load_payload
 
 TOKEN = "bench-alert-token-000000000000"
 ALERT_CHANNEL = "CALERTS"

@@ -60,7 +60,7 @@ def start_fake_slack(channels: int) -> tuple[subprocess.Popen[str], str]:
 
 
 async def serve_fake(channels: int) -> None:
-    from tests.fake_slack import FakeSlack
+    from tests.support.fake_slack import FakeSlack
 
     fake = FakeSlack()
     await fake.start()
@@ -206,7 +206,7 @@ async def main(args: argparse.Namespace) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 await run_backend("SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", args)
         else:
-            from tests.databases import create_pg_database, drop_pg_database
+            from tests.support.databases import create_pg_database, drop_pg_database
 
             name, url = await create_pg_database()
             try:

@@ -11,8 +11,8 @@ Each generated part sits between two markers in its page (`<!-- NAME:start -->` 
 - docs/configuration.md, `config-file`: the sections and fields of the configuration file, from
   the JSON Schema sisyphus.schema.json at the repository root (nothing while there is none).
 
-tests/test_docs_match_code.py fails while a page differs from what this writes. `--check` only
-says which parts are stale (exit 1), changing nothing.
+tests/project/test_docs_match_code.py fails while a page differs from what this writes.
+`--check` only says which parts are stale (exit 1), changing nothing.
 """
 
 from __future__ import annotations

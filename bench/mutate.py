@@ -44,12 +44,12 @@ SCOPES = {
     # Who may do what, and the account checks it makes (users.info, conversations.members).
     "permissions": Scope(
         files=("bot/slack/permissions.py",),
-        tests=("tests/test_guest_refusals.py", "tests/test_permissions.py"),
+        tests=("tests/slack/test_guest_refusals.py", "tests/slack/test_permissions.py"),
     ),
     # The conditional claim of a due reminder, its reading, and giving it back.
     "claims": Scope(
         files=("bot/cadence/queries.py",),
-        tests=("tests/test_cadence_claims.py", "tests/test_cadence.py"),
+        tests=("tests/cadence/test_cadence_claims.py", "tests/cadence/test_cadence.py"),
         functions=(
             "bot.cadence.queries.x_due_prompts*",
             "bot.cadence.queries.x_claim_prompt*",
@@ -59,26 +59,26 @@ SCOPES = {
     # Which action items are accepted: due dates, owners, vague wording, factor references.
     "rules": Scope(
         files=("bot/postmortem/rules.py",),
-        tests=("tests/test_action_item_rules.py",),
+        tests=("tests/followthrough/test_action_item_rules.py",),
     ),
     # Messages into the timeline: new, edited, deleted, duplicated, out of order.
     "capture": Scope(
         files=("bot/timeline/message_capture.py", "bot/timeline/capture_queries.py"),
         tests=(
-            "tests/test_timeline_capture.py",
-            "tests/test_timeline_outage.py",
-            "tests/test_timeline_storage.py",
-            "tests/test_timeline_units.py",
+            "tests/timeline/test_timeline_capture.py",
+            "tests/timeline/test_timeline_outage.py",
+            "tests/timeline/test_timeline_storage.py",
+            "tests/timeline/test_timeline_units.py",
         ),
     ),
     # What people typed, shown back in Slack's mrkdwn without acting as markup.
     "escaping": Scope(
         files=("bot/slack/text.py", "bot/slack/mrkdwn.py"),
         tests=(
-            "tests/test_mrkdwn_units.py",
-            "tests/test_grammar_units.py",
-            "tests/test_hostile_markdown.py",
-            "tests/test_echoed_input.py",
+            "tests/slack/test_mrkdwn_units.py",
+            "tests/slack/test_grammar_units.py",
+            "tests/postmortem/test_hostile_markdown.py",
+            "tests/slack/test_echoed_input.py",
         ),
     ),
 }

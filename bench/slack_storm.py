@@ -4,8 +4,8 @@ while the reminders of 300 open incidents fall due together.
     .venv/bin/python -m bench.slack_storm [--backend sqlite|postgres] [--open 300] [--declares 30]
 
 The fake Slack Web API runs in its own process and enforces Slack's tiers
-(tests/fake_slack_tiers.py: 429 with Retry-After over a method's tier, chat.postMessage about
-1/s per channel with bursts).
+(tests/support/fake_slack_tiers.py: 429 with Retry-After over a method's tier,
+chat.postMessage about 1/s per channel with bursts).
 The bot (a real BotServer) paces its calls per method and per channel (bot/slack/tiers.py).
 Seeded incidents each have their own war room and one reminder due at the same instant; the
 declarations are signed slash commands sent over HTTP, one every two seconds.
@@ -63,7 +63,7 @@ def fake_stats(proc: subprocess.Popen[str]) -> dict[str, Any]:
 
 
 async def serve_fake(channels: int) -> None:
-    from tests.fake_slack import FakeSlack
+    from tests.support.fake_slack import FakeSlack
 
     fake = FakeSlack()  # tiers enforced
     await fake.start()
@@ -94,7 +94,7 @@ async def serve_fake(channels: int) -> None:
 
 
 async def declare_storm(port: str, bot_url: str, declares: int, seconds: float) -> float:
-    from tests.slack_requests import SlackSender
+    from tests.support.slack_requests import SlackSender
 
     sender = SlackSender(bot_url, SECRET, f"http://127.0.0.1:{port}/response/storm")
     started = time.monotonic()
@@ -230,7 +230,7 @@ async def main(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             await run(f"sqlite+aiosqlite:///{tmp}/storm.db", args)
         return
-    from tests.databases import create_pg_database, drop_pg_database
+    from tests.support.databases import create_pg_database, drop_pg_database
 
     name, url = await create_pg_database()
     try:

@@ -33,9 +33,9 @@ from bench.cli import bench_parser, progress
 from bench.soak_check import Sent, check
 from bench.soak_fake import BROADCAST, FakeSlackProcess, channel_id
 from bench.soak_report import report
-from tests.databases import create_pg_database, drop_pg_database
-from tests.process import free_port, start_bot_process
-from tests.slack_requests import SlackSender, load_payload
+from tests.support.databases import create_pg_database, drop_pg_database
+from tests.support.process import free_port, start_bot_process
+from tests.support.slack_requests import SlackSender, load_payload
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 USERS = ["U111", "U222", "U333", "U444"]

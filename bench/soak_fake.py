@@ -39,7 +39,7 @@ def stats(fake: object) -> dict[str, object]:
 
 
 async def serve(channels: int) -> None:
-    from tests.fake_slack import FakeSlack
+    from tests.support.fake_slack import FakeSlack
 
     fake = FakeSlack()
     await fake.start()

@@ -6,7 +6,7 @@ Targets, one after another on the same machine, each in its own process:
   bare-bolt       a Bolt AsyncApp that only acks (bench/bare_bolt.py)
   bot-sqlite      `python -m bot` on a SQLite file
   bot-postgres    `python -m bot` on a fresh PostgreSQL database (127.0.0.1:5432)
-Each gets the same signed `message` events (built from tests/payloads/event_message_channel
+Each gets the same signed `message` events (built from tests/support/payloads/event_message_channel
 .bolt.json) for an open incident's channel, `--concurrency` at a time over HTTP, plus Slack-style
 retries (X-Slack-Retry-Num, same event_id) of 5% of them. Every message must be stored before
 its ack; afterwards the rows are counted: lost = sent but not stored, doubled = stored twice.
@@ -36,11 +36,11 @@ from bench.cli import bench_parser, progress
 from bot.incidents.queries import create_incident
 from storage import Database
 from storage.models.timeline import TimelineEntry
-from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
-from tests.fake_slack import FakeSlack
-from tests.process import free_port
-from tests.signing import signed_headers
-from tests.slack_requests import load_payload
+from tests.support.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.support.fake_slack import FakeSlack
+from tests.support.process import free_port
+from tests.support.signing import signed_headers
+from tests.support.slack_requests import load_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret-0000000000000"

@@ -33,7 +33,7 @@ from bot.timeline.queries import (
     latest_message_ts,
 )
 from storage import Database
-from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.support.databases import create_pg_database, drop_pg_database, postgres_reachable
 
 CHANNEL = "CSCALE"
 START = 1_790_000_000  # a Slack ts in 2026

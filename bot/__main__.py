@@ -14,12 +14,11 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from bot.alerts.config import pagerduty_services
 from bot.app.cli import parse_args
 from bot.core.config_file import Config, ConfigFileError
 from bot.core.errors import RefusedSetting
 from bot.core.logs import configure_logging
-from bot.core.settings import Settings, SettingsError, load_settings
+from bot.core.settings import Settings, SettingsError, load_settings, secret_values
 from storage import StorageUnavailable, explain_unavailable
 
 if TYPE_CHECKING:  # imported where it runs: `--help` and `check` start quickly
@@ -130,19 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_SETTINGS
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.slack_bot_token,
-            settings.slack_signing_secret,
-            settings.slack_app_token,
-            settings.alert_webhook_token,
-            settings.pagerduty_webhook_secret,
-            settings.pagerduty_routing_key,
-        )
-        if s is not None
-    ]
-    secrets += list(pagerduty_services(settings).values())  # routing keys
+    secrets = secret_values(settings)  # every SecretStr setting, derived: none forgotten
     configure_logging(settings.log_level, settings.log_format, secrets)
     return asyncio.run(run(settings, config))
 

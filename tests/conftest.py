@@ -19,9 +19,9 @@ import pytest
 
 from bot.app.server import BotServer
 from bot.core.settings import Settings, load_settings
-from tests.databases import create_pg_database, drop_pg_database, postgres_reachable
-from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender
+from tests.support.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SlackSender
 
 # The tests set every setting they rely on; one exported in the shell running them (a real
 # SLACK_APP_TOKEN, say) must not turn a test bot into one that dials Slack or a real database.

@@ -159,3 +159,158 @@ def test_every_domain_package_is_wired_in_handlers() -> None:
 def test_every_commands_module_has_a_place_in_the_help() -> None:
     declared = [m.__name__ for d in handlers.DOMAINS for m in d.commands]
     assert sorted(declared) == sorted(handlers.HELP_ORDER)
+
+
+# ---- background loops -----------------------------------------------------------------------
+# Every background loop is a bot.core.worker.Worker: only that module schedules jobs or timers.
+WORKER_BASE = "bot/core/worker.py"
+SCHEDULING = {"add_job", "scheduled_job", "call_later", "call_at"}
+TIMERS = {"sleep", "wait_for"}  # asyncio.sleep(n), asyncio.wait_for(..., timeout): a loop's clock
+# Loops that wait between tries of one piece of work and end when it is done (or a deadline
+# passes): retries, not background loops. Function (qualified name) -> why it is not a Worker.
+# (By name, not path, so that moving a module does not break the rule.)
+RETRIES = {
+    "connect_socket_mode.issue_new_wss_url": "apps.connections.open until it answers",
+    "_wait_for_bookkeeping": "a click on a reminder waits up to 5 s for its bookkeeping",
+    "record_sent": "records one posted prompt, until its claim's lease ends",
+    "record_filed": "records one filed ticket, 10 tries",
+    "Pacer.wait": "one Slack call waiting for its rate-limit token",
+    "SlackAccess._watch": "auth.test with backoff until the token works again",
+    "_keep_trying": "auth.test at start-up until it works",
+}
+# The loops, each a Worker (by class name, wherever the module is).
+WORKERS = {
+    "AlertWorker",  # alert groups to Slack
+    "PageSender",  # PagerDuty events
+    "PromptScheduler",  # reminders: the poll that plans them
+    "PromptSender",  # reminders: claiming and posting them
+    "FatigueChecker",
+    "TicketSender",  # the action-item ticket outbox
+    "NudgeChecker",  # action-item nudges and the weekly digest
+    "HomeRefresher",  # App Home
+}
+
+
+def _is_timer(node: ast.AST) -> bool:
+    """`await asyncio.sleep(n)` with n not 0 (sleep(0) only yields), or `await asyncio.wait_for`."""
+    if not (isinstance(node, ast.Await) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    if not (isinstance(func, ast.Attribute) and func.attr in TIMERS):
+        return False
+    args = node.value.args
+    yields_only = func.attr == "sleep" and args and _literal(args[0]) == 0
+    return not yields_only
+
+
+def _literal(node: ast.AST) -> object:
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _own_nodes(body: list[ast.stmt]) -> list[ast.AST]:
+    """The nodes of a body, not looking into functions and classes defined in it."""
+    scopes = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+    found: list[ast.AST] = []
+    todo: list[ast.AST] = [n for n in body if not isinstance(n, scopes)]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, scopes))
+    return found
+
+
+def background_loops(source: str, path: str) -> list[str]:
+    """Where `source` schedules work or loops on a timer by itself, instead of being a Worker."""
+    found = []
+
+    scopes = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+
+    def visit(node: ast.AST, scope: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = scope
+            if isinstance(child, scopes):
+                inner = f"{scope}.{child.name}" if scope else child.name
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and inner not in RETRIES:
+                for loop in _own_nodes(child.body):
+                    if isinstance(loop, ast.While | ast.For | ast.AsyncFor) and any(
+                        _is_timer(n) for n in _own_nodes(loop.body)
+                    ):
+                        found.append(f"{path}:{loop.lineno} loops on a timer in {inner}()")
+            if (
+                isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Attribute)
+                and child.func.attr in SCHEDULING
+            ):
+                found.append(f"{path}:{child.lineno} calls {child.func.attr}")
+            visit(child, inner)
+
+    visit(ast.parse(source), "")
+    return found
+
+
+def _sources() -> dict[str, str]:
+    return {
+        str(path.relative_to(ROOT)): path.read_text()
+        for package in ("bot", "handlers", "storage")
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+
+
+def test_every_background_loop_is_a_worker() -> None:
+    found = [
+        problem
+        for path, source in _sources().items()
+        if path != WORKER_BASE
+        for problem in background_loops(source, path)
+    ]
+    assert found == [], "make it a bot.core.worker.Worker: " + "; ".join(found)
+
+
+def test_the_loops_are_workers_and_the_retries_are_still_retries() -> None:
+    sources = _sources()
+    bases = {
+        node.name: [ast.unparse(b) for b in node.bases]
+        for source in sources.values()
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ClassDef)
+    }
+    assert {w: bases.get(w) for w in WORKERS} == {w: ["Worker"] for w in WORKERS}
+    saved = dict(RETRIES)
+    try:  # each allowed retry still exists and still loops on a timer (no stale entries)
+        RETRIES.clear()
+        loops = [p for path, source in sources.items() for p in background_loops(source, path)]
+        stale = [f for f in saved if not any(p.endswith(f" in {f}()") for p in loops)]
+        assert stale == [], f"no longer retry loops, remove them from RETRIES: {stale}"
+    finally:
+        RETRIES.update(saved)
+
+
+def test_a_hand_rolled_loop_is_found() -> None:
+    """The rule catches the shapes the loops had before the worker base."""
+    scheduled = (
+        "class Sender:\n"
+        "    async def start(self, rt):\n"
+        "        rt.scheduler.add_job(self.poll, 'interval', seconds=1, id='poll')\n"
+    )
+    sleeping = (
+        "class Sender:\n"
+        "    async def _loop(self):\n"
+        "        while not self._stopping:\n"
+        "            await self.poll()\n"
+        "            await asyncio.sleep(POLL_SECONDS)\n"
+    )
+    waiting = (
+        "async def watch(stop):\n"
+        "    while True:\n"
+        "        try:\n"
+        "            await asyncio.wait_for(stop.wait(), timeout=5)\n"
+        "        except TimeoutError:\n"
+        "            await poll()\n"
+    )
+    timer = "def later(loop):\n    loop.call_later(5, poll)\n"
+    yielding = "async def drain():\n    while queue:\n        await asyncio.sleep(0)\n"
+    assert background_loops(scheduled, "x.py") == ["x.py:3 calls add_job"]
+    assert background_loops(sleeping, "x.py") == ["x.py:3 loops on a timer in Sender._loop()"]
+    assert background_loops(waiting, "x.py") == ["x.py:2 loops on a timer in watch()"]
+    assert background_loops(timer, "x.py") == ["x.py:2 calls call_later"]
+    assert background_loops(yielding, "x.py") == []

@@ -74,6 +74,11 @@ def triage_card(
         lines.append(f"• {escape(alert.name)}: {status} (since {when(alert.starts_at)})")
     if len(state.alerts) > MAX_ALERTS_SHOWN:
         lines.append(f"… and {len(state.alerts) - MAX_ALERTS_SHOWN} more")
+    if g.alerts_left_out:
+        lines.append(
+            f":warning: {g.alerts_left_out:,} more alerts in the last send were left out: "
+            f"this group holds at most {len(state.alerts):,} (ALERT_MAX_PER_GROUP)"
+        )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": fit("\n".join(lines))}})
     if state.links:
         links = " · ".join(_link(label, url) for label, url in state.links)

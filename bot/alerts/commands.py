@@ -24,7 +24,7 @@ async def page(ctx: CommandContext, args: str) -> None:
     await store_page(ctx.rt, incident, request, ctx.user_id)
     sender = sender_for(ctx.rt)
     if sender is not None:
-        sender.kick()
+        sender.wake()
     await ctx.reply(
         f"Paging *{escape(request.service)}* through PagerDuty. I'll say here when it is "
         "through (or if it is not)."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from bot.core.runtime import Runtime
@@ -10,18 +11,18 @@ if TYPE_CHECKING:
     from bot.alerts.page_sender import PageSender
     from bot.alerts.worker import AlertWorker
 
-# One of each per running bot, found by the web routes and the listeners. (Runtime is an
-# unhashable dataclass, hence keyed by id; entries go when the bot stops.)
-_WORKERS: dict[int, AlertWorker] = {}
-_SENDERS: dict[int, PageSender] = {}
-
 
 def worker_for(rt: Runtime) -> AlertWorker | None:
-    return _WORKERS.get(id(rt))
+    """The running bot's alert worker, for the web routes and the listeners."""
+    from bot.alerts.worker import AlertWorker
+
+    return AlertWorker.of(rt)
 
 
 def sender_for(rt: Runtime) -> PageSender | None:
-    return _SENDERS.get(id(rt))
+    from bot.alerts.page_sender import PageSender
+
+    return PageSender.of(rt)
 
 
 def install_alerts(rt: Runtime) -> None:
@@ -30,18 +31,13 @@ def install_alerts(rt: Runtime) -> None:
 
     worker = AlertWorker(rt)
     sender = PageSender(rt)
-    _WORKERS[id(rt)] = worker
-    _SENDERS[id(rt)] = sender
 
     async def start(rt: Runtime) -> None:
         await worker.start(rt)
         await sender.start(rt)
 
-    async def stop(rt: Runtime) -> None:
-        await worker.stop(rt)
-        await sender.stop(rt)
-        _WORKERS.pop(id(rt), None)
-        _SENDERS.pop(id(rt), None)
+    async def stop(rt: Runtime) -> None:  # both at once: each may wait for its run
+        await asyncio.gather(worker.stop(rt), sender.stop(rt))
 
     rt.startup_hooks.append(start)
     rt.shutdown_hooks.append(stop)

@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.alerts.config import alert_severity, auto_declare_labels
+from bot.core.http_bodies import MAX_JSON_DEPTH, json_depth_exceeds
 from bot.core.settings import Settings
+from bot.slack.text import inert_references
 
 MAX_TITLE = 150
 PAGERDUTY_EVENTS = ("incident.triggered", "incident.acknowledged", "incident.resolved")
@@ -50,13 +52,40 @@ class ParsedGroup:
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, nested no deeper than MAX_JSON_DEPTH, with every control
+    character (NUL and the like, which PostgreSQL refuses in text) taken out of its strings:
+    an alert that could never be stored would be retried by its sender forever."""
     try:
         body = json.loads(raw)
+    except RecursionError:
+        raise BadAlert(f"JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)") from None
     except (UnicodeDecodeError, ValueError):
         raise BadAlert("malformed JSON") from None
     if not isinstance(body, dict):
         raise BadAlert("the body is not a JSON object")
-    return body
+    if json_depth_exceeds(body):
+        raise BadAlert(f"JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)")
+    return _without_controls(body)
+
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
+def _without_controls(value: Any) -> Any:
+    """A copy of decoded JSON with control characters removed from every key and string.
+    Recursive, but only to MAX_JSON_DEPTH (checked first)."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {_clean(str(k)): _without_controls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_controls(v) for v in value]
+    return value
 
 
 def parse_time(value: Any, where: str) -> datetime | None:
@@ -179,7 +208,9 @@ def _dedupe(alerts: list[ParsedAlert]) -> list[ParsedAlert]:
 
 
 def _title(text: str) -> str:
-    one_line = " ".join(text.split())
+    """One line, cut to MAX_TITLE; a `<@U1>` in it stays text wherever the title goes (the
+    incident declared from it, its timeline)."""
+    one_line = inert_references(" ".join(text.split()))
     return one_line if len(one_line) <= MAX_TITLE else one_line[: MAX_TITLE - 1] + "…"
 
 

@@ -26,6 +26,7 @@ Waiting = list[tuple[ParsedGroup, "asyncio.Future[int]"]]
 class IntakeWriter:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        self._cap = rt.settings.alert_max_per_group
         self._pending: Waiting = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -33,7 +34,7 @@ class IntakeWriter:
         """The group's id once this webhook is committed; raises what storing raised."""
         if not self.rt.db.is_sqlite:
             async with alert_connection(self.rt, urgent=True) as conn:
-                return await store_group(conn, parsed)
+                return await store_group(conn, parsed, self._cap)
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((parsed, done))
         if self._writer is None or self._writer.done():
@@ -56,7 +57,7 @@ class IntakeWriter:
     async def _write(self, batch: Waiting) -> None:
         try:
             async with alert_connection(self.rt, urgent=True) as conn:
-                ids = [await store_group(conn, parsed) for parsed, _ in batch]
+                ids = [await store_group(conn, parsed, self._cap) for parsed, _ in batch]
         except StorageUnavailable as exc:
             _finish(batch, exc)
             return

@@ -10,17 +10,12 @@ resolve for each of its pages.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-import os
-import socket
-import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
-from apscheduler.jobstores.base import JobLookupError
 
 from bot.alerts.config import routing_key
 from bot.alerts.page_queries import (
@@ -33,6 +28,7 @@ from bot.alerts.page_queries import (
 )
 from bot.alerts.sessions import alert_session
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.incidents.cards import refresh_card
 from bot.incidents.queries import get_incident, update_incident
 from bot.slack.blocks import fit, section
@@ -55,71 +51,35 @@ MAX_BACKOFF_SECONDS = 30.0
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 
 
-class PageSender:
+class PageSender(Worker):
+    kind = POLL_JOB_ID
+    name = "page sender"
+
     def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+        super().__init__(rt)
         self._session: aiohttp.ClientSession | None = None
-        self._running = False
-        self._again = False
-        self._stopping = False
+
+    def interval_seconds(self) -> float:
+        return POLL_SECONDS
 
     async def start(self, rt: Runtime) -> None:
         self._session = aiohttp.ClientSession(timeout=TIMEOUT)
-        rt.scheduler.add_job(
-            self.poll,
-            "interval",
-            seconds=POLL_SECONDS,
-            id=POLL_JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
-        self.kick()
+        await super().start(rt)
 
     async def stop(self, rt: Runtime) -> None:
-        self._stopping = True
-        with contextlib.suppress(JobLookupError):
-            rt.scheduler.remove_job(POLL_JOB_ID)
+        await super().stop(rt)
         if self._session is not None:
             await self._session.close()
 
-    def kick(self) -> None:
-        """Send what is due now, in the background."""
-        if self._stopping:
-            return
-        if self._running:
-            self._again = True
-            return
-        self._running = True
-        self.rt.spawn(self._drain(), name="page-sender")
-
-    async def poll(self) -> None:
-        self.kick()
-
-    async def _drain(self) -> None:
-        try:
-            async with self.rt.in_flight():
-                while not self._stopping:
-                    self._again = False
-                    await self._round()
-                    if not self._again:
-                        return
-        finally:
-            self._running = False
-
-    async def _round(self) -> None:
-        try:
+    async def run_once(self, now: datetime) -> None:
+        """Send what is due (a page asked for during a run is sent by the run after it)."""
+        async with alert_session(self.rt) as session:
+            opened = await pages_to_resolve(session)
+        for page in opened:
             async with alert_session(self.rt) as session:
-                opened = await pages_to_resolve(session)
-            for page in opened:
-                async with alert_session(self.rt) as session:
-                    await queue_resolve(session, page)
-            async with alert_session(self.rt) as session:
-                due = await due_events(session)
-        except StorageUnavailable:
-            return
+                await queue_resolve(session, page)
+        async with alert_session(self.rt) as session:
+            due = await due_events(session)
         await asyncio.gather(*(self._send_one(event_id) for event_id in due))
 
     async def _send_one(self, event_id: int) -> None:

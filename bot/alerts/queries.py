@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.alerts.intake import ParsedGroup
+from bot.alerts.intake import ParsedAlert, ParsedGroup
 from storage.models.alerts import Alert, AlertGroup
 from storage.tables import table_of
 from storage.types import utcnow
@@ -62,7 +62,9 @@ def _group_upsert(dialect: str) -> Any:
             "auto_declare": new.auto_declare,
             "labels": new.labels,
             "description": new.description,
-            "links": new.links,
+            # The first send's links stay: a later one (another sender holding the token, or
+            # a rule that changed) cannot point the card's Runbook or Source somewhere else.
+            "links": case((c.links == "[]", new.links), else_=c.links),
             "first_starts_at": case(
                 (c.first_starts_at <= new.first_starts_at, c.first_starts_at),
                 else_=new.first_starts_at,
@@ -124,13 +126,50 @@ def _status_update() -> Any:
     return (
         update(GROUP)
         .where(GROUP.c.id == group_id)
-        .values(status=case((firing, "firing"), else_="resolved"), last_ends_at=last_end)
+        .values(
+            status=case((firing, "firing"), else_="resolved"),
+            last_ends_at=last_end,
+            alerts_left_out=bindparam("left_out", type_=GROUP.c.alerts_left_out.type),
+        )
     )
 
 
-async def store_group(conn: AsyncConnection, parsed: ParsedGroup) -> int:
+async def _within_cap(
+    conn: AsyncConnection, group_id: int, alerts: list[ParsedAlert], cap: int
+) -> list[ParsedAlert]:
+    """The alerts of this send that the group may hold: those it already has, and new ones
+    while it holds fewer than `cap`. A flood of new fingerprints stores at most `cap` rows
+    (and so at most 2 x `cap` timeline entries), however often it is resent."""
+    held = int(
+        (
+            await conn.execute(
+                core_select(func.count()).select_from(ALERT).where(ALERT.c.group_id == group_id)
+            )
+        ).scalar_one()
+    )
+    if held + len(alerts) <= cap:
+        return alerts
+    known = {
+        row[0]
+        for row in await conn.execute(
+            core_select(ALERT.c.fingerprint).where(ALERT.c.group_id == group_id)
+        )
+    }  # at most `cap` of them
+    room = max(0, cap - held)
+    kept: list[ParsedAlert] = []
+    for alert in alerts:
+        if alert.fingerprint in known:
+            kept.append(alert)
+        elif room > 0:
+            kept.append(alert)
+            room -= 1
+    return kept
+
+
+async def store_group(conn: AsyncConnection, parsed: ParsedGroup, cap: int = 300) -> int:
     """Record one webhook send (in the caller's transaction); return the group's id.
-    Idempotent apart from the counters. Core statements: this is the hot path of a storm."""
+    Idempotent apart from the counters. Core statements: this is the hot path of a storm.
+    The group holds at most `cap` alerts (ALERT_MAX_PER_GROUP); the rest are counted."""
     dialect = conn.dialect.name
     now = utcnow()
     values = {
@@ -153,6 +192,7 @@ async def store_group(conn: AsyncConnection, parsed: ParsedGroup) -> int:
         "updated_at": now,
     }
     group_id = int((await conn.execute(_group_upsert(dialect), values)).scalar_one())
+    kept = await _within_cap(conn, group_id, parsed.alerts, cap)
     rows = [
         {
             "group_id": group_id,
@@ -164,10 +204,12 @@ async def store_group(conn: AsyncConnection, parsed: ParsedGroup) -> int:
             "ends_at": a.ends_at,
             "updated_at": now,
         }
-        for a in parsed.alerts
+        for a in kept
     ]
-    await conn.execute(_alert_upsert(dialect, parsed.source == "alertmanager"), rows)
-    await conn.execute(_status_update(), {"group_id": group_id})
+    if rows:
+        await conn.execute(_alert_upsert(dialect, parsed.source == "alertmanager"), rows)
+    left_out = len(parsed.alerts) - len(kept)
+    await conn.execute(_status_update(), {"group_id": group_id, "left_out": left_out})
     return group_id
 
 

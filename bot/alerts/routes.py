@@ -2,8 +2,9 @@
 
 Answers: 200 once stored; 400 with a one-line reason for a body we cannot use; 401 for a
 bad or missing token or signature; 404 when the endpoint is not configured; 413 for a body
-over 1 MiB; 503 (so the sender retries) only when the alert could not be stored. Nothing is
-stored, and Slack is not called, for a refused request.
+over 1 MiB; 408 for one not received within HTTP_READ_TIMEOUT_SECONDS; 503 (so the sender
+retries) only when the alert could not be stored. Nothing is stored, and Slack is not called,
+for a refused request.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from bot.alerts.intake import (
     parse_pagerduty,
 )
 from bot.alerts.intake_writer import IntakeWriter
+from bot.core.http_bodies import MAX_BODY_BYTES, BodyRefused, read_body, too_large
 from bot.core.runtime import Runtime
 from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024
+MAX_BODY = MAX_BODY_BYTES
 
 ALERT_WEBHOOKS = Counter(
     "sisyphus_alert_webhooks_total",
@@ -43,27 +45,13 @@ ALERT_ANSWER_SECONDS = Histogram(
 )
 
 
-class TooLarge(Exception):
-    pass
-
-
-async def _read_capped(request: web.Request) -> bytes:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _answer(source: str, status: int, reason: str, started: float) -> web.Response:
     ALERT_WEBHOOKS.labels(source, str(status)).inc()
     ALERT_ANSWER_SECONDS.labels(source).observe(time.perf_counter() - started)
-    return web.Response(status=status, text=reason + "\n")
+    response = web.Response(status=status, text=reason + "\n")
+    if status in (408, 413):
+        response.force_close()  # the rest of the body is not worth reading to keep-alive
+    return response
 
 
 async def _store(
@@ -84,20 +72,22 @@ async def _store(
 
 def add_alert_routes(app: web.Application, rt: Runtime) -> None:
     intake = IntakeWriter(rt)
+    read_timeout = rt.settings.http_read_timeout_seconds
 
     async def alertmanager(request: web.Request) -> web.Response:
         started = time.perf_counter()
         token = rt.settings.alert_webhook_token
         if token is None:
             return _answer("alertmanager", 404, "alert intake is not configured", started)
-        if request.content_length is not None and request.content_length > MAX_BODY:
+        if too_large(request, MAX_BODY):
             return _answer("alertmanager", 413, "body over 1 MiB", started)
         if not bearer_ok(request.headers.get("Authorization"), token.get_secret_value()):
             return _answer("alertmanager", 401, "missing or wrong bearer token", started)
         try:
-            raw = await _read_capped(request)
-        except TooLarge:
-            return _answer("alertmanager", 413, "body over 1 MiB", started)
+            raw = await read_body(request, timeout=read_timeout, limit=MAX_BODY)
+        except BodyRefused as refused:
+            reason = "body over 1 MiB" if refused.status == 413 else refused.reason
+            return _answer("alertmanager", refused.status, reason, started)
         try:
             parsed = parse_alertmanager(parse_json(raw), rt.settings)
         except BadAlert as exc:
@@ -109,11 +99,14 @@ def add_alert_routes(app: web.Application, rt: Runtime) -> None:
         secret = rt.settings.pagerduty_webhook_secret
         if secret is None:
             return _answer("pagerduty", 404, "PagerDuty intake is not configured", started)
-        try:
-            raw = await _read_capped(request)
-        except TooLarge:
-            return _answer("pagerduty", 413, "body over 1 MiB", started)
         signature = request.headers.get("X-PagerDuty-Signature")
+        if not signature:  # refused before the body is read
+            return _answer("pagerduty", 401, "missing or wrong X-PagerDuty-Signature", started)
+        try:
+            raw = await read_body(request, timeout=read_timeout, limit=MAX_BODY)
+        except BodyRefused as refused:
+            reason = "body over 1 MiB" if refused.status == 413 else refused.reason
+            return _answer("pagerduty", refused.status, reason, started)
         if not pagerduty_signature_ok(signature, secret.get_secret_value(), raw):
             return _answer("pagerduty", 401, "missing or wrong X-PagerDuty-Signature", started)
         try:

@@ -17,13 +17,9 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import socket
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from apscheduler.jobstores.base import JobLookupError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,12 +39,15 @@ from bot.alerts.queries import (
     set_resolved_notice,
 )
 from bot.alerts.sessions import alert_session
+from bot.alerts.storm import DeclareLimit, StormCard
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incidents
 from bot.slack.blocks import fit, section
 from bot.slack.client import slack_error_text
 from bot.slack.posting import post, post_message
+from bot.slack.text import inert_references
 from bot.timeline.queries import add_bot_action
 from storage import StorageUnavailable
 from storage.models.alerts import Alert
@@ -77,72 +76,52 @@ class Done:
     failure: str | None = None
 
 
-class AlertWorker:
+class AlertWorker(Worker):
+    kind = POLL_JOB_ID
+    name = "alert worker"
+
     def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+        super().__init__(rt)
         self._pending: set[int] = set()
-        self._draining = False
+        self._poll_owed = True  # the first run looks for work left from before the start
         self._cards: dict[int, str] = {}  # group id -> hash of the card last sent from here
         self._gate = asyncio.Semaphore(CONCURRENT_GROUPS)
-        self._stopping = False
+        self.storm = StormCard(rt)  # alert-driven declares over the limit (bot/alerts/storm.py)
+        self.declare_limit = DeclareLimit(rt)
 
-    # ---- lifecycle --------------------------------------------------------------------------
-    async def start(self, rt: Runtime) -> None:
-        await self.poll()
-        rt.scheduler.add_job(
-            self.poll,
-            "interval",
-            seconds=POLL_SECONDS,
-            id=POLL_JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
+    def interval_seconds(self) -> float:
+        return POLL_SECONDS
 
-    async def stop(self, rt: Runtime) -> None:
-        self._stopping = True
-        with contextlib.suppress(JobLookupError):
-            rt.scheduler.remove_job(POLL_JOB_ID)
-
-    async def poll(self) -> None:
-        """Groups owing Slack work that nobody holds: missed, due for a retry, left by a crash."""
-        if self._stopping:
-            return
-        try:
-            async with self.rt.db.session() as session:  # reads only
-                due = await pending_groups(session)
-        except StorageUnavailable:
-            return
-        for group_id in due:
-            self.kick(group_id)
+    async def tick(self) -> None:
+        self._poll_owed = True
+        self.wake()
 
     def kick(self, group_id: int) -> None:
         """Bring this group's Slack side up to date soon (in the background)."""
-        if self._stopping:
+        if self.stopping:
             return
         self._pending.add(group_id)
-        if not self._draining:
-            self._draining = True
-            self.rt.spawn(self._drain(), name="alert-worker")
+        self.wake()
 
-    async def _drain(self) -> None:
-        try:
-            async with self.rt.in_flight():
-                while self._pending and not self._stopping:
-                    batch = sorted(self._pending)[:BATCH_SIZE]
-                    self._pending.difference_update(batch)
-                    try:
-                        await self._batch(batch)
-                    except StorageUnavailable:
-                        pass  # leases run out; the poll finds the work again
-                    except Exception:
-                        log.exception("alert batch failed")
-        finally:
-            self._draining = False
-            if self._pending and not self._stopping:
-                self.kick(next(iter(self._pending)))
+    async def run_once(self, now: datetime) -> None:
+        """The groups kicked, a batch at a time, and every POLL_SECONDS the groups owing Slack
+        work that nobody holds (missed, due for a retry, left by a crash)."""
+        while not self.stopping:
+            if self._poll_owed:
+                self._poll_owed = False
+                with contextlib.suppress(StorageUnavailable):  # the next poll tries again
+                    async with self.rt.db.session() as session:  # reads only
+                        self._pending.update(await pending_groups(session))
+            if not self._pending:
+                return
+            batch = sorted(self._pending)[:BATCH_SIZE]
+            self._pending.difference_update(batch)
+            try:
+                await self._batch(batch)
+            except StorageUnavailable:
+                pass  # leases run out; the poll finds the work again
+            except Exception:
+                log.exception("alert batch failed")
 
     # ---- a batch ----------------------------------------------------------------------------
     async def _batch(self, group_ids: list[int]) -> None:
@@ -215,7 +194,15 @@ class AlertWorker:
         async with self._gate:
             incident = incidents.get(state.group.incident_id or 0)
             firing = any(a.status == "firing" for a in state.alerts)
-            if incident is None and state.group.auto_declare and firing:
+            # A group on the storm card (over the limit once) waits for a person to declare it.
+            if (
+                incident is None
+                and state.group.auto_declare
+                and firing
+                and not state.group.storm_card
+            ):
+                if not await self.declare_limit.admits():
+                    return await self._onto_storm_card(state, version)
                 outcome = await declare_from_alert(self.rt, state)
                 if outcome is not None and outcome.problems:
                     await self._tell_triage(outcome.incident, outcome.problems)
@@ -235,6 +222,13 @@ class AlertWorker:
                 done.failure = str(exc)
             return done
 
+    async def _onto_storm_card(self, state: GroupState, version: int) -> Done:
+        """Over ALERT_DECLARES_PER_MINUTE: the group goes on the storm card, not a war room."""
+        done = Done(state, version)
+        if not await self.storm.add(state.group):
+            done.failure = "the alert storm card could not be posted"
+        return done
+
     async def _tell_triage(self, incident: Incident, problems: list[str]) -> None:
         channel = triage_channel(self.rt.settings)
         log.warning(
@@ -251,6 +245,9 @@ class AlertWorker:
         self, done: Done, incident: Incident | None, choices: list[Incident]
     ) -> None:
         group = done.state.group
+        if group.storm_card and group.card_channel_id and group.card_ts:
+            self.storm.redraw_soon(group.card_channel_id, group.card_ts)  # its line changed
+            return
         card = blocks.triage_card(done.state, incident, choices if incident is None else [])
         text = blocks.card_text(done.state)
         digest = hashlib.sha256(json.dumps([card, text]).encode()).hexdigest()
@@ -339,4 +336,5 @@ def _alert_line(alert: Alert) -> str:
     shown = ", ".join(
         f"{k}={labels[k]}" for k in ("severity", "service", "instance", "job") if k in labels
     )
-    return f"{alert.name} ({shown})" if shown else alert.name
+    # Labels are the sender's text: `<@U1>` in one stays text in /incident timeline too.
+    return inert_references(f"{alert.name} ({shown})" if shown else alert.name)

@@ -20,6 +20,8 @@ from storage import Database
 
 log = logging.getLogger(__name__)
 
+LINGERING_SECONDS = 2.0
+
 
 class BotServer:
     """One bot instance. `start()` returns once it serves; `stop()` finishes and cleans up."""
@@ -55,6 +57,13 @@ class BotServer:
             handle_signals=False,
             shutdown_timeout=10,
             keepalive_timeout=self.settings.http_read_timeout_seconds,
+            # aiohttp's access log writes query strings (a ?secret=) and header values;
+            # bot/app/request_log.py writes one short line per request instead.
+            access_log=None,
+            # After a refusal (408, 413) the unread rest of a body is drained before closing
+            # (so the client sees the answer), but for 2 s, not aiohttp's 10: a client that
+            # never sends it does not keep the connection, and its file descriptor, for long.
+            lingering_time=LINGERING_SECONDS,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port)

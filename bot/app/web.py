@@ -26,6 +26,8 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 import handlers
+from bot.app.request_log import request_log
+from bot.core.http_bodies import BodyRefused, read_body
 from bot.core.metrics import ACK_SECONDS, SLACK_REQUESTS, request_kind
 from bot.core.runtime import Runtime
 from bot.slack.access import access_of
@@ -34,7 +36,7 @@ from storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller
+MAX_BODY_BYTES = 1024 * 1024  # Slack's own payloads are far smaller (bot.core.http_bodies')
 FRESH_SECONDS = 5 * 60  # Slack's replay window
 REPLAY_CHECK_SECONDS = 1.0
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
@@ -84,6 +86,9 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
     return hmac.compare_digest(expected, signature)
 
 
+_SHORT_REASONS = {413: "body too large", 408: "body not received in time"}
+
+
 def _refused(status: int, reason: str) -> web.Response:
     SLACK_REQUESTS.labels("unverified", str(status)).inc()
     log.info("refused a request to /slack/events (%d): %s", status, reason)
@@ -95,7 +100,7 @@ def _refused(status: int, reason: str) -> web.Response:
 def build_web_app(
     rt: Runtime, bolt: AsyncApp, *, serve_slack: bool, read_timeout: float = 10.0
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[request_log])
     secret_value = rt.settings.slack_signing_secret
     secret = secret_value.get_secret_value() if secret_value else ""
 
@@ -122,12 +127,9 @@ def build_web_app(
         if reason is not None:
             return _refused(413 if reason == "body too large" else 401, reason)
         try:
-            async with asyncio.timeout(read_timeout):
-                raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _refused(413, "body too large")
-        except TimeoutError:
-            return _refused(408, "body not received in time")
+            raw = await read_body(request, timeout=read_timeout, limit=MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(refused.status, _SHORT_REASONS.get(refused.status, refused.reason))
         timestamp = request.headers["X-Slack-Request-Timestamp"]
         if not signature_valid(secret, timestamp, raw, request.headers["X-Slack-Signature"]):
             return _refused(401, "invalid Slack signature")
@@ -143,7 +145,10 @@ def build_web_app(
             SLACK_REQUESTS.labels("malformed", "400").inc()
             return web.Response(status=400, text="malformed request")
         bolt_response = await bolt.async_dispatch(bolt_request)
-        kind = _kind_of(bolt_request.raw_body, request.content_type)
+        if request.content_type == "application/json":  # an event: Bolt has parsed it
+            kind = request_kind(bolt_request.body, None)
+        else:
+            kind = _kind_of(bolt_request.raw_body, request.content_type)
         ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
         SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
         return await to_aiohttp_response(bolt_response)

@@ -11,11 +11,7 @@ died unsent is taken over after CLAIM_LEASE, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,14 +25,13 @@ from bot.cadence.fatigue_queries import (
     stale_claims,
     take_over,
 )
-from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from storage.models.incidents import Incident
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +103,9 @@ def commander_text(incident: Incident, stretch: Stretch) -> str:
     )
 
 
-class FatigueChecker(PeriodicCheck):
-    job_id = JOB_ID
+class FatigueChecker(Worker):
+    kind = JOB_ID
     name = "fatigue check"
-
-    def __init__(self, rt: Runtime, clock: Callable[[], datetime] = utcnow) -> None:
-        super().__init__(rt, clock)
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
 
     @property
     def hours(self) -> timedelta:

@@ -13,21 +13,16 @@ a lease: a prompt whose claimer died before posting it falls due again when the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import socket
-import uuid
 from datetime import datetime, timedelta
-
-from apscheduler.jobstores.base import JobLookupError
+from functools import partial
 
 from bot.cadence.queries import DuePrompt, due_prompts
 from bot.cadence.sender import Claim, claim_batch, post_claim, record_sent
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.slack.access import access_of
 from storage import StorageUnavailable
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,116 +35,72 @@ BATCH_SIZE = 50
 CONCURRENT_BATCHES = 3
 CONCURRENT_POSTS = 16
 POLL_JOB_ID = "cadence-poll"
-PROMPT_JOB_PREFIX = "cadence-prompt:"
+SEND_KIND = "cadence-prompt"  # its date jobs are "cadence-prompt:<incident>:<due>"
 
 
-class PromptScheduler:
-    """One per running bot. `start`/`stop` are its Runtime start-up and shutdown hooks."""
+class PromptScheduler(Worker):
+    """One per running bot: the poll. Its start also rebuilds the schedule from the database
+    (before start-up goes on), and its stop stops the sender too."""
+
+    kind = POLL_JOB_ID
+    name = "prompt poll"
+    run_at_start = True
 
     def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+        super().__init__(rt)
         self._planned: dict[int, datetime] = {}
-        self._ready: list[DuePrompt] = []
-        self._drainers = 0
-        self._running: set[asyncio.Task[None]] = set()
-        self._gate = asyncio.Semaphore(CONCURRENT_POSTS)
-        self._stopping = False
-        self.polls = 0  # completed polls: tests wait for some instead of sleeping
+        self.sender = PromptSender(rt, self._planned)
+
+    def interval_seconds(self) -> float:
+        return POLL_SECONDS
 
     async def start(self, rt: Runtime) -> None:
-        """Rebuild the schedule from the database, then keep polling it."""
-        await self.poll()
-        rt.scheduler.add_job(
-            self.poll,
-            "interval",
-            seconds=POLL_SECONDS,
-            id=POLL_JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
+        await self.sender.start(rt)
+        await super().start(rt)
 
     async def stop(self, rt: Runtime) -> None:
-        """Schedule nothing more and let prompts being posted finish (unclaimed ones stay due)."""
-        self._stopping = True
-        for job in rt.scheduler.get_jobs():
-            if job.id == POLL_JOB_ID or job.id.startswith(PROMPT_JOB_PREFIX):
-                with contextlib.suppress(JobLookupError):
-                    job.remove()
-        if not self._running:
-            return
-        _, left = await asyncio.wait(set(self._running), timeout=5)
-        for task in left:  # cancelled while the database is still open, not after it closed
-            task.cancel()
-        if left:
-            await asyncio.wait(left, timeout=2)
+        """Schedule nothing more and let prompts being posted finish (unclaimed ones stay due).
+        Both at once, so the stop is bounded by one worker's wait, not two."""
+        await asyncio.gather(super().stop(rt), self.sender.stop(rt))
 
-    async def poll(self) -> None:
-        """Plan the prompts falling due soon. Tracked in `_running` like the posting, so a stop
-        waits for a poll in progress: one left running past the stop would be cancelled
-        mid-query when the event loop closes, which can leave the process unable to exit."""
-        if self._stopping:
-            return
-        current = asyncio.current_task()
-        if current is None:
-            await self._poll()
-            return
-        self._running.add(current)
-        try:
-            await self._poll()
-        finally:
-            self._running.discard(current)
-            self.polls += 1
-
-    async def _poll(self) -> None:
+    async def run_once(self, now: datetime) -> None:
+        """Plan the prompts falling due soon: each gets a date job at its due time."""
         if access_of(self.rt.client).suspended is not None:
             return  # the token does not work: prompts stay due in the database until it does
-        now = utcnow()
-        try:
-            async with self.rt.db.session() as session:
-                due = await due_prompts(session, now + timedelta(seconds=LOOKAHEAD_SECONDS))
-        except StorageUnavailable:
-            return  # logged by the database layer; the next poll tries again
+        async with self.rt.db.session() as session:
+            due = await due_prompts(session, now + timedelta(seconds=LOOKAHEAD_SECONDS))
         for prompt in due:
             if self._planned.get(prompt.incident_id) == prompt.due_at:
                 continue
             self._planned[prompt.incident_id] = prompt.due_at
-            self.rt.scheduler.add_job(
-                self._fire,
-                "date",
-                run_date=max(prompt.due_at, now),
-                args=[prompt],
-                id=f"{PROMPT_JOB_PREFIX}{prompt.incident_id}:{prompt.due_at.timestamp()}",
-                replace_existing=True,
-                misfire_grace_time=None,
-            )
+            key = f"{prompt.incident_id}:{prompt.due_at.timestamp()}"
+            self.sender.at(max(prompt.due_at, now), key, partial(self.sender.fire, prompt))
 
-    async def _fire(self, due: DuePrompt) -> None:
-        """The date job at a prompt's due time: queue it; a drainer claims and posts it."""
-        if self._stopping:
-            return
+
+class PromptSender(Worker):
+    """Claims, posts and records the prompts that fell due, a batch at a time; up to
+    CONCURRENT_BATCHES runs at once, each draining the same queue."""
+
+    kind = SEND_KIND
+    name = "prompt sending"
+    runs_at_once = CONCURRENT_BATCHES
+
+    def __init__(self, rt: Runtime, planned: dict[int, datetime]) -> None:
+        super().__init__(rt)
+        self._planned = planned  # the poll's: a prompt sent (or dropped) is planned again
+        self._ready: list[DuePrompt] = []
+        self._gate = asyncio.Semaphore(CONCURRENT_POSTS)
+
+    def fire(self, due: DuePrompt) -> None:
+        """At a prompt's due time: queue it; a run claims and posts it."""
         if access_of(self.rt.client).suspended is not None:
             self._planned.pop(due.incident_id, None)  # still due in the database
             return
         self._ready.append(due)
-        if self._drainers < CONCURRENT_BATCHES:
-            self._drainers += 1
-            task = asyncio.create_task(self._drain())
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+        self.wake()
 
-    async def _drain(self) -> None:
-        """Claim, post and record what is ready, a batch at a time, until nothing is left."""
-        try:
-            async with self.rt.in_flight():  # a graceful stop lets claimed prompts go out
-                await self._drain_ready()
-        finally:
-            self._drainers -= 1
-
-    async def _drain_ready(self) -> None:
-        while self._ready and not self._stopping:
+    async def run_once(self, now: datetime) -> None:
+        while self._ready and not self.stopping:
             batch = self._ready[:BATCH_SIZE]
             del self._ready[:BATCH_SIZE]
             try:

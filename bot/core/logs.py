@@ -41,7 +41,8 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        # Longest first: a value that contains another (a list of keys) goes whole.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
     def _clean(self, text: str) -> str:
         text = _TOKEN.sub(lambda m: m.group(1) + "[redacted]", text)

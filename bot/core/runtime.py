@@ -15,6 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.config_file import Config
 from bot.core.errors import RefusedSetting
+from bot.core.instance import new_instance_id
+from bot.core.priority import background_context
 from bot.core.settings import Settings
 from storage import Database
 
@@ -46,6 +48,8 @@ class Runtime:
     socket_connected: bool | None = None  # None in HTTP mode
     failure: RefusedSetting | None = None  # set by fail(): the process must stop
     _failed: asyncio.Event = field(default_factory=asyncio.Event)
+    # The name this bot writes into every claim it takes (bot.core.instance), one per process.
+    instance: str = field(default_factory=new_instance_id)
 
     def fail(self, error: RefusedSetting) -> None:
         """Ask the process to stop: something found after start-up will not fix itself."""
@@ -85,8 +89,10 @@ class Runtime:
             return False
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        """Run `work` in the background; failures are logged, and stop() cancels what is left."""
-        task = asyncio.get_running_loop().create_task(work, name=name)
+        """Run `work` in the background; failures are logged, and stop() cancels what is left.
+        Its Slack calls are background work (bot/core/priority.py), even when started for a
+        person."""
+        task = asyncio.get_running_loop().create_task(work, name=name, context=background_context())
         self.tasks.add(task)
         task.add_done_callback(self._task_done)
         return task

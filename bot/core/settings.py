@@ -41,6 +41,16 @@ def _token_problem(value: str, prefix: str, where: str) -> str | None:
     return None
 
 
+# Secrets the team makes up itself (the vendors' own are generated long): at least this long.
+MIN_CHOSEN_SECRET = 16
+CHOSEN_SECRETS = (
+    "alert_webhook_token",
+    "deploy_gate_token",
+    "github_webhook_secret",
+    "jira_webhook_secret",
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
@@ -70,8 +80,12 @@ class Settings(BaseSettings):
     # Alert intake and paging (bot/alerts). Unset tokens/secrets switch their endpoint off (404).
     alert_webhook_token: SecretStr | None = Field(default=None)
     alert_auto_declare: str = "critical"
+    # Incidents declared from alerts per minute, across replicas; more go on one storm card.
+    alert_declares_per_minute: int = Field(default=10, ge=0)
     alert_severity_map: str = "critical=sev1,error=sev2,warning=sev3,info=sev4"
     alert_channel: str | None = None
+    # Alerts stored per group; more (a flood of fingerprints) are counted, not stored.
+    alert_max_per_group: int = Field(default=300, ge=1, le=10_000)
     pagerduty_webhook_secret: SecretStr | None = Field(default=None)
     pagerduty_services: SecretStr | None = Field(default=None)
     pagerduty_routing_key: SecretStr | None = Field(default=None)
@@ -171,6 +185,16 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
         return v if v is not None and v.get_secret_value().strip() else None
+
+    @field_validator(*CHOSEN_SECRETS)
+    @classmethod
+    def _long_enough(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value().strip()) < MIN_CHOSEN_SECRET:
+            raise ValueError(
+                f"must be at least {MIN_CHOSEN_SECRET} characters "
+                "(generate one: openssl rand -hex 32)"
+            )
+        return v
 
     @field_validator("alert_auto_declare")
     @classmethod
@@ -289,6 +313,24 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret setting's value, for the log's redaction list: each SecretStr field (a
+    setting holding a token, secret or key must be one: tests/core/test_settings.py checks the
+    names), and each value of one that lists `name=secret` pairs (PAGERDUTY_SERVICES)."""
+    values: list[str] = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if not isinstance(value, SecretStr):
+            continue
+        text = value.get_secret_value()
+        values.append(text)
+        for pair in text.split(","):
+            _, eq, part = pair.partition("=")
+            if eq and part.strip():
+                values.append(part.strip())
+    return [v for v in values if v]
 
 
 class SettingsError(Exception):

@@ -5,8 +5,9 @@ prevention class) are in bot/postmortem/item_text.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -61,7 +62,34 @@ def plain(text: str, names: Mapping[str, str]) -> str:
     return slack_to_plain(text, names)
 
 
+_MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9])")
+_IMAGE = re.compile(r"!\[")
+_HTML_IMAGE = re.compile(r"<(?=(?:img|picture|source|video)\b)", re.IGNORECASE)
+
+
+def inert_markdown(text: str) -> str:
+    """People's text as it goes into a GitHub issue, unable to reach anyone or load anything:
+    `@octocat` and `@acme/everyone` stop being mentions (a zero-width joiner after the `@`:
+    a team mention would notify the whole team), `![x](url)` images become plain links, and
+    an HTML image (`<img src=...>`) reads as typed."""
+    text = _MENTION.sub("@\u200d", text)
+    text = _IMAGE.sub("[", text)
+    return _HTML_IMAGE.sub("&lt;", text)
+
+
+def github_title(t: TicketContent) -> str:
+    return inert_markdown(t.title)
+
+
 def github_body(t: TicketContent) -> str:
+    t = replace(
+        t,
+        text=inert_markdown(t.text),
+        criteria=inert_markdown(t.criteria) if t.criteria else None,
+        owner_name=inert_markdown(t.owner_name),
+        incident_title=inert_markdown(t.incident_title),
+        factors=tuple(replace(f, text=inert_markdown(f.text)) for f in t.factors),
+    )
     criteria = t.criteria or "_None given yet._ Say how anyone can tell this is done."
     lines = [
         f"Action item #{t.number} of incident #{t.incident_id}: {t.incident_title} "

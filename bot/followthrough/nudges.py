@@ -16,17 +16,14 @@ The check's clock is `self.clock`, so tests can stand at any hour without waitin
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from time import monotonic as time_now
 
 from bot.core.followthrough_settings import parse_days, parse_hours
-from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.followthrough.messages import digest_message, nudge_message, p0_message
 from bot.followthrough.queries import (
     all_items,
@@ -63,13 +60,12 @@ def digest_week(now: datetime) -> str | None:
     return f"{year}-W{week:02d}"
 
 
-class NudgeChecker(PeriodicCheck):
-    job_id = JOB_ID
+class NudgeChecker(Worker):
+    kind = JOB_ID
     name = "nudge check"
 
     def __init__(self, rt: Runtime, clock: Callable[[], datetime] = utcnow) -> None:
         super().__init__(rt, clock)
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
         self.hours = parse_hours(rt.settings.nudge_hours)
         self.days = parse_days(rt.settings.nudge_days)
         self._zones: dict[str, tuple[tzinfo, float]] = {}
@@ -121,7 +117,8 @@ class NudgeChecker(PeriodicCheck):
         if not channel or week is None:
             return
         async with self.rt.db.session() as session:
-            rows = await all_items(session)
+            # The digest channel is read by people outside private incidents' channels.
+            rows = [(item, i) for item, i in await all_items(session) if not i.private]
         if not rows:
             return  # nothing to report (and the week stays unclaimed until there is)
         title, blocks = digest_message(rows, now.date())

@@ -11,20 +11,15 @@ land; a claimer killed mid-request leaves the row due again when the lease ends.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiohttp
-from apscheduler.jobstores.base import JobLookupError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.followthrough.flows import file_claimed_ticket
 from bot.followthrough.queries import (
     ClaimedTicket,
@@ -32,7 +27,6 @@ from bot.followthrough.queries import (
     due_tickets,
     enqueue_ticket,
 )
-from storage import StorageUnavailable
 from storage.models import ActionItem
 from storage.types import utcnow
 
@@ -40,7 +34,6 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 POLL_JOB_ID = "ticket-outbox-poll"
-_senders: dict[int, TicketSender] = {}
 
 
 def ticket_priorities(rt: Runtime) -> set[str]:
@@ -62,9 +55,9 @@ async def enqueue_for(
 
 def kick(rt: Runtime) -> None:
     """Look for due tickets now rather than at the next poll (after an item was added)."""
-    sender = _senders.get(id(rt))
+    sender = TicketSender.of(rt)
     if sender is not None:
-        sender.kick()
+        sender.wake()
 
 
 async def queue_ticket(
@@ -77,78 +70,34 @@ async def queue_ticket(
     return None
 
 
-class TicketSender:
+class TicketSender(Worker):
+    kind = POLL_JOB_ID
+    name = "ticket outbox poll"
+
     def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.instance = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+        super().__init__(rt)
         self._http: aiohttp.ClientSession | None = None
-        self._running: set[asyncio.Task[None]] = set()
-        self._polling = asyncio.Lock()
-        self._again = False
-        self._stopping = False
+
+    def interval_seconds(self) -> float:
+        return POLL_SECONDS
 
     async def start(self, rt: Runtime) -> None:
         if rt.settings.tickets == "none":
             return
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        _senders[id(rt)] = self
-        rt.scheduler.add_job(
-            self.poll,
-            "interval",
-            seconds=POLL_SECONDS,
-            id=POLL_JOB_ID,
-            replace_existing=True,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
-        self.kick()
+        await super().start(rt)
 
     async def stop(self, rt: Runtime) -> None:
-        self._stopping = True
-        _senders.pop(id(rt), None)
-        with contextlib.suppress(JobLookupError):
-            rt.scheduler.remove_job(POLL_JOB_ID)
-        if self._running:
-            _, left = await asyncio.wait(set(self._running), timeout=5)
-            for task in left:
-                task.cancel()
-            if left:
-                await asyncio.wait(left, timeout=2)
+        await super().stop(rt)
         if self._http is not None:
             await self._http.close()
 
-    def kick(self) -> None:
-        if self._stopping:
-            return
-        task = asyncio.get_running_loop().create_task(self.poll(), name="ticket-outbox-kick")
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-
-    async def poll(self) -> None:
-        """File what is due. One poll at a time per process; a kick during one runs again."""
-        if self._stopping:
-            return
-        if self._polling.locked():
-            self._again = True
-            return
-        async with self._polling, self.rt.in_flight():
-            self._again = True
-            while self._again and not self._stopping:
-                self._again = False
-                try:
-                    await self._poll_once()
-                except StorageUnavailable:
-                    return  # logged by the database layer; the next poll tries again
-                except Exception:
-                    log.exception("ticket outbox poll failed")
-                    return
-
-    async def _poll_once(self) -> None:
+    async def run_once(self, now: datetime) -> None:
+        """File what is due (a kick during a run runs again after it)."""
         async with self.rt.db.session() as session:
             due = await due_tickets(session, utcnow())
         for ticket_id in due:
-            if self._stopping:
+            if self.stopping:
                 return
             now = utcnow()
             lease = timedelta(seconds=self.rt.settings.ticket_claim_lease_seconds)

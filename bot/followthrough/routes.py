@@ -5,61 +5,69 @@
   503 when the database does not answer (a gate that cannot look stays shut).
 - `POST /webhooks/github` (X-Hub-Signature-256 with GITHUB_WEBHOOK_SECRET): `issues` events
   closed/reopened move the item's state.
-- `POST /webhooks/jira?secret=JIRA_WEBHOOK_SECRET`: an issue whose status category is
-  Done marks the item done; out of Done, open again.
-Bodies over 1 MiB get 413. Every refusal is one line of plain text.
+  A delivery (`X-GitHub-Delivery`) acts once, across replicas: a replay is answered 200 and
+  does nothing.
+- `POST /webhooks/jira`, signed (`X-Hub-Signature: sha256=<HMAC-SHA256 of the body with
+  JIRA_WEBHOOK_SECRET>`, what Jira Cloud sends for a webhook with a secret) or with
+  `?secret=JIRA_WEBHOOK_SECRET` in the URL (never logged: bot/app/request_log.py): an issue
+  whose status category is Done marks the item done; out of Done, open again.
+Bodies over 1 MiB get 413, bodies not received within HTTP_READ_TIMEOUT_SECONDS 408, bodies
+that are not what the sender documents 400. Every refusal is one line of plain text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
+from bot.core.http_bodies import (
+    MAX_BODY_BYTES,
+    BodyRefused,
+    load_json_object,
+    read_body,
+    refusal_response,
+)
 from bot.core.runtime import Runtime
+from bot.followthrough.deliveries import (
+    delivery_keys,
+    first_delivery,
+    forget_delivery,
+)
 from bot.followthrough.flows import tracker_changed
 from bot.followthrough.queries import blocking_items, ticket_by_external
 from bot.followthrough.states import ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable
+from storage.models.incidents import Incident
+from storage.models.postmortem import ActionItem
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024
+MAX_BODY = MAX_BODY_BYTES
 
 
-class Refusal(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-    def response(self) -> web.Response:
-        return web.Response(status=self.status, text=self.reason + "\n")
+Refusal = BodyRefused  # every refusal here: a status and a one-line reason
 
 
-async def read_capped(request: web.Request) -> bytes:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise Refusal(413, f"body too large: at most {MAX_BODY} bytes")
-    body = b""
-    while chunk := await request.content.read(64 * 1024):
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise Refusal(413, f"body too large: at most {MAX_BODY} bytes")
-    return body
+async def read_capped(rt: Runtime, request: web.Request) -> bytes:
+    return await read_body(request, timeout=rt.settings.http_read_timeout_seconds, limit=MAX_BODY)
 
 
-def _json(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise Refusal(400, "body is not JSON") from None
-    if not isinstance(data, dict):
-        raise Refusal(400, "body is not a JSON object")
-    return data
+def _object(value: Any, where: str, *, required: bool = False) -> dict[str, Any]:
+    """`value` if it is a JSON object; {} if absent (or a refusal when `required`)."""
+    if isinstance(value, dict):
+        return value
+    if value is None and not required:
+        return {}
+    raise Refusal(400, f"{where} must be a JSON object")
+
+
+def _hmac_sha256(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def _same(given: str, expected: str) -> bool:
@@ -71,7 +79,7 @@ def add_routes(app: web.Application, rt: Runtime) -> None:
         try:
             return await handler(request)
         except Refusal as refusal:
-            return refusal.response()
+            return refusal_response(refusal)
         except StorageUnavailable:
             return web.Response(status=503, text="database unavailable; try again\n")
 
@@ -99,83 +107,117 @@ async def deploy_gate(rt: Runtime, request: web.Request) -> web.Response:
         raise Refusal(401, "bad or missing token: send Authorization: Bearer <DEPLOY_GATE_TOKEN>")
     async with rt.db.session() as session:
         blocking = await blocking_items(session)
-    items = [
-        {
+    items = [_gate_item(item, incident) for item, incident in blocking]
+    return web.json_response({"blocked": bool(items), "items": items}, status=423 if items else 200)
+
+
+def _gate_item(item: ActionItem, incident: Incident) -> dict[str, Any]:
+    """What CI learns of a blocking item. Of a private incident's, only its numbers: the
+    answer ends up in CI logs that people outside the incident's channel read."""
+    if incident.private:
+        return {
             "incident": incident.id,
             "item": item.number,
             "priority": item.priority,
-            "text": slack_to_plain(item.text, {}),
-            "owner": item.owner_id,
             "due": item.due_date.isoformat(),
-            "ticket": item.ticket_url,
-            "incident_title": incident.title,
+            "private": True,
         }
-        for item, incident in blocking
-    ]
-    return web.json_response({"blocked": bool(items), "items": items}, status=423 if items else 200)
+    return {
+        "incident": incident.id,
+        "item": item.number,
+        "priority": item.priority,
+        "text": slack_to_plain(item.text, {}),
+        "owner": item.owner_id,
+        "due": item.due_date.isoformat(),
+        "ticket": item.ticket_url,
+        "incident_title": incident.title,
+    }
 
 
 async def github_webhook(rt: Runtime, request: web.Request) -> web.Response:
     secret = rt.settings.github_webhook_secret
     if secret is None:
         raise Refusal(404, "GitHub webhooks are not configured (set GITHUB_WEBHOOK_SECRET)")
-    body = await read_capped(request)
     signature = request.headers.get("X-Hub-Signature-256", "")
-    expected = (
-        "sha256=" + hmac.new(secret.get_secret_value().encode(), body, hashlib.sha256).hexdigest()
-    )
-    if not signature or not _same(signature, expected):
+    if not signature:  # refused before the body is read
+        raise Refusal(401, "bad or missing X-Hub-Signature-256")
+    body = await read_capped(rt, request)
+    if not _same(signature, _hmac_sha256(secret.get_secret_value(), body)):
         raise Refusal(401, "bad or missing X-Hub-Signature-256")
     event = request.headers.get("X-GitHub-Event", "")
-    payload = _json(body)
+    payload = load_json_object(body)
     if event == "ping":
         return web.Response(text="pong\n")
     if event != "issues":
-        return web.Response(text=f"ignored: {event or 'unnamed'} events are not used\n")
+        return web.Response(text=f"ignored: {_shown(event) or 'unnamed'} events are not used\n")
     action = payload.get("action")
     issue = payload.get("issue")
-    if not isinstance(action, str) or not isinstance(issue, dict) or "number" not in issue:
+    number = issue.get("number") if isinstance(issue, dict) else None
+    if not isinstance(action, str) or not isinstance(number, int | str) or number == "":
         raise Refusal(400, "an issues event needs action and issue.number")
     if action not in ("closed", "reopened"):
-        return web.Response(text=f"ignored: action {action}\n")
-    repo = str((payload.get("repository") or {}).get("full_name") or "")
+        return web.Response(text=f"ignored: action {_shown(action)}\n")
+    repo = _object(payload.get("repository"), "repository").get("full_name") or ""
+    if not isinstance(repo, str):
+        raise Refusal(400, "repository.full_name must be a string")
     if rt.settings.github_repo and repo.lower() != rt.settings.github_repo.lower():
         return web.Response(text="ignored: not GITHUB_REPO\n")
     async with rt.db.session() as session:
-        ticket = await ticket_by_external(session, "github", str(issue["number"]))
+        ticket = await ticket_by_external(session, "github", str(number))
     if ticket is None:
         return web.Response(text="ignored: not an action item's issue\n")
-    who = str((payload.get("sender") or {}).get("login") or "someone")
+    who = _object(payload.get("sender"), "sender").get("login") or "someone"
+    keys = delivery_keys(request.headers.get("X-GitHub-Delivery", ""), body)
+    if not await first_delivery(rt.db, "github", keys):
+        return web.Response(text="ignored: this delivery was already handled\n")
     label = ticket_label(ticket.url, ticket.external_id, "github")
-    where = f"GitHub {label} {action} by {who}"
-    item, changed = await tracker_changed(
-        rt, ticket.action_item_id, done=action == "closed", where=where
-    )
+    where = f"GitHub {label} {action} by {_shown(str(who))}"
+    try:
+        item, changed = await tracker_changed(
+            rt, ticket.action_item_id, done=action == "closed", where=where
+        )
+    except BaseException:
+        # Not acted on: GitHub's retry (the same delivery id) must be able to act.
+        with contextlib.suppress(Exception):
+            await forget_delivery(rt.db, "github", keys)
+        raise
     return web.json_response({"item": item.number if item else None, "result": changed})
+
+
+def _shown(text: str) -> str:
+    """A sender's word quoted back or into the timeline: one line, at most 60 characters."""
+    return " ".join(text.split())[:60]
 
 
 async def jira_webhook(rt: Runtime, request: web.Request) -> web.Response:
     secret = rt.settings.jira_webhook_secret
     if secret is None:
         raise Refusal(404, "Jira webhooks are not configured (set JIRA_WEBHOOK_SECRET)")
+    signature = request.headers.get("X-Hub-Signature", "")
     given = request.query.get("secret", "")
-    if not given or not _same(given, secret.get_secret_value()):
-        raise Refusal(401, "bad or missing ?secret=")
-    payload = _json(await read_capped(request))
+    if signature:
+        body = await read_capped(rt, request)
+        if not _same(signature, _hmac_sha256(secret.get_secret_value(), body)):
+            raise Refusal(401, "bad X-Hub-Signature")
+    elif given and _same(given, secret.get_secret_value()):
+        body = await read_capped(rt, request)
+    else:
+        raise Refusal(401, "bad or missing X-Hub-Signature (or ?secret=)")
+    payload = load_json_object(body)
     issue = payload.get("issue")
     if not isinstance(issue, dict) or not isinstance(issue.get("key"), str):
         raise Refusal(400, "a Jira issue event needs issue.key")
-    status = ((issue.get("fields") or {}).get("status")) or {}
-    category = (status.get("statusCategory") or {}).get("key")
+    status = _object(_object(issue.get("fields"), "issue.fields").get("status"), "status")
+    category = _object(status.get("statusCategory"), "statusCategory").get("key")
     if not isinstance(category, str):
         return web.Response(text="ignored: no status in the event\n")
     async with rt.db.session() as session:
         ticket = await ticket_by_external(session, "jira", issue["key"])
     if ticket is None:
         return web.Response(text="ignored: not an action item's issue\n")
-    who = str((payload.get("user") or {}).get("displayName") or "someone")
-    name = str(status.get("name") or category)
-    where = f"Jira {issue['key']} moved to {name} by {who}"
+    who = _shown(str(_object(payload.get("user"), "user").get("displayName") or "someone"))
+    name = _shown(str(status.get("name") or category))
+    where = f"Jira {_shown(issue['key'])} moved to {name} by {who}"
     item, changed = await tracker_changed(
         rt, ticket.action_item_id, done=category == "done", where=where
     )

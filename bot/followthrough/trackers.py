@@ -21,6 +21,7 @@ from bot.followthrough.content import (
     TICKET_LABEL,
     TicketContent,
     github_body,
+    github_title,
     jira_description,
 )
 
@@ -142,7 +143,7 @@ async def file_github(
 ) -> Outcome:
     token = settings.github_token.get_secret_value() if settings.github_token else ""
     payload: dict[str, Any] = {
-        "title": ticket.title,
+        "title": github_title(ticket),
         "body": github_body(ticket),
         "labels": ticket.labels,
     }

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.core.periodic import PeriodicCheck
 from bot.core.runtime import Runtime
+from bot.core.worker import Worker
 from bot.home.queries import claim_republish, home_viewers, published
 from bot.home.view import build_home, digest
 from bot.slack.client import slack_error_text
@@ -21,8 +21,8 @@ MIN_GAP = timedelta(seconds=REFRESH_SECONDS)
 VIEWERS_FOR = timedelta(days=7)
 
 
-class HomeRefresher(PeriodicCheck):
-    job_id = JOB_ID
+class HomeRefresher(Worker):
+    kind = JOB_ID
     name = "App Home refresh"
     first_run_after = MIN_GAP
     run_late = False  # a missed refresh is not worth catching up: the next is a minute away

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, get_args
 
+from sqlmodel import SQLModel
+
 from bot.cadence.rules import cadence_problem
 from bot.followthrough.queries import DONE, OPEN, VERIFIED
 from bot.followthrough.states import MAX_VERIFICATION
@@ -294,14 +296,14 @@ def _typed(kind: type, value: Any) -> str | None:
     return None
 
 
-_COLUMNS: dict[type, list[tuple[str, type, bool, bool]]] = {}
+_COLUMNS: dict[type[SQLModel], list[tuple[str, type, bool, bool]]] = {}
 
 
-def _columns(model: type) -> list[tuple[str, type, bool, bool]]:
+def _columns(model: type[SQLModel]) -> list[tuple[str, type, bool, bool]]:
     """(name, type, nullable, required) of each of a table's columns."""
     if model not in _COLUMNS:
         out = []
-        for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        for name, field in model.model_fields.items():
             kind, nullable = _json_type(field.annotation)
             out.append((name, kind, nullable, field.is_required()))
         _COLUMNS[model] = out

@@ -92,9 +92,22 @@ def _when(value: Any) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+async def private_incidents(conn: Any) -> list[tuple[int, str | None]]:
+    """(id, war room) of every private incident: who asks must be in its channel to count it."""
+    rows = await conn.execute(text("SELECT id, channel_id FROM incident WHERE private = true"))
+    return [(int(r[0]), r[1]) for r in rows]
+
+
 async def compute_stats(
-    conn: Any, query: StatsQuery, *, now: datetime, default_cadence: int
+    conn: Any,
+    query: StatsQuery,
+    *,
+    now: datetime,
+    default_cadence: int,
+    hidden: frozenset[int] = frozenset(),
 ) -> Stats:
+    """The figures; incidents in `hidden` (private ones the asker may not see) are left out
+    of every one of them, tags included: their very existence is not told."""
     days = PERIODS[query.period]
     since = now - timedelta(days=days) if days is not None else None
     stats = Stats(query=query, since=since, until=now)
@@ -107,6 +120,8 @@ async def compute_stats(
         binds.append(bindparam("since", type_=UTCDateTime()))
     if not query.drills:
         where.append("i.drill = false")
+    if hidden:  # integers from the database, not from the asker
+        where.append(f"i.id NOT IN ({', '.join(str(int(i)) for i in sorted(hidden))})")
     if query.tag:
         where.append("(' ' || i.tags || ' ') LIKE :tag")
         params["tag"] = f"% {query.tag} %"

@@ -1,29 +1,34 @@
-"""Declaring an incident: record it first, then open the war room step by step.
+"""Declaring an incident, the one flow for every front door (the command, the form, the
+shortcut, App Home, an alert's button and the alert worker), read top to bottom in `declare`:
 
-The incident is stored before any Slack call, so a Slack failure never loses it; each
-Slack step that fails is reported to the declarer in plain words instead.
+1. the record: incident, reminder clock, first timeline entry, in one transaction before any
+   Slack call, so a Slack failure never loses it;
+2. `conversations.create` (or, with `--here`, joining the channel), the first Slack call, while
+   later domains add to the record what the card shows (DECLARED_HOOKS: similar incidents);
+3. at once, each on its own (paced by its tier, retried by slack_sdk, its failure a sentence):
+   the card and then the checklists, the topic, the invitation, the announcement. The card is
+   the first message in the channel; the declarer's answer follows (the caller's).
+
+The steps are in bot/response/war_room_steps.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cadence.queries import start_clock
-from bot.checklists.board import post_checklists
 from bot.core.errors import UserError
 from bot.core.logs import bind_incident
 from bot.core.runtime import Runtime
 from bot.incidents import cards
-from bot.incidents.queries import create_incident, open_incident_for_channel, update_incident
-from bot.response.channel_names import incident_channel_name
+from bot.incidents.queries import create_incident, get_incident, open_incident_for_channel
+from bot.response import war_room_steps as steps
 from bot.response.declare_args import DeclareArgs
-from bot.slack.client import slack_error_code, slack_error_text
-from bot.slack.posting import post_message
 from bot.slack.text import escape
 from bot.timeline.backfill import backfill_incident
 from bot.timeline.queries import add_bot_action
@@ -32,8 +37,6 @@ from storage.models.incidents import Incident
 
 log = logging.getLogger(__name__)
 
-MAX_NAME_ATTEMPTS = 5
-Notify = Callable[[str], Awaitable[None]]
 # Run once a declared incident is stored, before its war room opens; each may return the
 # incident updated (bot.learning adds similar past incidents, shown on the card).
 DeclaredHook = Callable[[Runtime, Incident], Awaitable[Incident | None]]
@@ -62,18 +65,82 @@ class DeclareOutcome:
 
 
 async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
+    """The whole declare, top to bottom: the record, then `conversations.create` as the first
+    Slack call, then everything that needs only the channel at once. The outcome (the incident
+    as recorded, and what did not work) is what the declarer is told (`declared_message`)."""
+    if req.args.here:
+        await _check_here(rt, req)
+    outcome = DeclareOutcome(await _record(rt, req))
+    bind_incident(outcome.incident.id)
+    log.info("incident %s declared", outcome.incident.id)
+    try:
+        await _open_war_room(rt, outcome, req)
+    except StorageUnavailable:
+        outcome.problems.append(
+            f"The database stopped answering while I opened the war room. Incident "
+            f"#{outcome.incident.id} is recorded (do not declare it again); what I did in Slack "
+            "may not all be recorded yet."
+        )
+    return outcome
+
+
+async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
+    problems = outcome.problems
+    if req.args.here:
+        room = steps.join_here(rt, outcome.incident, req.args.private, problems)
+    else:
+        room = steps.create_channel(rt, outcome.incident, problems)
+    # The later domains' additions to the card (similar incidents) meanwhile: database only.
+    with_room, _ = await asyncio.gather(room, _run_declared_hooks(rt, outcome))
+    incident = outcome.incident
+    incident.channel_id, incident.channel_name = with_room.channel_id, with_room.channel_name
+    incident.private = with_room.private
+    if req.args.here:
+        # What was said between the declaration and the bot joining goes into the timeline.
+        rt.spawn(backfill_incident(rt, incident), name="timeline-backfill-here")
+    at_once = [steps.announce(rt, incident, problems)]
+    if incident.channel_id:
+        at_once += [
+            steps.post_card_then_checklists(rt, incident, req.labels, problems),
+            steps.set_topic(rt, incident, problems),
+        ]
+        if not req.args.here:
+            at_once.append(steps.invite_declarer(rt, incident, req.user_id, problems))
+    results = await asyncio.gather(*at_once, return_exceptions=True)
+    await _reread(rt, outcome)
+    for result in results:
+        if isinstance(result, StorageUnavailable):
+            raise result
+        if isinstance(result, BaseException):
+            log.error("a war room step failed unexpectedly", exc_info=result)
+            problems.append("One step of opening the war room failed unexpectedly (logged).")
+
+
+async def _reread(rt: Runtime, outcome: DeclareOutcome) -> None:
+    """The incident as the steps left it (each recorded its own part: channel, card, ...)."""
+    async with rt.db.session() as session:
+        found = await get_incident(session, outcome.incident.id or 0)
+    if found is not None:
+        outcome.incident = found
+
+
+async def _check_here(rt: Runtime, req: DeclareRequest) -> None:
+    if not req.channel_id:
+        raise UserError("`--here` needs a channel; run it in the channel to use.")
+    async with rt.db.session() as session:
+        existing = await open_incident_for_channel(session, req.channel_id)
+    if existing is not None:
+        raise UserError(
+            f"This channel is already the war room of incident #{existing.id} "
+            f"({escape(existing.title)}), which is still open."
+        )
+    await _refuse_private_shared_channel(rt, req.channel_id)
+
+
+async def _record(rt: Runtime, req: DeclareRequest) -> Incident:
+    """The incident, its reminder clock and its first timeline entry, in one transaction,
+    before any Slack call: a Slack failure never loses it."""
     args = req.args
-    if args.here:
-        if not req.channel_id:
-            raise UserError("`--here` needs a channel; run it in the channel to use.")
-        async with rt.db.session() as session:
-            existing = await open_incident_for_channel(session, req.channel_id)
-        if existing is not None:
-            raise UserError(
-                f"This channel is already the war room of incident #{existing.id} "
-                f"({escape(existing.title)}), which is still open."
-            )
-        await _refuse_private_shared_channel(rt, req.channel_id)
     async with rt.db.session() as session:
         incident = await create_incident(
             session,
@@ -104,19 +171,7 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
             actor_id=req.user_id,
             occurred_at=incident.declared_at,
         )
-    outcome = DeclareOutcome(incident)
-    bind_incident(incident.id)
-    log.info("incident %s declared", incident.id)
-    await _run_declared_hooks(rt, outcome)
-    try:
-        await _open_war_room(rt, outcome, req)
-    except StorageUnavailable:
-        outcome.problems.append(
-            f"The database stopped answering while I opened the war room. Incident "
-            f"#{incident.id} is recorded (do not declare it again); what I did in Slack may "
-            "not all be recorded yet."
-        )
-    return outcome
+    return incident
 
 
 async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:
@@ -141,8 +196,9 @@ async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:
 
 
 async def _run_declared_hooks(rt: Runtime, outcome: DeclareOutcome) -> None:
-    """Later domains' additions to a new incident before its card is posted; a failing one is
-    logged and skipped: the war room matters more."""
+    """Later domains' additions to a new incident before its card is posted (database work,
+    while the channel is created); a failing one is logged and skipped: the war room matters
+    more."""
     for hook in DECLARED_HOOKS:
         try:
             updated = await hook(rt, outcome.incident)
@@ -151,159 +207,6 @@ async def _run_declared_hooks(rt: Runtime, outcome: DeclareOutcome) -> None:
             continue
         if updated is not None:
             outcome.incident = updated
-
-
-async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
-    if req.args.here:
-        await _join_here(rt, outcome, req.args.private)
-        # What was said between the declaration and the bot joining goes into the timeline.
-        rt.spawn(backfill_incident(rt, outcome.incident), name="timeline-backfill-here")
-    else:
-        await _create_channel(rt, outcome, req.user_id)
-    if outcome.incident.channel_id:
-        await _set_topic(rt, outcome)
-        await _post_card(rt, outcome)
-        outcome.problems += await post_checklists(rt, outcome.incident, req.labels)
-    await _announce(rt, outcome)
-
-
-async def _create_channel(rt: Runtime, outcome: DeclareOutcome, user_id: str) -> None:
-    incident = outcome.incident
-    last_error = ""
-    for attempt in range(MAX_NAME_ATTEMPTS):
-        name = incident_channel_name(
-            incident.id or 0, incident.title, attempt, drill=incident.drill
-        )
-        try:
-            resp = await rt.client.conversations_create(name=name, is_private=incident.private)
-        except SlackApiError as exc:
-            last_error = slack_error_text(exc)
-            if slack_error_code(exc) == "name_taken":
-                continue
-            break
-        except Exception as exc:
-            last_error = slack_error_text(exc)
-            break
-        channel = resp["channel"]
-        async with rt.db.session() as session:
-            outcome.incident = await update_incident(
-                session, incident.id or 0, channel_id=channel["id"], channel_name=channel["name"]
-            )
-        if user_id == rt.bot_user_id:  # declared by the bot itself: nobody to invite
-            return
-        try:
-            await rt.client.conversations_invite(channel=channel["id"], users=user_id)
-        except SlackApiError as exc:
-            if slack_error_code(exc) not in ("already_in_channel", "cant_invite_self"):
-                outcome.problems.append(
-                    f"I could not invite you to the channel: {slack_error_text(exc)}."
-                )
-        except Exception as exc:
-            outcome.problems.append(
-                f"I could not invite you to the channel: {slack_error_text(exc)}."
-            )
-        return
-    outcome.problems.append(
-        f"I could not create the incident channel ({last_error}). The incident is recorded as "
-        f"#{incident.id}; run `/incident declare --here {escape(incident.title)}` in a channel "
-        "you create yourself, or try again."
-    )
-
-
-async def _join_here(rt: Runtime, outcome: DeclareOutcome, asked_private: bool) -> None:
-    """Join the channel and learn whether it is public. Private fails closed: the incident was
-    stored private, and becomes public only when `conversations.info` says the channel is
-    neither private nor shared with another organisation; nothing is announced before that."""
-    incident = outcome.incident
-    channel_id = incident.channel_id or ""
-    public, name = await _channel_is_public(rt, channel_id, outcome)
-    if public is not False:
-        try:
-            await rt.client.conversations_join(channel=channel_id)
-        except SlackApiError as exc:
-            if slack_error_code(exc) == "method_not_supported_for_channel_type":
-                public = False  # a private channel (we can only be here if invited)
-            else:
-                outcome.problems.append(
-                    f"I could not join this channel ({slack_error_text(exc)}); `/invite` me so "
-                    "I can follow the conversation."
-                )
-        except Exception as exc:
-            outcome.problems.append(f"I could not join this channel ({slack_error_text(exc)}).")
-    private = asked_private or not public
-    async with rt.db.session() as session:
-        outcome.incident = await update_incident(
-            session, incident.id or 0, private=private, channel_name=name or incident.channel_name
-        )
-
-
-async def _channel_is_public(
-    rt: Runtime, channel_id: str, outcome: DeclareOutcome
-) -> tuple[bool | None, str | None]:
-    """(True: public and not shared, False: private or shared with another organisation,
-    None: unknown; and its name)."""
-    try:
-        resp = await rt.client.conversations_info(channel=channel_id)
-        channel = resp["channel"]
-    except Exception as exc:
-        outcome.problems.append(
-            f"I could not tell whether this channel is public ({slack_error_text(exc)}), so "
-            "the incident is private: it is not announced outside this channel."
-        )
-        return None, None
-    if channel.get("is_private") is None:
-        return None, channel.get("name")
-    # Slack Connect: other organisations are in it, or have been invited.
-    shared = bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
-    return (not channel.get("is_private") and not shared), channel.get("name")
-
-
-async def _set_topic(rt: Runtime, outcome: DeclareOutcome) -> None:
-    try:
-        await rt.client.conversations_setTopic(
-            channel=outcome.incident.channel_id or "", topic=cards.channel_topic(outcome.incident)
-        )
-    except Exception as exc:
-        outcome.problems.append(f"I could not set the channel topic ({slack_error_text(exc)}).")
-
-
-async def _post_card(rt: Runtime, outcome: DeclareOutcome) -> None:
-    incident = outcome.incident
-    try:
-        resp = await rt.client.chat_postMessage(
-            channel=incident.channel_id or "",
-            text=cards.card_text(incident),
-            blocks=cards.card_blocks(incident),
-        )
-    except Exception as exc:
-        outcome.problems.append(f"I could not post the incident card ({slack_error_text(exc)}).")
-        return
-    async with rt.db.session() as session:
-        outcome.incident = await update_incident(session, incident.id or 0, card_ts=resp["ts"])
-
-
-async def _announce(rt: Runtime, outcome: DeclareOutcome) -> None:
-    incident = outcome.incident
-    broadcast = rt.settings.incident_broadcast_channel
-    if not broadcast or incident.private or broadcast == incident.channel_id:
-        return
-    try:
-        resp = await post_message(
-            rt,
-            broadcast,
-            text=cards.announcement_text(incident),
-            blocks=cards.announcement_blocks(incident),
-            unfurl_links=False,
-        )
-    except Exception as exc:
-        outcome.problems.append(
-            f"I could not announce the incident in <#{broadcast}> ({slack_error_text(exc)})."
-        )
-        return
-    async with rt.db.session() as session:
-        outcome.incident = await update_incident(
-            session, incident.id or 0, announcement_channel_id=broadcast, announcement_ts=resp["ts"]
-        )
 
 
 def declared_message(outcome: DeclareOutcome) -> str:

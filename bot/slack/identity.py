@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
 
 from bot.core.errors import RefusedSetting
 from bot.core.runtime import Runtime
@@ -22,6 +24,11 @@ from bot.slack.client import slack_error_text
 from bot.slack.credentials import backoff, refusal
 
 log = logging.getLogger(__name__)
+
+# A full member the bot has seen (users.info) within this long may declare without another
+# users.info: declaring then needs no Slack call before conversations.create. Every other
+# change still asks Slack, so a member made a guest meanwhile is refused there.
+MEMBER_SEEN_SECONDS = 600.0
 
 
 async def learn_identity(rt: Runtime) -> str | None:
@@ -65,16 +72,58 @@ async def _keep_trying(rt: Runtime, problem: str) -> None:
         problem = found
 
 
-def make_authorize(rt: Runtime) -> Any:
-    token = rt.settings.slack_bot_token.get_secret_value()
+class CachedAuthorize(AsyncAuthorize):
+    """Bolt's `authorize`, answering from what start-up learned. A subclass of Bolt's own, so
+    Bolt calls it directly (a plain function has its arguments worked out on every request)."""
 
-    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+    def __init__(self, rt: Runtime) -> None:
+        super().__init__()
+        self.rt = rt
+        self.token = rt.settings.slack_bot_token.get_secret_value()
+
+    async def __call__(
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        rt = self.rt
         return AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id or rt.team_id,
-            bot_token=token,
+            bot_token=self.token,
             bot_id=rt.bot_id,
             bot_user_id=rt.bot_user_id,
         )
 
-    return authorize
+
+def make_authorize(rt: Runtime) -> Any:
+    return CachedAuthorize(rt)
+
+
+def _seen(rt: Runtime) -> dict[str, float]:
+    """When each member was last seen, kept with the client (one per process)."""
+    seen = getattr(rt.client, "members_seen", None)
+    if not isinstance(seen, dict):
+        seen = {}
+        rt.client.members_seen = seen  # type: ignore[attr-defined]  # one per client, set here
+    return seen
+
+
+def remember_member(rt: Runtime, user_id: str) -> None:
+    _seen(rt)[user_id] = time.monotonic()
+
+
+def forget_member(rt: Runtime, user_id: str) -> None:
+    _seen(rt).pop(user_id, None)
+
+
+def member_seen(rt: Runtime, user_id: str) -> bool:
+    """Whether users.info said `user_id` is a full member in the last MEMBER_SEEN_SECONDS."""
+    at = _seen(rt).get(user_id)
+    return at is not None and time.monotonic() - at < MEMBER_SEEN_SECONDS

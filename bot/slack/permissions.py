@@ -16,7 +16,7 @@ or answers `user_not_found`) or whether they are in a private channel, the actio
 with a plain reason. An entry point missing from the table is treated as members-only.
 Allowed actions other than reading then count against the person's rate limit
 (bot/slack/rate_limits.py). The README's permission table is generated from ACTIONS
-(tests/test_permissions.py checks it).
+(tests/slack/test_permissions.py checks it).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_text
+from bot.slack.identity import forget_member, member_seen, remember_member
 from bot.slack.rate_limits import count_and_check
 
 log = logging.getLogger(__name__)
@@ -197,10 +198,13 @@ async def audience_of(rt: Runtime, user_id: str) -> Audience:
             "make the change. Please try again."
         ) from exc
     if user.get("is_restricted") or user.get("is_ultra_restricted"):
+        forget_member(rt, user_id)
         return Audience.GUEST
     team = user.get("team_id")
     if user.get("is_stranger") or (team and rt.team_id and team != rt.team_id):
+        forget_member(rt, user_id)
         return Audience.EXTERNAL
+    remember_member(rt, user_id)
     return Audience.MEMBER
 
 
@@ -239,7 +243,11 @@ async def authorize(
     """
     actions = [action_for(entry_point)] + ([ACTIONS[also]] if also else [])
     if any(not PARTICIPANTS <= a.allowed for a in actions):  # only then ask who they are
-        audience = await audience_of(rt, user_id)
+        declaring = all(a.name == "declare" for a in actions)
+        if declaring and member_seen(rt, user_id):  # no Slack call before the channel
+            audience = Audience.MEMBER
+        else:
+            audience = await audience_of(rt, user_id)
         for action in actions:
             if audience not in action.allowed:
                 raise UserError(refusal(action, audience))

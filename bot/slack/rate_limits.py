@@ -33,12 +33,24 @@ async def count_and_check(rt: Runtime, user_id: str, kind: str) -> None:
     limit = limit_for(rt, kind)
     if limit <= 0:
         return
+    count = await count_this_minute(rt, user_id, kind)
+    if count > limit:
+        what = "incidents declared" if kind == "declare" else "changes"
+        wait = 60 - int(time.time()) % 60
+        raise UserError(
+            f":hourglass: That is more than {limit} {what} a minute for one person, so I did "
+            f"not do it. Try again in {wait} s."
+        )
+
+
+async def count_this_minute(rt: Runtime, who: str, kind: str) -> int:
+    """Count one `kind` action by `who` in this minute, across replicas: the count so far."""
     minute = int(time.time() // 60)
     async with rt.db.connection() as conn:
         insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         counted = (
             insert(_TABLE)
-            .values(user_id=user_id, kind=kind, minute=minute, count=1)
+            .values(user_id=who, kind=kind, minute=minute, count=1)
             .on_conflict_do_update(
                 index_elements=["user_id", "kind", "minute"],
                 set_={"count": _TABLE.c.count + 1},
@@ -48,10 +60,4 @@ async def count_and_check(rt: Runtime, user_id: str, kind: str) -> None:
         count = (await conn.execute(counted)).scalar_one()
         if count == 1:  # the first in this minute clears what is older
             await conn.execute(delete(_TABLE).where(_TABLE.c.minute < minute - 1))
-    if count > limit:
-        what = "incidents declared" if kind == "declare" else "changes"
-        wait = 60 - int(time.time()) % 60
-        raise UserError(
-            f":hourglass: That is more than {limit} {what} a minute for one person, so I did "
-            f"not do it. Try again in {wait} s."
-        )
+    return int(count)

@@ -19,6 +19,16 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_REFERENCE_START = re.compile(r"<(?=[@#!])")
+
+
+def inert_references(text: str) -> str:
+    """Text from outside Slack (an alert's labels) stored where user and channel references
+    are given back as names (the timeline): a word joiner after `<` keeps `<@U123>` or
+    `<!channel>` reading as typed, in every view of it, without pinging anyone."""
+    return _REFERENCE_START.sub("<\u2060", text)
+
+
 EXCERPT = 60  # characters of someone's input that a refusal quotes back
 
 

@@ -4,18 +4,27 @@ Slack limits each method "per app per workspace" by tier (docs.slack.dev/apis/we
 Tier 1 allows 1+ call a minute, Tier 2 20+, Tier 3 50+, Tier 4 100+, each with some burst.
 `chat.postMessage` is special: about one message per second per channel, short bursts allowed.
 The tier of each method the bot calls is the one its reference page gives. The tests' fake
-Web API enforces the same table (tests/fake_slack_tiers.py), so one table says what Slack does.
+Web API enforces the same table (tests/support/fake_slack_tiers.py), so one table says what
+Slack does.
 
 `Pacer` waits before a call rather than letting Slack answer 429: a token bucket per method
 (a minute's quota as the burst, refilled at the tier's rate) and, for `chat.postMessage`, one
 per channel. A 429 that comes anyway holds that method (or channel) for its `Retry-After`.
+Calls that must wait queue by rank: a person's call (bot/core/priority.py) counts as having
+waited PERSON_HEAD_START_SECONDS longer, so it goes ahead of the alert storm's background
+calls, and a background call that waited longer than that still goes first (no starvation).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
+import itertools
 import time
 from dataclasses import dataclass, field
+
+from bot.core.priority import person_waiting
 
 PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 SPECIAL = 0  # chat.postMessage: per channel, below
@@ -85,12 +94,40 @@ class Bucket:
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
+# A person's call ranks as if it had been waiting this much longer than it has: it goes ahead
+# of background calls queued less than this long before it, and background work still gets its
+# turn (a background call waiting longer than this goes first), so nothing starves.
+PERSON_HEAD_START_SECONDS = 30.0
+
+
+@dataclass(order=True)
+class _Waiter:
+    rank: float  # when it asked, minus the head start of a person's call: lowest goes first
+    seq: int
+
+
+@dataclass
+class _Queue:
+    """The calls waiting for one bucket (a method's, or a channel's for chat.postMessage)."""
+
+    waiters: list[_Waiter] = field(default_factory=list)  # kept sorted
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wake(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+
 class Pacer:
-    """Client-side pacing per method and, for chat.postMessage, per channel."""
+    """Client-side pacing per method and, for chat.postMessage, per channel; when calls must
+    wait, a person's go ahead of the background's (bot/core/priority.py)."""
 
     def __init__(self) -> None:
         self._methods: dict[str, Bucket] = {}
         self._channels: dict[str, Bucket] = {}
+        self._queues: dict[tuple[str, str | None], _Queue] = {}
+        self._seq = itertools.count()
+        self.person_head_start = PERSON_HEAD_START_SECONDS
         self.waited_seconds = 0.0  # total, for the storm benchmark
 
     def _buckets(self, method: str, channel: str | None) -> list[Bucket]:
@@ -104,18 +141,49 @@ class Pacer:
             buckets.append(self._channels[channel])
         return buckets
 
+    def waiting(self, method: str, channel: str | None = None) -> int:
+        """How many calls wait for this method (or channel), for tests and benchmarks."""
+        queue = self._queues.get(_queue_key(method, channel))
+        return len(queue.waiters) if queue else 0
+
     async def wait(self, method: str, channel: str | None = None) -> None:
-        """Return when a call may go, having taken its token from every bucket it uses."""
+        """Return when a call may go, having taken its token from every bucket it uses.
+        Calls that must wait go in rank order: a person's first, background after."""
         buckets = self._buckets(method, channel)
-        while True:
-            now = time.monotonic()
-            delay = max(b.delay(now) for b in buckets)
-            if delay <= 0:
-                for b in buckets:
-                    b.tokens -= 1
-                return
-            self.waited_seconds += delay
-            await asyncio.sleep(delay)
+        now = time.monotonic()
+        key = _queue_key(method, channel)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = _Queue()
+        if not queue.waiters and max(b.delay(now) for b in buckets) <= 0:
+            for b in buckets:
+                b.tokens -= 1
+            return
+        head_start = self.person_head_start if person_waiting() else 0.0
+        started = now
+        me = _Waiter(now - head_start, next(self._seq))
+        bisect.insort(queue.waiters, me)
+        queue.wake()  # a new head, perhaps
+        try:
+            while True:
+                changed = queue.changed
+                now = time.monotonic()
+                delay = max(b.delay(now) for b in buckets)
+                if queue.waiters[0] is me:
+                    if delay <= 0:
+                        for b in buckets:
+                            b.tokens -= 1
+                        return
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), delay)
+                else:
+                    await changed.wait()
+        finally:
+            self.waited_seconds += time.monotonic() - started
+            queue.waiters.remove(me)
+            queue.wake()
+            if not queue.waiters:
+                del self._queues[key]
 
     def hold(self, method: str, channel: str | None, seconds: float) -> None:
         """Slack said 429 with Retry-After: hold the method (and channel) that long."""
@@ -123,3 +191,7 @@ class Pacer:
         buckets = self._buckets(method, channel)
         target = buckets[-1]  # the channel's for chat.postMessage, else the method's
         target.held_until = max(target.held_until, until)
+
+
+def _queue_key(method: str, channel: str | None) -> tuple[str, str | None]:
+    return (method, channel if method == "chat.postMessage" and channel else None)

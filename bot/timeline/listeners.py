@@ -31,10 +31,9 @@ async def _record_mark(rt: Runtime, event: dict[str, Any], _event_id: str | None
 
 
 def register(app: AsyncApp) -> None:
-    # Message events are the most frequent requests by far: their listener is matched first.
-    @app.event("message", middleware=[stored_before_ack(MessageCapture().handle)])
-    async def message_stored() -> None:
-        """Nothing left to do: the middleware stored the message and answered Slack."""
+    # Message events are the most frequent requests by far: stored and answered by an app
+    # middleware, before Bolt matches any listener (this is the first domain registered).
+    app.use(stored_before_ack(MessageCapture().handle, only="message"))
 
     marked_first = [stored_before_ack(_record_mark)]
 

@@ -18,6 +18,7 @@ from storage.models.oncall import OncallOverride
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
+from storage.models.webhooks import WebhookDelivery
 
 __all__ = [
     "OPEN_STATUSES",
@@ -44,4 +45,5 @@ __all__ = [
     "TimelineMark",
     "TimelineRevision",
     "UpdatePrompt",
+    "WebhookDelivery",
 ]

@@ -36,6 +36,8 @@ class AlertGroup(SQLModel, table=True):
     first_starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deliveries: int = Field(default=0)
+    # Alerts of the last send not stored: the group already held ALERT_MAX_PER_GROUP.
+    alerts_left_out: int = Field(default=0)
     version: int = Field(default=0)
     handled_version: int = Field(default=0)
     attempts: int = Field(default=0)
@@ -44,6 +46,9 @@ class AlertGroup(SQLModel, table=True):
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     card_channel_id: str | None = Field(default=None, max_length=32)
     card_ts: str | None = Field(default=None, max_length=32)
+    # Listed on the alert storm card (card_ts is that card's) instead of declaring by itself:
+    # it came over ALERT_DECLARES_PER_MINUTE (bot/alerts/storm.py).
+    storm_card: bool = Field(default=False)
     resolved_notice_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,11 +9,13 @@ from typing import Any
 from bot.core.runtime import Runtime
 from bot.learning.charts import draw
 from bot.learning.figures import minutes, percent
+from bot.learning.membership import MembershipCheck
 from bot.learning.stats import (
     Durations,
     Stats,
     compute_stats,
     parse_stats_args,
+    private_incidents,
     utc_now,
 )
 from bot.learning.stats_chart import draw_stats_chart, stats_title
@@ -23,6 +25,8 @@ from bot.slack.files import upload_file
 from bot.slack.grammar import incident_command
 
 log = logging.getLogger(__name__)
+
+MAX_PRIVATE_CHECKED = 50  # private war rooms asked about per /incident stats
 
 
 def _times(name: str, d: Durations, note: str = "") -> str:
@@ -81,6 +85,25 @@ async def post_chart(rt: Runtime, user_id: str, png: bytes, title: str) -> str:
     )
 
 
+async def _not_visible(
+    rt: Runtime, user_id: str, private: list[tuple[int, str | None]]
+) -> frozenset[int]:
+    """The private incidents this person is not in the channel of (asked of Slack, at most
+    MAX_PRIVATE_CHECKED channels; beyond those, left out: private stays private)."""
+    is_member = MembershipCheck(rt, user_id)
+    hidden = set()
+    channels_asked: set[str] = set()
+    for incident_id, channel_id in private:
+        if channel_id and channel_id not in channels_asked:
+            if len(channels_asked) >= MAX_PRIVATE_CHECKED:
+                hidden.add(incident_id)
+                continue
+            channels_asked.add(channel_id)
+        if not await is_member(channel_id):
+            hidden.add(incident_id)
+    return frozenset(hidden)
+
+
 @incident_command(
     "stats",
     usage="[7d|30d|90d|365d|all] [tag] [drills]",
@@ -93,8 +116,15 @@ async def post_chart(rt: Runtime, user_id: str, png: bytes, title: str) -> str:
 async def stats_command(ctx: CommandContext, args: str) -> None:
     query = parse_stats_args(args)
     async with ctx.rt.db.connection() as conn:
+        private = await private_incidents(conn)
+    hidden = await _not_visible(ctx.rt, ctx.user_id, private)
+    async with ctx.rt.db.connection() as conn:
         stats = await compute_stats(
-            conn, query, now=utc_now(), default_cadence=ctx.rt.settings.update_interval_seconds
+            conn,
+            query,
+            now=utc_now(),
+            default_cadence=ctx.rt.settings.update_interval_seconds,
+            hidden=hidden,
         )
     sections = stats_text(stats)
     png = await draw(lambda: draw_stats_chart(stats))
