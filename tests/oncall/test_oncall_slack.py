@@ -14,8 +14,8 @@ import pytest
 
 from storage.models.oncall import OncallOverride
 from storage.types import utcnow
-from tests.block_limits import problems
 from tests.conftest import RunningBot, StartBot
+from tests.support.block_limits import problems
 
 CONFIG = """\
 services:

@@ -1,7 +1,7 @@
 """On call: overrides of a schedule's rotation
 
-Revision ID: 0010
-Revises: 0007 (the head: 0006 → 0008 → 0009 → 0007)
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0010"
-down_revision: str | None = "0007"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

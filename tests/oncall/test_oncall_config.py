@@ -12,9 +12,9 @@ import pytest
 from bot.core.config_file import parse
 from bot.core.config_types import Duration
 from handlers.config_sections import SECTIONS
-from tests.fake_slack import FakeSlack
-from tests.process import ROOT
-from tests.test_check_command import full_env, healthy, run_check
+from tests.app.test_check_command import full_env, healthy, run_check
+from tests.support.fake_slack import FakeSlack
+from tests.support.process import ROOT
 
 __all__ = ["healthy"]  # the fixture, from the check's own tests
 
