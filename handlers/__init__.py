@@ -17,6 +17,7 @@ from bot import (
     home,
     incidents,
     learning,
+    oncall,
     postmortem,
     response,
     slack,
@@ -42,6 +43,7 @@ DOMAINS: list[Domain] = [
     postmortem.domain(),
     followthrough.domain(),
     learning.domain(),
+    oncall.domain(),  # uses the service catalog and people's time zones
     home.domain(),
 ]
 BY_NAME = {d.name: d for d in DOMAINS}
@@ -70,6 +72,7 @@ HELP_ORDER: list[str] = [
     *_commands("postmortem", "commands.form", "commands.document"),
     *_commands("learning"),
     *_commands("slack"),  # help itself
+    *_commands("oncall"),
 ]
 registry.arrange(HELP_ORDER)
 

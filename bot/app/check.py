@@ -1,7 +1,8 @@
 """`python -m bot check`: what a new user runs after filling in `.env`.
 
 Every check runs (a failed one does not hide the next), and each prints one line: `ok` with
-what was found, or what is wrong and what to do. The exit code is 0 only when all pass. It
+what was found, or what is wrong and what to do. The exit code is 0 only when all pass; a
+`warn` line (an on-call schedule's gaps in the next 4 weeks) is a warning, not a failure. It
 changes nothing: no migration is applied and nothing is posted (so "can post" means the bot
 is a member of an unarchived channel; a channel where only admins may post is not detected).
 """
@@ -21,22 +22,25 @@ from pydantic_settings import BaseSettings
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
-from bot.core.config_file import ConfigFileError, ConfigPaths, config_path
+from bot.core.config_file import Config, ConfigFileError, ConfigPaths, config_path
 from bot.core.settings import Settings, SettingsError, load_settings
+from bot.oncall.config import ONCALL
+from bot.oncall.gaps import schedule_gaps
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.credentials import refusal
 from handlers.config_sections import SECTIONS, load_configuration
 from storage import Database, explain_unavailable
 from storage.migrate import migration_status
+from storage.types import utcnow
 
-OK, FAIL, SKIP = "ok", "FAIL", "skip"
+OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"  # a warning does not fail the check
 SLACK_TIMEOUT_SECONDS = 10
 
 
 @dataclass
 class Result:
     name: str
-    status: str  # OK, FAIL or SKIP
+    status: str  # OK, FAIL, SKIP or WARN
     detail: str = ""
 
     def line(self) -> str:
@@ -202,7 +206,15 @@ def config_file(settings: ConfigPaths) -> list[Result]:
         sections = ", ".join(s.name for s in SECTIONS)
         return [Result(name, SKIP, f"no {path} in this directory (optional: {sections})")]
     counts = ", ".join(s.count(config.get(s)) for s in SECTIONS)
-    return [Result(name, OK, f"{' and '.join(config.sources)}: {counts}")]
+    return [Result(name, OK, f"{' and '.join(config.sources)}: {counts}"), *oncall_gaps(config)]
+
+
+def oncall_gaps(config: Config) -> list[Result]:
+    """A line per on-call schedule: the gaps of the next 4 weeks (a warning, not a failure)."""
+    return [
+        Result(f"oncall {found.schedule}", WARN if found.count else OK, found.text)
+        for found in schedule_gaps(config.get(ONCALL), utcnow())
+    ]
 
 
 CHECKS: list[Callable[[Checker], Awaitable[Result]]] = [
@@ -243,5 +255,7 @@ def main(out: TextIO = sys.stdout) -> int:
     for result in results:
         print(result.line(), file=out)
     failed = len({r.name for r in results if r.status == FAIL})  # a check may print several
-    print(f"{failed} check(s) failed" if failed else "all checks passed", file=out)
+    warned = sum(1 for r in results if r.status == WARN)
+    warnings = f" ({warned} warning{'' if warned == 1 else 's'})" if warned else ""
+    print(f"{failed} check(s) failed" if failed else f"all checks passed{warnings}", file=out)
     return 1 if failed else 0

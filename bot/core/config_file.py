@@ -40,6 +40,9 @@ from bot.core.config_yaml import (
 )
 
 T = TypeVar("T")
+# A check across sections, run once every section is valid: the whole file's values (by section
+# name) -> (where, what is wrong) for each problem, e.g. a service naming no schedule.
+CrossCheck = Callable[[Mapping[str, Any]], list[tuple[Loc, str]]]
 DEFAULT_CONFIG_FILE = "sisyphus.yml"
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -54,9 +57,13 @@ class ConfigSection(Generic[T]):
     description: str  # shown by editors, from the schema
     noun: str = ""  # what one entry is ("service"), for "this service has no `name`"
     file_setting: str = ""  # a Settings field naming a file with this section alone
+    checks: tuple[CrossCheck, ...] = ()  # what it checks of the other sections
+    counter: Callable[[Any], str] | None = None  # what `count` says, for a mapping section
 
     def count(self, value: Any) -> str:
         """`3 services`, for `python -m bot check`."""
+        if self.counter is not None:
+            return self.counter(value)
         if isinstance(value, tuple | list) and self.noun:
             return f"{len(value)} {self.noun}{'' if len(value) == 1 else 's'}"
         return f"{len(value)} {self.name}" if isinstance(value, tuple | list) else self.name
@@ -176,7 +183,16 @@ def parse(
         schema = json_schema(sections)
         problems += [_problem(doc, e, schema, sections, unknown_top) for e in exc.errors()]
         return {}, given, sorted(problems, key=lambda p: p.line)
-    return {s.name: getattr(loaded, s.name) for s in sections}, given, problems
+    values = {s.name: getattr(loaded, s.name) for s in sections}
+    across = [
+        LineProblem(line_of(doc.root, loc), why)
+        for section in sections
+        for check in section.checks
+        for loc, why in check(values)
+    ]
+    if across:
+        return {}, given, sorted(problems + across, key=lambda p: p.line)
+    return values, given, problems
 
 
 def root_model(sections: Sequence[ConfigSection[Any]]) -> Any:

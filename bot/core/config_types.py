@@ -7,6 +7,8 @@ so the schema editors check against and the validation the bot does cannot disag
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from typing import Annotated, Any
 
 from pydantic import (
@@ -112,3 +114,34 @@ def _again(exc: ValidationError) -> list[InitErrorDetails]:
             detail["ctx"] = error["ctx"]
         out.append(detail)
     return out
+
+
+_DURATION_PART = re.compile(r"(\d+)([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DURATION_PATTERN = r"^\s*(\d+[smhd])+\s*$"
+
+
+def _duration(value: Any) -> Any:
+    """`30s`, `5m`, `12h`, `7d` (or `1h30m`) as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str) or not re.match(DURATION_PATTERN, value):
+        raise ValueError(f"`{value}` is not a duration: write it like 30s, 5m, 12h or 7d")
+    seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(value))
+    if seconds <= 0:
+        raise ValueError(f"`{value}` is no time at all: a duration must be more than 0")
+    return timedelta(seconds=seconds)
+
+
+# A length of time, written `30s`, `5m`, `12h` or `7d` everywhere in the file.
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration: a number and s, m, h or d (`30s`, `5m`, `12h`, `7d`).",
+        }
+    ),
+]

@@ -31,6 +31,10 @@ class Service(ConfigModel):
     runbooks: tuple[HttpLink, ...] = Field(
         default=(), description="Links (http or https) to the service's runbooks."
     )
+    oncall: Text | None = Field(
+        default=None,
+        description="The on-call schedule (a name in `oncall.schedules`) shown with its incidents.",
+    )
 
 
 SERVICES: ConfigSection[tuple[Service, ...]] = ConfigSection(

@@ -3,7 +3,9 @@
     @incident_command("note", usage="<text>", summary="Add an entry to the timeline")
     async def note(ctx: CommandContext, args: str) -> None: ...
 
-The registry resolves `/incident <name> <rest>` to a handler and builds the help text.
+The registry resolves `/incident <name> <rest>` to a handler and builds the help text. A
+command may have one subcommand without a name (`/oncall [schedule] [days]`): it gets every
+text whose first word is no subcommand's, whole.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ class Subcommand:
     @property
     def entry_point(self) -> str:
         """Its key in the permission table (bot/slack/permissions.py)."""
-        return f"{self.command} {self.name}"
+        return f"{self.command} {self.name}".rstrip()
 
     @property
     def synopsis(self) -> str:
-        return f"{self.command} {self.name} {self.usage}".rstrip()
+        return " ".join(part for part in (self.command, self.name, self.usage) if part)
 
 
 class CommandRegistry:
@@ -75,7 +77,10 @@ class CommandRegistry:
         """Split `text` into (subcommand, the word typed, the rest). Unknown words give None."""
         stripped = text.strip()
         word, _, rest = stripped.partition(" ")
-        sub = self._by_command.get(command, {}).get(word.lower())
+        table = self._by_command.get(command, {})
+        sub = table.get(word.lower())
+        if sub is None and "" in table:  # the nameless subcommand takes the text whole
+            return table[""], "", stripped
         return sub, word, rest.strip()
 
     def subcommands(self, command: str) -> list[Subcommand]:
@@ -112,3 +117,14 @@ def postmortem_command(
     aliases: tuple[str, ...] = (),
 ) -> Callable[[Handler], Handler]:
     return registry.subcommand("/postmortem", name, usage=usage, summary=summary, aliases=aliases)
+
+
+def oncall_command(
+    name: str,
+    *,
+    usage: str = "",
+    summary: str,
+    aliases: tuple[str, ...] = (),
+) -> Callable[[Handler], Handler]:
+    """A subcommand of `/oncall`; `name` "" is the one that takes any other text."""
+    return registry.subcommand("/oncall", name, usage=usage, summary=summary, aliases=aliases)

@@ -57,7 +57,11 @@ class Action:
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        Action("read", "reading the incident (roles, timeline, lists, help)", EVERYONE),
+        Action(
+            "read",
+            "reading (an incident's roles, timeline, lists; on-call schedules; help)",
+            EVERYONE,
+        ),
         Action("note", "adding to the timeline (note, log)", PARTICIPANTS),
         Action("contribute", "adding to the postmortem (summary, factors, whys…)", PARTICIPANTS),
         # Declaring opens a new channel: not being in some other channel does not matter.
@@ -144,6 +148,9 @@ ENTRY_POINTS: dict[str, str] = {
     "/incident stats": "read",
     "/postmortem search": "read",
     "/postmortem publish": "export",
+    # On call (bot/oncall): anyone may read the schedules
+    "/oncall": "read",
+    "/oncall help": "read",
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given

@@ -53,6 +53,7 @@ METHOD_TIERS: dict[str, int] = {
     "pins.add": 2,
     "reactions.add": 3,
     "users.info": 4,
+    "users.lookupByEmail": 3,
     "views.open": 4,
     "views.publish": 4,
     "views.push": 4,

@@ -46,11 +46,11 @@ BROKEN_PROBLEMS = [
     "line 3: `services[0].team` must be a text",
     "line 5: `ftp://wiki.example.com/checkout` is not an http(s) link",
     "line 6: a second service named `checkout` (each needs its own name)",
-    "line 7: unknown key `owner` (use name, team, description, runbooks)",
+    "line 7: unknown key `owner` (use name, team, description, runbooks, oncall)",
     "line 8: this service has no `name`",
     "line 11: `sev9` is not a severity (one of sev1, sev2, sev3, sev4)",
     "line 12: checklist `SEV1` has no items",
-    "line 13: unknown section `colour` (the sections are services, checklists)",
+    "line 13: unknown section `colour` (the sections are services, checklists, oncall)",
 ]
 NOT_YAML = "services:\n  - name: checkout\n   team: payments\n"
 
@@ -114,7 +114,7 @@ def test_the_example_is_valid_by_the_schema_and_by_the_bot() -> None:
     schema = json.loads(SCHEMA_FILE.read_text())
     jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(text))
     values, given, problems = parse(text, SECTIONS)
-    assert problems == [] and given == {"services", "checklists"}
+    assert problems == [] and given == {"services", "checklists", "oncall"}
     services = values["services"]
     assert [s.name for s in services] == ["checkout", "database", "search"]
     assert services[0] == Service(
@@ -122,7 +122,9 @@ def test_the_example_is_valid_by_the_schema_and_by_the_bot() -> None:
         team="payments",
         description="Takes the customers' money",
         runbooks=("https://wiki.example.com/runbooks/checkout",),
+        oncall="payments",
     )
+    assert [s.name for s in values["oncall"].schedules] == ["payments"]
     # The same checklists as checklists.example.yml, the older file.
     legacy, _, _ = parse((ROOT / "checklists.example.yml").read_text(), [CHECKLISTS], CHECKLISTS)
     assert values["checklists"] == legacy["checklists"]
@@ -239,7 +241,8 @@ def test_a_config_file_that_was_named_must_exist_the_default_need_not(tmp_path: 
     ]
     checked = run_bot(start_env(tmp_path), tmp_path, "check")
     assert config_lines(checked.stdout) == [
-        "[skip] config file: no sisyphus.yml in this directory (optional: services, checklists)"
+        "[skip] config file: no sisyphus.yml in this directory "
+        "(optional: services, checklists, oncall)"
     ]
 
 
@@ -259,7 +262,7 @@ def test_checklists_in_both_places_is_an_error_naming_both(tmp_path: Path) -> No
     checked = run_bot(env, tmp_path, "check")
     assert config_lines(checked.stdout) == [
         f"[ok] config file: CONFIG_FILE {services_only} and CHECKLISTS_FILE {legacy}: "
-        "1 service, 3 checklists"
+        "1 service, 3 checklists, 0 on-call schedules"
     ]
 
 

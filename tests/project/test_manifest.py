@@ -41,6 +41,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_push": set(),
     "views_publish": set(),
     "users_info": {"users:read"},
+    "users_lookupByEmail": {"users:read.email"},
     "files_upload_v2": {"files:write"},
     "files_info": {"files:read"},
     "canvases_create": {"canvases:write"},

@@ -113,6 +113,26 @@ def test_registry_resolves_case_insensitively_and_refuses_duplicates() -> None:
         reg.subcommand("/x", "g", summary="clash")(go)
 
 
+def test_a_nameless_subcommand_takes_every_other_text_whole() -> None:
+    """`/oncall payments 30`: the first word is a schedule, not a subcommand."""
+    reg = CommandRegistry()
+
+    @reg.subcommand("/x", "", usage="[schedule] [days]", summary="Show")
+    async def show(ctx, args):
+        return None
+
+    @reg.subcommand("/x", "help", summary="Help")
+    async def help_(ctx, args):
+        return None
+
+    sub, word, rest = reg.resolve("/x", "  payments 30 ")
+    assert sub is not None and sub.handler is show and (word, rest) == ("", "payments 30")
+    assert reg.resolve("/x", "")[0] is sub
+    assert reg.resolve("/x", "HELP")[0] is not None and reg.resolve("/x", "help")[0].name == "help"
+    assert (sub.synopsis, sub.entry_point) == ("/x [schedule] [days]", "/x")
+    assert reg.resolve("/y", "payments")[0] is None  # only a command that has one
+
+
 def test_the_help_lists_subcommands_in_their_order() -> None:
     """The order of `/incident help` and `/postmortem help` (handlers.HELP_ORDER) is deliberate:
     declaring first, then what you do during an incident, then after."""
@@ -132,3 +152,4 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
         *("actions", "done", "verify", "ticket", "waive", "add", "draft", "export"),
         *("search", "publish", "help"),
     ]
+    assert names("/oncall") == ["", "help"]

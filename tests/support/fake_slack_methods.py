@@ -307,6 +307,18 @@ class SlackMethods:
             return {"ok": False, "error": "user_not_found"}
         return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
 
+    def _m_users_lookupByEmail(self, p: dict[str, Any]) -> dict[str, Any]:
+        """As the Web API's description has it: the member whose profile has this email (its
+        case ignored), else `users_not_found`. Needs `users:read.email`."""
+        if "users:read.email" not in self.granted_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "users:read.email"}
+        wanted = str(p.get("email") or "").strip().lower()
+        for user in self.users.values():
+            email = str((user.get("profile") or {}).get("email") or "").lower()
+            if wanted and email == wanted:
+                return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
+        return {"ok": False, "error": "users_not_found"}
+
     def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
         return {}
 

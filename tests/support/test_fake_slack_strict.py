@@ -112,6 +112,20 @@ async def test_users_info_knows_only_the_workspaces_people(fake_slack: FakeSlack
     assert guest["user"]["is_restricted"] is True
 
 
+async def test_users_lookup_by_email_is_as_the_web_api_describes_it(fake_slack: FakeSlack) -> None:
+    """users.lookupByEmail (../shared/slack's OpenAPI description): the member with that
+    email, `users_not_found` else; it needs users:read.email."""
+    fake_slack.add_user("UCAROL", profile={"email": "carol@example.com"})
+    found = await call(fake_slack, "users.lookupByEmail", email="Carol@Example.com")
+    assert found["ok"] and found["user"]["id"] == "UCAROL"
+    answer = await call(fake_slack, "users.lookupByEmail", email="nobody@example.com")
+    assert error(answer) == "users_not_found"
+    fake_slack.granted_scopes.remove("users:read.email")
+    assert error(await call(fake_slack, "users.lookupByEmail", email="x@example.com")) == (
+        "missing_scope"
+    )
+
+
 async def test_a_modal_opens_only_with_a_trigger_id(fake_slack: FakeSlack) -> None:
     view = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": []}
     for method in ("views.open", "views.push"):

@@ -1,0 +1,39 @@
+"""On-call tables: overrides of a schedule's rotation. Re-exported by storage.models; every
+change needs a migration.
+
+The schedules themselves are in the configuration file (bot/oncall/config.py); only what
+people change at run time is stored. A removed override keeps its row (`removed_at`,
+`removed_by`): every change stays on record, who made it and when.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+OVERRIDE_KINDS = ("override", "take", "swap")
+
+
+class OncallOverride(SQLModel, table=True):
+    """`user_id` is on call for `schedule` from `start_at` to `end_at` (UTC), whatever the
+    layers say. Where two overlap, the newer (higher id) wins."""
+
+    __tablename__ = "oncall_override"
+    # Who is on call now reads the rows not yet ended: end_at first.
+    __table_args__ = (Index("ix_oncall_override_schedule_end", "schedule", "end_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str = Field(max_length=80)  # the schedule's name in the configuration file
+    user_id: str = Field(max_length=32)
+    start_at: datetime = Field(sa_type=UTCDateTime)
+    end_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    kind: str = Field(default="override", max_length=16)  # OVERRIDE_KINDS
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str | None = Field(default=None, max_length=200)
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    removed_by: str | None = Field(default=None, max_length=32)
