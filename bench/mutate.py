@@ -71,6 +71,30 @@ SCOPES = {
             "tests/timeline/test_timeline_units.py",
         ),
     ),
+    # Alerts in: a webhook read into groups and alerts (control characters, the per-group cap),
+    # stored once per group across replicas.
+    "alerts": Scope(
+        files=("bot/alerts/intake.py", "bot/alerts/intake_writer.py"),
+        tests=(
+            "tests/alerts/test_alerts_intake.py",
+            "tests/alerts/test_alerts_units.py",
+            "tests/app/test_attacker_findings.py",
+        ),
+    ),
+    # Following action items through: done means verified, tickets' states from the trackers.
+    "followthrough": Scope(
+        files=("bot/followthrough/states.py", "bot/followthrough/flows.py"),
+        tests=(
+            "tests/followthrough/test_followthrough_http.py",
+            "tests/followthrough/test_followthrough_tickets.py",
+            "tests/followthrough/test_followthrough_units.py",
+        ),
+    ),
+    # Checklists: the board's checkboxes, ticks by two people at once, what is left.
+    "checklists": Scope(
+        files=("bot/checklists/board.py", "bot/checklists/queries.py"),
+        tests=("tests/checklists/test_checklists.py",),
+    ),
     # What people typed, shown back in Slack's mrkdwn without acting as markup.
     "escaping": Scope(
         files=("bot/slack/text.py", "bot/slack/mrkdwn.py"),
