@@ -65,13 +65,26 @@ async def serve_fake(channels: int) -> None:
     fake = FakeSlack()
     await fake.start()
     for n in range(channels):
-        fake.add_channel(channel_id(n), f"inc-{n + 1}")
+        # A war room as the bot left it at declare: it created the channel, so it is a member
+        # (else every prompt is refused `not_in_channel` and the bench measures the bot's
+        # rejoin-and-read-back path instead), and it invited the commander (and communicator).
+        room = fake.add_channel(channel_id(n), f"inc-{n + 1}", bot_member=True)
+        room.members.update(people(n))
     print(fake.port, flush=True)
     await asyncio.Event().wait()  # until the benchmark terminates this process
 
 
 def channel_id(n: int) -> str:
     return f"CBENCH{n:05d}"
+
+
+def communicator_id(n: int) -> str | None:
+    return "U222" if n % 2 else None
+
+
+def people(n: int) -> set[str]:
+    """The incident's commander and communicator (who `seed` puts on incident n)."""
+    return {"U111"} | ({communicator} if (communicator := communicator_id(n)) else set())
 
 
 async def seed(url: str, incidents: int, interval: int, burst: bool) -> None:
@@ -87,7 +100,7 @@ async def seed(url: str, incidents: int, interval: int, burst: bool) -> None:
                     severity="sev3",
                     declared_by="U111",
                     commander_id="U111",
-                    communicator_id="U222" if n % 2 else None,
+                    communicator_id=communicator_id(n),
                     channel_id=channel_id(n),
                     declared_at=start - timedelta(seconds=interval),
                     next_prompt_at=start + timedelta(seconds=offset),
@@ -186,6 +199,11 @@ def report(
         f"{args.rounds} round(s) = {expected}; "
         f"{max(0, len(lateness) - expected)} more of the next round fell due meanwhile)"
     )
+    if len(lateness) < expected:
+        print(
+            f"SHORT: {expected - len(lateness)} of the {expected} prompts were not posted in time "
+            "for the run (see the bot's warnings above: Slack refused, or it was too slow)"
+        )
     if lateness:
         late = sum(1 for x in lateness if x > 2.0)
         print(
