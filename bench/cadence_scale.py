@@ -10,6 +10,10 @@ prompts of `--rounds` intervals. Lateness is `update_prompt.sent_at - due_at`: t
 the due moment until Slack acknowledged the posted prompt. `--burst` instead makes every
 incident due at the same instant (the worst case, e.g. a fleet of incidents declared at once).
 Prints the lateness distribution and the bot process's memory (RSS).
+
+The bot paces chat.postMessage to Slack's rate (bot/slack/tiers.py: a workspace-wide bucket
+as well as one a channel), and the fake enforces the same: `--incidents` over `--interval`
+above that rate cannot all be on time, whatever the scheduler does. The report says so.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlmodel import col, func, select
 from bench.cli import bench_parser, progress
 from bot.app.server import BotServer
 from bot.core.settings import load_settings
+from bot.slack.tiers import rate_of
 from storage import Database
 from storage.models.cadence import UpdatePrompt
 from storage.models.incidents import Incident
@@ -199,6 +204,14 @@ def report(
         f"{args.rounds} round(s) = {expected}; "
         f"{max(0, len(lateness) - expected)} more of the next round fell due meanwhile)"
     )
+    per_second, burst = rate_of("chat.postMessage")
+    asked = args.incidents / args.interval if not args.burst else float(args.incidents)
+    if asked > per_second:
+        print(
+            f"note: the run asks for {asked:.1f} prompts a second; the bot paces chat.postMessage "
+            f"at {per_second:g} a second after a burst of {burst:g} (Slack's rate, "
+            "bot/slack/tiers.py), so lateness beyond the burst is that pacing, not the scheduler"
+        )
     if len(lateness) < expected:
         print(
             f"SHORT: {expected - len(lateness)} of the {expected} prompts were not posted in time "
