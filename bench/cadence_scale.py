@@ -10,6 +10,10 @@ prompts of `--rounds` intervals. Lateness is `update_prompt.sent_at - due_at`: t
 the due moment until Slack acknowledged the posted prompt. `--burst` instead makes every
 incident due at the same instant (the worst case, e.g. a fleet of incidents declared at once).
 Prints the lateness distribution and the bot process's memory (RSS).
+
+The bot paces chat.postMessage to Slack's rate (bot/slack/tiers.py: a workspace-wide bucket
+as well as one a channel), and the fake enforces the same: `--incidents` over `--interval`
+above that rate cannot all be on time, whatever the scheduler does. The report says so.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlmodel import col, func, select
 from bench.cli import bench_parser, progress
 from bot.app.server import BotServer
 from bot.core.settings import load_settings
+from bot.slack.tiers import rate_of
 from storage import Database
 from storage.models.cadence import UpdatePrompt
 from storage.models.incidents import Incident
@@ -65,13 +70,26 @@ async def serve_fake(channels: int) -> None:
     fake = FakeSlack()
     await fake.start()
     for n in range(channels):
-        fake.add_channel(channel_id(n), f"inc-{n + 1}")
+        # A war room as the bot left it at declare: it created the channel, so it is a member
+        # (else every prompt is refused `not_in_channel` and the bench measures the bot's
+        # rejoin-and-read-back path instead), and it invited the commander (and communicator).
+        room = fake.add_channel(channel_id(n), f"inc-{n + 1}", bot_member=True)
+        room.members.update(people(n))
     print(fake.port, flush=True)
     await asyncio.Event().wait()  # until the benchmark terminates this process
 
 
 def channel_id(n: int) -> str:
     return f"CBENCH{n:05d}"
+
+
+def communicator_id(n: int) -> str | None:
+    return "U222" if n % 2 else None
+
+
+def people(n: int) -> set[str]:
+    """The incident's commander and communicator (who `seed` puts on incident n)."""
+    return {"U111"} | ({communicator} if (communicator := communicator_id(n)) else set())
 
 
 async def seed(url: str, incidents: int, interval: int, burst: bool) -> None:
@@ -87,7 +105,7 @@ async def seed(url: str, incidents: int, interval: int, burst: bool) -> None:
                     severity="sev3",
                     declared_by="U111",
                     commander_id="U111",
-                    communicator_id="U222" if n % 2 else None,
+                    communicator_id=communicator_id(n),
                     channel_id=channel_id(n),
                     declared_at=start - timedelta(seconds=interval),
                     next_prompt_at=start + timedelta(seconds=offset),
@@ -186,6 +204,19 @@ def report(
         f"{args.rounds} round(s) = {expected}; "
         f"{max(0, len(lateness) - expected)} more of the next round fell due meanwhile)"
     )
+    per_second, burst = rate_of("chat.postMessage")
+    asked = args.incidents / args.interval if not args.burst else float(args.incidents)
+    if asked > per_second:
+        print(
+            f"note: the run asks for {asked:.1f} prompts a second; the bot paces chat.postMessage "
+            f"at {per_second:g} a second after a burst of {burst:g} (Slack's rate, "
+            "bot/slack/tiers.py), so lateness beyond the burst is that pacing, not the scheduler"
+        )
+    if len(lateness) < expected:
+        print(
+            f"SHORT: {expected - len(lateness)} of the {expected} prompts were not posted in time "
+            "for the run (see the bot's warnings above: Slack refused, or it was too slow)"
+        )
     if lateness:
         late = sum(1 for x in lateness if x > 2.0)
         print(
