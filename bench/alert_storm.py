@@ -28,6 +28,7 @@ import argparse
 import asyncio
 import copy
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -130,6 +131,18 @@ async def incident_titles(url: str) -> Counter:
         await db.dispose()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes used so far (Linux /proc), 0 where it cannot be read."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> None:
     fake = FakeSlack()
     await fake.start()
@@ -153,7 +166,10 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
             urls.append(f"http://127.0.0.1:{port}/alerts/alertmanager")
         if args.warmup:  # a bot that has been running: its statements compiled, its caches warm
             await send_storm(urls, args.warmup, 5, 2.0, first_group=10_000)
+        pids = [proc.pid for proc in procs]
+        cpu_before = cpu_seconds(pids)
         latencies, statuses = await send_storm(urls, args.posts, args.groups, args.duration)
+        cpu_storm = cpu_seconds(pids) - cpu_before
         settle = await settled(
             database_url, args.groups + min(args.warmup, 5), timeout=args.settle_timeout
         )
@@ -165,6 +181,11 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
             if str(p.get("text", "")).startswith("Alert ")
             and (title := p["text"].split(": ", 1)[1].rsplit(" (", 1)[0]).startswith("Storm0")
         )
+        storm_cards = sum(
+            1
+            for p in fake.done("chat.postMessage")
+            if str(p.get("text", "")).startswith("Alert storm:")
+        )
         refused = Counter(
             c.method for c in fake.calls if c.method.startswith("chat.") and c.ok is False
         )
@@ -175,6 +196,7 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
                 if k.startswith("Storm0")
             }
         )
+        cpu_all = cpu_seconds(pids) - cpu_before
         war_rooms = len(
             [c for c in fake.calls_to("conversations.create") if "-storm0" in c["name"]]
         )
@@ -197,9 +219,15 @@ async def run(args: argparse.Namespace, database_url: str, workdir: Path) -> Non
     print(f"  answers: {dict(statuses)}")
     print(f"  answer time: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1] * 1000:.1f} ms")
     print(
+        f"  replicas' CPU: {cpu_storm:.1f} s during the posts "
+        f"({cpu_storm / args.posts * 1000:.1f} ms a post, Slack work included), "
+        f"{cpu_all:.1f} s until the Slack work was done"
+    )
+    print(
         f"  cards: {sum(cards.values())} ({len(cards)} groups), incidents: "
         f"{sum(incidents.values())}, war rooms: {war_rooms}, duplicates: {duplicates}; "
-        f"groups with no card of their own: {args.groups - len(cards)} (the storm card's)"
+        f"groups with no card of their own: {args.groups - len(cards)} (on {storm_cards} "
+        "storm card(s))"
     )
     updates = len(fake.done("chat.update"))
     print(
