@@ -18,6 +18,7 @@ from bot import (
     incidents,
     learning,
     oncall,
+    paging,
     postmortem,
     response,
     slack,
@@ -44,6 +45,7 @@ DOMAINS: list[Domain] = [
     followthrough.domain(),
     learning.domain(),
     oncall.domain(),  # uses the service catalog and people's time zones
+    paging.domain(),  # pages by the on-call's escalation policies
     home.domain(),
 ]
 BY_NAME = {d.name: d for d in DOMAINS}
@@ -89,6 +91,7 @@ START_ORDER: list[str] = [
     "install_alerts",
     "install_home_refresh",
     "install_fatigue",
+    "install_paging",
 ]
 
 

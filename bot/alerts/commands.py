@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.alerts.install import sender_for
-from bot.alerts.paging import parse_page, store_page
+from bot.alerts.paging import PAGE_HOOKS, parse_page, store_page
 from bot.incidents.lookup import open_incident_in_channel
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
@@ -14,12 +14,19 @@ from bot.slack.text import escape
     "page",
     usage="[service] [message]",
     summary=(
-        "Page a service's on-call through PagerDuty (services from PAGERDUTY_SERVICES; "
-        "without one, PAGERDUTY_ROUTING_KEY). Resolving the incident resolves its pages"
+        "Page a service's on-call: by its escalation policy (`escalation_policy` in "
+        "CONFIG_FILE: DMs level by level until someone acknowledges), or through PagerDuty "
+        "(PAGERDUTY_SERVICES; without one, PAGERDUTY_ROUTING_KEY). Resolving the incident "
+        "stops or resolves its pages"
     ),
 )
 async def page(ctx: CommandContext, args: str) -> None:
     incident = await open_incident_in_channel(ctx)
+    for hook in PAGE_HOOKS:
+        answer = await hook(ctx.rt, incident, args, ctx.user_id)
+        if answer is not None:
+            await ctx.reply(answer)
+            return
     request = parse_page(args, ctx.rt.settings)
     await store_page(ctx.rt, incident, request, ctx.user_id)
     sender = sender_for(ctx.rt)

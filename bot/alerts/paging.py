@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.alerts.config import DEFAULT_SERVICE, PAGE_SEVERITY, pagerduty_services
@@ -17,6 +18,12 @@ from storage.models.timeline import EntryKind
 
 USAGE = "/incident page <service> [message]"
 
+# `/incident page` asks these first (paging, a later domain, pages services with an escalation
+# policy itself): (runtime, incident, the arguments, who) -> the answer, or None to leave the
+# page to PagerDuty.
+PageHook = Callable[[Runtime, Incident, str, str], Awaitable[str | None]]
+PAGE_HOOKS: list[PageHook] = []
+
 
 @dataclass(frozen=True)
 class PageRequest:
@@ -29,8 +36,8 @@ def parse_page(args: str, settings: Settings) -> PageRequest:
     default = settings.pagerduty_routing_key is not None
     if not services and not default:
         raise UserError(
-            "Paging is not set up: PAGERDUTY_SERVICES (name=routingkey,...) or "
-            "PAGERDUTY_ROUTING_KEY must be configured."
+            "Paging is not set up: give the service an `escalation_policy` in CONFIG_FILE, "
+            "or configure PAGERDUTY_SERVICES (name=routingkey,...) or PAGERDUTY_ROUTING_KEY."
         )
     text = unescape(args).strip()
     word, _, rest = text.partition(" ")

@@ -35,6 +35,11 @@ class Service(ConfigModel):
         default=None,
         description="The on-call schedule (a name in `oncall.schedules`) shown with its incidents.",
     )
+    escalation_policy: Text | None = Field(
+        default=None,
+        description="The escalation policy (a name in `oncall.escalation_policies`) that "
+        "`/incident page <service>` follows: Sisyphus pages the on-call itself.",
+    )
 
 
 SERVICES: ConfigSection[tuple[Service, ...]] = ConfigSection(

@@ -35,6 +35,7 @@ from bot.core.config_file import ConfigSection
 from bot.core.config_types import ConfigModel, Duration, Text, unique_by
 from bot.core.config_yaml import Loc
 from bot.incidents.services import SERVICES
+from bot.oncall.escalation import EscalationPolicy, Policies, policy_problems
 from bot.oncall.hours import EXAMPLE, WINDOW_PATTERN, parse_window
 from bot.oncall.rules import Layer, Rules, Window
 
@@ -246,6 +247,13 @@ class OncallConfig(ConfigModel):
     schedules: Annotated[tuple[ScheduleDef, ...], unique_by("name", "schedule")] = Field(
         default=(), description="The on-call schedules."
     )
+    escalation_policies: Policies = Field(
+        default=(), description="Who is paged, level by level, until someone acknowledges."
+    )
+
+    def policy(self, name: str) -> EscalationPolicy | None:
+        wanted = name.strip().lower()
+        return next((p for p in self.escalation_policies if p.name.lower() == wanted), None)
 
     def schedule(self, name: str) -> ScheduleDef | None:
         wanted = name.strip().lower()
@@ -270,6 +278,10 @@ def services_name_schedules(values: Mapping[str, Any]) -> list[tuple[Loc, str]]:
     return problems
 
 
+def escalation_checks(values: Mapping[str, Any]) -> list[tuple[Loc, str]]:
+    return policy_problems(values, ONCALL.name, SERVICES.name)
+
+
 def _count(value: OncallConfig) -> str:
     n = len(value.schedules)
     return f"{n} on-call schedule{'' if n == 1 else 's'}"
@@ -281,6 +293,6 @@ ONCALL: ConfigSection[OncallConfig] = ConfigSection(
     empty=OncallConfig,
     description="On-call schedules: rotations in layers, each in its own time zone, and who "
     "may change shifts.",
-    checks=(services_name_schedules,),
+    checks=(services_name_schedules, escalation_checks),
     counter=_count,
 )

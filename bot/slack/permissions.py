@@ -142,6 +142,8 @@ ENTRY_POINTS: dict[str, str] = {
     "/postmortem waive": "action_items",  # and only the incident's commander
     "action:followthrough_done": "action_items",
     "action:followthrough_snooze": "action_items",
+    "action:paging_acknowledge": "change",
+    "action:paging_escalate": "change",
     # Learning across incidents (bot/learning); publishing is also the commander's only
     "/incident tag": "change",
     "/incident untag": "change",

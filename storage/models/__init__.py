@@ -15,6 +15,7 @@ from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
 from storage.models.oncall import OncallOverride
+from storage.models.paging import PageEscalation, PageNotification
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
@@ -37,7 +38,9 @@ __all__ = [
     "IncidentChecklistMessage",
     "IncidentRunbook",
     "OncallOverride",
+    "PageEscalation",
     "PageEvent",
+    "PageNotification",
     "PostmortemItem",
     "RateCount",
     "SeenSlackRequest",

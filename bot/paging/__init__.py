@@ -1,0 +1,22 @@
+"""Paging our own on-call: `/incident page <service>` for a service with an escalation policy
+(`oncall.escalation_policies`) DMs each level's people in turn until someone acknowledges,
+exactly once across replicas and restarts (the steps are due rows in the database)."""
+
+from __future__ import annotations
+
+from bot.core.domain import Domain, Hook
+
+
+def domain() -> Domain:
+    """What the process needs of this domain (imported only when asked)."""
+    from bot.alerts.paging import PAGE_HOOKS
+    from bot.paging import listeners
+    from bot.paging.escalator import install_paging
+    from bot.paging.start import page_by_policy
+
+    return Domain(
+        "paging",
+        register=listeners.register,
+        installers=(install_paging,),
+        hooks=(Hook(PAGE_HOOKS, page_by_policy),),  # `/incident page` of a service with a policy
+    )

@@ -1,0 +1,176 @@
+"""The escalator: pages each due step of every active escalation, once across replicas.
+
+Every run (at start, every CHECK_SECONDS, when a page is stored or Escalate now is pressed, and
+at the next step's due time) cancels the escalations of resolved incidents, then claims each
+due step (bot/paging/queries.py: a conditional update with a lease), DMs the level's people,
+says so in the war room and on the timeline, and sets the next step's due time. A replica
+killed mid-step leaves the step to whoever runs after its lease: late, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.core.runtime import Runtime
+from bot.core.worker import Worker
+from bot.incidents.labels import incident_label
+from bot.incidents.queries import get_incident
+from bot.oncall.escalation import EscalationPolicy, Level
+from bot.oncall.people import slack_ids
+from bot.oncall.schedules import on_call_all, oncall_config
+from bot.paging import queries
+from bot.paging.blocks import page_blocks, page_text
+from bot.slack.client import slack_error_text
+from bot.slack.durations import humanize
+from bot.slack.text import escape
+from bot.timeline.queries import add_bot_action
+from storage.models.incidents import Incident
+from storage.models.paging import NOBODY_ANSWERED, PageEscalation
+from storage.models.timeline import EntryKind
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "paging-escalator"
+CHECK_SECONDS = 15.0
+LEASE = timedelta(minutes=2)
+
+
+class Escalator(Worker):
+    kind = JOB_ID
+    name = "page escalator"
+
+    def interval_seconds(self) -> float:
+        return CHECK_SECONDS
+
+    async def run_once(self, now: datetime) -> None:
+        async with self.rt.db.session() as session:
+            cancelled = await queries.cancel_resolved(session)
+            for esc in cancelled:
+                await add_bot_action(
+                    session,
+                    esc.incident_id,
+                    f"Paging {escape(esc.service)} stopped: the incident is resolved",
+                    kind=EntryKind.PAGE,
+                )
+            due = await queries.due_steps(session, now)
+        for step in due:
+            if self.stopping:
+                return
+            async with self.rt.db.session() as session:
+                claimed = await queries.claim_step(session, step, self.instance, now, LEASE)
+            if claimed:
+                await self._step(step, now)
+        async with self.rt.db.session() as session:
+            upcoming = await queries.next_due(session)
+        if upcoming is not None and upcoming > now:
+            self.at(upcoming, "next", self.wake)
+
+    async def _step(self, step: PageEscalation, now: datetime) -> None:
+        async with self.rt.db.session() as session:
+            incident = await get_incident(session, step.incident_id)
+        policy = oncall_config(self.rt).policy(step.policy)
+        if incident is None or policy is None:
+            log.warning("escalation %s: its incident or policy is gone; stopped", step.id)
+            async with self.rt.db.session() as session:
+                await queries.finish(session, step.id or 0, self.instance)
+            return
+        if step.level == NOBODY_ANSWERED or step.level >= len(policy.levels):
+            await self._nobody_answered(step, incident, policy)
+            return
+        level = policy.levels[step.level]
+        people = await self._people(level, now)
+        where = f"level {step.level + 1} of {len(policy.levels)}" + (
+            f", round {step.round + 1} of {policy.repeat + 1}" if policy.repeat else ""
+        )
+        wait = humanize(level.ack_within.total_seconds())
+        if people:
+            async with self.rt.db.session() as session:
+                rows = await queries.add_notifications(session, step, people)
+            for row in rows:
+                if row.sent_at is None:
+                    await self._dm(row.id or 0, row.user_id, incident, step, now)
+            named = ", ".join(f"<@{p}>" for p in people)
+            said = f"Paged {named} ({escape(policy.name)}, {where}): waiting {wait} for an ack"
+        else:
+            said = (
+                f"Nobody to page at {where} of {escape(policy.name)} (nobody on call for "
+                f"{escape(level.notify.schedule or '')} now): going on in {wait}"
+            )
+        async with self.rt.db.session() as session:
+            await add_bot_action(session, step.incident_id, said, kind=EntryKind.PAGE)
+        await self._say(incident, f":pager: {said}.")
+        after = policy.step(step.round, step.level) or (step.round, NOBODY_ANSWERED)
+        async with self.rt.db.session() as session:
+            await queries.advance(session, step, self.instance, after, now + level.ack_within)
+
+    async def _people(self, level: Level, now: datetime) -> list[str]:
+        if level.notify.users:
+            return list(dict.fromkeys(level.notify.users))
+        schedule = oncall_config(self.rt).schedule(level.notify.schedule or "")
+        if schedule is None:
+            return []
+        rules = schedule.rules()
+        async with self.rt.db.session() as session:
+            found = (await on_call_all(session, [rules], now)).get(rules.name)
+        if found is None:
+            return []
+        user_id = (await slack_ids(self.rt, [found.person])).get(found.person)
+        return [user_id] if user_id else []
+
+    async def _dm(
+        self, note_id: int, user_id: str, incident: Incident, step: PageEscalation, now: datetime
+    ) -> None:
+        try:
+            resp = await self.rt.client.chat_postMessage(
+                channel=user_id,
+                text=page_text(incident, step),
+                blocks=page_blocks(incident, step),
+            )
+        except Exception as exc:
+            log.warning("could not page someone by DM: %s", slack_error_text(exc))
+            return  # recorded on the timeline with the step; the next level still goes
+        async with self.rt.db.session() as session:
+            await queries.mark_sent(
+                session, note_id, str(resp.get("channel") or user_id), str(resp.get("ts")), now
+            )
+
+    async def _nobody_answered(
+        self, step: PageEscalation, incident: Incident, policy: EscalationPolicy
+    ) -> None:
+        async with self.rt.db.session() as session:
+            if not await queries.finish(session, step.id or 0, self.instance):
+                return
+            await add_bot_action(
+                session,
+                step.incident_id,
+                f"Nobody acknowledged the page of {escape(step.service)}: every level of "
+                f"{escape(policy.name)} was paged",
+                kind=EntryKind.PAGE,
+            )
+        commander = f"<@{incident.commander_id}> " if incident.commander_id else "<!here> "
+        loud = (
+            f":rotating_light: {commander}*Nobody acknowledged the page* of "
+            f"*{escape(step.service)}* for {incident_label(incident)}: every level of "
+            f"*{escape(policy.name)}* was paged. Find someone directly."
+        )
+        await self._say(incident, loud)
+        if incident.commander_id:
+            try:
+                await self.rt.client.chat_postMessage(channel=incident.commander_id, text=loud)
+            except Exception as exc:
+                log.warning("could not tell the commander: %s", slack_error_text(exc))
+
+    async def _say(self, incident: Incident, text: str) -> None:
+        if not incident.channel_id:
+            return
+        try:
+            await self.rt.client.chat_postMessage(channel=incident.channel_id, text=text)
+        except Exception as exc:
+            log.warning("could not post in the war room: %s", slack_error_text(exc))
+
+
+def install_paging(rt: Runtime) -> None:
+    escalator = Escalator(rt)
+    rt.startup_hooks.append(escalator.start)
+    rt.shutdown_hooks.append(escalator.stop)
