@@ -46,7 +46,8 @@ BROKEN_PROBLEMS = [
     "line 3: `services[0].team` must be a text",
     "line 5: `ftp://wiki.example.com/checkout` is not an http(s) link",
     "line 6: a second service named `checkout` (each needs its own name)",
-    "line 7: unknown key `owner` (use name, team, description, runbooks, oncall)",
+    "line 7: unknown key `owner` "
+    "(use name, team, description, runbooks, oncall, escalation_policy)",
     "line 8: this service has no `name`",
     "line 11: `sev9` is not a severity (one of sev1, sev2, sev3, sev4)",
     "line 12: checklist `SEV1` has no items",
@@ -123,8 +124,10 @@ def test_the_example_is_valid_by_the_schema_and_by_the_bot() -> None:
         description="Takes the customers' money",
         runbooks=("https://wiki.example.com/runbooks/checkout",),
         oncall="payments",
+        escalation_policy="payments",
     )
     assert [s.name for s in values["oncall"].schedules] == ["payments"]
+    assert [p.name for p in values["oncall"].escalation_policies] == ["payments"]
     # The same checklists as checklists.example.yml, the older file.
     legacy, _, _ = parse((ROOT / "checklists.example.yml").read_text(), [CHECKLISTS], CHECKLISTS)
     assert values["checklists"] == legacy["checklists"]
