@@ -109,6 +109,8 @@ async def escalate_page(
     policy = oncall_config(rt).policy(esc.policy)
     if policy is None or not 0 <= level < len(policy.levels):
         raise UserError("That page no longer points at anything I know.")
+    if (esc.round, esc.level) == (round_, level):
+        return "This level's page is still going out: press Escalate now again in a moment."
     pending = policy.step(round_, level) or (round_, NOBODY_ANSWERED)
     async with rt.db.session() as session:
         won = await queries.escalate_now(session, escalation_id, pending, utcnow())

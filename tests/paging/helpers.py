@@ -3,6 +3,7 @@ got, pressing their buttons."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,15 @@ async def escalations(bot: RunningBot) -> list[PageEscalation]:
     async with bot.rt.db.session() as session:
         stmt = select(PageEscalation).order_by(col(PageEscalation.id))
         return list((await session.exec(stmt)).all())
+
+
+async def level_pending(bot: RunningBot, level: int) -> None:
+    """Wait until the escalation's next step is `level` (the step before it done)."""
+    for _ in range(200):
+        if [e.level for e in await escalations(bot)] == [level]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"level {level} never became the next step")
 
 
 def told(bot: RunningBot, user: str) -> list[str]:

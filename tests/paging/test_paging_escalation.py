@@ -12,6 +12,7 @@ from bot.paging.escalator import Escalator
 from tests.conftest import StartBot
 from tests.paging.helpers import (
     escalations,
+    level_pending,
     page_entries,
     pages_to,
     press,
@@ -106,6 +107,7 @@ async def test_escalate_now_pages_the_next_level_at_once_and_only_once(
     channel = await declare(bot)
     await run(bot, "page checkout", channel)
     [page] = await wait_for_page(bot, "U222")
+    await level_pending(bot, 1)
     await press(bot, page, "paging_escalate", "U222")
     await wait_for_page(bot, "U333")
     await press(bot, page, "paging_escalate", "U222")  # pressed again on the same DM

@@ -17,6 +17,7 @@ from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.paging.helpers import (
     escalations,
+    level_pending,
     page_entries,
     pages_to,
     start_paging_bot,
@@ -29,15 +30,6 @@ def escalator(bot: RunningBot) -> Escalator:
     found = Escalator.of(bot.rt)
     assert found is not None
     return found
-
-
-async def level_pending(bot: RunningBot, level: int) -> None:
-    """Wait until the escalation's next step is `level` (the step before it done)."""
-    for _ in range(200):
-        if [e.level for e in await escalations(bot)] == [level]:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"level {level} never became the next step")
 
 
 async def test_two_replicas_page_each_level_once(start_bot: StartBot, tmp_path: Path) -> None:
