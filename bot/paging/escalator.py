@@ -87,11 +87,16 @@ class Escalator(Worker):
         if people:
             async with self.rt.db.session() as session:
                 rows = await queries.add_notifications(session, step, people)
-            for row in rows:
-                if row.sent_at is None:
-                    await self._dm(row.id or 0, row.user_id, incident, step, now)
+            failed = [
+                row.user_id
+                for row in rows
+                if row.sent_at is None
+                and not await self._dm(row.id or 0, row.user_id, incident, step, now)
+            ]
             named = ", ".join(f"<@{p}>" for p in people)
             said = f"Paged {named} ({escape(policy.name)}, {where}): waiting {wait} for an ack"
+            if failed:
+                said += " (Slack refused the DM to " + ", ".join(f"<@{p}>" for p in failed) + ")"
         else:
             said = (
                 f"Nobody to page at {where} of {escape(policy.name)} (nobody on call for "
@@ -120,7 +125,7 @@ class Escalator(Worker):
 
     async def _dm(
         self, note_id: int, user_id: str, incident: Incident, step: PageEscalation, now: datetime
-    ) -> None:
+    ) -> bool:
         try:
             resp = await self.rt.client.chat_postMessage(
                 channel=user_id,
@@ -129,11 +134,12 @@ class Escalator(Worker):
             )
         except Exception as exc:
             log.warning("could not page someone by DM: %s", slack_error_text(exc))
-            return  # recorded on the timeline with the step; the next level still goes
+            return False  # recorded on the timeline with the step; the next level still goes
         async with self.rt.db.session() as session:
             await queries.mark_sent(
                 session, note_id, str(resp.get("channel") or user_id), str(resp.get("ts")), now
             )
+        return True
 
     async def _nobody_answered(
         self, step: PageEscalation, incident: Incident, policy: EscalationPolicy

@@ -100,3 +100,27 @@ async def test_a_step_held_by_a_killed_replica_is_paged_once_after_its_lease(
     assert len(pages_to(one, "U333")) == 1
     [esc] = await escalations(one)
     assert esc.claimed_by is None or esc.claimed_by != "dead-replica"
+
+
+async def test_a_step_taken_over_after_its_dm_went_pages_nobody_twice(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    """A replica sent level 1's DM, then died before moving on: the replica that takes the step
+    over after the lease finds the DM marked sent and sends no second one."""
+    one = await start_paging_bot(start_bot, tmp_path, first="10m", second="10m")
+    two = await start_paging_bot(start_bot, tmp_path, first="10m", second="10m")
+    channel = await declare(one)
+    await run(one, "page checkout", channel)
+    await wait_for_page(one, "U222")
+    await level_pending(one, 1)
+    now = utcnow()
+    async with one.rt.db.session() as session:
+        await session.exec(
+            update(table_of(PageEscalation)).values(
+                level=0, due_at=now, claimed_by="dead-replica", lease_until=now
+            )
+        )
+    await asyncio.gather(escalator(one).run_now(), escalator(two).run_now())
+    await level_pending(one, 1)
+    assert len(pages_to(one, "U222")) == 1
+    assert pages_to(one, "U333") == []
