@@ -11,12 +11,16 @@ def domain() -> Domain:
     """What the process needs of this domain (imported only when asked)."""
     from bot.alerts.paging import PAGE_HOOKS
     from bot.paging import listeners
-    from bot.paging.escalator import install_paging
+    from bot.paging.escalator import install_paging, wake_on_resolve
     from bot.paging.start import page_by_policy
+    from bot.response.lifecycle import RESOLVED_HOOKS
 
     return Domain(
         "paging",
         register=listeners.register,
         installers=(install_paging,),
-        hooks=(Hook(PAGE_HOOKS, page_by_policy),),  # `/incident page` of a service with a policy
+        hooks=(
+            Hook(PAGE_HOOKS, page_by_policy),  # `/incident page` of a service with a policy
+            Hook(RESOLVED_HOOKS, wake_on_resolve),  # resolving cancels its escalations
+        ),
     )

@@ -176,6 +176,14 @@ class Escalator(Worker):
             log.warning("could not post in the war room: %s", slack_error_text(exc))
 
 
+def wake_on_resolve(rt: Runtime, incident: Incident) -> None:
+    """An incident was resolved: a run now cancels its escalations (durably, from the
+    database: a replica that misses this wake cancels them on its next run)."""
+    escalator = Escalator.of(rt)
+    if escalator is not None:
+        escalator.wake()
+
+
 def install_paging(rt: Runtime) -> None:
     escalator = Escalator(rt)
     rt.startup_hooks.append(escalator.start)

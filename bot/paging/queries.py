@@ -16,6 +16,7 @@ from storage.tables import table_of
 
 ESC = table_of(PageEscalation)
 NOTE = table_of(PageNotification)
+INCIDENT = table_of(Incident)
 
 
 async def due_steps(session: AsyncSession, now: datetime, limit: int = 100) -> list[PageEscalation]:
@@ -47,6 +48,10 @@ async def claim_step(
                 ESC.c.level == step.level,
                 ESC.c.due_at <= now,
                 or_(ESC.c.lease_until.is_(None), ESC.c.lease_until < now),
+                # Never a step of an incident resolved since the step was read.
+                ESC.c.incident_id.not_in(
+                    select(INCIDENT.c.id).where(INCIDENT.c.status == "resolved")
+                ),
             )
         )
         .values(claimed_by=claimer, lease_until=now + lease)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.cadence.queries import start_clock, stop_clock
 from bot.cadence.rules import interval_of
 from bot.checklists.fix_verification import is_verified
@@ -22,6 +24,11 @@ from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 # Statuses at or past mitigation: the first time one is reached, mitigated_at is stamped.
+# Later domains told that an incident was just resolved (paging stops its escalations): each
+# only wakes its own durable work, which reads the resolved status from the database.
+ResolvedHook = Callable[[Runtime, Incident], None]
+RESOLVED_HOOKS: list[ResolvedHook] = []
+
 MITIGATED_OR_LATER = ("mitigated", "monitoring", "resolved")
 
 
@@ -123,6 +130,8 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
             kind=EntryKind.STATUS_CHANGE,
             occurred_at=now,
         )
+    for hook in RESOLVED_HOOKS:
+        hook(rt, updated)
     lasted = humanize((now - updated.declared_at).total_seconds())
     said = f"\n>{escape_keeping_mentions(summary)}" if summary else ""
     verified = await is_verified(rt, updated.id or 0)

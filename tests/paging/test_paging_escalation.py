@@ -143,13 +143,18 @@ async def test_resolving_cancels_the_escalation(start_bot: StartBot, tmp_path: P
     channel = await declare(bot)
     await run(bot, "page checkout", channel)
     [page] = await wait_for_page(bot, "U222")
+    await level_pending(bot, 1)
     await run(bot, "resolve fixed", channel)
+    for _ in range(100):  # cancelled at once, not at the next step's due time
+        if [e.status for e in await escalations(bot)] == ["cancelled"]:
+            break
+        await asyncio.sleep(0.02)
+    [esc] = await escalations(bot)
+    assert esc.status == "cancelled"
     await asyncio.sleep(2.3)
     escalator = Escalator.of(bot.rt)
     assert escalator is not None
     await escalator.run_now()
-    [esc] = await escalations(bot)
-    assert esc.status == "cancelled"
     assert pages_to(bot, "U333") == []
     assert any("stopped: the incident is resolved" in e for e in await page_entries(bot))
     await press(bot, page, "paging_acknowledge", "U222")
