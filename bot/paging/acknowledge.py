@@ -39,12 +39,22 @@ async def _escalation(rt: Runtime, escalation_id: int) -> tuple[PageEscalation, 
     return esc, incident
 
 
+async def _paged(rt: Runtime, esc: PageEscalation, user_id: str) -> None:
+    """Only a person this escalation paged may acknowledge or escalate it (a private incident
+    is not shown to anyone else, nor its room opened to them)."""
+    async with rt.db.session() as session:
+        paged = {n.user_id for n in await queries.notifications(session, esc.id or 0)}
+    if user_id not in paged:
+        raise UserError("This page was not sent to you, so it is not yours to answer.")
+
+
 def _over(esc: PageEscalation) -> str:
     return OVER.get(esc.status, "This page is over.").format(acked_by=esc.acked_by)
 
 
 async def acknowledge_page(rt: Runtime, escalation_id: int, user_id: str) -> str:
     esc, incident = await _escalation(rt, escalation_id)
+    await _paged(rt, esc, user_id)
     now = utcnow()
     after = humanize((now - esc.created_at).total_seconds())
     async with rt.db.session() as session:
@@ -104,6 +114,7 @@ async def escalate_page(
     rt: Runtime, escalation_id: int, round_: int, level: int, user_id: str
 ) -> str:
     esc, _ = await _escalation(rt, escalation_id)
+    await _paged(rt, esc, user_id)
     if esc.status != "active":
         return _over(esc)
     policy = oncall_config(rt).policy(esc.policy)

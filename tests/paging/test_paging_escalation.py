@@ -43,6 +43,13 @@ async def test_no_ack_pages_the_next_level_and_an_ack_there_stops_it(
 
     [second] = await wait_for_page(bot, "U333")
     assert time.monotonic() - started >= 1.8  # not before ack_within (2s)
+    # Someone the page was not sent to cannot acknowledge it (nor be let into the room).
+    bot.fake.add_user("U444")
+    await press(bot, second, "paging_acknowledge", "U444")
+    await bot.fake.wait_for(
+        lambda: any("not sent to you" in t for t in told(bot, "U444")), what="the refusal"
+    )
+    assert (await escalations(bot))[0].status == "active"
     await press(bot, second, "paging_acknowledge", "U333")
     await bot.fake.wait_for(
         lambda: any("<@U333> acknowledged the page" in t for t in said_in(bot, channel)),
@@ -171,3 +178,17 @@ async def test_bad_inputs_are_answered(start_bot: StartBot, tmp_path: Path) -> N
         assert "Paging is not set up" in answer["text"], answer
         assert "escalation_policy" in answer["text"]
     assert await escalations(bot) == []
+
+
+async def test_a_dm_slack_refuses_is_said_and_the_next_level_still_goes(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    bot = await start_paging_bot(start_bot, tmp_path, first="1s", second="10m")
+    channel = await declare(bot)
+    bot.fake.fail("chat.postMessage", error="user_disabled", channel="U222")
+    await run(bot, "page checkout", channel)
+    await wait_for_page(bot, "U333")
+    assert pages_to(bot, "U222") == []
+    steps = await page_entries(bot)
+    assert any("Slack refused the DM to <@U222>" in s for s in steps), steps
+    assert any("Slack refused the DM to <@U222>" in t for t in said_in(bot, channel))
