@@ -29,6 +29,7 @@ oncall:
           start: "2026-01-01T09:00"
   escalation_policies:
     - name: payments
+      repeat: {repeat}
       levels:
         - notify: {{schedule: payments}}
           ack_within: {first}
@@ -38,10 +39,15 @@ oncall:
 
 
 async def start_paging_bot(
-    start_bot: StartBot, tmp_path: Path, first: str = "2s", second: str = "2s", **settings: Any
+    start_bot: StartBot,
+    tmp_path: Path,
+    first: str = "2s",
+    second: str = "2s",
+    repeat: int = 0,
+    **settings: Any,
 ) -> RunningBot:
     path = tmp_path / "sisyphus.yml"
-    path.write_text(CONFIG.format(first=first, second=second))
+    path.write_text(CONFIG.format(first=first, second=second, repeat=repeat))
     bot = await start_bot(config_file=str(path), **settings)
     for user, tz in (("U111", "UTC"), ("U222", "Europe/Berlin"), ("U333", "America/New_York")):
         bot.fake.add_user(user, tz=tz)

@@ -192,3 +192,18 @@ async def test_a_dm_slack_refuses_is_said_and_the_next_level_still_goes(
     steps = await page_entries(bot)
     assert any("Slack refused the DM to <@U222>" in s for s in steps), steps
     assert any("Slack refused the DM to <@U222>" in t for t in said_in(bot, channel))
+
+
+async def test_repeat_goes_through_the_levels_again(start_bot: StartBot, tmp_path: Path) -> None:
+    bot = await start_paging_bot(start_bot, tmp_path, first="1s", second="1s", repeat=1)
+    channel = await declare(bot)
+    await run(bot, "page checkout", channel)
+    await wait_for_page(bot, "U333", count=2, timeout=15)
+    await bot.fake.wait_for(
+        lambda: any("Nobody acknowledged the page" in t for t in said_in(bot, channel)),
+        what="nobody answered, after two rounds",
+    )
+    assert len(pages_to(bot, "U222")) == 2 and len(pages_to(bot, "U333")) == 2
+    steps = await page_entries(bot)
+    assert "level 1 of 2, round 1 of 2" in steps[1]
+    assert "level 2 of 2, round 2 of 2" in steps[4]
