@@ -10,7 +10,7 @@ from bot.core.domain import Domain
 def domain() -> Domain:
     """What the process needs of this domain (imported only when asked: `import
     bot.oncall.rules` must not pull in the whole domain)."""
-    from bot.oncall import commands
+    from bot.oncall import commands, report_command
     from bot.oncall.config import ONCALL
 
-    return Domain("oncall", commands=(commands,), config_section=ONCALL)
+    return Domain("oncall", commands=(commands, report_command), config_section=ONCALL)
