@@ -12,5 +12,11 @@ def domain() -> Domain:
     bot.oncall.rules` must not pull in the whole domain)."""
     from bot.oncall import commands, report_command
     from bot.oncall.config import ONCALL
+    from bot.oncall.nights import install_nights
 
-    return Domain("oncall", commands=(commands, report_command), config_section=ONCALL)
+    return Domain(
+        "oncall",
+        commands=(commands, report_command),
+        installers=(install_nights,),
+        config_section=ONCALL,
+    )
