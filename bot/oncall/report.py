@@ -18,6 +18,7 @@ at 02:00 on a Tuesday is Monday's night, and so is one at 23:00 on the Monday.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,10 +124,13 @@ class Report:
     unattended_pages: int = 0  # pages when nobody was on call (a gap)
 
 
-def on_call_at(shifts: Sequence[Shift], instant: datetime) -> str | None:
-    for shift in shifts:
-        if shift.start <= instant < shift.end:
-            return shift.person
+def on_call_at(
+    shifts: Sequence[Shift], starts: Sequence[datetime], instant: datetime
+) -> str | None:
+    """Who a timeline (consecutive shifts, `starts` theirs) has on call at `instant`."""
+    index = bisect_right(starts, instant) - 1
+    if index >= 0 and shifts[index].start <= instant < shifts[index].end:
+        return shifts[index].person
     return None
 
 
@@ -134,10 +138,12 @@ def attribute(
     timelines: Mapping[str, Sequence[Shift]], pages: Iterable[Page]
 ) -> tuple[list[tuple[str, Page]], int]:
     """Each page with who was on call for its schedule then; and how many found nobody."""
+    starts = {name: [s.start for s in shifts] for name, shifts in timelines.items()}
     found: list[tuple[str, Page]] = []
     nobody = 0
     for page in pages:
-        person = on_call_at(timelines.get(page.schedule.lower(), ()), page.at)
+        name = page.schedule.lower()
+        person = on_call_at(timelines.get(name, ()), starts.get(name, ()), page.at)
         if person is None:
             nobody += 1
         else:

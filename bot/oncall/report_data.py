@@ -4,6 +4,7 @@ the schedules' services, people's working hours, and the incidents they commande
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
@@ -37,10 +38,16 @@ async def timelines_of(
 ) -> dict[str, list[Shift]]:
     async with rt.db.session() as session:
         overrides = await overrides_between(session, start, end, [s.name for s in schedules])
-    return {
-        s.name.lower(): timeline(s.rules(), overrides.get(s.name.lower(), []), start, end)
-        for s in schedules
-    }
+
+    def resolve() -> dict[str, list[Shift]]:
+        return {
+            s.name.lower(): timeline(s.rules(), overrides.get(s.name.lower(), []), start, end)
+            for s in schedules
+        }
+
+    # A year of an hourly rotation is thousands of shifts: resolved off the event loop, so
+    # people's commands are not kept waiting behind a report.
+    return await asyncio.to_thread(resolve)
 
 
 async def pages_between(
@@ -143,4 +150,5 @@ async def fair_share(
     ids = await slack_ids(rt, sorted(members))
     hours = await working_hours_of(rt, sorted(members), ids)
     commanded = await commanded_by(rt, ids, start, end)
-    return build_report(timelines, pages, hours, commanded, start, end), ids
+    report = await asyncio.to_thread(build_report, timelines, pages, hours, commanded, start, end)
+    return report, ids
