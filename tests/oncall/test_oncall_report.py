@@ -46,7 +46,7 @@ oncall:
           rotation: weekly
           start: "2026-01-05T00:00"
 """
-BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
 _keys = itertools.count(1)
 
 
@@ -98,10 +98,9 @@ async def chart(bot: RunningBot, count: int) -> dict[str, Any]:
 
 
 def night_three_days_ago() -> datetime:
-    """22:00 in Berlin, three days ago (16:00 in New York: a six-hour difference in winter
-    and in summer alike, except for the weeks in between)."""
-    day = (utcnow() - timedelta(days=3)).astimezone(BERLIN).date()
-    return datetime(day.year, day.month, day.day, 22, tzinfo=BERLIN).astimezone(UTC)
+    """16:00 in New York (Dana's zone), three days ago: late in Berlin."""
+    day = (utcnow() - timedelta(days=3)).astimezone(NEW_YORK).date()
+    return datetime(day.year, day.month, day.day, 16, tzinfo=NEW_YORK).astimezone(UTC)
 
 
 async def seed(bot: RunningBot, night: datetime) -> None:
@@ -175,7 +174,7 @@ async def test_the_fair_share_per_person_and_its_chart(bot: RunningBot) -> None:
     await seed(bot, night)
     text = await report(bot, "", user="U222")
     assert text.startswith(":bar_chart: *On call, last 30d, all schedules*")
-    # Dana (U333): 22:00-04:00 Berlin is 16:00-22:00 in New York; NUDGE_HOURS 09-18 every day:
+    # Dana (U333): on call 16:00-22:00 in New York, NUDGE_HOURS 09-18 on NUDGE_DAYS mon-sun:
     # 2 hours inside, 4 outside. The alert at 17:00 New York time is inside, the page at 21:00
     # outside; the search alert and the one without a service are no page of payments.
     assert line_of(text, "<@U333>") == (
