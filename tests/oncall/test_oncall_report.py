@@ -232,3 +232,10 @@ async def test_one_schedule_over_90_days_and_bad_input(bot: RunningBot) -> None:
     assert (
         len([u for u in bot.fake.uploads.values() if u.get("filename") == "oncall-report.png"]) == 1
     )
+
+
+async def test_a_chart_that_cannot_be_sent_leaves_the_figures(bot: RunningBot) -> None:
+    bot.fake.fail("conversations.open", error="missing_scope")
+    text = await report(bot, "lookout")
+    assert "• x&lt;y@example.com (not found in Slack): 720 h on call" in text
+    assert "I could not send you the chart (Slack answered `missing_scope`)" in text
