@@ -86,9 +86,7 @@ class Trace:
 
     def report(self) -> str:
         lines = [f"{self.name}: {len(self.files)} files, {len(self.bounces)} bounces"]
-        lines += [
-            f"  {n:2}. {f}  ({self.entered_by[f]})" for n, f in enumerate(self.files, 1)
-        ]
+        lines += [f"  {n:2}. {f}  ({self.entered_by[f]})" for n, f in enumerate(self.files, 1)]
         lines += [f"  bounce: {b}" for b in self.bounces]
         return "\n".join(lines)
 
@@ -198,12 +196,13 @@ class Tracer:
         loop = asyncio.get_running_loop()
         self._driver = asyncio.current_task()
         before = loop.get_task_factory()
+        profile = sys.getprofile()
         loop.set_task_factory(self._factory)  # type: ignore[arg-type]  # asyncio's own Task
         sys.setprofile(self._profile)
         try:
             yield self.trace
         finally:
-            sys.setprofile(None)
+            sys.setprofile(profile)
             loop.set_task_factory(before)
 
     async def settle(self, timeout: float = 10.0) -> None:
