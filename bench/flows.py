@@ -83,9 +83,13 @@ class Trace:
     files: list[str] = field(default_factory=list)  # in order of first entry
     bounces: list[Bounce] = field(default_factory=list)
     entered_by: dict[str, str] = field(default_factory=dict)  # file -> its first call
+    plumbing: list[str] = field(default_factory=list)  # bot/slack, bot/core, storage, ... entered
 
     def report(self) -> str:
-        lines = [f"{self.name}: {len(self.files)} files, {len(self.bounces)} bounces"]
+        lines = [
+            f"{self.name}: {len(self.files)} domain files "
+            f"({len(self.files) + len(self.plumbing)} with plumbing), {len(self.bounces)} bounces"
+        ]
         lines += [f"  {n:2}. {f}  ({self.entered_by[f]})" for n, f in enumerate(self.files, 1)]
         lines += [f"  bounce: {b}" for b in self.bounces]
         return "\n".join(lines)
@@ -101,7 +105,8 @@ class Tracer:
         self.trace = Trace(name)
         self.workers = set(workers)
         self._dirs = domain_dirs()
-        self._where: dict[str, str] = {}  # filename -> repo path, "" for plumbing
+        self._where: dict[str, str] = {}  # filename -> repo path; "" plumbing, "-" neither
+        self._plumbing = {str(ROOT / d) + "/" for d in ("bot", "storage", "handlers")}
         self._stacks: dict[asyncio.Task[Any], list[_Frame]] = {}
         self._parents: dict[asyncio.Task[Any], tuple[asyncio.Task[Any] | None, list[_Frame]]] = {}
         self._member: dict[asyncio.Task[Any], bool] = {}
@@ -111,6 +116,9 @@ class Tracer:
     # ---- which tasks --------------------------------------------------------------------
     def _factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kw: Any) -> asyncio.Task:
         parent = asyncio.current_task(loop)
+        # An eager task (3.12+) would run its first step before it is known here: while
+        # tracing, every task starts on the loop's next turn.
+        kw.pop("eager_start", None)
         task: asyncio.Task[Any] = asyncio.Task(coro, loop=loop, **kw)
         stack = list(self._stacks.get(parent, ())) if parent is not None else []
         self._parents[task] = (parent, stack)
@@ -138,15 +146,26 @@ class Tracer:
 
     # ---- the profile hook ---------------------------------------------------------------
     def _file(self, filename: str) -> str:
+        """The repo path of a domain file; "" for our plumbing (noted once entered by the
+        flow, for the count with plumbing); "-" for the rest (libraries, tests, bench)."""
         where = self._where.get(filename)
         if where is None:
-            where = ""
-            for directory in self._dirs:
-                if filename.startswith(directory):
-                    where = str(Path(filename).relative_to(ROOT))
-                    break
+            where = "-"
+            if any(filename.startswith(d) for d in self._dirs):
+                where = str(Path(filename).relative_to(ROOT))
+            elif any(filename.startswith(d) for d in self._plumbing):
+                where = ""
             self._where[filename] = where
         return where
+
+    def _plumbing_entered(self, filename: str) -> None:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:
+            return
+        if task is not None and self._in_flow(task):
+            self._where[filename] = "-"  # once is enough
+            self.trace.plumbing.append(str(Path(filename).relative_to(ROOT)))
 
     def _profile(self, frame: FrameType, event: str, arg: Any) -> None:
         if event != "call" and event != "return":
@@ -155,7 +174,11 @@ class Tracer:
         where = self._where.get(code.co_filename)
         if where is None:
             where = self._file(code.co_filename)
+        if where == "-":
+            return
         if not where:
+            if event == "call":
+                self._plumbing_entered(code.co_filename)
             return
         try:
             task = asyncio.current_task()
@@ -172,7 +195,9 @@ class Tracer:
         fresh = True
         if code.co_flags & _GENERATORS:
             at = frame.f_lasti
-            fresh = code.co_code[at] != _RESUME or code.co_code[at + 1] == 0
+            # RESUME's oparg: 0 at the start, 1-3 after a yield or an await (3.13 adds flags
+            # above the two low bits).
+            fresh = code.co_code[at] != _RESUME or code.co_code[at + 1] & 3 == 0
         if fresh:
             self._entered(stack, here)
         stack.append(here)
