@@ -33,13 +33,14 @@ from bot.core.http_bodies import (
     refusal_response,
 )
 from bot.core.runtime import Runtime
-from bot.followthrough.deliveries import (
+from bot.followthrough.flows import tracker_changed
+from bot.followthrough.queries import (
+    blocking_items,
     delivery_keys,
     first_delivery,
     forget_delivery,
+    ticket_by_external,
 )
-from bot.followthrough.flows import tracker_changed
-from bot.followthrough.queries import blocking_items, ticket_by_external
 from bot.followthrough.states import ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable

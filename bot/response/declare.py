@@ -1,14 +1,16 @@
 """Declaring an incident, the one flow for every front door (the command, the form, the
 shortcut, App Home, an alert's button and the alert worker), read top to bottom in `declare`:
 
-1. the record: incident, reminder clock, first timeline entry, in one transaction before any
-   Slack call, so a Slack failure never loses it;
+1. the record (`record`): incident, reminder clock, first timeline entry, in one transaction
+   before any Slack call, so a Slack failure never loses it (bot.alerts.declare links its
+   alert group in the same transaction, after `record` returns: data, not a callback);
 2. `conversations.create` (or, with `--here`, joining the channel), the first Slack call, while
    later domains add to the record what the card shows (DECLARED_HOOKS: similar incidents);
 3. at once, each on its own (paced by its tier, retried by slack_sdk, its failure a sentence):
    the card and then the checklists, the topic, the invitation, the announcement. The card is
    the first message in the channel; the declarer's answer follows (the caller's).
 
+Steps 2 and 3 are `open_war_room`, after the record is committed.
 The steps are in bot/response/war_room_steps.py.
 """
 
@@ -52,8 +54,6 @@ class DeclareRequest:
     description: str | None = None
     # None: the declarer commands. "" : nobody yet (declared by the bot from an alert).
     commander_id: str | None = None
-    # Runs in the incident's own transaction (links an alert group exactly once); may raise.
-    on_recorded: Callable[[AsyncSession, Incident], Awaitable[None]] | None = None
     # Alert labels (`service: payments`): which checklists of CHECKLISTS_FILE apply.
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -70,15 +70,59 @@ async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
     as recorded, and what did not work) is what the declarer is told (`declared_message`)."""
     if req.args.here:
         await _check_here(rt, req)
-    outcome = DeclareOutcome(await _record(rt, req))
-    bind_incident(outcome.incident.id)
-    log.info("incident %s declared", outcome.incident.id)
+    async with rt.db.session() as session:
+        incident = await record(session, rt, req)
+    return await open_war_room(rt, incident, req)
+
+
+async def record(session: AsyncSession, rt: Runtime, req: DeclareRequest) -> Incident:
+    """The incident, its reminder clock and its first timeline entry, in the caller's
+    transaction, before any Slack call: a Slack failure never loses it. A caller with rows of
+    its own to write in the same transaction (an alert group's link to its incident) writes
+    them after this returns, then calls `open_war_room` once it is committed."""
+    args = req.args
+    incident = await create_incident(
+        session,
+        title=args.title,
+        severity=args.severity,
+        declared_by=req.user_id,
+        description=req.description,
+        # `--here`: private until the channel is known to be public (fail closed).
+        private=args.private or args.here,
+        team_id=req.team_id,
+        channel_id=req.channel_id if args.here else None,
+        declared_in_channel_id=req.channel_id,
+        commander_id=req.commander_id,
+        drill=args.drill,
+    )
+    incident = await start_clock(
+        session,
+        incident.id or 0,
+        now=incident.declared_at,
+        interval_seconds=rt.settings.update_interval_seconds,
+    )
+    await add_bot_action(
+        session,
+        incident.id,  # type: ignore[arg-type]  # set: create_incident flushed the row
+        f"Incident declared by <@{req.user_id}>: {args.title} ({args.severity.upper()})",
+        actor_id=req.user_id,
+        occurred_at=incident.declared_at,
+    )
+    return incident
+
+
+async def open_war_room(rt: Runtime, incident: Incident, req: DeclareRequest) -> DeclareOutcome:
+    """Everything after the committed record: the channel, then the card, the topic, the
+    invitation and the announcement at once."""
+    outcome = DeclareOutcome(incident)
+    bind_incident(incident.id)
+    log.info("incident %s declared", incident.id)
     try:
         await _open_war_room(rt, outcome, req)
     except StorageUnavailable:
         outcome.problems.append(
             f"The database stopped answering while I opened the war room. Incident "
-            f"#{outcome.incident.id} is recorded (do not declare it again); what I did in Slack "
+            f"#{incident.id} is recorded (do not declare it again); what I did in Slack "
             "may not all be recorded yet."
         )
     return outcome
@@ -135,43 +179,6 @@ async def _check_here(rt: Runtime, req: DeclareRequest) -> None:
             f"({escape(existing.title)}), which is still open."
         )
     await _refuse_private_shared_channel(rt, req.channel_id)
-
-
-async def _record(rt: Runtime, req: DeclareRequest) -> Incident:
-    """The incident, its reminder clock and its first timeline entry, in one transaction,
-    before any Slack call: a Slack failure never loses it."""
-    args = req.args
-    async with rt.db.session() as session:
-        incident = await create_incident(
-            session,
-            title=args.title,
-            severity=args.severity,
-            declared_by=req.user_id,
-            description=req.description,
-            # `--here`: private until the channel is known to be public (fail closed).
-            private=args.private or args.here,
-            team_id=req.team_id,
-            channel_id=req.channel_id if args.here else None,
-            declared_in_channel_id=req.channel_id,
-            commander_id=req.commander_id,
-            drill=args.drill,
-        )
-        incident = await start_clock(
-            session,
-            incident.id or 0,
-            now=incident.declared_at,
-            interval_seconds=rt.settings.update_interval_seconds,
-        )
-        if req.on_recorded is not None:
-            await req.on_recorded(session, incident)
-        await add_bot_action(
-            session,
-            incident.id,  # type: ignore[arg-type]  # set: create_incident flushed the row
-            f"Incident declared by <@{req.user_id}>: {args.title} ({args.severity.upper()})",
-            actor_id=req.user_id,
-            occurred_at=incident.declared_at,
-        )
-    return incident
 
 
 async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:

@@ -1,10 +1,14 @@
 """The Slack steps of opening a war room, each on its own: it does one call (slack_sdk retries
 that call on 429, 5xx and connection errors), records what it did, and turns a failure into a
 plain sentence in `problems`. The declare flow (bot/response/declare.py) decides their order
-and which of them run at the same time.
+and which of them run at the same time. The war room's name (a valid Slack channel name) is
+made here too, at the end.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 from slack_sdk.errors import SlackApiError
 
@@ -12,13 +16,13 @@ from bot.checklists.board import post_checklists
 from bot.core.runtime import Runtime
 from bot.incidents.queries import update_incident
 from bot.response import card
-from bot.response.channel_names import incident_channel_name
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.text import escape
 from storage.models.incidents import Incident
 
 MAX_NAME_ATTEMPTS = 5
+MAX_CHANNEL_NAME = 80
 
 
 async def create_channel(rt: Runtime, incident: Incident, problems: list[str]) -> Incident:
@@ -164,3 +168,23 @@ async def announce(rt: Runtime, incident: Incident, problems: list[str]) -> None
         await update_incident(
             session, incident.id or 0, announcement_channel_id=broadcast, announcement_ts=resp["ts"]
         )
+
+
+# ---- the war room's name: a valid Slack channel name ----------------------------------------
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug
+
+
+def incident_channel_name(number: int, title: str, attempt: int = 0, *, drill: bool = False) -> str:
+    """`inc-<number>-<slug>` (`drill-<number>-<slug>` for a drill); later attempts (after
+    `name_taken`) end in `-2`, `-3`, ...
+
+    Always lowercase a-z0-9 and dashes, at most 80 characters, never ending in a dash.
+    """
+    prefix = f"{'drill' if drill else 'inc'}-{number}"
+    suffix = f"-{attempt + 1}" if attempt else ""
+    room = MAX_CHANNEL_NAME - len(prefix) - len(suffix) - 1
+    slug = slugify(title)[:room].strip("-")
+    return f"{prefix}-{slug}{suffix}" if slug else f"{prefix}{suffix}"

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from bot.core.errors import UserError
-from bot.response.channel_names import incident_channel_name, slugify
 from bot.response.declare_args import DeclareArgs, parse_declare
+from bot.response.war_room_steps import incident_channel_name, slugify
 from bot.slack.grammar import CommandRegistry
 from bot.slack.text import escape, parse_user_mention, unescape
 
