@@ -133,14 +133,17 @@ async def ticket_refused(session: AsyncSession, claim: ClaimedTicket, error: str
     return bool(result.rowcount)
 
 
-async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> None:
-    """`/postmortem ticket <n>` on a refused ticket: pending again, now."""
-    ticket.state = "pending"
-    ticket.provider = provider
-    ticket.next_attempt_at = utcnow()
-    ticket.error = None
-    session.add(ticket)
-    await session.flush()
+async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> bool:
+    """`/postmortem ticket <n>` on a refused ticket: pending again, now. True only for the one
+    call that moved it out of `refused`: two at once (two people, two replicas) must not make
+    it due again after a sender claimed it, or it would be filed twice."""
+    c = _tickets.c
+    result = await session.exec(
+        update(_tickets)
+        .where(c.id == ticket.id, c.state == "refused")
+        .values(state="pending", provider=provider, next_attempt_at=utcnow(), error=None)
+    )
+    return bool(result.rowcount)
 
 
 async def ticket_of_item(session: AsyncSession, item_id: int) -> ActionTicket | None:
