@@ -6,7 +6,10 @@ therefore remembered twice, in one statement: by its `X-GitHub-Delivery` id (Git
 redelivery of it) and by the digest of its signed body (the same body under an id an attacker
 made up). Either already known means a replay: answered 200, so GitHub does not retry, and
 nothing is done. GitHub's issue events carry the issue's `updated_at`, so two genuine events
-never share a body. Only deliveries that change an item are kept: the table stays small.
+never share a body. Jira Cloud's deliveries are remembered the same way, by their
+`X-Atlassian-Webhook-Identifier` (unchanged across Jira's retries of a delivery) and their
+body (each event carries its own millisecond `timestamp`). Only deliveries that change an item
+are kept, and those older than WEBHOOK_DELIVERY_RETENTION_DAYS are pruned (pruning.py).
 """
 
 from __future__ import annotations

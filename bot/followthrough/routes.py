@@ -11,6 +11,9 @@
   JIRA_WEBHOOK_SECRET>`, what Jira Cloud sends for a webhook with a secret) or with
   `?secret=JIRA_WEBHOOK_SECRET` in the URL (never logged: bot/app/request_log.py): an issue
   whose status category is Done marks the item done; out of Done, open again.
+  A delivery acts once, across replicas: remembered by its `X-Atlassian-Webhook-Identifier`
+  (the same on Jira's retries of it) and by the digest of its body (each event has its own
+  timestamp); a replay is answered 200 and does nothing.
 Bodies over 1 MiB get 413, bodies not received within HTTP_READ_TIMEOUT_SECONDS 408, bodies
 that are not what the sender documents 400. Every refusal is one line of plain text.
 """
@@ -218,7 +221,15 @@ async def jira_webhook(rt: Runtime, request: web.Request) -> web.Response:
     who = _shown(str(_object(payload.get("user"), "user").get("displayName") or "someone"))
     name = _shown(str(status.get("name") or category))
     where = f"Jira {_shown(issue['key'])} moved to {name} by {who}"
-    item, changed = await tracker_changed(
-        rt, ticket.action_item_id, done=category == "done", where=where
-    )
+    keys = delivery_keys(request.headers.get("X-Atlassian-Webhook-Identifier", ""), body)
+    if not await first_delivery(rt.db, "jira", keys):
+        return web.Response(text="ignored: this delivery was already handled\n")
+    try:
+        item, changed = await tracker_changed(
+            rt, ticket.action_item_id, done=category == "done", where=where
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):  # Jira's retry (the same identifier) must act
+            await forget_delivery(rt.db, "jira", keys)
+        raise
     return web.json_response({"item": item.number if item else None, "result": changed})
