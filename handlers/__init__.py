@@ -90,6 +90,7 @@ START_ORDER: list[str] = [
     "install_home_refresh",
     "install_fatigue",
     "install_nights",
+    "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 
 

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     ticket_priorities: str = "P0,P1"
     ticket_users: str = ""
     ticket_claim_lease_seconds: int = Field(default=60, ge=2, le=3600)
+    # Tracker deliveries are remembered this long (replays refused); older events are ignored.
+    webhook_delivery_retention_days: int = Field(default=30, ge=1, le=3650)
     github_token: SecretStr | None = None
     github_repo: str | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL

@@ -139,14 +139,17 @@ async def ticket_refused(session: AsyncSession, claim: ClaimedTicket, error: str
     return bool(result.rowcount)
 
 
-async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> None:
-    """`/postmortem ticket <n>` on a refused ticket: pending again, now."""
-    ticket.state = "pending"
-    ticket.provider = provider
-    ticket.next_attempt_at = utcnow()
-    ticket.error = None
-    session.add(ticket)
-    await session.flush()
+async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> bool:
+    """`/postmortem ticket <n>` on a refused ticket: pending again, now. True only for the one
+    call that moved it out of `refused`: two at once (two people, two replicas) must not make
+    it due again after a sender claimed it, or it would be filed twice."""
+    c = _tickets.c
+    result = await session.exec(
+        update(_tickets)
+        .where(c.id == ticket.id, c.state == "refused")
+        .values(state="pending", provider=provider, next_attempt_at=utcnow(), error=None)
+    )
+    return bool(result.rowcount)
 
 
 async def ticket_of_item(session: AsyncSession, item_id: int) -> ActionTicket | None:
@@ -333,7 +336,10 @@ async def items_of_owner(session: AsyncSession, owner_id: str) -> list[tuple[Act
 # redelivery of it) and by the digest of its signed body (the same body under an id an attacker
 # made up). Either already known means a replay: answered 200, so GitHub does not retry, and
 # nothing is done. GitHub's issue events carry the issue's `updated_at`, so two genuine events
-# never share a body. Only deliveries that change an item are kept: the table stays small.
+# never share a body. Jira Cloud's deliveries are remembered the same way, by their
+# `X-Atlassian-Webhook-Identifier` (unchanged across Jira's retries of a delivery) and their
+# body (each event carries its own millisecond `timestamp`). Only deliveries that change an item
+# are kept, and those older than WEBHOOK_DELIVERY_RETENTION_DAYS are pruned (pruning.py).
 _deliveries = table_of(WebhookDelivery)
 
 
