@@ -36,7 +36,9 @@ def _request(
         await link_incident(session, group_id, incident.id or 0)
 
     return DeclareRequest(
-        args=DeclareArgs(title=group.title, severity=group.severity),
+        args=DeclareArgs(
+            title=group.title, severity=group.severity, service=state.labels.get("service")
+        ),
         user_id=user_id,
         channel_id=channel_id,
         description=group.description,

@@ -241,7 +241,9 @@ class Settings(BaseSettings):
             return None
         v = v.strip()
         if not v.startswith(("http://", "https://")) or any(c in v for c in "?# "):
-            raise ValueError("must be an http(s) URL without a query, e.g. https://sisyphus.example.com")
+            raise ValueError(
+                "must be an http(s) URL without a query, e.g. https://sisyphus.example.com"
+            )
         return v.rstrip("/")
 
     @field_validator("incident_broadcast_channel", "action_digest_channel", "alert_channel")

@@ -155,6 +155,7 @@ async def _record(rt: Runtime, req: DeclareRequest) -> Incident:
             declared_in_channel_id=req.channel_id,
             commander_id=req.commander_id,
             drill=args.drill,
+            service=_service(args.service or req.labels.get("service")),
         )
         incident = await start_clock(
             session,
@@ -172,6 +173,13 @@ async def _record(rt: Runtime, req: DeclareRequest) -> Incident:
             occurred_at=incident.declared_at,
         )
     return incident
+
+
+def _service(name: str | None) -> str | None:
+    """`--service` (checked against the catalog by the command) or the alert's `service` label
+    (whatever the alert says: the card shows an on-call only for a service in the catalog)."""
+    name = " ".join((name or "").split())
+    return name[:80] or None
 
 
 async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:

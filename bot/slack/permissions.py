@@ -151,6 +151,7 @@ ENTRY_POINTS: dict[str, str] = {
     # On call (bot/oncall): anyone may read the schedules
     "/oncall": "read",
     "/oncall help": "read",
+    "/oncall calendar": "read",  # the feeds show what /oncall shows
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given
