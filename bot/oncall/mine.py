@@ -55,9 +55,14 @@ async def in_some_schedule(rt: Runtime, user_id: str) -> bool:
 
 
 async def person_zone(rt: Runtime, user_id: str) -> tuple[tzinfo, bool]:
-    """Their zone: the configuration file's `oncall.people` first, else their Slack profile's
-    (UTC, and False, when neither says)."""
-    person = oncall_config(rt).people.get(user_id)
-    if person is not None and person.time_zone:
-        return ZoneInfo(person.time_zone), True
+    """Their zone: the configuration file's `oncall.people` first (by user ID, or an email
+    Slack gives their ID for), else their Slack profile's (UTC, and False, when neither says)."""
+    people = oncall_config(rt).people
+    zoned = {m: p.time_zone for m, p in people.items() if p.time_zone}
+    if user_id in zoned:
+        return ZoneInfo(zoned[user_id]), True
+    ids = await slack_ids(rt, [m for m in zoned if "@" in m])
+    found = next((zoned[m] for m, i in ids.items() if i == user_id), None)
+    if found is not None:
+        return ZoneInfo(found), True
     return await user_zone(rt, user_id)

@@ -21,6 +21,7 @@ CONFIG = """\
 oncall:
   people:
     U222: {time_zone: America/New_York}
+    carol@example.com: {time_zone: Asia/Tokyo}
   schedules:
     - name: payments
       time_zone: Europe/Berlin
@@ -48,6 +49,7 @@ async def bot(start_bot: StartBot, tmp_path: Path) -> RunningBot:
     path.write_text(CONFIG)
     running = await start_bot(config_file=str(path))
     running.fake.add_user("UCAROL", tz="Asia/Kolkata", profile={"email": "carol@example.com"})
+    running.fake.add_user("U444", tz="Asia/Kolkata")
     return running
 
 
@@ -108,7 +110,7 @@ async def test_an_email_member_s_shifts_across_schedules_in_order(bot: RunningBo
     lines, note = part
     assert len(lines) == 3
     assert all(line.startswith(("• *payments* (primary)", "• *db* (weekly)")) for line in lines)
-    assert " IST" in lines[-1] and "Times in Asia/Kolkata." in note  # her Slack zone
+    assert " JST" in lines[-1] and "Times in Asia/Tokyo." in note  # the file's, by her email
     # In order of start: a shift under way (*now*) first, then by date.
     starts = [line.split("): ", 1)[1].split(" until ", 1)[0] for line in lines]
     dated = [s for s in starts if s != "*now*"]
@@ -145,3 +147,11 @@ async def test_nothing_for_someone_in_no_schedule(bot: RunningBot) -> None:
 async def test_no_section_without_schedules(start_bot: StartBot) -> None:
     bare = await start_bot()
     assert oncall_part(await open_home(bare, "U222")) is None
+
+
+async def test_without_a_zone_in_the_file_your_slack_zone(bot: RunningBot) -> None:
+    part = oncall_part(await open_home(bot, "U444"))
+    assert part is not None
+    lines, note = part
+    assert lines and all(line.startswith("• *db* (weekly): ") for line in lines)
+    assert all(" IST" in line for line in lines) and note.startswith("Times in Asia/Kolkata.")
