@@ -35,7 +35,9 @@ async def _declare(
     incident back), then its war room, read top to bottom here."""
     group = state.group
     req = DeclareRequest(
-        args=DeclareArgs(title=group.title, severity=group.severity),
+        args=DeclareArgs(
+            title=group.title, severity=group.severity, service=state.labels.get("service")
+        ),
         user_id=user_id,
         channel_id=channel_id,
         description=group.description,

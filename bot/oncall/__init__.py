@@ -1,22 +1,29 @@
 """On call: schedules as code (the configuration file's `oncall` section), who is on call at an
 instant (rules.py: overrides first, then the first layer that covers it, right across
-daylight-saving changes), and `/oncall`."""
+daylight-saving changes), `/oncall`, who is on call on the incident card, your next shifts on
+App Home, and the calendar feeds."""
 
 from __future__ import annotations
 
-from bot.core.domain import Domain
+from bot.core.domain import Domain, Hook
 
 
 def domain() -> Domain:
     """What the process needs of this domain (imported only when asked: `import
     bot.oncall.rules` must not pull in the whole domain)."""
-    from bot.oncall import commands, report_command
+    from bot.oncall import calendar_command, commands, help_command, report_command
+    from bot.oncall.calendar_routes import add_calendar_routes
+    from bot.oncall.card import oncall_card_blocks
     from bot.oncall.config import ONCALL
     from bot.oncall.nights import install_nights
+    from bot.response.card_facts import CARD_HOOKS
 
     return Domain(
         "oncall",
-        commands=(commands, report_command),
+        # help_command last: `/oncall help` ends the list.
+        commands=(commands, calendar_command, report_command, help_command),
         installers=(install_nights,),
+        routes=(add_calendar_routes,),  # /oncall/<schedule>.ics, /oncall/people/<id>.ics
+        hooks=(Hook(CARD_HOOKS, oncall_card_blocks),),  # who is on call on the incident card
         config_section=ONCALL,
     )

@@ -11,7 +11,7 @@ from bot.oncall.people import shown, slack_ids
 from bot.oncall.schedules import now_for_all, oncall_config, shifts_ahead
 from bot.oncall.view import now_line, paged, shift_line
 from bot.slack.context import CommandContext
-from bot.slack.grammar import oncall_command, registry
+from bot.slack.grammar import oncall_command
 from bot.slack.text import escape, excerpt, unescape
 from bot.timeline.timeparse import zone_label
 from bot.timeline.user_zone import user_zone
@@ -96,8 +96,3 @@ def _zone_note(zone: tzinfo, own: bool) -> str:
     if own:
         return f"Times in {label}, your Slack time zone."
     return f"Times in {label}: your Slack profile does not say your time zone."
-
-
-@oncall_command("help", summary="Show this list")
-async def oncall_help(ctx: CommandContext, args: str) -> None:
-    await ctx.reply(registry.usage_text("/oncall"))

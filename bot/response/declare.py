@@ -94,6 +94,7 @@ async def record(session: AsyncSession, rt: Runtime, req: DeclareRequest) -> Inc
         declared_in_channel_id=req.channel_id,
         commander_id=req.commander_id,
         drill=args.drill,
+        service=_service(args.service or req.labels.get("service")),
     )
     incident = await start_clock(
         session,
@@ -179,6 +180,13 @@ async def _check_here(rt: Runtime, req: DeclareRequest) -> None:
             f"({escape(existing.title)}), which is still open."
         )
     await _refuse_private_shared_channel(rt, req.channel_id)
+
+
+def _service(name: str | None) -> str | None:
+    """`--service` (checked against the catalog by the command) or the alert's `service` label
+    (whatever the alert says: the card shows an on-call only for a service in the catalog)."""
+    name = " ".join((name or "").split())
+    return name[:80] or None
 
 
 async def _refuse_private_shared_channel(rt: Runtime, channel_id: str) -> None:

@@ -16,6 +16,7 @@ from bot.checklists.board import post_checklists
 from bot.core.runtime import Runtime
 from bot.incidents.queries import update_incident
 from bot.response import card
+from bot.response.card_facts import CardFacts, hooked_blocks
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.text import escape
@@ -136,7 +137,7 @@ async def post_card_then_checklists(
         resp = await rt.client.chat_postMessage(
             channel=incident.channel_id or "",
             text=card.card_text(incident),
-            blocks=card.card_blocks(incident),
+            blocks=card.card_blocks(incident, CardFacts(extra=await hooked_blocks(rt, incident))),
         )
     except Exception as exc:
         problems.append(f"I could not post the incident card ({slack_error_text(exc)}).")

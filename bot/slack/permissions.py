@@ -152,6 +152,7 @@ ENTRY_POINTS: dict[str, str] = {
     "/oncall": "read",
     "/oncall help": "read",
     "/oncall report": "read",
+    "/oncall calendar": "read",  # the feeds show what /oncall shows
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given

@@ -23,7 +23,7 @@ GUESTS_MAY = {
         "summary", "impact", "factor", "why", "well", "poorly", "lesson", "actions", "add",
         "help", "search",
     },
-    "/oncall": {"", "help", "report"},  # reading the schedules and the fair share
+    "/oncall": {"", "calendar", "report", "help"},  # reading the schedules, feeds, fair share
 }  # fmt: skip
 # The end of every refusal to a guest (bot/slack/permissions.py `refusal`).
 GUEST_REFUSAL = "is for full members of the workspace. Ask the commander."

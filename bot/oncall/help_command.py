@@ -1,0 +1,12 @@
+"""`/oncall help`: its own module, so that it comes last in the help whatever other modules
+declare subcommands (handlers/ orders the help by module)."""
+
+from __future__ import annotations
+
+from bot.slack.context import CommandContext
+from bot.slack.grammar import oncall_command, registry
+
+
+@oncall_command("help", summary="Show this list")
+async def oncall_help(ctx: CommandContext, args: str) -> None:
+    await ctx.reply(registry.usage_text("/oncall"))
