@@ -1,4 +1,4 @@
-"""Forgetting old tracker deliveries: the `webhook_delivery` rows (deliveries.py) older than
+"""Forgetting old tracker deliveries: the `webhook_delivery` rows (queries.py) older than
 WEBHOOK_DELIVERY_RETENTION_DAYS are deleted every hour, so the table does not grow forever.
 
 Forgetting a delivery cannot let it act again: the routes ignore any event older than the same
