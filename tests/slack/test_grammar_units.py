@@ -152,4 +152,6 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
         *("actions", "done", "verify", "ticket", "waive", "add", "draft", "export"),
         *("search", "publish", "help"),
     ]
-    assert names("/oncall") == ["", "help"]
+    assert names("/oncall") == [
+        *("", "override", "take", "overrides", "unoverride", "swap", "help"),
+    ]

@@ -23,7 +23,7 @@ GUESTS_MAY = {
         "summary", "impact", "factor", "why", "well", "poorly", "lesson", "actions", "add",
         "help", "search",
     },
-    "/oncall": {"", "help"},  # reading the schedules
+    "/oncall": {"", "help", "overrides"},  # reading the schedules and their overrides
 }  # fmt: skip
 # The end of every refusal to a guest (bot/slack/permissions.py `refusal`).
 GUEST_REFUSAL = "is for full members of the workspace. Ask the commander."
