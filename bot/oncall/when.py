@@ -55,9 +55,12 @@ class Moment:
     used: int  # words taken
 
 
-def read_moment(words: list[str], zone: tzinfo, after: datetime, usage: str) -> Moment:
+def read_moment(
+    words: list[str], zone: tzinfo, after: datetime, usage: str, now: datetime | None = None
+) -> Moment:
     """One time from the start of `words`, the first such time after `after` when no date
-    pins it down. `now` is `after` itself."""
+    pins it down. `now` (the word) is `after` itself; `today` and `tomorrow` are counted from
+    `now` (default `after`)."""
     if not words:
         raise TimeParseError(f"A time is missing. {usage}.")
     first = words[0].lower()
@@ -67,7 +70,7 @@ def read_moment(words: list[str], zone: tzinfo, after: datetime, usage: str) -> 
     weekday: int | None = None
     skip = 0
     if first in ("today", "tomorrow"):
-        today = after.astimezone(zone).date()
+        today = (now or after).astimezone(zone).date()
         day, skip = today + timedelta(days=1 if first == "tomorrow" else 0), 1
     elif first in WEEKDAYS:
         weekday, skip = WEEKDAYS[first], 1
@@ -125,7 +128,7 @@ def read_span(words: list[str], zone: tzinfo, now: datetime) -> Span:
     rest = words[begin.used :]
     if not rest:
         raise UserError(f"Until when? {OVERRIDE_USAGE}.")
-    finish = read_moment(rest, begin.zone, start, OVERRIDE_USAGE)
+    finish = read_moment(rest, begin.zone, start, OVERRIDE_USAGE, now)
     if finish.used < len(rest):
         raise UserError(
             f"I did not understand `{excerpt(' '.join(rest[finish.used :]))}` after the times. "
