@@ -86,27 +86,31 @@ async def accept(rt: Runtime, user: str, value: str) -> str:
     if row.state != "pending" or row.day_end <= now:
         raise _not_pending(row)
     async with rt.db.session() as session:
-        mine = await shifts_of(
-            session, rt, schedule, row.requester_id, max(row.day_start, now), row.day_end
+        # The move from pending first: a second press finds it moved and writes nothing.
+        lost = not await answer_swap(session, row.id, user, "accepted", now)
+        mine = (
+            []
+            if lost
+            else await shifts_of(
+                session, rt, schedule, row.requester_id, max(row.day_start, now), row.day_end
+            )
         )
-        if not mine:
+        if not lost and not mine:  # raising rolls the move back: it stays pending
             raise UserError(
                 f"<@{row.requester_id}> has no shifts of *{escape(row.schedule)}* left on "
                 f"{row.day_label} any more (the schedule changed): nothing changed."
             )
-        lost = not await answer_swap(session, row.id, user, "accepted", now)
-        if not lost:
-            for shift in mine:
-                await add_override(
-                    session,
-                    schedule=schedule.name,
-                    user_id=user,
-                    start=shift.start,
-                    end=shift.end,
-                    kind="swap",
-                    created_by=row.requester_id,
-                    reason=f"swap request #{row.id}, accepted by {user}",
-                )
+        for shift in mine:
+            await add_override(
+                session,
+                schedule=schedule.name,
+                user_id=user,
+                start=shift.start,
+                end=shift.end,
+                kind="swap",
+                created_by=row.requester_id,
+                reason=f"swap request #{row.id}, accepted by {user}",
+            )
     if lost:  # answered in the meantime (a second press): read what it is now
         again = await _request(rt, user, value)
         raise _not_pending(again)
