@@ -18,6 +18,7 @@ from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.support.incident_steps import click
 from tests.support.oncall_helpers import (
+    BERLIN,
     GUEST_REFUSAL,
     berlin,
     oncall_bot,
@@ -174,3 +175,14 @@ async def test_bad_swaps_get_a_clear_answer(
     got = await said(bot, text, user)
     assert answer in got, got
     assert await requests(bot) == []
+
+
+async def test_shifts_gone_by_the_accept_change_nothing(bot: RunningBot) -> None:
+    dm = await ask(bot)
+    day, after = berlin(1, 0).astimezone(BERLIN).date(), berlin(2, 0).astimezone(BERLIN).date()
+    made = await said(bot, f"override payments <@UCAROL> {day} 00:00 {after} 00:00", "U999")
+    assert "Override #1: <@UCAROL>" in made  # an admin gave the whole day to Carol
+    answer = await press(bot, dm, ACCEPT_ACTION, "U111")
+    assert "<@U222> has no shifts of *payments* left on" in answer and "nothing changed" in answer
+    assert [r.state for r in await requests(bot)] == ["pending"]  # the move was rolled back
+    assert [r.kind for r in await overrides(bot)] == ["override"]
