@@ -1,7 +1,8 @@
 """On call: schedules as code (the configuration file's `oncall` section), who is on call at an
 instant (rules.py: overrides first, then the first layer that covers it, right across
-daylight-saving changes), `/oncall`, who is on call on the incident card, your next shifts on
-App Home, and the calendar feeds."""
+daylight-saving changes), `/oncall`, changing it (overrides, take, swaps asked and answered
+in a DM, each change recorded), who is on call on the incident card, your next shifts on App
+Home, the calendar feeds, and the fair share."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from bot.core.domain import Domain, Hook
 def domain() -> Domain:
     """What the process needs of this domain (imported only when asked: `import
     bot.oncall.rules` must not pull in the whole domain)."""
-    from bot.oncall import calendar_command, commands, help_command, report_command
+    from bot.oncall import (
+        calendar_command,
+        changes,
+        commands,
+        help_command,
+        report_command,
+        swap,
+        swap_answers,
+    )
     from bot.oncall.calendar_routes import add_calendar_routes
     from bot.oncall.card import oncall_card_blocks
     from bot.oncall.config import ONCALL
@@ -20,8 +29,9 @@ def domain() -> Domain:
 
     return Domain(
         "oncall",
-        # help_command last: `/oncall help` ends the list.
-        commands=(commands, calendar_command, report_command, help_command),
+        register=swap_answers.register,  # Accept and Decline on a swap request
+        # The order of `/oncall help`; help_command last: `/oncall help` ends the list.
+        commands=(commands, changes, swap, calendar_command, report_command, help_command),
         installers=(install_nights,),
         routes=(add_calendar_routes,),  # /oncall/<schedule>.ics, /oncall/people/<id>.ics
         hooks=(Hook(CARD_HOOKS, oncall_card_blocks),),  # who is on call on the incident card

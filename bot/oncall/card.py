@@ -13,7 +13,7 @@ from bot.oncall.people import shown, slack_ids
 from bot.oncall.queries import overrides_between
 from bot.oncall.rules import OVERRIDE, now_and_next
 from bot.oncall.schedules import horizon, oncall_config
-from bot.oncall.when import slack_time
+from bot.oncall.slack_dates import slack_time
 from bot.slack.blocks import context
 from bot.slack.text import escape
 from storage.models.incidents import Incident

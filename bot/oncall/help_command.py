@@ -1,5 +1,4 @@
-"""`/oncall help`: its own module, so that it comes last in the help whatever other modules
-declare subcommands (handlers/ orders the help by module)."""
+"""`/oncall help`: last in the list, after every module's subcommands."""
 
 from __future__ import annotations
 

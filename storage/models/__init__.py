@@ -14,7 +14,7 @@ from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, I
 from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
-from storage.models.oncall import OncallNightNudge, OncallOverride
+from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
@@ -38,6 +38,7 @@ __all__ = [
     "IncidentRunbook",
     "OncallNightNudge",
     "OncallOverride",
+    "OncallSwapRequest",
     "PageEvent",
     "PostmortemItem",
     "RateCount",

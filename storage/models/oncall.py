@@ -54,3 +54,28 @@ class OncallNightNudge(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+SWAP_STATES = ("pending", "accepted", "declined")
+
+
+class OncallSwapRequest(SQLModel, table=True):
+    """`requester_id` asks `target_id` to take their shifts of `schedule` between `day_start`
+    and `day_end` (one day in the requester's zone, UTC here). Nothing changes until the
+    target accepts; the state moves from pending exactly once (a conditional update), so a
+    second press of Accept writes no second override. Past `day_end` it has expired."""
+
+    __tablename__ = "oncall_swap_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str = Field(max_length=80)
+    requester_id: str = Field(max_length=32)
+    target_id: str = Field(max_length=32)
+    day_start: datetime = Field(sa_type=UTCDateTime)
+    day_end: datetime = Field(sa_type=UTCDateTime)
+    day_label: str = Field(max_length=40)  # the day as the requester wrote it, resolved
+    state: str = Field(default="pending", max_length=16)  # SWAP_STATES
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dm_channel: str | None = Field(default=None, max_length=32)  # the DM with the buttons
+    dm_ts: str | None = Field(default=None, max_length=32)

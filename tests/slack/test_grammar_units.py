@@ -157,4 +157,7 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
         *("actions", "done", "verify", "ticket", "waive", "add", "draft", "export"),
         *("search", "publish", "help"),
     ]
-    assert names("/oncall") == ["", "calendar", "report", "help"]
+    assert names("/oncall") == [
+        *("", "override", "take", "overrides", "unoverride", "swap", "calendar", "report"),
+        "help",
+    ]
