@@ -122,11 +122,16 @@ async def test_the_schedule_feed_matches_oncall_with_its_overrides(bot: RunningB
 
     # The same shifts as `/oncall payments 30` (read in UTC: U111's Slack zone).
     answers = await oncall(bot, "payments 30")
-    lines = [line for line in shown(answers).splitlines() if line.startswith("• ")]
+    # The shift lines (`• from – until: who (layer)`), not the Changes footer's.
+    lines = [
+        line
+        for line in shown(answers).splitlines()
+        if line.startswith("• ") and " – " in line.split(": <@")[0]
+    ]
     said = []
     for line in lines:
         match = re.fullmatch(
-            r"• \w{3} (\S+ \S+) UTC – \w{3} (\S+ \S+) UTC: (<@\w+>) \((.+)\)", line
+            r"• \w{3} (\S+ \S+) UTC – \w{3} (\S+ \S+) UTC: (<@\w+>) \((.+?)\)(?: · .+)?", line
         )
         assert match is not None, line
         layer = "override" if match.group(4) == "an override" else match.group(4)
