@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.response.declare import DeclareRequest, declare, declared_message
+from bot.response.declare import DeclareRequest, declare
 from bot.response.declare_args import parse_declare
 from bot.response.declare_modal import declare_modal
 from bot.slack.client import slack_error_text
@@ -46,10 +46,14 @@ async def declare_command(ctx: CommandContext, args: str) -> None:
                 "Declare with a title instead: `/incident declare sev2 Checkout returns 500s`."
             )
         return
-    outcome = await declare(
+    # Answered by declare itself: as soon as the war room exists, and again if a step fails.
+    await declare(
         ctx.rt,
         DeclareRequest(
-            args=parsed, user_id=ctx.user_id, channel_id=ctx.channel_id, team_id=ctx.team_id
+            args=parsed,
+            user_id=ctx.user_id,
+            channel_id=ctx.channel_id,
+            team_id=ctx.team_id,
+            tell=ctx.reply,
         ),
     )
-    await ctx.reply(declared_message(outcome))
