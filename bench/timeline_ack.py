@@ -315,6 +315,10 @@ def print_profiles(where: Path, targets: list[str], top: int = 25) -> None:
         if not path.exists():
             print(f"{target}: no profile written ({path})")
             continue
+        gc_report = Path(f"{path}.gc.txt")
+        if gc_report.exists():
+            print(f"\n== {target}: the garbage collector during the measured events")
+            print(gc_report.read_text(), end="")
         print(f"\n== {target}: CPU by function (own time), {path}")
         stats = pstats.Stats(str(path))
         stats.sort_stats("tottime").print_stats(top)
