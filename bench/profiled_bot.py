@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from bench.cli import bench_parser
 from bot.__main__ import main
 
 
@@ -68,4 +69,5 @@ def run() -> int:
 
 
 if __name__ == "__main__":
+    bench_parser(__doc__, "bench.profiled_bot").parse_args()  # no options; --help shows the above
     sys.exit(run())
