@@ -14,7 +14,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
-from bot.response.declare import DeclareOutcome, DeclareRequest, open_war_room, record
+from bot.response.declare import DeclareOutcome, DeclareRequest, Tell, open_war_room, record
 from bot.response.declare_args import DeclareArgs
 from bot.slack.blocks import section
 from bot.slack.posting import post
@@ -30,6 +30,7 @@ async def _declare(
     channel_id: str | None,
     *,
     commander_id: str | None,
+    tell: Tell | None = None,
 ) -> DeclareOutcome:
     """The incident and the group's link to it in one transaction (AlreadyLinked rolls the
     incident back), then its war room, read top to bottom here."""
@@ -42,6 +43,7 @@ async def _declare(
         channel_id=channel_id,
         description=group.description,
         commander_id=commander_id,
+        tell=tell,
     )
     async with rt.db.session() as session:
         incident = await record(session, rt, req)
@@ -60,9 +62,10 @@ async def declare_from_alert(rt: Runtime, state: GroupState) -> DeclareOutcome |
 
 
 async def declare_by_person(
-    rt: Runtime, group_id: int, user_id: str, channel_id: str | None
+    rt: Runtime, group_id: int, user_id: str, channel_id: str | None, tell: Tell
 ) -> DeclareOutcome:
-    """ "Declare incident" on a triage card: the person who pressed it declares and commands."""
+    """ "Declare incident" on a triage card: the person who pressed it declares and commands,
+    and is told by `tell` (as soon as the war room exists; see bot.response.declare)."""
     async with alert_session(rt) as session:
         state = await load_group(session, group_id)
     if state is None:
@@ -70,7 +73,7 @@ async def declare_by_person(
     if state.group.incident_id is not None:
         raise UserError(f"This alert is already incident #{state.group.incident_id}.")
     try:
-        return await _declare(rt, state, user_id, channel_id, commander_id=None)
+        return await _declare(rt, state, user_id, channel_id, commander_id=None, tell=tell)
     except AlreadyLinked as exc:
         raise UserError(
             f"Someone was quicker: this alert is incident #{exc.incident_id}."

@@ -7,8 +7,11 @@ shortcut, App Home, an alert's button and the alert worker), read top to bottom 
 2. `conversations.create` (or, with `--here`, joining the channel), the first Slack call, while
    later domains add to the record what the card shows (DECLARED_HOOKS: similar incidents);
 3. at once, each on its own (paced by its tier, retried by slack_sdk, its failure a sentence):
-   the card and then the checklists, the topic, the invitation, the announcement. The card is
-   the first message in the channel; the declarer's answer follows (the caller's).
+   the card and then the checklists, the topic, the invitation, the announcement, and the
+   declarer's answer naming the war room (`DeclareRequest.tell`): they need not wait for the
+   rest to have their channel. The card is the first message in the channel (an answer in the
+   channel itself, with `--here`, goes once the card is posted). What did not work among the
+   rest follows in a second answer; without a channel, the one answer says so at the end.
 
 Steps 2 and 3 are `open_war_room`, after the record is committed.
 The steps are in bot/response/war_room_steps.py.
@@ -20,6 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,6 +47,7 @@ log = logging.getLogger(__name__)
 # incident updated (bot.learning adds similar past incidents, shown on the card).
 DeclaredHook = Callable[[Runtime, Incident], Awaitable[Incident | None]]
 DECLARED_HOOKS: list[DeclaredHook] = []
+Tell = Callable[[str], Awaitable[None]]
 
 
 @dataclass
@@ -56,12 +61,16 @@ class DeclareRequest:
     commander_id: str | None = None
     # Alert labels (`service: payments`): which checklists of CHECKLISTS_FILE apply.
     labels: dict[str, str] = field(default_factory=dict)
+    # How the declarer is answered (ephemeral, by response_url or DM): once the war room exists,
+    # and again if a later step did not work. None: nobody to answer (declared from an alert).
+    tell: Tell | None = None
 
 
 @dataclass
 class DeclareOutcome:
     incident: Incident
     problems: list[str] = field(default_factory=list)
+    told: int | None = None  # answered early: how many of `problems` that answer named
 
 
 async def declare(rt: Runtime, req: DeclareRequest) -> DeclareOutcome:
@@ -126,7 +135,24 @@ async def open_war_room(rt: Runtime, incident: Incident, req: DeclareRequest) ->
             f"#{incident.id} is recorded (do not declare it again); what I did in Slack "
             "may not all be recorded yet."
         )
+    if req.tell is not None:
+        await _tell_the_rest(req.tell, outcome)
     return outcome
+
+
+async def _tell_the_rest(tell: Tell, outcome: DeclareOutcome) -> None:
+    """The whole answer if none went early; else what did not work since, if anything."""
+    if outcome.told is None:
+        await tell(declared_message(outcome))
+    elif later := outcome.problems[outcome.told :]:
+        await tell(problems_message(outcome.incident, later))
+
+
+def _answer_now(tell: Tell, outcome: DeclareOutcome) -> Awaitable[None]:
+    """The declarer's answer as things stand (the war room exists); what comes later is told
+    by _tell_the_rest."""
+    outcome.told = len(outcome.problems)
+    return tell(declared_message(outcome))
 
 
 async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareRequest) -> None:
@@ -143,14 +169,20 @@ async def _open_war_room(rt: Runtime, outcome: DeclareOutcome, req: DeclareReque
     if req.args.here:
         # What was said between the declaration and the bot joining goes into the timeline.
         rt.spawn(backfill_incident(rt, incident), name="timeline-backfill-here")
-    at_once = [steps.announce(rt, incident, problems)]
+    at_once: list[Awaitable[None]] = [steps.announce(rt, incident, problems)]
     if incident.channel_id:
+        # With `--here` the answer is shown in the war room itself: after the card.
+        tell, after_card = req.tell, None
+        if tell is not None and req.args.here:
+            after_card, tell = partial(_answer_now, tell, outcome), None
         at_once += [
-            steps.post_card_then_checklists(rt, incident, req.labels, problems),
+            steps.post_card_then_checklists(rt, incident, req.labels, problems, after_card),
             steps.set_topic(rt, incident, problems),
         ]
         if not req.args.here:
             at_once.append(steps.invite_declarer(rt, incident, req.user_id, problems))
+        if tell is not None:
+            at_once.append(_answer_now(tell, outcome))
     results = await asyncio.gather(*at_once, return_exceptions=True)
     await _reread(rt, outcome)
     for result in results:
@@ -224,8 +256,14 @@ async def _run_declared_hooks(rt: Runtime, outcome: DeclareOutcome) -> None:
             outcome.incident = updated
 
 
+def problems_message(incident: Incident, problems: list[str]) -> str:
+    """The second answer: what did not work after the first answer named the war room."""
+    head = f":warning: {incident_label(incident)}, war room <#{incident.channel_id}>: "
+    return head + "what did not work:\n" + "\n".join(f"• {p}" for p in problems)
+
+
 def declared_message(outcome: DeclareOutcome) -> str:
-    """What the declarer is told, ephemerally, once the war room is (or is not) ready."""
+    """What the declarer is told, ephemerally, once the war room exists (or could not)."""
     incident = outcome.incident
     if incident.channel_id:
         head = (

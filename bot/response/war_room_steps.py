@@ -7,8 +7,10 @@ made here too, at the end.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
@@ -130,9 +132,14 @@ async def set_topic(rt: Runtime, incident: Incident, problems: list[str]) -> Non
 
 
 async def post_card_then_checklists(
-    rt: Runtime, incident: Incident, labels: dict[str, str], problems: list[str]
+    rt: Runtime,
+    incident: Incident,
+    labels: dict[str, str],
+    problems: list[str],
+    after_card: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """The card, then the checklists: the card is the first message of the war room."""
+    """The card, then the checklists (and `after_card`, at the same time): the card is the
+    first message of the war room."""
     try:
         resp = await rt.client.chat_postMessage(
             channel=incident.channel_id or "",
@@ -144,7 +151,13 @@ async def post_card_then_checklists(
     else:
         async with rt.db.session() as session:
             incident = await update_incident(session, incident.id or 0, card_ts=resp["ts"])
-    problems += await post_checklists(rt, incident, labels)
+    if after_card is None:
+        problems += await post_checklists(rt, incident, labels)
+        return
+    checklist_problems, _ = await asyncio.gather(
+        post_checklists(rt, incident, labels), after_card()
+    )
+    problems += checklist_problems
 
 
 async def announce(rt: Runtime, incident: Incident, problems: list[str]) -> None:

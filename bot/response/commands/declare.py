@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.services import service_named, services
-from bot.response.declare import DeclareRequest, declare, declared_message
+from bot.response.declare import DeclareRequest, declare
 from bot.response.declare_args import parse_declare
 from bot.response.declare_modal import declare_modal
 from bot.slack.client import slack_error_text
@@ -60,13 +60,17 @@ async def declare_command(ctx: CommandContext, args: str) -> None:
                 "Declare with a title instead: `/incident declare sev2 Checkout returns 500s`."
             )
         return
-    outcome = await declare(
+    # Answered by declare itself: as soon as the war room exists, and again if a step fails.
+    await declare(
         ctx.rt,
         DeclareRequest(
-            args=parsed, user_id=ctx.user_id, channel_id=ctx.channel_id, team_id=ctx.team_id
+            args=parsed,
+            user_id=ctx.user_id,
+            channel_id=ctx.channel_id,
+            team_id=ctx.team_id,
+            tell=ctx.reply,
         ),
     )
-    await ctx.reply(declared_message(outcome))
 
 
 def catalog_name(rt: Runtime, name: str) -> str:
