@@ -25,7 +25,7 @@ from tests.support.alert_helpers import (
 )
 from tests.support.alert_helpers import incidents as all_incidents
 from tests.support.block_limits import check_message_blocks
-from tests.support.incident_steps import channel_ids, key, posts_in, run
+from tests.support.incident_steps import channel_ids, declare_finished, key, posts_in, run
 
 CONFIG = """\
 services:
@@ -67,10 +67,12 @@ async def declare(bot: RunningBot, text: str) -> dict[str, Any]:
     """`/incident declare <text>`; the declarer's answer."""
     response_key = key()
     await bot.slack.command(f"declare {text}", user_id="U111", response_key=response_key)
-    return await bot.fake.wait_for(
+    answer = await bot.fake.wait_for(
         lambda: next((r for r in bot.fake.responses if r["_key"] == response_key), None),
         what="the answer to declare",
     )
+    await declare_finished(bot)  # the answer comes once the channel exists; the card after
+    return answer
 
 
 def card_of(bot: RunningBot, channel: str) -> dict[str, Any]:
