@@ -12,5 +12,8 @@ def domain() -> Domain:
     bot.oncall.rules` must not pull in the whole domain)."""
     from bot.oncall import commands
     from bot.oncall.config import ONCALL
+    from bot.oncall.handover import install_handovers
 
-    return Domain("oncall", commands=(commands,), config_section=ONCALL)
+    return Domain(
+        "oncall", commands=(commands,), config_section=ONCALL, installers=(install_handovers,)
+    )
