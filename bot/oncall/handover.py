@@ -27,6 +27,7 @@ from bot.oncall.handover_plan import (
     LATE_LIMIT,
     LATE_NOTE,
     PLAN_AHEAD,
+    PLAN_BEHIND,
     Due,
     at_send,
     lateness,
@@ -55,7 +56,7 @@ from storage.models.oncall_handover import OncallHandover
 log = logging.getLogger(__name__)
 
 JOB_ID = "oncall-handovers"
-PLAN_SECONDS = 300.0  # planning again; sends are woken at each handover's own time
+PLAN_SECONDS = 60.0  # planning again; sends are woken at each handover's own time
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 
@@ -95,7 +96,7 @@ class HandoverSender(Worker):
 
     async def _plan(self, config: OncallConfig, now: datetime) -> None:
         async with self.rt.db.session() as session:
-            overrides = await overrides_between(session, now, now + PLAN_AHEAD)
+            overrides = await overrides_between(session, now - PLAN_BEHIND, now + PLAN_AHEAD)
         for schedule in config.schedules:
             rules = schedule.rules()
             planned = plan(rules, overrides.get(rules.name.lower(), []), now)

@@ -17,10 +17,10 @@ from itertools import pairwise
 from bot.oncall.rules import Override, Rules, Shift, on_call, timeline
 
 PLAN_AHEAD = timedelta(hours=48)
+PLAN_BEHIND = timedelta(minutes=5)
 LATE_LIMIT = timedelta(hours=6)
 LATE_NOTE = timedelta(minutes=2)
 _TICK = timedelta(microseconds=1)
-_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,11 @@ def handovers(shifts: Sequence[Shift]) -> list[Planned]:
 def plan(
     rules: Rules, overrides: Sequence[Override], now: datetime, ahead: timedelta = PLAN_AHEAD
 ) -> list[Planned]:
-    """The handovers of the next `ahead`. Only ahead: a handover is stored before its time
-    (while some replica runs), so one missed while none ran is still there after a restart,
-    and a first start does not send the past's."""
-    return handovers(timeline(rules, overrides, now - _SECOND, now + ahead))
+    """The handovers from PLAN_BEHIND ago to `ahead` from now. A handover is stored before its
+    time (while some replica runs), so one missed while none ran is still there after a
+    restart; the short look behind catches one that an override made for now (`/oncall take`)
+    put just before this planning, and a first start sends no older one."""
+    return handovers(timeline(rules, overrides, now - PLAN_BEHIND, now + ahead))
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,8 @@ def briefing(
     ]
     if late:
         lines.append(
-            f"_This comes {humanize(late.total_seconds())} late: the bot was not running at the "
-            "handover._"
+            f"_This comes {humanize(late.total_seconds())} after the handover (the bot was not "
+            "running then, or the change was made since)._"
         )
     public = [i for i in incidents if not i.private]
     private = len(incidents) - len(public)

@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.oncall.handover import HandoverSender
 from bot.oncall.handover_plan import LATE_LIMIT, at_send, handovers, plan
+from bot.oncall.handover_text import briefing
 from bot.oncall.rules import Layer, Override, Rules, timeline
 from storage.models.alerts import AlertGroup, PageEvent
 from storage.models.incidents import Incident
@@ -141,7 +142,7 @@ async def test_the_handover_dms_go_once_with_two_replicas(
     assert "Secret payroll" not in text and "1 private incident" in text
     assert "*The last shift:* 0 alerts, 2 pages." in text
     assert "1 alert group firing with no incident" in text
-    assert "late" not in text
+    assert "after the handover" not in text  # on time
     [thank] = thanks(one)
     assert "2 pages" in thank and "outside your working hours" not in thank  # works all day
     assert "<@U333> has it now" in thank
@@ -193,7 +194,9 @@ def test_handovers_are_changes_of_person_and_overrides_are_asked_again_at_send()
         (T0 + TURN, "U2", "U1"),
         (T0 + 2 * TURN, "U1", "U2"),
     ]
+    # From PLAN_BEHIND ago: the layer's start (a gap before it) came 30 s ago.
     assert [h.at for h in plan(RULES, [], T0 + timedelta(seconds=30), TURN * 2)] == [
+        T0,
         T0 + TURN,
         T0 + 2 * TURN,
     ]
@@ -205,3 +208,14 @@ def test_handovers_are_changes_of_person_and_overrides_are_asked_again_at_send()
     due = at_send(RULES, other, T0 + TURN, TURN * 3)
     assert due is not None and (due.incoming, due.outgoing) == ("U3", "U1")
     assert due.shift_end == T0 + 2 * TURN and due.outgoing_start == T0
+
+
+def test_a_late_briefing_says_so_and_names_no_private_incident() -> None:
+    secret = Incident(id=7, title="Payroll <leak>", severity="sev1", private=True)
+    text = briefing(
+        "pay<ments>", None, T0, ZoneInfo("UTC"), [secret], None, (0, 2), timedelta(hours=2)
+    )
+    assert "*pay&lt;ments&gt;*" in text and "(after a gap: nobody was on call)" in text
+    assert "_This comes 2 h after the handover" in text
+    assert "Payroll" not in text and "1 private incident" in text
+    assert "*Still waiting:* 2 pages not yet delivered." in text
