@@ -21,6 +21,7 @@ from bot.oncall.handover_text import briefing
 from bot.oncall.rules import Layer, Override, Rules, timeline
 from storage.models.alerts import AlertGroup, PageEvent
 from storage.models.incidents import Incident
+from storage.models.oncall import OncallOverride
 from storage.models.oncall_handover import OncallHandover
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
@@ -174,6 +175,33 @@ async def test_a_handover_while_no_replica_ran_is_sent_once_after_the_restart(
     three = await start(start_bot, path)
     await sender(three).run_now()
     assert len(briefings(three)) == 1 and len(thanks(three)) == 1
+
+
+async def test_an_override_made_after_planning_cancels_the_handover(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    handover = soon(5)
+    path = tmp_path / "sisyphus.yml"
+    path.write_text(config(handover))
+    bot = await start(start_bot, path)
+    await sender(bot).run_now()
+    assert any(r.at == handover for r in await rows(bot))
+    async with bot.rt.db.session() as session:  # U222 keeps the turn for 10 minutes more
+        session.add(
+            OncallOverride(
+                schedule="payments",
+                user_id="U222",
+                start_at=handover - TURN,
+                end_at=handover + timedelta(minutes=10),
+                created_by="U222",
+            )
+        )
+    await asyncio.sleep((handover + timedelta(seconds=1) - utcnow()).total_seconds())
+    await sender(bot).run_now()
+    [row] = [r for r in await rows(bot) if r.at == handover]
+    assert row.state == "skipped" and row.note == "the person no longer changes then"
+    assert briefings(bot) == [] and thanks(bot) == []
+    assert any(r.at == handover + timedelta(minutes=10) for r in await rows(bot)), "re-planned"
 
 
 async def test_a_handover_far_too_late_is_skipped(start_bot: StartBot, tmp_path: Path) -> None:
