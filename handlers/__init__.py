@@ -90,6 +90,8 @@ START_ORDER: list[str] = [
     "install_home_refresh",
     "install_fatigue",
     "install_handovers",
+    "install_nights",
+    "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 
 

@@ -48,6 +48,7 @@ CHOSEN_SECRETS = (
     "deploy_gate_token",
     "github_webhook_secret",
     "jira_webhook_secret",
+    "oncall_calendar_secret",
 )
 
 
@@ -95,6 +96,8 @@ class Settings(BaseSettings):
     ticket_priorities: str = "P0,P1"
     ticket_users: str = ""
     ticket_claim_lease_seconds: int = Field(default=60, ge=2, le=3600)
+    # Tracker deliveries are remembered this long (replays refused); older events are ignored.
+    webhook_delivery_retention_days: int = Field(default=30, ge=1, le=3650)
     github_token: SecretStr | None = None
     github_repo: str | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
@@ -120,6 +123,10 @@ class Settings(BaseSettings):
     fatigue_hours: float = Field(default=4, gt=0, le=72)
     fatigue_break_minutes: float = Field(default=60, gt=0, le=1440)
     fatigue_check_seconds: float = Field(default=300, gt=0, le=3600)
+    # On call (bot/oncall): the address people reach the bot at (the calendar feeds' URLs),
+    # and the key the feeds' secrets are derived from (unset: no feeds, their routes 404).
+    web_base_url: str | None = None
+    oncall_calendar_secret: SecretStr | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -181,6 +188,7 @@ class Settings(BaseSettings):
         "jira_api_token",
         "jira_webhook_secret",
         "deploy_gate_token",
+        "oncall_calendar_secret",
     )
     @classmethod
     def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
@@ -227,6 +235,18 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return v
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        if not v.startswith(("http://", "https://")) or any(c in v for c in "?# "):
+            raise ValueError(
+                "must be an http(s) URL without a query, e.g. https://sisyphus.example.com"
+            )
+        return v.rstrip("/")
 
     @field_validator("incident_broadcast_channel", "action_digest_channel", "alert_channel")
     @classmethod

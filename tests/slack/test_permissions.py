@@ -251,7 +251,8 @@ async def declare_private_here(bot: RunningBot, channel: str) -> int:
 
 # Entry points that do not act on one incident, so being outside a private one's channel does
 # not matter: declaring (a new channel), an alert's triage card (no incident yet), checklist
-# ticks and action-item buttons (they name a checklist or an item, checked by their own tests),
+# ticks, action-item and swap-request buttons (they name a checklist, an item or a request,
+# checked by their own tests),
 # and the message shortcut (Slack offers it only on messages the person can see; its form,
 # which names the incident, is checked).
 NOT_ABOUT_ONE_INCIDENT = {
@@ -263,6 +264,8 @@ NOT_ABOUT_ONE_INCIDENT = {
     "action:checklist_tick",
     "action:followthrough_done",
     "action:followthrough_snooze",
+    "action:oncall_swap_accept",  # a swap request's buttons name the request (tests/oncall)
+    "action:oncall_swap_decline",
 }
 
 
