@@ -15,6 +15,7 @@ from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
 from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
+from storage.models.oncall_handover import OncallHandover
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
@@ -36,6 +37,7 @@ __all__ = [
     "Incident",
     "IncidentChecklistMessage",
     "IncidentRunbook",
+    "OncallHandover",
     "OncallNightNudge",
     "OncallOverride",
     "OncallSwapRequest",
