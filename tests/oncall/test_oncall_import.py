@@ -20,9 +20,13 @@ from bot.core.config_file import parse
 from bot.oncall.config import ONCALL, OncallConfig
 from bot.oncall.rules import on_call
 from handlers.config_sections import SECTIONS
+from tests.app.test_check_command import full_env, healthy, run_check
 from tests.support.fake_opsgenie import FakeOpsgenie, user
 from tests.support.fake_pagerduty_rest import FakePagerDutyRest
+from tests.support.fake_slack import FakeSlack
 from tests.support.process import ROOT, free_port
+
+__all__ = ["healthy"]  # the fixture, from the check's own tests
 
 # Instants to compare, all in CET (no daylight-saving change between them and the starts).
 INSTANTS = [datetime(2027, 1, 4, tzinfo=UTC) + timedelta(hours=5 * n + 0.5) for n in range(100)]
@@ -246,6 +250,18 @@ async def test_a_pagerduty_schedule_of_three_layers_prints_yaml_that_puts_the_sa
     seen = {r.path: r.headers for r in pagerduty.requests}
     assert set(seen) == {"/schedules/PSCHED1"} | {f"/users/{u}" for u in pagerduty.users}
     assert all(h["Accept"] == "application/vnd.pagerduty+json;version=2" for h in seen.values())
+
+
+async def test_the_printed_file_passes_python_m_bot_check(
+    database_url: str, healthy: FakeSlack, tmp_path: Path, pagerduty: FakePagerDutyRest
+) -> None:
+    code, out, err = await run_import(tmp_path, pd_env(pagerduty), "pagerduty", "PSCHED1")
+    assert code == 0, err
+    (tmp_path / "imported.yml").write_text(out)
+    env = full_env(database_url, healthy, CONFIG_FILE=str(tmp_path / "imported.yml"))
+    code, lines = await run_check(env, tmp_path)
+    assert code == 0, lines
+    assert "[ok] oncall payments-primary: someone is on call all of the next 4 weeks" in lines
 
 
 async def test_what_does_not_translate_is_listed_and_commented_out_and_the_rest_still_loads(
