@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.oncall.hours import parse_window
-from bot.oncall.importers.timing import align
+from bot.oncall.importers.timing import align, checked
 from bot.oncall.importers.to_yaml import ImportedLayer, schedule_name
 from bot.oncall.importers.windows import daily_span, week_span
 
@@ -64,3 +64,12 @@ def test_schedule_names_are_one_word_not_a_word_of_oncall_and_unique() -> None:
     taken: set[str] = set()
     names = [schedule_name(t, taken) for t in ("Payments Primary", "payments primary", "Help", "")]
     assert names == ["payments-primary", "payments-primary-2", "help-schedule", "schedule"]
+
+
+def test_a_layer_the_file_would_refuse_is_left_out_so_the_output_always_loads() -> None:
+    odd = checked(ImportedLayer("x", ["bob"], timedelta(days=1), MONDAY))
+    assert odd.left_out == "bob: not an email address the bot can look up in Slack"
+    late = checked(ImportedLayer("y", ["a@x.io"], timedelta(days=1), MONDAY, ["25:00-26:00"]))
+    assert late.left_out is not None and "`25:00` is not a time of day" in late.left_out
+    fine = checked(ImportedLayer("z", ["a@x.io"], timedelta(days=1), MONDAY, ["mon 09:00-18:00"]))
+    assert fine.left_out is None

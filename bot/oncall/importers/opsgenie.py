@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 
 from bot.oncall.importers.http import ImportFailed, Vendor, get_json
-from bot.oncall.importers.timing import ending, instant, overlaps, wall
+from bot.oncall.importers.timing import checked, ending, instant, overlaps, wall
 from bot.oncall.importers.to_yaml import Imported, ImportedLayer
 from bot.oncall.importers.windows import DAY_MINUTES, WEEK_MINUTES, daily_span, week_span
 
@@ -64,7 +64,7 @@ async def read(
 def _layer(
     rotation: dict[str, Any], index: int, zone: ZoneInfo, now: datetime, notes: list[str]
 ) -> ImportedLayer:
-    name = str(rotation.get("name") or f"rotation {index + 1}")
+    name = str(rotation.get("name") or "").strip() or f"rotation {index + 1}"
     kind = str(rotation.get("type") or "")
     start = instant(rotation.get("startDate"), f"rotation `{name}`'s startDate")
     turn = TURNS.get(kind, timedelta(0)) * int(rotation.get("length") or 1)
@@ -92,7 +92,7 @@ def _layer(
         out.left_out = "it has no participants"
     else:
         out.left_out = _restriction(rotation.get("timeRestriction"), out)
-    return out
+    return checked(out)
 
 
 def _minute(r: dict[str, Any], which: str) -> int:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 
 from bot.oncall.importers.http import ImportFailed, Vendor, get_json
-from bot.oncall.importers.timing import align, ending, instant, wall
+from bot.oncall.importers.timing import align, checked, ending, instant, wall
 from bot.oncall.importers.to_yaml import Imported, ImportedLayer
 from bot.oncall.importers.windows import daily_span, week_span
 
@@ -92,7 +92,7 @@ def _layer(
     now: datetime,
     notes: list[str],
 ) -> ImportedLayer:
-    name = str(layer.get("name") or f"layer {index + 1}")
+    name = str(layer.get("name") or "").strip() or f"layer {index + 1}"
     turn = timedelta(seconds=int(layer.get("rotation_turn_length_seconds") or 0))
     virtual = instant(
         layer.get("rotation_virtual_start"), f"layer `{name}`'s rotation_virtual_start"
@@ -128,7 +128,7 @@ def _layer(
         )
     if not out.members and out.left_out is None:
         out.left_out = "it has no users"
-    return out
+    return checked(out)
 
 
 def _restrictions(restrictions: list[Any], out: ImportedLayer) -> str | None:

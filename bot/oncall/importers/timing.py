@@ -3,11 +3,13 @@ write, a start in the middle of a turn, and (Opsgenie) rotations that overlap.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.oncall.config import EMAIL
 from bot.oncall.hours import parse_window
 from bot.oncall.importers.http import ImportFailed
 from bot.oncall.importers.to_yaml import ImportedLayer
@@ -92,3 +94,21 @@ def overlaps(layers: list[ImportedLayer], zone: ZoneInfo, now: datetime) -> list
                 f"`{a}`, the first listed, is on call"
             )
     return out
+
+
+def checked(layer: ImportedLayer) -> ImportedLayer:
+    """Leave out a layer the file would refuse: a member that is not an email address, a
+    window out of range (a vendor's odd value), so that what is printed always loads."""
+    if layer.left_out is not None:
+        return layer
+    odd = [m for m in layer.members if not re.match(EMAIL, m)]
+    if odd:
+        layer.left_out = f"{', '.join(odd)}: not an email address the bot can look up in Slack"
+        return layer
+    for window in layer.restrictions:
+        try:
+            parse_window(window)
+        except ValueError as exc:
+            layer.left_out = f"a restriction that reads as {exc}"
+            return layer
+    return layer
