@@ -3,6 +3,7 @@
 Every wait of the start-up (the database, Slack's auth.test, the Socket Mode connection) runs
 inside one task that a stop signal cancels, so the process always ends when asked.
 `python -m bot export|import`: bulk export and import (bot/learning/cli.py).
+`python -m bot oncall import pagerduty|opsgenie <id>...`: schedules as YAML (bot/oncall/importers).
 """
 
 from __future__ import annotations
@@ -118,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.learning.cli import export_main, import_main
 
         return (export_main if argv[0] == "export" else import_main)(argv[1:])
+    if argv and argv[0] == "oncall":  # `oncall import`: schedules from PagerDuty or Opsgenie
+        from bot.oncall.importers.cli import main as oncall_main
+
+        return oncall_main(argv[1:])
     args = parse_args(argv)
     if args.command == "check":
         from bot.app.check import main as check_main

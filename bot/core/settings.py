@@ -19,6 +19,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 SEVERITY_NAMES = ("sev1", "sev2", "sev3", "sev4")
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
 # Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
 # a real token cannot contain: its parts are digits, then letters and digits without dashes.
 _PLACEHOLDER = re.compile(r"your[-_]|<|>|changeme|placeholder|\.\.\.|x{6,}")
@@ -91,6 +93,11 @@ class Settings(BaseSettings):
     pagerduty_services: SecretStr | None = Field(default=None)
     pagerduty_routing_key: SecretStr | None = Field(default=None)
     pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
+    # `python -m bot oncall import` reads schedules with these (bot/oncall/importers/cli.py).
+    pagerduty_api_token: SecretStr | None = Field(default=None)
+    pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
+    opsgenie_api_key: SecretStr | None = Field(default=None)
+    opsgenie_api_url: str = DEFAULT_OPSGENIE_API_URL
     # Follow-through (issue 12): tickets, webhooks, the deploy gate, nudges and the digest.
     tickets: str = "none"
     ticket_priorities: str = "P0,P1"
@@ -183,6 +190,8 @@ class Settings(BaseSettings):
         "pagerduty_webhook_secret",
         "pagerduty_services",
         "pagerduty_routing_key",
+        "pagerduty_api_token",
+        "opsgenie_api_key",
         "github_token",
         "github_webhook_secret",
         "jira_api_token",
@@ -309,7 +318,7 @@ class Settings(BaseSettings):
             raise ValueError("must be owner/name")
         return v
 
-    @field_validator("github_api_url", "jira_url")
+    @field_validator("github_api_url", "jira_url", "pagerduty_api_url", "opsgenie_api_url")
     @classmethod
     def _vendor_url(cls, v: str | None) -> str | None:
         if not v:
