@@ -11,22 +11,28 @@ Each gets the same signed `message` events (built from tests/support/payloads/ev
 retries (X-Slack-Retry-Num, same event_id) of 5% of them. Every message must be stored before
 its ack; afterwards the rows are counted: lost = sent but not stored, doubled = stored twice.
 Then bench/timeline_scale.py checks a 100,000-entry timeline on both backends.
+
+With `--profile DIR` the bot runs under cProfile counting CPU time (bench/profiled_bot.py): its
+stats go to DIR/<target>.prof and the functions that cost the most CPU are printed. The profiler
+slows the bot down, so the throughput of such a run is not a measure; its CPU shares are.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import copy
 import json
 import os
+import pstats
 import random
 import signal
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -67,6 +73,7 @@ class Result:
     cpu_seconds: float = 0.0  # of the server process, during the measured run
     lost: int | None = None
     doubled: int | None = None
+    slack_calls: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def row(self) -> str:
         lat = sorted(self.latencies)
@@ -215,7 +222,11 @@ async def run_target(
     if database_url:
         env["DATABASE_URL"] = database_url
         await prepare_database(database_url)
+    if args.profile and module == "bot":
+        module = "bench.profiled_bot"
+        env["PROFILE_OUT"] = str(Path(args.profile) / f"{target}.prof")
     log = Path(tempfile.gettempdir()) / f"bench-{target}.log"
+    calls_before = len(fake.calls)
     proc = await start_process(module, env, log)
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
@@ -223,13 +234,20 @@ async def run_target(
         warmup = build_deliveries(WARMUP, start, seed=1)
         await send_all(url, warmup, args.concurrency)
         measured = build_deliveries(args.events, start + WARMUP, seed=2)
+        profiled = module == "bench.profiled_bot"
+        if profiled:
+            proc.send_signal(signal.SIGUSR1)
         cpu_before = process_cpu_seconds(proc.pid)
         result = await send_all(url, measured, args.concurrency)
         result.cpu_seconds = process_cpu_seconds(proc.pid) - cpu_before
+        if profiled:
+            proc.send_signal(signal.SIGUSR2)
+            await asyncio.sleep(1)  # time to write the stats
         result.target = target
     finally:
         proc.send_signal(signal.SIGTERM)
         await proc.wait()
+    result.slack_calls.update(c.method for c in fake.calls[calls_before:])
     if database_url:
         rows = await count_rows(database_url)
         sent = {d.ts for d in warmup + measured}
@@ -241,7 +259,9 @@ async def run_target(
 async def main(args: argparse.Namespace) -> None:
     fake = FakeSlack()
     await fake.start()
-    fake.add_channel(CHANNEL, "inc-bench")
+    # The bot is in the war room, as it is in one it opened: a channel it is not in would make
+    # every call about it a `not_in_channel`, and the war-room hooks (bot_removed) would run.
+    fake.add_channel(CHANNEL, "inc-bench", bot_member=True)
     results: list[Result] = []
     pg_name = None
     try:
@@ -270,6 +290,9 @@ async def main(args: argparse.Namespace) -> None:
     )
     for r in results:
         print(r.row())
+    for r in results:  # the message path needs none: any there is a cost to look at
+        calls = ", ".join(f"{m} {n}" for m, n in sorted(r.slack_calls.items())) or "none"
+        print(f"{r.target}: Slack Web API calls from start to stop: {calls}")
     bare = results[0].deliveries / results[0].seconds
     for r in results[1:]:
         share = r.deliveries / r.seconds / bare
@@ -280,6 +303,26 @@ async def main(args: argparse.Namespace) -> None:
             f"lost {r.lost}, doubled {r.doubled}",
         ]
         print(f"{r.target}: " + "; ".join(verdicts))
+    if args.profile:
+        print_profiles(Path(args.profile), [r.target for r in results[1:]])
+
+
+def print_profiles(where: Path, targets: list[str], top: int = 25) -> None:
+    """The functions that cost the bot the most CPU during the measured events: by their own
+    time, and the bot's own by their time with what they call."""
+    for target in targets:
+        path = where / f"{target}.prof"
+        if not path.exists():
+            print(f"{target}: no profile written ({path})")
+            continue
+        gc_report = Path(f"{path}.gc.txt")
+        if gc_report.exists():
+            print(f"\n== {target}: the garbage collector during the measured events")
+            print(gc_report.read_text(), end="")
+        print(f"\n== {target}: CPU by function (own time), {path}")
+        stats = pstats.Stats(str(path))
+        stats.sort_stats("tottime").print_stats(top)
+        stats.sort_stats("cumulative").print_stats(f"{ROOT}/(bot|storage)/", top)
 
 
 if __name__ == "__main__":
@@ -288,6 +331,9 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight at once")
     parser.add_argument(
         "--skip-scale", action="store_true", help="skip bench.timeline_scale afterwards"
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", help="run the bot under cProfile; stats into DIR"
     )
     parsed = parser.parse_args()
     asyncio.run(main(parsed))

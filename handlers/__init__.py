@@ -91,7 +91,10 @@ START_ORDER: list[str] = [
     "install_alerts",
     "install_home_refresh",
     "install_fatigue",
+    "install_handovers",
+    "install_nights",
     "install_paging",
+    "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 
 

@@ -8,41 +8,47 @@ give one incident.
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incident, load_group
 from bot.alerts.sessions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
-from bot.response.declare import DeclareOutcome, DeclareRequest, declare
+from bot.response.declare import DeclareOutcome, DeclareRequest, Tell, open_war_room, record
 from bot.response.declare_args import DeclareArgs
 from bot.slack.blocks import section
 from bot.slack.posting import post
 from bot.slack.text import escape
-from storage.models.incidents import Incident
 
 BOT_DECLARER = "USISYPHUS"  # when the bot's own user id is not known (auth.test failed)
 
 
-def _request(
-    state: GroupState, user_id: str, channel_id: str | None, *, commander_id: str | None
-) -> DeclareRequest:
+async def _declare(
+    rt: Runtime,
+    state: GroupState,
+    user_id: str,
+    channel_id: str | None,
+    *,
+    commander_id: str | None,
+    tell: Tell | None = None,
+) -> DeclareOutcome:
+    """The incident and the group's link to it in one transaction (AlreadyLinked rolls the
+    incident back), then its war room, read top to bottom here."""
     group = state.group
-    group_id = group.id or 0
-
-    async def link(session: AsyncSession, incident: Incident) -> None:
-        await link_incident(session, group_id, incident.id or 0)
-
-    return DeclareRequest(
-        args=DeclareArgs(title=group.title, severity=group.severity),
+    req = DeclareRequest(
+        args=DeclareArgs(
+            title=group.title, severity=group.severity, service=state.labels.get("service")
+        ),
         user_id=user_id,
         channel_id=channel_id,
         description=group.description,
         commander_id=commander_id,
-        on_recorded=link,
+        tell=tell,
     )
+    async with rt.db.session() as session:
+        incident = await record(session, rt, req)
+        await link_incident(session, group.id or 0, incident.id or 0)
+    return await open_war_room(rt, incident, req)
 
 
 async def declare_from_alert(rt: Runtime, state: GroupState) -> DeclareOutcome | None:
@@ -50,15 +56,16 @@ async def declare_from_alert(rt: Runtime, state: GroupState) -> DeclareOutcome |
     None if the group already has an incident."""
     declarer = rt.bot_user_id or BOT_DECLARER
     try:
-        return await declare(rt, _request(state, declarer, None, commander_id=""))
+        return await _declare(rt, state, declarer, None, commander_id="")
     except AlreadyLinked:
         return None
 
 
 async def declare_by_person(
-    rt: Runtime, group_id: int, user_id: str, channel_id: str | None
+    rt: Runtime, group_id: int, user_id: str, channel_id: str | None, tell: Tell
 ) -> DeclareOutcome:
-    """ "Declare incident" on a triage card: the person who pressed it declares and commands."""
+    """ "Declare incident" on a triage card: the person who pressed it declares and commands,
+    and is told by `tell` (as soon as the war room exists; see bot.response.declare)."""
     async with alert_session(rt) as session:
         state = await load_group(session, group_id)
     if state is None:
@@ -66,7 +73,7 @@ async def declare_by_person(
     if state.group.incident_id is not None:
         raise UserError(f"This alert is already incident #{state.group.incident_id}.")
     try:
-        return await declare(rt, _request(state, user_id, channel_id, commander_id=None))
+        return await _declare(rt, state, user_id, channel_id, commander_id=None, tell=tell)
     except AlreadyLinked as exc:
         raise UserError(
             f"Someone was quicker: this alert is incident #{exc.incident_id}."

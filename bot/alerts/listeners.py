@@ -18,9 +18,8 @@ from bot.core.runtime import Runtime
 from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.queries import get_incident
 from bot.response.card_buttons import CLAIM_COMMAND_ACTION
-from bot.response.declare import declared_message
 from bot.response.lifecycle import resolve
-from bot.slack.answers import answer_user
+from bot.slack.answers import answer_user, tell_user
 from bot.slack.permissions import authorize
 
 log = logging.getLogger(__name__)
@@ -50,11 +49,13 @@ def register(app: AsyncApp) -> None:
         rt: Runtime = context["runtime"]
         user_id, channel_id, value, _ = _who(body)
 
-        async def work() -> str:
+        async def tell(text: str) -> None:
+            await tell_user(rt, user_id, channel_id, text)
+
+        async def work() -> None:
             await authorize(rt, f"action:{DECLARE_ACTION}", user_id)
-            outcome = await declare_by_person(rt, _number(value), user_id, channel_id)
+            await declare_by_person(rt, _number(value), user_id, channel_id, tell)
             _kick(rt, value)
-            return declared_message(outcome)
 
         async with rt.in_flight():
             await answer_user(rt, user_id, channel_id, "Declaring from the alert", work)

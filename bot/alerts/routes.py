@@ -16,7 +16,6 @@ from aiohttp import web
 from prometheus_client import Counter, Histogram
 
 from bot.alerts.auth import bearer_ok, pagerduty_signature_ok
-from bot.alerts.install import worker_for
 from bot.alerts.intake import (
     PAGERDUTY_EVENTS,
     BadAlert,
@@ -27,6 +26,7 @@ from bot.alerts.intake import (
     parse_pagerduty,
 )
 from bot.alerts.intake_writer import IntakeWriter
+from bot.alerts.worker import AlertWorker
 from bot.core.http_bodies import MAX_BODY_BYTES, BodyRefused, read_body, too_large
 from bot.core.runtime import Runtime
 from storage import StorageUnavailable
@@ -64,7 +64,7 @@ async def _store(
     except Exception:
         log.exception("could not store a %s alert", source)
         return _answer(source, 500, "could not store the alert; please retry", started)
-    worker = worker_for(rt)
+    worker = AlertWorker.of(rt)
     if worker is not None:
         worker.kick(group_id)
     return _answer(source, 200, f"stored as alert group {group_id}", started)

@@ -31,6 +31,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="check the settings, the config file, the database, the tokens, the scopes and "
         "the broadcast channel; print one line per check and exit 0 only if all pass",
     )
+    commands.add_parser(
+        "oncall",
+        help="oncall import pagerduty|opsgenie <schedule id>...: print those schedules as the "
+        "oncall section of CONFIG_FILE (see `python -m bot oncall import --help`)",
+    )
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args

@@ -15,11 +15,12 @@ import logging
 import re
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from hashlib import sha256
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -86,6 +87,13 @@ def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) ->
     return hmac.compare_digest(expected, signature)
 
 
+@lru_cache(maxsize=128)
+def _ack_metrics(kind: str, status: int) -> tuple[Histogram, Counter]:
+    """The ack-time histogram and request counter of one (kind, status): looked up once, not
+    on every request (`labels` validates and locks each time). Both label sets are closed."""
+    return ACK_SECONDS.labels(kind), SLACK_REQUESTS.labels(kind, str(status))
+
+
 _SHORT_REASONS = {413: "body too large", 408: "body not received in time"}
 
 
@@ -149,8 +157,9 @@ def build_web_app(
             kind = request_kind(bolt_request.body, None)
         else:
             kind = _kind_of(bolt_request.raw_body, request.content_type)
-        ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
-        SLACK_REQUESTS.labels(kind, str(bolt_response.status)).inc()
+        ack_seconds, requests = _ack_metrics(kind, bolt_response.status)
+        ack_seconds.observe(time.perf_counter() - started)
+        requests.inc()
         return await to_aiohttp_response(bolt_response)
 
     async def metrics(_request: web.Request) -> web.Response:

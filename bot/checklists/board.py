@@ -8,6 +8,7 @@ its block_id naming its items), at most 50 blocks a message.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
@@ -220,16 +221,23 @@ def shown_ticked(message: dict[str, Any] | None, block_id: str) -> set[int] | No
     return None
 
 
+@dataclass
+class TickOutcome:
+    problems: list[str] = field(default_factory=list)  # what did not work (Slack, the card)
+    beaten: list[str] = field(default_factory=list)  # ticks someone else made first
+
+
 async def apply_ticks(
     rt: Runtime, user_id: str, block_id: str, selected: set[int], before: set[int] | None
-) -> list[str]:
+) -> TickOutcome:
     """Apply what the person changed: tick what they ticked, untick what they unticked.
 
     The change is the difference between the element's selection and what their screen
     showed (`before`), so a stale or repeated delivery cannot undo someone else's tick.
     Without `before`, the selection is taken as the whole truth for the element's items.
     Each change is a conditional update with its timeline entry in one transaction: a tick
-    delivered twice (two replicas, a retry) records one entry.
+    delivered twice (two replicas, a retry) records one entry. Two people ticking the same
+    item at once: the first tick is recorded, and the other is told who was first.
     """
     ids = items_of_block(block_id)
     if not ids:
@@ -237,8 +245,9 @@ async def apply_ticks(
     if before is not None:
         ids = [i for i in ids if (i in selected) != (i in before)]
         if not ids:
-            return []
+            return TickOutcome()
     now = utcnow()
+    outcome = TickOutcome()
     async with rt.db.session() as session:
         # Writes first: on SQLite a transaction that read before writing can lose its snapshot.
         ticked = [i for i in ids if i in selected and await set_done(session, i, user_id, now)]
@@ -246,9 +255,16 @@ async def apply_ticks(
         first = await session.get(ChecklistItem, ids[0])
         if first is None:
             raise UserError("I can't find that checklist any more.")
-        for item_id in ticked + unticked:
+        for item_id in ids:
             item = await session.get(ChecklistItem, item_id)
             if item is None:
+                continue
+            if item_id in selected and item_id not in ticked:
+                # Only a change the person made (`before` known), not their own retry.
+                if before is not None and item.done_by and item.done_by != user_id:
+                    outcome.beaten.append(f"<@{item.done_by}> ticked it first: {escape(item.text)}")
+                continue
+            if item_id not in ticked + unticked:
                 continue
             verb = "ticked" if item_id in ticked else "unticked"
             await add_bot_action(
@@ -260,10 +276,9 @@ async def apply_ticks(
                 occurred_at=now,
             )
         incident = await get_incident(session, first.incident_id)
-    problems: list[str] = []
     if incident is not None:
-        await redraw(rt, incident, problems)
-    return problems
+        await redraw(rt, incident, outcome.problems)
+    return outcome
 
 
 async def redraw_for_block(rt: Runtime, block_id: str) -> None:

@@ -35,10 +35,19 @@ def register(app: AsyncApp) -> None:
                 await redraw_for_block(rt, block_id)  # undo the guest's tick on screen
                 raise
             before = shown_ticked(body.get("message"), block_id)
-            problems = await apply_ticks(rt, user_id, block_id, selected, before)
-            if problems:
-                return "Your tick is recorded, but:\n" + "\n".join(f"• {p}" for p in problems)
-            return None
+            outcome = await apply_ticks(rt, user_id, block_id, selected, before)
+            lines = []
+            if outcome.beaten:
+                lines.append(
+                    "Someone was quicker; the checklist shows their tick:\n"
+                    + "\n".join(f"• {b}" for b in outcome.beaten)
+                )
+            if outcome.problems:
+                lines.append(
+                    "Your change is recorded, but:\n"
+                    + "\n".join(f"• {p}" for p in outcome.problems)
+                )
+            return "\n".join(lines) or None
 
         async with rt.in_flight():
             await answer_user(rt, user_id, channel_id, "Ticking the checklist", work)

@@ -46,8 +46,11 @@ async def read_body(request: web.Request, *, timeout: float, limit: int = MAX_BO
     if too_large(request, limit):
         raise BodyRefused(413, f"body too large: at most {limit} bytes")
     try:
-        async with asyncio.timeout(timeout):
+        if request.content.is_eof():  # all of it came with the headers: nothing to wait for
             body = await request.read()
+        else:
+            async with asyncio.timeout(timeout):
+                body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise BodyRefused(413, f"body too large: at most {limit} bytes") from None
     except TimeoutError:

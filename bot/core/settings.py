@@ -19,6 +19,8 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 SEVERITY_NAMES = ("sev1", "sev2", "sev3", "sev4")
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
 # Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
 # a real token cannot contain: its parts are digits, then letters and digits without dashes.
 _PLACEHOLDER = re.compile(r"your[-_]|<|>|changeme|placeholder|\.\.\.|x{6,}")
@@ -48,6 +50,7 @@ CHOSEN_SECRETS = (
     "deploy_gate_token",
     "github_webhook_secret",
     "jira_webhook_secret",
+    "oncall_calendar_secret",
 )
 
 
@@ -90,11 +93,18 @@ class Settings(BaseSettings):
     pagerduty_services: SecretStr | None = Field(default=None)
     pagerduty_routing_key: SecretStr | None = Field(default=None)
     pagerduty_events_url: str = DEFAULT_PAGERDUTY_EVENTS_URL
+    # `python -m bot oncall import` reads schedules with these (bot/oncall/importers/cli.py).
+    pagerduty_api_token: SecretStr | None = Field(default=None)
+    pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
+    opsgenie_api_key: SecretStr | None = Field(default=None)
+    opsgenie_api_url: str = DEFAULT_OPSGENIE_API_URL
     # Follow-through (issue 12): tickets, webhooks, the deploy gate, nudges and the digest.
     tickets: str = "none"
     ticket_priorities: str = "P0,P1"
     ticket_users: str = ""
     ticket_claim_lease_seconds: int = Field(default=60, ge=2, le=3600)
+    # Tracker deliveries are remembered this long (replays refused); older events are ignored.
+    webhook_delivery_retention_days: int = Field(default=30, ge=1, le=3650)
     github_token: SecretStr | None = None
     github_repo: str | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
@@ -120,6 +130,10 @@ class Settings(BaseSettings):
     fatigue_hours: float = Field(default=4, gt=0, le=72)
     fatigue_break_minutes: float = Field(default=60, gt=0, le=1440)
     fatigue_check_seconds: float = Field(default=300, gt=0, le=3600)
+    # On call (bot/oncall): the address people reach the bot at (the calendar feeds' URLs),
+    # and the key the feeds' secrets are derived from (unset: no feeds, their routes 404).
+    web_base_url: str | None = None
+    oncall_calendar_secret: SecretStr | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -176,11 +190,14 @@ class Settings(BaseSettings):
         "pagerduty_webhook_secret",
         "pagerduty_services",
         "pagerduty_routing_key",
+        "pagerduty_api_token",
+        "opsgenie_api_key",
         "github_token",
         "github_webhook_secret",
         "jira_api_token",
         "jira_webhook_secret",
         "deploy_gate_token",
+        "oncall_calendar_secret",
     )
     @classmethod
     def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
@@ -227,6 +244,18 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return v
+
+    @field_validator("web_base_url")
+    @classmethod
+    def _web_base_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        if not v.startswith(("http://", "https://")) or any(c in v for c in "?# "):
+            raise ValueError(
+                "must be an http(s) URL without a query, e.g. https://sisyphus.example.com"
+            )
+        return v.rstrip("/")
 
     @field_validator("incident_broadcast_channel", "action_digest_channel", "alert_channel")
     @classmethod
@@ -289,7 +318,7 @@ class Settings(BaseSettings):
             raise ValueError("must be owner/name")
         return v
 
-    @field_validator("github_api_url", "jira_url")
+    @field_validator("github_api_url", "jira_url", "pagerduty_api_url", "opsgenie_api_url")
     @classmethod
     def _vendor_url(cls, v: str | None) -> str | None:
         if not v:

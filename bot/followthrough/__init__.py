@@ -12,6 +12,7 @@ def domain() -> Domain:
     from bot.followthrough import commands, listeners
     from bot.followthrough.nudges import install_nudges
     from bot.followthrough.outbox import install_outbox, queue_ticket
+    from bot.followthrough.pruning import install_pruning
     from bot.followthrough.routes import add_routes
     from bot.postmortem.items import NEW_ACTION_HOOKS
 
@@ -19,7 +20,7 @@ def domain() -> Domain:
         "followthrough",
         register=listeners.register,
         commands=(commands,),
-        installers=(install_outbox, install_nudges),
+        installers=(install_outbox, install_nudges, install_pruning),
         routes=(add_routes,),  # /api/deploy-gate, /webhooks/github, /webhooks/jira
         hooks=(Hook(NEW_ACTION_HOOKS, queue_ticket),),  # a P0/P1 item gets its ticket queued
     )

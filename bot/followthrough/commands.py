@@ -98,10 +98,12 @@ async def ticket_command(ctx: CommandContext, args: str) -> None:
         if ticket is not None and ticket.state == "pending":
             raise UserError(f"Action item #{number} is already being filed in {name}.")
         if ticket is not None:
-            await refile_ticket(session, ticket, provider)
+            queued = await refile_ticket(session, ticket, provider)
         else:
-            await enqueue_ticket(session, item, provider)
-    kick(ctx.rt)
+            queued = await enqueue_ticket(session, item, provider) is not None
+    kick(ctx.rt)  # look now, on this replica too, even if another was first
+    if not queued:  # someone else asked at the same moment, and was first
+        raise UserError(f"Action item #{number} is already being filed in {name}.")
     await ctx.reply(
         f":hourglass: Filing action item #{number} in {name}; `/postmortem actions` shows the link."
     )

@@ -1,5 +1,6 @@
 """Queries of the follow-through domain: the ticket outbox, item states, the deploy gate,
-and the claims that make nudges and digests go out once across replicas.
+the claims that make nudges and digests go out once across replicas, and the tracker
+deliveries that act once.
 
 The outbox follows bot/cadence/queries.py: a sender claims a pending ticket by moving its
 `next_attempt_at` from a due time to the end of a lease in one conditional UPDATE; only the
@@ -9,17 +10,22 @@ lease ends.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import Database
 from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.incidents import Incident
 from storage.models.postmortem import ActionItem, PostmortemItem
+from storage.models.webhooks import WebhookDelivery
 from storage.tables import table_of
 from storage.types import utcnow
 
@@ -133,14 +139,17 @@ async def ticket_refused(session: AsyncSession, claim: ClaimedTicket, error: str
     return bool(result.rowcount)
 
 
-async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> None:
-    """`/postmortem ticket <n>` on a refused ticket: pending again, now."""
-    ticket.state = "pending"
-    ticket.provider = provider
-    ticket.next_attempt_at = utcnow()
-    ticket.error = None
-    session.add(ticket)
-    await session.flush()
+async def refile_ticket(session: AsyncSession, ticket: ActionTicket, provider: str) -> bool:
+    """`/postmortem ticket <n>` on a refused ticket: pending again, now. True only for the one
+    call that moved it out of `refused`: two at once (two people, two replicas) must not make
+    it due again after a sender claimed it, or it would be filed twice."""
+    c = _tickets.c
+    result = await session.exec(
+        update(_tickets)
+        .where(c.id == ticket.id, c.state == "refused")
+        .values(state="pending", provider=provider, next_attempt_at=utcnow(), error=None)
+    )
+    return bool(result.rowcount)
 
 
 async def ticket_of_item(session: AsyncSession, item_id: int) -> ActionTicket | None:
@@ -318,3 +327,46 @@ async def items_of_owner(session: AsyncSession, owner_id: str) -> list[tuple[Act
         .order_by(col(ActionItem.due_date), col(ActionItem.incident_id), col(ActionItem.number))
     )
     return [(a, i) for a, i in (await session.exec(stmt)).all()]
+
+
+# ---- tracker deliveries: each acts once, across replicas (issue 23) --------------------------
+# GitHub signs a delivery's body but not its headers, and the signature carries no time: a
+# captured "closed" delivery stays valid forever. A delivery that is about to change an item is
+# therefore remembered twice, in one statement: by its `X-GitHub-Delivery` id (GitHub's own
+# redelivery of it) and by the digest of its signed body (the same body under an id an attacker
+# made up). Either already known means a replay: answered 200, so GitHub does not retry, and
+# nothing is done. GitHub's issue events carry the issue's `updated_at`, so two genuine events
+# never share a body. Jira Cloud's deliveries are remembered the same way, by their
+# `X-Atlassian-Webhook-Identifier` (unchanged across Jira's retries of a delivery) and their
+# body (each event carries its own millisecond `timestamp`). Only deliveries that change an item
+# are kept, and those older than WEBHOOK_DELIVERY_RETENTION_DAYS are pruned (pruning.py).
+_deliveries = table_of(WebhookDelivery)
+
+
+def delivery_keys(delivery_id: str, body: bytes) -> list[str]:
+    keys = ["body:" + hashlib.sha256(body).hexdigest()]
+    if delivery_id:
+        keys.append("id:" + delivery_id[:100])
+    return keys
+
+
+async def first_delivery(db: Database, source: str, keys: list[str]) -> bool:
+    """Remember the delivery's keys; True if none of them was known (on any replica).
+    (A key stored beside a known one is harmless: it names the same delivery.)"""
+    async with db.connection() as conn:
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        result = await conn.execute(
+            insert(_deliveries)
+            .values([{"source": source, "key": key, "received_at": utcnow()} for key in keys])
+            .on_conflict_do_nothing(index_elements=["source", "key"])
+            .returning(_deliveries.c.key)
+        )
+        return len(result.all()) == len(keys)
+
+
+async def forget_delivery(db: Database, source: str, keys: list[str]) -> None:
+    """The delivery was not acted on after all: its retry must be able to act."""
+    async with db.connection() as conn:
+        await conn.execute(
+            delete(_deliveries).where(_deliveries.c.source == source, _deliveries.c.key.in_(keys))
+        )

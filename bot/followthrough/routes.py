@@ -11,6 +11,11 @@
   JIRA_WEBHOOK_SECRET>`, what Jira Cloud sends for a webhook with a secret) or with
   `?secret=JIRA_WEBHOOK_SECRET` in the URL (never logged: bot/app/request_log.py): an issue
   whose status category is Done marks the item done; out of Done, open again.
+  A delivery acts once, across replicas: remembered by its `X-Atlassian-Webhook-Identifier`
+  (the same on Jira's retries of it) and by the digest of its body (each event has its own
+  timestamp); a replay is answered 200 and does nothing. An event older than
+  WEBHOOK_DELIVERY_RETENTION_DAYS (GitHub's `issue.updated_at`, Jira's `timestamp`) is answered
+  200 and ignored: its delivery may have been forgotten (pruning.py).
 Bodies over 1 MiB get 413, bodies not received within HTTP_READ_TIMEOUT_SECONDS 408, bodies
 that are not what the sender documents 400. Every refusal is one line of plain text.
 """
@@ -21,6 +26,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -33,18 +39,21 @@ from bot.core.http_bodies import (
     refusal_response,
 )
 from bot.core.runtime import Runtime
-from bot.followthrough.deliveries import (
+from bot.followthrough.flows import tracker_changed
+from bot.followthrough.pruning import too_old
+from bot.followthrough.queries import (
+    blocking_items,
     delivery_keys,
     first_delivery,
     forget_delivery,
+    ticket_by_external,
 )
-from bot.followthrough.flows import tracker_changed
-from bot.followthrough.queries import blocking_items, ticket_by_external
 from bot.followthrough.states import ticket_label
 from bot.postmortem.markdown import slack_to_plain
 from storage import StorageUnavailable
 from storage.models.incidents import Incident
 from storage.models.postmortem import ActionItem
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 MAX_BODY = MAX_BODY_BYTES
@@ -167,6 +176,10 @@ async def github_webhook(rt: Runtime, request: web.Request) -> web.Response:
     if ticket is None:
         return web.Response(text="ignored: not an action item's issue\n")
     who = _object(payload.get("sender"), "sender").get("login") or "someone"
+    if too_old(
+        rt, _iso_time(issue.get("updated_at") if isinstance(issue, dict) else None), utcnow()
+    ):
+        return web.Response(text=OLD_EVENT)
     keys = delivery_keys(request.headers.get("X-GitHub-Delivery", ""), body)
     if not await first_delivery(rt.db, "github", keys):
         return web.Response(text="ignored: this delivery was already handled\n")
@@ -182,6 +195,31 @@ async def github_webhook(rt: Runtime, request: web.Request) -> web.Response:
             await forget_delivery(rt.db, "github", keys)
         raise
     return web.json_response({"item": item.number if item else None, "result": changed})
+
+
+# Older than the deliveries are remembered (pruning.py): it might be a replay of a forgotten one.
+OLD_EVENT = "ignored: the event is older than WEBHOOK_DELIVERY_RETENTION_DAYS\n"
+
+
+def _iso_time(value: Any) -> datetime | None:
+    """GitHub's `updated_at` (`2026-12-07T07:30:00Z`); None if absent or not a time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _ms_time(value: Any) -> datetime | None:
+    """Jira's `timestamp` (milliseconds since the epoch); None if absent or not a number."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _shown(text: str) -> str:
@@ -218,7 +256,17 @@ async def jira_webhook(rt: Runtime, request: web.Request) -> web.Response:
     who = _shown(str(_object(payload.get("user"), "user").get("displayName") or "someone"))
     name = _shown(str(status.get("name") or category))
     where = f"Jira {_shown(issue['key'])} moved to {name} by {who}"
-    item, changed = await tracker_changed(
-        rt, ticket.action_item_id, done=category == "done", where=where
-    )
+    if too_old(rt, _ms_time(payload.get("timestamp")), utcnow()):
+        return web.Response(text=OLD_EVENT)
+    keys = delivery_keys(request.headers.get("X-Atlassian-Webhook-Identifier", ""), body)
+    if not await first_delivery(rt.db, "jira", keys):
+        return web.Response(text="ignored: this delivery was already handled\n")
+    try:
+        item, changed = await tracker_changed(
+            rt, ticket.action_item_id, done=category == "done", where=where
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):  # Jira's retry (the same identifier) must act
+            await forget_delivery(rt.db, "jira", keys)
+        raise
     return web.json_response({"item": item.number if item else None, "result": changed})

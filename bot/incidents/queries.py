@@ -26,6 +26,7 @@ async def create_incident(
     now: datetime | None = None,
     commander_id: str | None = None,
     drill: bool = False,
+    service: str | None = None,
 ) -> Incident:
     """A new incident row. Its reminder clock is the cadence's to start (bot.cadence.queries)."""
     now = now or utcnow()
@@ -40,6 +41,7 @@ async def create_incident(
         channel_id=channel_id,
         declared_in_channel_id=declared_in_channel_id,
         drill=drill,
+        service=service,
         declared_at=now,
         updated_at=now,
     )

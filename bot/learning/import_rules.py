@@ -210,6 +210,7 @@ RULES: dict[type, dict[str, Rule]] = {
         "similar": _similar,
         "published_channel_id": _channel,
         "published_ts": _ts,
+        "service": _text(80),
     },
     TimelineEntry: {
         "id": _id,

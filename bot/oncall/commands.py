@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import re
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
 from bot.core.errors import UserError
+from bot.oncall.changes_view import change_lines, changes_footer, load_changes, mark
 from bot.oncall.people import shown, slack_ids
 from bot.oncall.schedules import now_for_all, oncall_config, shifts_ahead
 from bot.oncall.view import now_line, paged, shift_line
 from bot.slack.context import CommandContext
-from bot.slack.grammar import oncall_command, registry
+from bot.slack.grammar import oncall_command
 from bot.slack.text import escape, excerpt, unescape
 from bot.timeline.timeparse import zone_label
 from bot.timeline.user_zone import user_zone
@@ -48,18 +49,21 @@ async def show(ctx: CommandContext, args: str) -> None:
         )
     days = parse_days(words[1]) if len(words) == 2 else DEFAULT_DAYS
     zone, own = await user_zone(ctx.rt, ctx.user_id)
-    ahead = await shifts_ahead(ctx.rt, schedule, utcnow(), days)
+    now = utcnow()
+    ahead = await shifts_ahead(ctx.rt, schedule, now, days)
     members = {s.person for s in ahead if s.person}
     ids = await slack_ids(ctx.rt, members)
     names = {m: shown(m, ids) for m in members}
     heading = (
         f"*On call for {escape(schedule.name)}*, the next {days} day{'' if days == 1 else 's'}"
     )
-    lines = [shift_line(s, names, zone) for s in ahead]
+    changes = await load_changes(ctx.rt, schedule.name, now, now + timedelta(days=days), now)
+    lines = [shift_line(s, names, zone) + mark(s, changes) for s in ahead]
     gaps = sum(1 for s in ahead if s.person is None)
     footer = _zone_note(zone, own) + (
         f" {gaps} gap{'' if gaps == 1 else 's'}: nobody is on call then." if gaps else ""
     )
+    footer += changes_footer(change_lines(changes, zone))
     for blocks in paged(heading, lines, footer):
         await ctx.reply(f"On call for {schedule.name}", blocks=blocks)
 
@@ -96,8 +100,3 @@ def _zone_note(zone: tzinfo, own: bool) -> str:
     if own:
         return f"Times in {label}, your Slack time zone."
     return f"Times in {label}: your Slack profile does not say your time zone."
-
-
-@oncall_command("help", summary="Show this list")
-async def oncall_help(ctx: CommandContext, args: str) -> None:
-    await ctx.reply(registry.usage_text("/oncall"))

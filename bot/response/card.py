@@ -5,6 +5,7 @@ what it shows besides the incident row card_facts.py's, its controls card_contro
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from bot.core.runtime import Runtime
@@ -19,7 +20,7 @@ from bot.response.card_buttons import (
     controls_block_id,
     take_command_button,
 )
-from bot.response.card_facts import CardFacts, card_facts
+from bot.response.card_facts import CardFacts, card_facts, hooked_blocks
 from bot.slack.blocks import fit
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
@@ -95,6 +96,7 @@ def card_blocks(incident: Incident, facts: CardFacts | None = None) -> list[dict
         },
     ]
     blocks += _process_blocks(incident, facts)
+    blocks += facts.extra
     if incident.drill:
         blocks.insert(
             1,
@@ -295,6 +297,7 @@ async def refresh_card(rt: Runtime, incident: Incident, *, topic: bool = True) -
         try:
             async with rt.db.session() as session:
                 facts = await card_facts(session, incident.id or 0)
+            facts = replace(facts, extra=await hooked_blocks(rt, incident))
             await rt.client.chat_update(
                 channel=incident.channel_id,
                 ts=incident.card_ts,

@@ -1,4 +1,6 @@
-"""Parsing `/incident declare [--here] [--private] [--drill] [sev1..sev4] <title>`."""
+"""Parsing `/incident declare [--here] [--private] [--drill] [--service <name>] [sev1..sev4]
+<title>`. The service is checked against the catalog by the command (bot/incidents/services.py),
+which this pure parser does not read."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ class DeclareArgs:
     here: bool = False
     private: bool = False
     drill: bool = False
+    service: str | None = None  # as written; the command checks it against the catalog
 
 
 def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
@@ -29,8 +32,12 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
     words = text.split()
     here = private = drill = False
     severity: str | None = None
+    service: str | None = None
     while words:
         word = words[0].lower()
+        if word == "--service" or word.startswith("--service="):
+            service = _service(words)
+            continue
         if word == "--here":
             here = True
         elif word == "--private":
@@ -43,7 +50,8 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
             raise UserError(
                 f"`{excerpt(unescape(words[0]))}` is not an option of `/incident declare`. "
                 "Options: `--here` (use this channel), `--private` (a private channel), "
-                "`--drill` (a game day: practice, left out of stats and search)."
+                "`--drill` (a game day: practice, left out of stats and search), "
+                "`--service <name>` (the service it is about)."
             )
         else:
             break
@@ -63,4 +71,17 @@ def parse_declare(text: str, default_severity: str) -> DeclareArgs | None:
         here=here,
         private=private,
         drill=drill,
+        service=service,
     )
+
+
+def _service(words: list[str]) -> str:
+    """`--service checkout` or `--service=checkout`: the name, taken off `words`."""
+    flag = words.pop(0)
+    _, eq, name = flag.partition("=")
+    if not eq:
+        name = words.pop(0) if words else ""
+    name = unescape(name).strip()
+    if not name or name.startswith("--"):
+        raise UserError("`--service` needs a service's name: `--service checkout`.")
+    return name

@@ -17,7 +17,7 @@ from bot.incidents.buttons import (
     clicked,
 )
 from bot.response import card_controls, war_room_listeners
-from bot.response.declare import DeclareRequest, declare, declared_message
+from bot.response.declare import DeclareRequest, declare
 from bot.response.declare_args import DeclareArgs
 from bot.response.declare_modal import CALLBACK_ID as DECLARE_CALLBACK
 from bot.response.declare_modal import (
@@ -140,9 +140,12 @@ async def _declare_from_modal(
     user_id = body["user"]["id"]
     channel_id = meta.get("channel_id")
 
-    async def work() -> str:
+    async def tell(text: str) -> None:
+        await tell_user(rt, user_id, channel_id, text)
+
+    async def work() -> None:
         await authorize_on_incident(rt, f"view:{DECLARE_CALLBACK}", user_id, None)
-        outcome = await declare(
+        await declare(  # answers as soon as the war room exists, and again if a step fails
             rt,
             DeclareRequest(
                 args=args,
@@ -150,9 +153,9 @@ async def _declare_from_modal(
                 channel_id=channel_id,
                 team_id=(body.get("team") or {}).get("id"),
                 description=description,
+                tell=tell,
             ),
         )
-        return declared_message(outcome)
 
     await answer_user(rt, user_id, channel_id, "Declaring the incident", work)
 

@@ -1,10 +1,16 @@
 """The Slack steps of opening a war room, each on its own: it does one call (slack_sdk retries
 that call on 429, 5xx and connection errors), records what it did, and turns a failure into a
 plain sentence in `problems`. The declare flow (bot/response/declare.py) decides their order
-and which of them run at the same time.
+and which of them run at the same time. The war room's name (a valid Slack channel name) is
+made here too, at the end.
 """
 
 from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
 
 from slack_sdk.errors import SlackApiError
 
@@ -12,13 +18,14 @@ from bot.checklists.board import post_checklists
 from bot.core.runtime import Runtime
 from bot.incidents.queries import update_incident
 from bot.response import card
-from bot.response.channel_names import incident_channel_name
+from bot.response.card_facts import CardFacts, hooked_blocks
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.text import escape
 from storage.models.incidents import Incident
 
 MAX_NAME_ATTEMPTS = 5
+MAX_CHANNEL_NAME = 80
 
 
 async def create_channel(rt: Runtime, incident: Incident, problems: list[str]) -> Incident:
@@ -125,21 +132,32 @@ async def set_topic(rt: Runtime, incident: Incident, problems: list[str]) -> Non
 
 
 async def post_card_then_checklists(
-    rt: Runtime, incident: Incident, labels: dict[str, str], problems: list[str]
+    rt: Runtime,
+    incident: Incident,
+    labels: dict[str, str],
+    problems: list[str],
+    after_card: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """The card, then the checklists: the card is the first message of the war room."""
+    """The card, then the checklists (and `after_card`, at the same time): the card is the
+    first message of the war room."""
     try:
         resp = await rt.client.chat_postMessage(
             channel=incident.channel_id or "",
             text=card.card_text(incident),
-            blocks=card.card_blocks(incident),
+            blocks=card.card_blocks(incident, CardFacts(extra=await hooked_blocks(rt, incident))),
         )
     except Exception as exc:
         problems.append(f"I could not post the incident card ({slack_error_text(exc)}).")
     else:
         async with rt.db.session() as session:
             incident = await update_incident(session, incident.id or 0, card_ts=resp["ts"])
-    problems += await post_checklists(rt, incident, labels)
+    if after_card is None:
+        problems += await post_checklists(rt, incident, labels)
+        return
+    checklist_problems, _ = await asyncio.gather(
+        post_checklists(rt, incident, labels), after_card()
+    )
+    problems += checklist_problems
 
 
 async def announce(rt: Runtime, incident: Incident, problems: list[str]) -> None:
@@ -164,3 +182,23 @@ async def announce(rt: Runtime, incident: Incident, problems: list[str]) -> None
         await update_incident(
             session, incident.id or 0, announcement_channel_id=broadcast, announcement_ts=resp["ts"]
         )
+
+
+# ---- the war room's name: a valid Slack channel name ----------------------------------------
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug
+
+
+def incident_channel_name(number: int, title: str, attempt: int = 0, *, drill: bool = False) -> str:
+    """`inc-<number>-<slug>` (`drill-<number>-<slug>` for a drill); later attempts (after
+    `name_taken`) end in `-2`, `-3`, ...
+
+    Always lowercase a-z0-9 and dashes, at most 80 characters, never ending in a dash.
+    """
+    prefix = f"{'drill' if drill else 'inc'}-{number}"
+    suffix = f"-{attempt + 1}" if attempt else ""
+    room = MAX_CHANNEL_NAME - len(prefix) - len(suffix) - 1
+    slug = slugify(title)[:room].strip("-")
+    return f"{prefix}-{slug}{suffix}" if slug else f"{prefix}{suffix}"

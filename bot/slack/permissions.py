@@ -74,6 +74,8 @@ ACTIONS: dict[str, Action] = {
         Action("export", "exporting or publishing the record (draft, export)", MEMBERS),
         Action("page", "paging someone through PagerDuty", MEMBERS),
         Action("process", "ticking checklists, linking runbooks, recording verification", MEMBERS),
+        # Then: a member of the schedule their own shifts, an on-call admin anyone's
+        Action("oncall", "changing on-call shifts (override, take, swap)", MEMBERS),
     )
 }
 
@@ -153,6 +155,15 @@ ENTRY_POINTS: dict[str, str] = {
     # On call (bot/oncall): anyone may read the schedules
     "/oncall": "read",
     "/oncall help": "read",
+    "/oncall report": "read",
+    "/oncall calendar": "read",  # the feeds show what /oncall shows
+    "/oncall overrides": "read",
+    "/oncall override": "oncall",
+    "/oncall take": "oncall",
+    "/oncall unoverride": "oncall",
+    "/oncall swap": "oncall",
+    "action:oncall_swap_accept": "oncall",
+    "action:oncall_swap_decline": "oncall",
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given

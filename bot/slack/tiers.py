@@ -52,6 +52,7 @@ METHOD_TIERS: dict[str, int] = {
     "files.info": 4,
     "pins.add": 2,
     "reactions.add": 3,
+    "usergroups.users.list": 2,
     "users.info": 4,
     "users.lookupByEmail": 3,
     "views.open": 4,

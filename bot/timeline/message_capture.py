@@ -143,10 +143,6 @@ class MessageCapture:
 
     async def handle(self, rt: Runtime, event: dict[str, Any], event_id: str | None) -> None:
         """Store a message event; after an outage, also read back what Slack gave up on."""
-        from bot.timeline.backfill import (
-            backfill_open_incidents,  # backfill stores through this module
-        )
-
         try:
             outcome = await capture_message_event(rt, event, event_id, self._store(rt))
         except Exception:
@@ -154,6 +150,10 @@ class MessageCapture:
             raise
         since = self.watch.recovered()
         if since is not None:
+            from bot.timeline.backfill import (
+                backfill_open_incidents,  # backfill stores through this module: imported here
+            )
+
             log.warning("storage is back; reading channel history since %s", since.isoformat())
             rt.spawn(backfill_open_incidents(rt, oldest=since), name="timeline-recovery")
         log.debug("message %s in %s: %s", event.get("ts"), event.get("channel"), outcome)

@@ -67,7 +67,7 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
     words = args.split()
     if not words:
         raise TimeParseError(f"When, and what happened? {USAGE}.")
-    day, clock, zone, used = _read_time(words)
+    day, clock, zone, used = read_time(words)
     if zone is None and used < len(words):
         zone = read_zone(words[used])
         if zone is not None:
@@ -94,13 +94,14 @@ def parse_log_line(args: str, *, default_zone: tzinfo, now: datetime) -> LogLine
     return LogLine(at=at, zone=zone, text=text)
 
 
-def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]:
-    """(date or None, wall-clock time, zone written into the time or None, words used)."""
+def read_time(words: list[str], usage: str = USAGE) -> tuple[date | None, time, tzinfo | None, int]:
+    """(date or None, wall-clock time, zone written into the time or None, words used);
+    `usage` ends the message of a time it cannot read (`/oncall override` reads times too)."""
     first = words[0]
     iso = _ISO.fullmatch(first)
     if iso:
-        day = _read_date(iso.group(1))
-        clock = _read_clock(iso.group(2), first)
+        day = read_date(iso.group(1))
+        clock = _read_clock(iso.group(2), first, usage)
         zone = _offset_zone(iso.group(3)) if iso.group(3) else None
         return day, clock, zone, 1
     if _DATE.fullmatch(first):
@@ -108,24 +109,24 @@ def _read_time(words: list[str]) -> tuple[date | None, time, tzinfo | None, int]
             raise TimeParseError(
                 f"`{excerpt(first)}` needs a time after it, e.g. `{excerpt(first)} 03:31`."
             )
-        day = _read_date(first)
-        clock, used = _read_clock_words(words[1:])
+        day = read_date(first)
+        clock, used = _read_clock_words(words[1:], usage)
         return day, clock, None, used + 1
-    clock, used = _read_clock_words(words)
+    clock, used = _read_clock_words(words, usage)
     return None, clock, None, used
 
 
-def _read_clock_words(words: list[str]) -> tuple[time, int]:
+def _read_clock_words(words: list[str], usage: str) -> tuple[time, int]:
     """The clock and how many words it took (`3:31 pm` is two)."""
     if len(words) > 1 and words[1].lower() in ("am", "pm") and _CLOCK.fullmatch(words[0]):
-        return _read_clock(words[0] + words[1], f"{words[0]} {words[1]}"), 2
-    return _read_clock(words[0], words[0]), 1
+        return _read_clock(words[0] + words[1], f"{words[0]} {words[1]}", usage), 2
+    return _read_clock(words[0], words[0], usage), 1
 
 
-def _read_clock(token: str, shown: str) -> time:
+def _read_clock(token: str, shown: str, usage: str = USAGE) -> time:
     match = _CLOCK.fullmatch(token)
     if not match:
-        raise TimeParseError(f"`{excerpt(shown)}` is not a time I can read. {USAGE}.")
+        raise TimeParseError(f"`{excerpt(shown)}` is not a time I can read. {usage}.")
     hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
     half = (match.group(4) or "").lower()
     if half:
@@ -137,7 +138,7 @@ def _read_clock(token: str, shown: str) -> time:
     return time(hour, minute, second)
 
 
-def _read_date(token: str) -> date:
+def read_date(token: str) -> date:
     try:
         return date.fromisoformat(token)
     except ValueError:
@@ -212,16 +213,16 @@ def _fixed(hours: float, name: str | None) -> tzinfo:
 
 def _resolve(day: date | None, clock: time, zone: tzinfo, now: datetime) -> datetime:
     if day is not None:
-        return _exact(datetime.combine(day, clock), zone)
+        return exact_instant(datetime.combine(day, clock), zone)
     today = now.astimezone(zone).date()
     candidate = datetime.combine(today, clock)
     earliest = min(candidate.replace(tzinfo=zone, fold=f).astimezone(UTC) for f in (0, 1))
     if earliest > now + FUTURE_TOLERANCE:
         candidate = datetime.combine(today - timedelta(days=1), clock)
-    return _exact(candidate, zone)
+    return exact_instant(candidate, zone)
 
 
-def _exact(wall: datetime, zone: tzinfo) -> datetime:
+def exact_instant(wall: datetime, zone: tzinfo) -> datetime:
     """A wall-clock time in a zone -> UTC; refuse times DST skips or repeats."""
     first = wall.replace(tzinfo=zone, fold=0)
     second = wall.replace(tzinfo=zone, fold=1)

@@ -14,7 +14,8 @@ from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, I
 from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
-from storage.models.oncall import OncallOverride
+from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
+from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageEscalation, PageNotification
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
@@ -37,7 +38,10 @@ __all__ = [
     "Incident",
     "IncidentChecklistMessage",
     "IncidentRunbook",
+    "OncallHandover",
+    "OncallNightNudge",
     "OncallOverride",
+    "OncallSwapRequest",
     "PageEscalation",
     "PageEvent",
     "PageNotification",

@@ -62,3 +62,6 @@ class Incident(SQLModel, table=True):
     postmortem_final_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_channel_id: str | None = Field(default=None, max_length=32)
     published_ts: str | None = Field(default=None, max_length=32)
+    # The service it is about (migration 0015): `--service` on declare, or the alert's
+    # `service` label; the card shows who is on call for it (bot/oncall/card.py).
+    service: str | None = Field(default=None, max_length=80)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -37,3 +37,45 @@ class OncallOverride(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=200)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed_by: str | None = Field(default=None, max_length=32)
+
+
+class OncallNightNudge(SQLModel, table=True):
+    """The nights nudge (bot/oncall/nights.py): one per person per ISO week (`2026-W50`) they
+    were paged outside their working hours on two nights or more. The unique key is the claim:
+    whoever inserts it sends, so replicas send it once; one left unsent past its lease is
+    taken over."""
+
+    __tablename__ = "oncall_night_nudge"
+    __table_args__ = (UniqueConstraint("user_id", "week", name="uq_oncall_night_nudge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=32)
+    week: str = Field(max_length=10)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+SWAP_STATES = ("pending", "accepted", "declined")
+
+
+class OncallSwapRequest(SQLModel, table=True):
+    """`requester_id` asks `target_id` to take their shifts of `schedule` between `day_start`
+    and `day_end` (one day in the requester's zone, UTC here). Nothing changes until the
+    target accepts; the state moves from pending exactly once (a conditional update), so a
+    second press of Accept writes no second override. Past `day_end` it has expired."""
+
+    __tablename__ = "oncall_swap_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str = Field(max_length=80)
+    requester_id: str = Field(max_length=32)
+    target_id: str = Field(max_length=32)
+    day_start: datetime = Field(sa_type=UTCDateTime)
+    day_end: datetime = Field(sa_type=UTCDateTime)
+    day_label: str = Field(max_length=40)  # the day as the requester wrote it, resolved
+    state: str = Field(default="pending", max_length=16)  # SWAP_STATES
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dm_channel: str | None = Field(default=None, max_length=32)  # the DM with the buttons
+    dm_ts: str | None = Field(default=None, max_length=32)

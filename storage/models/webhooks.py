@@ -15,6 +15,6 @@ class WebhookDelivery(SQLModel, table=True):
 
     __tablename__ = "webhook_delivery"
 
-    source: str = Field(primary_key=True, max_length=16)  # github
-    key: str = Field(primary_key=True, max_length=128)  # id:<X-GitHub-Delivery> | body:<sha256>
+    source: str = Field(primary_key=True, max_length=16)  # github, jira
+    key: str = Field(primary_key=True, max_length=128)  # id:<delivery id> | body:<sha256>
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -6,6 +6,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import RunningBot
+from tests.support.incident_steps import declare_finished
 
 
 async def scrape(bot: RunningBot) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -24,6 +25,7 @@ async def test_metrics_count_requests_acks_and_slack_calls(bot: RunningBot) -> N
     before = await scrape(bot)
     await bot.slack.command("declare sev2 Counted")
     await bot.fake.wait_for_response()
+    await declare_finished(bot)
     after = await scrape(bot)
 
     def delta(name: str, **labels: str) -> float:
@@ -45,6 +47,7 @@ async def test_metrics_count_slack_api_errors(bot: RunningBot) -> None:
     bot.fake.fail("conversations.setTopic", error="not_in_channel")
     await bot.slack.command("declare Topic fails")
     await bot.fake.wait_for_response()
+    await declare_finished(bot)
     after = await scrape(bot)
     key = ("sisyphus_slack_api_errors_total", (("method", "conversations.setTopic"),))
     assert after.get(key, 0) - before.get(key, 0) == 1

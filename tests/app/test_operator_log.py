@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from tests.conftest import SIGNING_SECRET, RunningBot
+from tests.support.incident_steps import declare_finished
 from tests.support.process import free_port
 from tests.support.slack_requests import SlackSender
 
@@ -38,6 +39,7 @@ async def test_a_slack_error_code_is_named(
     bot.fake.fail("conversations.setTopic", error="not_in_channel")
     await bot.slack.command("declare sev2 Search is slow")
     await bot.fake.wait_for_response(timeout=20)
+    await declare_finished(bot)
     assert failure_lines(caplog) == [
         "Slack step failed: conversations.setTopic for incident 1: Slack answered `not_in_channel`"
     ]

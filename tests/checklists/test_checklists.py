@@ -12,7 +12,7 @@ import pytest
 from bot.checklists.definitions import ChecklistFileError, parse_checklists
 from storage.models.checklists import ChecklistItem
 from tests.conftest import RunningBot, StartBot
-from tests.support.incident_steps import declare, entries, incident, posts_in, run
+from tests.support.incident_steps import declare, declare_finished, entries, incident, posts_in, run
 from tests.support.postmortem_helpers import ask, uploaded
 from tests.support.process_helpers import (
     block_actions,
@@ -265,6 +265,7 @@ async def test_the_draft_flags_no_verification_and_lists_unticked_items(
     count = len(bot.fake.responses)
     await bot.slack.command("declare --here sev2 Checkout down", channel_id="C111")
     await bot.fake.wait_for_response(count + 1)
+    await declare_finished(bot)
     await bot.slack.interaction(tick(bot, "C111", ["Open the status page"]))
     await bot.fake.wait_for(lambda: len(bot.fake.calls_to("chat.update")) >= 2, what="a tick")
     await run(bot, "resolve", "C111")

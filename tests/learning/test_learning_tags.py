@@ -12,6 +12,7 @@ from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.support.incident_steps import (
     declare,
+    declare_finished,
     incident,
     posts_in,
     prompts_in,
@@ -113,6 +114,7 @@ async def test_a_drill_is_marked_everywhere_and_works_as_usual(start_bot: StartB
     await bot.slack.command("declare --drill sev3 Region failover", response_key="d1")
     answer = await bot.fake.wait_for_response(1)
     assert answer["text"].startswith(":rotating_light: DRILL: Incident #1: Region failover")
+    await declare_finished(bot)
     [created] = bot.fake.calls_to("conversations.create")
     assert created["name"] == "drill-1-region-failover"
     room = next(c.id for c in bot.fake.channels.values() if c.name == created["name"])

@@ -145,7 +145,7 @@ async def test_an_override_in_the_database_wins(bot: RunningBot) -> None:
     assert "*payments*: <@U555> (an override) until " in text
     ahead = shown(await oncall(bot, "payments 2"))
     first = next(line for line in ahead.splitlines() if line.startswith("• "))
-    assert first.endswith("<@U555> (an override)")
+    assert "<@U555> (an override) · override #" in first and first.endswith(" by <@U999>")
 
 
 async def test_gaps_are_shown(bot: RunningBot) -> None:

@@ -42,6 +42,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_publish": set(),
     "users_info": {"users:read"},
     "users_lookupByEmail": {"users:read.email"},
+    "usergroups_users_list": {"usergroups:read"},
     "files_upload_v2": {"files:write"},
     "files_info": {"files:read"},
     "canvases_create": {"canvases:write"},

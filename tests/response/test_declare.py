@@ -9,6 +9,7 @@ from sqlmodel import select
 from storage.models.incidents import Incident
 from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot
+from tests.support.incident_steps import declare_finished
 
 
 async def incidents(bot: RunningBot) -> list[Incident]:
@@ -26,6 +27,8 @@ async def test_declare_opens_a_war_room(bot: RunningBot) -> None:
     answer = await bot.fake.wait_for_response()
     assert answer["response_type"] == "ephemeral"
     assert "Incident #1" in answer["text"] and "War room: <#C" in answer["text"]
+    await declare_finished(bot)  # the answer came as soon as the channel existed
+    assert len(bot.fake.responses) == 1  # and nothing failed after it
 
     [created] = bot.fake.calls_to("conversations.create")
     assert created["name"] == "inc-1-checkout-returns-500s"

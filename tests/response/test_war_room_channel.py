@@ -10,6 +10,7 @@ from sqlmodel import select
 from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import BROADCAST, RunningBot
+from tests.support.incident_steps import declare_finished
 from tests.support.timeline_helpers import WAR_ROOM, all_entries, declare_here, entries, wait_until
 
 COMMANDER = "U111"  # who declares in the tests
@@ -156,6 +157,7 @@ async def test_renamed_war_room_shows_the_new_name(bot: RunningBot) -> None:
     before = len(bot.fake.responses)
     await bot.slack.command("declare sev2 Checkout down", channel_id="C111")
     await bot.fake.wait_for_response(before + 1)
+    await declare_finished(bot)  # the card is posted (and its ts kept) after the answer
     inc = await incident(bot)
     updates = len(bot.fake.calls_to("chat.update"))
     await bot.slack.event(

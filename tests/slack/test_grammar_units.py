@@ -7,8 +7,8 @@ import re
 import pytest
 
 from bot.core.errors import UserError
-from bot.response.channel_names import incident_channel_name, slugify
 from bot.response.declare_args import DeclareArgs, parse_declare
+from bot.response.war_room_steps import incident_channel_name, slugify
 from bot.slack.grammar import CommandRegistry
 from bot.slack.text import escape, parse_user_mention, unescape
 
@@ -51,6 +51,9 @@ def test_slugify_keeps_only_lowercase_ascii() -> None:
         ("sev2 --private Leak", DeclareArgs("Leak", "sev2", private=True)),
         ("sev1 sev2 is the title", DeclareArgs("sev2 is the title", "sev1")),
         ("a &lt;b&gt; &amp; c", DeclareArgs("a <b> & c", "sev3")),
+        ("--service checkout sev2 Down", DeclareArgs("Down", "sev2", service="checkout")),
+        ("sev1 --SERVICE=db Slow", DeclareArgs("Slow", "sev1", service="db")),
+        ("Fire --service", DeclareArgs("Fire --service", "sev3")),  # after the title: of it
     ],
 )
 def test_parse_declare(text: str, expected: DeclareArgs) -> None:
@@ -68,6 +71,8 @@ def test_parse_declare_without_title_means_modal(text: str) -> None:
         ("--loud Fire", "`--loud` is not an option"),
         ("--here --private X", "don't go together"),
         ("x" * 201, "keep it under 200"),
+        ("--service", "`--service` needs a service's name"),
+        ("--service= Fire", "`--service` needs a service's name"),
     ],
 )
 def test_parse_declare_refusals(text: str, message: str) -> None:
@@ -152,4 +157,7 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
         *("actions", "done", "verify", "ticket", "waive", "add", "draft", "export"),
         *("search", "publish", "help"),
     ]
-    assert names("/oncall") == ["", "help"]
+    assert names("/oncall") == [
+        *("", "override", "take", "overrides", "unoverride", "swap", "calendar", "report"),
+        "help",
+    ]

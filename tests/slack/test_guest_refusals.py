@@ -23,7 +23,8 @@ GUESTS_MAY = {
         "summary", "impact", "factor", "why", "well", "poorly", "lesson", "actions", "add",
         "help", "search",
     },
-    "/oncall": {"", "help"},  # reading the schedules
+    # Reading: the schedules, their overrides, the feeds and the fair share.
+    "/oncall": {"", "help", "overrides", "calendar", "report"},
 }  # fmt: skip
 # The end of every refusal to a guest (bot/slack/permissions.py `refusal`).
 GUEST_REFUSAL = "is for full members of the workspace. Ask the commander."

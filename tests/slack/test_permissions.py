@@ -251,11 +251,11 @@ async def declare_private_here(bot: RunningBot, channel: str) -> int:
 
 # Entry points that do not act on one incident, so being outside a private one's channel does
 # not matter: declaring (a new channel), an alert's triage card (no incident yet), checklist
-# ticks and action-item buttons (they name a checklist or an item, checked by their own tests),
-# the message shortcut (Slack offers it only on messages the person can see; its form,
-# which names the incident, is checked), and a page DM's buttons (they name an escalation, and
-# only a person it paged may press them: tests/paging checks it; a private incident's page
-# brings that person into the room).
+# ticks, action-item and swap-request buttons (they name a checklist, an item or a request,
+# checked by their own tests), the message shortcut (Slack offers it only on messages the
+# person can see; its form, which names the incident, is checked), and a page DM's buttons
+# (they name an escalation, and only a person it paged may press them: tests/paging checks it;
+# a private incident's page brings that person into the room).
 NOT_ABOUT_ONE_INCIDENT = {
     "shortcut:add_to_timeline",
     "action:alert_declare_incident",
@@ -267,6 +267,8 @@ NOT_ABOUT_ONE_INCIDENT = {
     "action:followthrough_snooze",
     "action:paging_acknowledge",
     "action:paging_escalate",
+    "action:oncall_swap_accept",  # a swap request's buttons name the request (tests/oncall)
+    "action:oncall_swap_decline",
 }
 
 

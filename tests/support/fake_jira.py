@@ -8,7 +8,10 @@ IssueUpdateDetails, `{"fields": {...}}` with `project` (key or id), `issuetype` 
 success is 201 CreatedIssue `{"id", "key", "self"}`; errors are 400 with ErrorCollection
 `{"errorMessages": [...], "errors": {field: message}}`, 401 and 403.
 `GET /rest/api/3/search/jql` (the enhanced JQL search) answers the few clauses the bot uses.
-It also builds the `jira:issue_updated` webhook deliveries sent when an issue changes status.
+It also builds the `jira:issue_updated` webhook deliveries sent when an issue changes status,
+as Jira Cloud sends them: each event with its own `timestamp` (milliseconds) and changelog id,
+and each delivery with its own `X-Atlassian-Webhook-Identifier` (unchanged when Jira retries
+that delivery, so a receiver can recognise one it has handled).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import time
+import uuid
 from typing import Any
 
 from aiohttp import web
@@ -47,6 +52,8 @@ class FakeJira(FakeVendor):
         self.issues: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(10000)
         self.searches: list[dict[str, str]] = []  # query strings of search/jql calls
+        self._last_ms = 0
+        self._changelogs = itertools.count(10100)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/rest/api/3/issue", self._create)
@@ -151,8 +158,9 @@ class FakeJira(FakeVendor):
         issue = self.issues[key]
         status = {"self": f"{self.url}/rest/api/3/status/1", "name": CATEGORIES[category]["name"],
                   "id": "1", "statusCategory": CATEGORIES[category]}  # fmt: skip
+        self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)  # two events never share
         return {
-            "timestamp": 1764417600000,
+            "timestamp": self._last_ms,
             "webhookEvent": "jira:issue_updated",
             "issue_event_type_name": "issue_generic",
             "user": {"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "Ann"},
@@ -162,7 +170,20 @@ class FakeJira(FakeVendor):
                 "key": key,
                 "fields": {**issue["fields"], "status": status},
             },
-            "changelog": {"id": "1", "items": [{"field": "status", "fieldtype": "jira"}]},
+            "changelog": {
+                "id": str(next(self._changelogs)),
+                "items": [{"field": "status", "fieldtype": "jira"}],
+            },
+        }
+
+    @staticmethod
+    def delivery_headers(**extra: str) -> dict[str, str]:
+        """The headers of one delivery (a retry of it sends the same identifier again)."""
+        return {
+            "Content-Type": "application/json",
+            "X-Atlassian-Webhook-Identifier": str(uuid.uuid4()),
+            "X-Atlassian-Webhook-Flow": "Primary",
+            **extra,
         }
 
 

@@ -65,6 +65,7 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self.channels: dict[str, Channel] = {}
         self.dms: dict[str, Channel] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group ID -> its members
         self.uploads: dict[str, dict[str, Any]] = {}
         self.socket_mode_url: str | None = None
         self.bot_user_id = "UBOT"

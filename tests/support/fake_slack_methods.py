@@ -51,6 +51,7 @@ class SlackMethods:
     channels: dict[str, Channel]
     dms: dict[str, Channel]  # the bot's direct messages, by the user (or D...) id posted to
     users: dict[str, dict[str, Any]]
+    usergroups: dict[str, list[str]]
     uploads: dict[str, dict[str, Any]]
     socket_mode_url: str | None
     bot_user_id: str
@@ -318,6 +319,16 @@ class SlackMethods:
             if wanted and email == wanted:
                 return {"user": {"is_restricted": False, "is_ultra_restricted": False, **user}}
         return {"ok": False, "error": "users_not_found"}
+
+    def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        """As the Web API's description has it: the user IDs of a user group, else
+        `no_such_subteam`. Needs `usergroups:read`."""
+        if "usergroups:read" not in self.granted_scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "usergroups:read"}
+        members = self.usergroups.get(str(p.get("usergroup") or ""))
+        if members is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"users": list(members)}
 
     def _m_pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
         return {}

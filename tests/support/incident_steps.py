@@ -29,9 +29,17 @@ async def declare(bot: RunningBot, title: str = "Checkout returns 500s", user: s
     await bot.fake.wait_for(
         lambda: any(r["_key"] == response_key for r in bot.fake.responses), what="declared"
     )
+    await declare_finished(bot)
     created = bot.fake.calls_to("conversations.create")[before]
     [channel_id] = channel_ids(bot, created["name"])
     return channel_id
+
+
+async def declare_finished(bot: RunningBot) -> None:
+    """The declarer is answered as soon as the war room exists, while the card, topic,
+    invitation and announcement may still be on their way (issue 29): wait for those too
+    (for every command and event in flight)."""
+    assert await bot.rt.wait_idle(15), "the declare did not finish"
 
 
 def channel_ids(bot: RunningBot, name: str) -> list[str]:

@@ -38,6 +38,7 @@ async def declare_here(bot: RunningBot, title: str = "Checkout returns 500s") ->
     count = len(bot.fake.responses)
     await bot.slack.command(f"declare --here sev2 {title}", channel_id="C111", user_id="U111")
     await bot.fake.wait_for_response(count + 1)
+    assert await bot.rt.wait_idle(15), "the declare did not finish"  # see declare_finished
     async with bot.rt.db.session() as session:
         incident = (await session.exec(select(Incident).order_by(Incident.id.desc()))).first()
     assert incident is not None and incident.channel_id == "C111"

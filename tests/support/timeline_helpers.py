@@ -24,6 +24,7 @@ async def declare_here(bot: RunningBot, channel: str = WAR_ROOM, key: str = "dec
     )
     answer = await bot.fake.wait_for_response(before + 1)
     assert "is declared" in answer["text"], answer
+    assert await bot.rt.wait_idle(15), "the declare did not finish"  # see declare_finished
 
 
 def event_from(payload: str, channel: str = WAR_ROOM, **changes: Any) -> dict[str, Any]:
