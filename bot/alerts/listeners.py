@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.queries import get_incident
-from bot.response.card_buttons import CLAIM_COMMAND_ACTION
+from bot.response.card import CLAIM_COMMAND_ACTION
 from bot.response.lifecycle import resolve
 from bot.slack.answers import answer_user, tell_user
 from bot.slack.permissions import authorize

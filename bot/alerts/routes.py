@@ -9,13 +9,14 @@ for a refused request.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 
 from aiohttp import web
 from prometheus_client import Counter, Histogram
 
-from bot.alerts.auth import bearer_ok, pagerduty_signature_ok
 from bot.alerts.intake import (
     PAGERDUTY_EVENTS,
     BadAlert,
@@ -43,6 +44,31 @@ ALERT_WEBHOOKS = Counter(
 ALERT_ANSWER_SECONDS = Histogram(
     "sisyphus_alert_answer_seconds", "Time to answer an alert webhook", ["source"]
 )
+
+
+# Who may post alerts: Alertmanager's bearer token, PagerDuty's v1 HMAC signatures, both
+# compared in constant time.
+def bearer_ok(header: str | None, token: str) -> bool:
+    """`Authorization: Bearer <token>` (what Alertmanager's http_config.authorization sends)."""
+    if not header:
+        return False
+    scheme, _, given = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def pagerduty_signature_ok(header: str | None, secret: str, raw_body: bytes) -> bool:
+    """`X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]`: HMAC-SHA256 of the raw body with the
+    webhook subscription's secret. Several are listed while a secret is being rotated."""
+    if not header:
+        return False
+    expected = "v1=" + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
+    found = False
+    for candidate in header.split(","):
+        # No early exit: every listed signature is compared.
+        found |= hmac.compare_digest(candidate.strip().encode(), expected.encode())
+    return found
 
 
 def _answer(source: str, status: int, reason: str, started: float) -> web.Response:

@@ -34,11 +34,6 @@ def retention(rt: Runtime) -> timedelta:
     return timedelta(days=rt.settings.webhook_delivery_retention_days)
 
 
-def too_old(rt: Runtime, when: datetime | None, now: datetime) -> bool:
-    """Whether an event that happened `when` is past the retention (None: not known)."""
-    return when is not None and when < now - retention(rt)
-
-
 async def prune_deliveries(rt: Runtime, now: datetime) -> int:
     """Delete the deliveries remembered for longer than the retention; how many went."""
     async with rt.db.connection() as conn:

@@ -26,7 +26,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -40,7 +40,6 @@ from bot.core.http_bodies import (
 )
 from bot.core.runtime import Runtime
 from bot.followthrough.flows import tracker_changed
-from bot.followthrough.pruning import too_old
 from bot.followthrough.queries import (
     blocking_items,
     delivery_keys,
@@ -56,6 +55,16 @@ from storage.models.postmortem import ActionItem
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+
+def too_old(rt: Runtime, when: datetime | None, now: datetime) -> bool:
+    """Whether an event that happened `when` is past the retention of remembered deliveries
+    (None: not known): pruning.py forgets a delivery after that, so an older event is ignored
+    rather than allowed to act again."""
+    retention = timedelta(days=rt.settings.webhook_delivery_retention_days)
+    return when is not None and when < now - retention
+
+
 MAX_BODY = MAX_BODY_BYTES
 
 

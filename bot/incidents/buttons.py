@@ -1,7 +1,7 @@
 """The buttons below the card's owner (bot.response): Post update, on the incident card and on
 every reminder (bot.cadence); Snooze, on every reminder; App Home's Declare incident; and who
 clicked what, for every domain's block_actions. The card's own controls are
-bot/response/card_buttons.py's."""
+bot/response/card.py's."""
 
 from __future__ import annotations
 

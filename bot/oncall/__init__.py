@@ -26,7 +26,7 @@ def domain() -> Domain:
     from bot.oncall.config import ONCALL
     from bot.oncall.handover import install_handovers
     from bot.oncall.nights import install_nights
-    from bot.response.card_facts import CARD_HOOKS
+    from bot.response.card import CARD_HOOKS
 
     return Domain(
         "oncall",

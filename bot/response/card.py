@@ -1,31 +1,118 @@
 """The incident card in the war room as Block Kit, and its refresh; the announcement and the
-channel topic. The card is the response's, all of it: its action ids are card_buttons.py's,
-what it shows besides the incident row card_facts.py's, its controls card_controls.py's."""
+channel topic. The card is the response's, all of it, here: its action ids, what it shows
+besides the incident row (checklist progress, runbooks, verification, and what later domains
+add through CARD_HOOKS: bot.oncall's who is on call for its service); its controls are
+card_controls.py's."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.checklists.queries import latest_verification
 from bot.core.runtime import Runtime
 from bot.incidents.buttons import post_update_button
 from bot.incidents.labels import STATUS_EMOJI, incident_label
-from bot.response.card_buttons import (
-    COMMUNICATOR_ACTION,
-    RESOLVE_ACTION,
-    SEVERITY_ACTION,
-    STATUS_ACTION,
-    TAKE_COMMAND_ACTION,
-    controls_block_id,
-    take_command_button,
-)
-from bot.response.card_facts import CardFacts, card_facts, hooked_blocks
 from bot.slack.blocks import fit
 from bot.slack.client import slack_error_text
 from bot.slack.mrkdwn import escape_keeping_mentions
 from bot.slack.text import escape, mention
+from storage.models.checklists import ChecklistItem, IncidentRunbook
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, Incident
+
+# ---- the card's action ids (card_controls.py handles them; bot.alerts the Take command) ----
+STATUS_ACTION = "card_status"
+SEVERITY_ACTION = "card_severity"
+TAKE_COMMAND_ACTION = "take_command"
+COMMUNICATOR_ACTION = "card_communicator"
+RESOLVE_ACTION = "card_resolve"
+CONTROLS_BLOCK = "incident_controls"
+
+
+def controls_block_id(incident_id: int) -> str:
+    return f"{CONTROLS_BLOCK}:{incident_id}"
+
+
+def incident_of_block(block_id: str) -> int | None:
+    """The incident a card control belongs to, from its block_id; None if it is not one."""
+    prefix, _, number = block_id.partition(":")
+    return int(number) if prefix == CONTROLS_BLOCK and number.isdigit() else None
+
+
+# Nobody commands an incident declared from an alert: the first to press takes it (bot.alerts).
+CLAIM_COMMAND_ACTION = "take_incident_command"
+
+
+def take_command_button(incident_id: int) -> dict[str, Any]:
+    """On the card of an incident nobody commands yet (declared from an alert)."""
+    return {
+        "type": "button",
+        "action_id": CLAIM_COMMAND_ACTION,
+        "text": {"type": "plain_text", "text": "Take command"},
+        "style": "danger",
+        "value": str(incident_id),
+    }
+
+
+# ---- what the card shows besides the incident row ------------------------------------------
+log = logging.getLogger(__name__)
+
+# Each renders its part of the card, each time the card is posted or refreshed (so it is
+# current), as at most MAX_HOOK_BLOCKS section or context blocks within Block Kit's limits.
+CardHook = Callable[[Runtime, Incident], Awaitable[list[dict[str, Any]]]]
+CARD_HOOKS: list[CardHook] = []
+MAX_HOOK_BLOCKS = 3  # the card's own blocks leave room for these
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    checklist_done: int = 0
+    checklist_total: int = 0
+    runbooks: tuple[tuple[str, str | None], ...] = ()
+    verification: str | None = None  # the latest `/incident verify` entry's text
+    extra: tuple[dict[str, Any], ...] = ()  # the later domains' blocks (CARD_HOOKS)
+
+
+async def card_facts(session: AsyncSession, incident_id: int) -> CardFacts:
+    total = (
+        await session.exec(select(func.count()).where(ChecklistItem.incident_id == incident_id))
+    ).one()
+    done = (
+        await session.exec(
+            select(func.count()).where(
+                ChecklistItem.incident_id == incident_id, col(ChecklistItem.done_at).is_not(None)
+            )
+        )
+    ).one()
+    runbooks = (
+        await session.exec(
+            select(IncidentRunbook)
+            .where(IncidentRunbook.incident_id == incident_id)
+            .order_by(col(IncidentRunbook.id))
+        )
+    ).all()
+    verified = await latest_verification(session, incident_id)
+    return CardFacts(
+        done, total, tuple((r.url, r.title) for r in runbooks), verified.text if verified else None
+    )
+
+
+async def hooked_blocks(rt: Runtime, incident: Incident) -> tuple[dict[str, Any], ...]:
+    """The later domains' blocks for the card; a failing hook is logged and left out (the card
+    matters more)."""
+    blocks: list[dict[str, Any]] = []
+    for hook in CARD_HOOKS:
+        try:
+            blocks += await hook(rt, incident)
+        except Exception:
+            log.exception("card hook %s failed", getattr(hook, "__name__", hook))
+    return tuple(blocks[:MAX_HOOK_BLOCKS])
 
 
 def similar_incidents(incident: Incident) -> list[dict[str, Any]]:

@@ -1,9 +1,8 @@
 """The incident card's controls and their Bolt listeners: each runs the same logic, with the
 same permission checks, as the command it stands for (`/incident status|severity|commander|
-communicator|resolve`). The card is the response's, all of it: its look and refresh (card.py,
-card_facts.py), its action ids (card_buttons.py) and these controls, which run the response's
-commands. Checklists, below, refresh it through the hook response installs
-(bot/checklists/card_refresh.py).
+communicator|resolve`). The card is the response's, all of it: its look, refresh, facts and
+action ids (card.py) and these controls, which run the response's commands. Checklists,
+below, refresh it through the hook response installs (bot/checklists/card_refresh.py).
 
 Every change refreshes the card (the lifecycle and role functions do it); a refused change
 refreshes it too, so a select someone moved shows the incident's real state again.
@@ -24,14 +23,14 @@ from bot.incidents.authorize import authorize_on_incident
 from bot.incidents.buttons import clicked
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
-from bot.response.card import refresh_card
-from bot.response.card_buttons import (
+from bot.response.card import (
     COMMUNICATOR_ACTION,
     RESOLVE_ACTION,
     SEVERITY_ACTION,
     STATUS_ACTION,
     TAKE_COMMAND_ACTION,
     incident_of_block,
+    refresh_card,
 )
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK

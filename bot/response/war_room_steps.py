@@ -18,7 +18,7 @@ from bot.checklists.board import post_checklists
 from bot.core.runtime import Runtime
 from bot.incidents.queries import update_incident
 from bot.response import card
-from bot.response.card_facts import CardFacts, hooked_blocks
+from bot.response.card import CardFacts, hooked_blocks
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.text import escape

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.alerts.auth import bearer_ok, pagerduty_signature_ok
 from bot.alerts.blocks import triage_card
 from bot.alerts.intake import BadAlert, parse_alertmanager, parse_time
 from bot.alerts.queries import GroupState
+from bot.alerts.routes import bearer_ok, pagerduty_signature_ok
 from bot.core.settings import load_settings
 from storage.models.alerts import Alert, AlertGroup
 from storage.models.incidents import Incident

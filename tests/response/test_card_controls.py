@@ -192,8 +192,7 @@ async def test_a_guest_submitting_the_resolve_form_is_refused(bot: RunningBot) -
 
 
 def test_a_full_card_stays_within_block_kit_limits() -> None:
-    from bot.response.card import card_blocks
-    from bot.response.card_facts import CardFacts
+    from bot.response.card import CardFacts, card_blocks
     from storage.models.incidents import Incident
 
     incident = Incident(
