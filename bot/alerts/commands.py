@@ -12,10 +12,11 @@ from bot.slack.text import escape
 
 @incident_command(
     "page",
-    usage="[service] [message]",
+    usage="[--urgent] [service] [message]",
     summary=(
         "Page a service's on-call: by its escalation policy (`escalation_policy` in "
-        "CONFIG_FILE: DMs level by level until someone acknowledges), or through PagerDuty "
+        "CONFIG_FILE: DMs level by level until someone acknowledges; a SEV3/SEV4 page waits "
+        "for quiet hours to end unless `--urgent`), or through PagerDuty "
         "(PAGERDUTY_SERVICES; without one, PAGERDUTY_ROUTING_KEY). Resolving the incident "
         "stops or resolves its pages"
     ),

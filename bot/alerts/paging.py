@@ -16,7 +16,7 @@ from bot.timeline.queries import add_bot_action
 from storage.models.incidents import Incident
 from storage.models.timeline import EntryKind
 
-USAGE = "/incident page <service> [message]"
+USAGE = "/incident page [--urgent] <service> [message]"
 
 # `/incident page` asks these first (paging, a later domain, pages services with an escalation
 # policy itself): (runtime, incident, the arguments, who) -> the answer, or None to leave the

@@ -12,8 +12,9 @@ def domain() -> Domain:
     from bot.alerts.paging import PAGE_HOOKS
     from bot.paging import listeners
     from bot.paging.escalator import install_paging, wake_on_resolve
+    from bot.paging.held import release_on_severity
     from bot.paging.start import page_by_policy
-    from bot.response.lifecycle import RESOLVED_HOOKS
+    from bot.response.lifecycle import RESOLVED_HOOKS, SEVERITY_HOOKS
 
     return Domain(
         "paging",
@@ -22,5 +23,6 @@ def domain() -> Domain:
         hooks=(
             Hook(PAGE_HOOKS, page_by_policy),  # `/incident page` of a service with a policy
             Hook(RESOLVED_HOOKS, wake_on_resolve),  # resolving cancels its escalations
+            Hook(SEVERITY_HOOKS, release_on_severity),  # SEV1/SEV2 delivers held pages now
         ),
     )

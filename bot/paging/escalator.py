@@ -19,14 +19,15 @@ from bot.incidents.queries import get_incident
 from bot.oncall.escalation import EscalationPolicy, Level
 from bot.oncall.people import slack_ids
 from bot.oncall.schedules import on_call_all, oncall_config
-from bot.paging import queries
+from bot.paging import held, queries
 from bot.paging.blocks import page_blocks, page_text
+from bot.paging.quiet import plan
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
 from storage.models.incidents import Incident
-from storage.models.paging import NOBODY_ANSWERED, PageEscalation
+from storage.models.paging import NOBODY_ANSWERED, PageEscalation, PageNotification
 from storage.models.timeline import EntryKind
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,19 @@ class Escalator(Worker):
             if claimed:
                 await self._step(step, now)
         async with self.rt.db.session() as session:
-            upcoming = await queries.next_due(session)
+            holds = await held.due_holds(session, now)
+        for note in holds:
+            if self.stopping:
+                return
+            async with self.rt.db.session() as session:
+                claimed = await held.claim_hold(session, note, now, LEASE)
+            if claimed:
+                await self._deliver_held(note, now)
+        async with self.rt.db.session() as session:
+            upcoming = min(
+                (d for d in (await queries.next_due(session), await held.next_hold(session)) if d),
+                default=None,
+            )
         if upcoming is not None and upcoming > now:
             self.at(upcoming, "next", self.wake)
 
@@ -84,17 +97,31 @@ class Escalator(Worker):
             f", round {step.round + 1} of {policy.repeat + 1}" if policy.repeat else ""
         )
         wait = humanize(level.ack_within.total_seconds())
+        quiet = await plan(self.rt, incident, step, level, people, now)
+        first = now if quiet.now or not quiet.held else min(quiet.held.values())
         if people:
             async with self.rt.db.session() as session:
-                rows = await queries.add_notifications(session, step, people)
+                rows = await queries.add_notifications(
+                    session, step, quiet.now + list(quiet.held), quiet.held
+                )
             failed = [
                 row.user_id
                 for row in rows
                 if row.sent_at is None
+                and row.held_until is None
                 and not await self._dm(row.id or 0, row.user_id, incident, step, now)
             ]
-            named = ", ".join(f"<@{p}>" for p in people)
-            said = f"Paged {named} ({escape(policy.name)}, {where}): waiting {wait} for an ack"
+            named = ", ".join(f"<@{p}>" for p in quiet.now)
+            said = (
+                f"Paged {named} ({escape(policy.name)}, {where})"
+                if quiet.now
+                else f"Page of {escape(policy.name)}, {where}"
+            )
+            if quiet.notes:
+                said += ": " + "; ".join(quiet.notes)
+            said += f": waiting {wait} for an ack"
+            if quiet.held and not quiet.now:
+                said += " from its delivery"
             if failed:
                 said += " (Slack refused the DM to " + ", ".join(f"<@{p}>" for p in failed) + ")"
         else:
@@ -107,7 +134,36 @@ class Escalator(Worker):
         await self._say(incident, f":pager: {said}.")
         after = policy.step(step.round, step.level) or (step.round, NOBODY_ANSWERED)
         async with self.rt.db.session() as session:
-            await queries.advance(session, step, self.instance, after, now + level.ack_within)
+            await queries.advance(session, step, self.instance, after, first + level.ack_within)
+
+    async def _deliver_held(self, note: PageNotification, now: datetime) -> None:
+        """A page held for quiet hours, due now: the DM, the timeline and the war room, and the
+        level's `ack_within` counted from now."""
+        async with self.rt.db.session() as session:
+            esc = await session.get(PageEscalation, note.escalation_id)
+            incident = await get_incident(session, esc.incident_id) if esc else None
+        policy = oncall_config(self.rt).policy(esc.policy) if esc else None
+        if esc is None or incident is None or policy is None:
+            return
+        level = policy.levels[note.level] if 0 <= note.level < len(policy.levels) else None
+        as_paged = esc.model_copy(update={"round": note.round, "level": note.level})
+        sent = await self._dm(note.id or 0, note.user_id, incident, as_paged, now)
+        if not sent:
+            said = f"Slack refused the held page to <@{note.user_id}>"
+        else:
+            wait = humanize(level.ack_within.total_seconds()) if level else "no time"
+            said = (
+                f"Paged <@{note.user_id}> ({escape(policy.name)}, level {note.level + 1} of "
+                f"{len(policy.levels)}), held for quiet hours until now: waiting {wait} for an ack"
+            )
+        async with self.rt.db.session() as session:
+            if not sent:
+                await held.drop_hold(session, note.id or 0)
+            elif level is not None:
+                pending = held.pending_after(policy.step(note.round, note.level), note.round)
+                await held.pull_forward(session, esc, pending, now + level.ack_within)
+            await add_bot_action(session, esc.incident_id, said, kind=EntryKind.PAGE)
+        await self._say(incident, f":pager: {said}.")
 
     async def _people(self, level: Level, now: datetime) -> list[str]:
         if level.notify.users:

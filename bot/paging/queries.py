@@ -169,10 +169,13 @@ async def notifications(
 
 
 async def add_notifications(
-    session: AsyncSession, step: PageEscalation, user_ids: list[str]
+    session: AsyncSession,
+    step: PageEscalation,
+    user_ids: list[str],
+    held: dict[str, datetime] | None = None,
 ) -> list[PageNotification]:
     """A row per person of the step (kept if a previous claimer already stored it), then the
-    step's rows."""
+    step's rows; `held`: those held for quiet hours, until when."""
     have = {n.user_id for n in await notifications(session, step.id or 0, step.round, step.level)}
     for user_id in user_ids:
         if user_id not in have:
@@ -182,6 +185,7 @@ async def add_notifications(
                     round=step.round,
                     level=step.level,
                     user_id=user_id,
+                    held_until=(held or {}).get(user_id),
                 )
             )
     await session.flush()

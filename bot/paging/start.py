@@ -14,11 +14,21 @@ from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 MAX_MESSAGE = 500
+URGENT = "--urgent"
+
+
+def take_urgent(text: str) -> tuple[str, bool]:
+    """`--urgent` before the service or right after it: the rest, and whether it was there."""
+    words = text.split(" ")
+    for index in (0, 1):
+        if len(words) > index and words[index].lower() == URGENT:
+            return " ".join(words[:index] + words[index + 1 :]).strip(), True
+    return text, False
 
 
 async def page_by_policy(rt: Runtime, incident: Incident, args: str, user_id: str) -> str | None:
     """The answer to `/incident page`, or None when the service has no policy (PagerDuty's)."""
-    text = unescape(args).strip()
+    text, urgent = take_urgent(unescape(args).strip())
     word, _, rest = text.partition(" ")
     service = service_named(rt, word) if word else None
     if service is None or service.escalation_policy is None:
@@ -37,6 +47,7 @@ async def page_by_policy(rt: Runtime, incident: Incident, args: str, user_id: st
                 message=message,
                 requested_by=user_id,
                 due_at=now,
+                urgent=urgent,
             )
         )
         said = f": {escape(message)}" if message else ""
@@ -44,7 +55,7 @@ async def page_by_policy(rt: Runtime, incident: Incident, args: str, user_id: st
             session,
             incident.id or 0,
             f"<@{user_id}> paged {escape(service.name)} by escalation policy "
-            f"{escape(policy.name)}{said}",
+            f"{escape(policy.name)}{' (urgent)' if urgent else ''}{said}",
             actor_id=user_id,
             kind=EntryKind.PAGE,
         )
@@ -56,6 +67,7 @@ async def page_by_policy(rt: Runtime, incident: Incident, args: str, user_id: st
     levels = len(policy.levels)
     return (
         f"Paging *{escape(service.name)}* by escalation policy *{escape(policy.name)}* "
+        f"{'(urgent: past quiet hours) ' if urgent else ''}"
         f"({levels} level{'' if levels == 1 else 's'}): I'll say here who is paged and who "
         "acknowledges."
     )

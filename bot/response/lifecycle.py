@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.cadence.queries import start_clock, stop_clock
 from bot.cadence.rules import interval_of
@@ -28,6 +28,11 @@ from storage.types import utcnow
 # only wakes its own durable work, which reads the resolved status from the database.
 ResolvedHook = Callable[[Runtime, Incident], None]
 RESOLVED_HOOKS: list[ResolvedHook] = []
+
+# Later domains told that an incident's severity changed (paging delivers pages held for quiet
+# hours once it turns SEV1/SEV2): each stores what it does before waking its own workers.
+SeverityHook = Callable[[Runtime, Incident], Awaitable[None]]
+SEVERITY_HOOKS: list[SeverityHook] = []
 
 MITIGATED_OR_LATER = ("mitigated", "monitoring", "resolved")
 
@@ -96,6 +101,8 @@ async def set_severity(rt: Runtime, incident: Incident, severity: str, actor_id:
             actor_id=actor_id,
             kind=EntryKind.SEVERITY_CHANGE,
         )
+    for hook in SEVERITY_HOOKS:
+        await hook(rt, updated)
     return await _announce_change(
         rt,
         updated,

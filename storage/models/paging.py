@@ -40,6 +40,9 @@ class PageEscalation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     acked_by: str | None = Field(default=None, max_length=32)
     acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # High urgency whatever the incident's severity (`/incident page --urgent`, a critical
+    # alert): never held by quiet hours (bot/paging/quiet.py).
+    urgent: bool = False
 
 
 class PageNotification(SQLModel, table=True):
@@ -60,3 +63,7 @@ class PageNotification(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     channel_id: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
+    # Quiet hours: a low-urgency page to someone outside their working hours waits until then
+    # (claimed with `lease_until` once due, like a step, so a restart loses nothing).
+    held_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
