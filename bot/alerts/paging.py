@@ -25,10 +25,23 @@ PageHook = Callable[[Runtime, Incident, str, str], Awaitable[str | None]]
 PAGE_HOOKS: list[PageHook] = []
 
 
+URGENT = "--urgent"
+
+
 @dataclass(frozen=True)
 class PageRequest:
     service: str
     message: str
+    urgent: bool = False  # `--urgent`: PagerDuty severity critical; past quiet hours (paging)
+
+
+def take_urgent(text: str) -> tuple[str, bool]:
+    """`--urgent` before the service or right after it: the rest, and whether it was there."""
+    words = text.split(" ")
+    for index in (0, 1):
+        if len(words) > index and words[index].lower() == URGENT:
+            return " ".join(words[:index] + words[index + 1 :]).strip(), True
+    return text, False
 
 
 def parse_page(args: str, settings: Settings) -> PageRequest:
@@ -39,12 +52,12 @@ def parse_page(args: str, settings: Settings) -> PageRequest:
             "Paging is not set up: give the service an `escalation_policy` in CONFIG_FILE, "
             "or configure PAGERDUTY_SERVICES (name=routingkey,...) or PAGERDUTY_ROUTING_KEY."
         )
-    text = unescape(args).strip()
+    text, urgent = take_urgent(unescape(args).strip())
     word, _, rest = text.partition(" ")
     if word.lower() in services:
-        return PageRequest(word.lower(), rest.strip())
+        return PageRequest(word.lower(), rest.strip(), urgent)
     if default:
-        return PageRequest(DEFAULT_SERVICE, text)
+        return PageRequest(DEFAULT_SERVICE, text, urgent)
     known = ", ".join(f"`{escape(s)}`" for s in sorted(services))
     if not word:
         raise UserError(f"Which service? `{USAGE}`. Configured: {known}.")
@@ -70,7 +83,7 @@ async def store_page(rt: Runtime, incident: Incident, req: PageRequest, user_id:
             action="trigger",
             dedup_key=dedup_key(incident, req.service),
             summary=page_summary(incident, req.message),
-            severity=PAGE_SEVERITY.get(incident.severity, "error"),
+            severity="critical" if req.urgent else PAGE_SEVERITY.get(incident.severity, "error"),
             requested_by=user_id,
         )
         said = f": {req.message}" if req.message else ""

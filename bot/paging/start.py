@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.alerts.paging import take_urgent
 from bot.core.runtime import Runtime
 from bot.incidents.services import service_named
 from bot.oncall.schedules import oncall_config
@@ -14,16 +15,6 @@ from storage.models.timeline import EntryKind
 from storage.types import utcnow
 
 MAX_MESSAGE = 500
-URGENT = "--urgent"
-
-
-def take_urgent(text: str) -> tuple[str, bool]:
-    """`--urgent` before the service or right after it: the rest, and whether it was there."""
-    words = text.split(" ")
-    for index in (0, 1):
-        if len(words) > index and words[index].lower() == URGENT:
-            return " ".join(words[:index] + words[index + 1 :]).strip(), True
-    return text, False
 
 
 async def page_by_policy(rt: Runtime, incident: Incident, args: str, user_id: str) -> str | None:
