@@ -11,8 +11,7 @@ def domain() -> Domain:
     """What the process needs of this domain (imported only when asked)."""
     from bot.alerts.paging import PAGE_HOOKS
     from bot.paging import listeners
-    from bot.paging.escalator import install_paging, wake_on_resolve
-    from bot.paging.held import release_on_severity
+    from bot.paging.escalator import install_paging, release_on_severity, wake_on_resolve
     from bot.paging.start import page_by_policy
     from bot.response.lifecycle import RESOLVED_HOOKS, SEVERITY_HOOKS
 

@@ -21,7 +21,7 @@ from bot.oncall.people import slack_ids
 from bot.oncall.schedules import on_call_all, oncall_config
 from bot.paging import held, queries
 from bot.paging.blocks import page_blocks, page_text
-from bot.paging.quiet import plan
+from bot.paging.quiet import HIGH_SEVERITIES, plan
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from bot.slack.text import escape
@@ -29,6 +29,7 @@ from bot.timeline.queries import add_bot_action
 from storage.models.incidents import Incident
 from storage.models.paging import NOBODY_ANSWERED, PageEscalation, PageNotification
 from storage.models.timeline import EntryKind
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,18 @@ def wake_on_resolve(rt: Runtime, incident: Incident) -> None:
     database: a replica that misses this wake cancels them on its next run)."""
     escalator = Escalator.of(rt)
     if escalator is not None:
+        escalator.wake()
+
+
+async def release_on_severity(rt: Runtime, incident: Incident) -> None:
+    """SEVERITY_HOOKS: a severity raised to SEV1 or SEV2 delivers the incident's held pages at
+    once (stored first, then the escalator woken; a replica missing the wake finds them due)."""
+    if incident.severity not in HIGH_SEVERITIES:
+        return
+    async with rt.db.session() as session:
+        released = await held.release_holds(session, incident.id or 0, utcnow())
+    escalator = Escalator.of(rt)
+    if released and escalator is not None:
         escalator.wake()
 
 

@@ -15,8 +15,6 @@ from sqlalchemy import ColumnElement, and_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.runtime import Runtime
-from bot.paging.quiet import HIGH_SEVERITIES
 from storage.models.incidents import Incident
 from storage.models.paging import NOBODY_ANSWERED, PageEscalation, PageNotification
 from storage.tables import table_of
@@ -131,20 +129,3 @@ async def release_holds(session: AsyncSession, incident_id: int, now: datetime) 
         .values(held_until=now)
     )
     return int(result.rowcount or 0)
-
-
-async def release_on_severity(rt: Runtime, incident: Incident) -> None:
-    """SEVERITY_HOOKS: a severity raised to SEV1 or SEV2 delivers the incident's held pages at
-    once (stored first, then the escalator woken; a replica missing the wake finds them due)."""
-    if incident.severity not in HIGH_SEVERITIES:
-        return
-    from storage.types import utcnow
-
-    async with rt.db.session() as session:
-        released = await release_holds(session, incident.id or 0, utcnow())
-    if released:
-        from bot.paging.escalator import Escalator
-
-        escalator = Escalator.of(rt)
-        if escalator is not None:
-            escalator.wake()
