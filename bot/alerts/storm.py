@@ -7,6 +7,11 @@ A group over the limit is recorded on the current storm card (`storm_card`, its 
 card's) before the card is drawn, and is not declared by itself again: a person declares it
 from the card's menu (the same action as a triage card's "Declare incident"). The card is
 redrawn at most once a second, so 200 groups make a handful of updates, not 200.
+
+A redraw Slack refuses is tried again, less often each time (REDRAW_BACKOFF_SECONDS), and given
+up after REDRAW_TRIES; a card Slack no longer has (deleted, too old to edit) is posted again
+with its groups, which move to the new card, so they stay shown; a channel the bot can no
+longer post in ends the redraws at once (the groups stay recorded in the database).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from bot.alerts.config import triage_channel
 from bot.alerts.sessions import alert_session
 from bot.alerts.storm_blocks import MAX_ON_CARD, storm_blocks, storm_text
 from bot.core.runtime import Runtime
-from bot.slack.client import slack_error_text
+from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
 from bot.slack.rate_limits import count_this_minute
 from storage.models.alerts import AlertGroup
@@ -35,6 +40,12 @@ STORM_WHO = "alerts"  # the rate_count row the declares from alerts are counted 
 STORM_KIND = "alert_declare"
 STORM_CARD_SECONDS = 15 * 60  # a storm card takes new groups this long after it was posted
 REDRAW_SECONDS = 1.0
+REDRAW_TRIES = 12  # a redraw Slack keeps refusing is given up after this many tries
+REDRAW_BACKOFF_SECONDS = 60.0  # the longest wait between two tries
+CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+CHANNEL_GONE = frozenset(
+    {"channel_not_found", "is_archived", "not_in_channel", "restricted_action"}
+)
 
 
 class DeclareLimit:
@@ -116,38 +127,89 @@ class StormCard:
             and self._listed < MAX_ON_CARD
         )
 
-    def redraw_soon(self, channel: str, ts: str) -> None:
-        """Redraw the card within REDRAW_SECONDS (once, however many groups asked)."""
+    def redraw_soon(self, channel: str, ts: str, *, tries: int = 0) -> None:
+        """Redraw the card within REDRAW_SECONDS (once, however many groups asked); after
+        `tries` refused redraws, later and later."""
         key = (channel, ts)
         if key in self._redraws and not self._redraws[key].done():
             return
-        self._redraws[key] = self.rt.spawn(self._redraw(channel, ts), name="alert-storm-card")
+        wait = min(REDRAW_SECONDS * 2**tries, REDRAW_BACKOFF_SECONDS)
+        self._redraws[key] = self.rt.spawn(
+            self._redraw(channel, ts, wait, tries), name="alert-storm-card"
+        )
 
-    async def _redraw(self, channel: str, ts: str) -> None:
-        await asyncio.sleep(REDRAW_SECONDS)
+    async def _redraw(self, channel: str, ts: str, wait: float, tries: int) -> None:
+        await asyncio.sleep(wait)
         self._redraws.pop((channel, ts), None)
-        async with self.rt.db.session() as session:
-            groups = list(
-                (
-                    await session.exec(
-                        select(AlertGroup)
-                        .where(AlertGroup.card_ts == ts, col(AlertGroup.storm_card).is_(True))
-                        .order_by(col(AlertGroup.id))
-                    )
-                ).all()
-            )
+        groups = await _groups_on(self.rt, ts)
         if not groups:
             return
+        limit = self.rt.settings.alert_declares_per_minute
         try:
             await self.rt.client.chat_update(
                 channel=channel,
                 ts=ts,
                 text=storm_text(groups),
-                blocks=storm_blocks(groups, self.rt.settings.alert_declares_per_minute),
+                blocks=storm_blocks(groups, limit),
             )
         except Exception as exc:
+            code = slack_error_code(exc)
             log.warning("could not redraw the alert storm card: %s", slack_error_text(exc))
-            self.redraw_soon(channel, ts)  # it is what lists the groups: try again
+            if code in CHANNEL_GONE:
+                self._forget(channel, ts)
+            elif code in CARD_GONE:
+                await self._post_again(channel, ts, tries)
+            elif tries + 1 < REDRAW_TRIES:
+                self.redraw_soon(channel, ts, tries=tries + 1)  # it is what lists the groups
+            else:
+                log.error("gave up redrawing the alert storm card after %d tries", REDRAW_TRIES)
+
+    def _forget(self, channel: str, ts: str) -> None:
+        """Stop adding to this card: the next group over the limit starts a new one."""
+        if self._card == (channel, ts):
+            self._card = None
+
+    async def _post_again(self, channel: str, ts: str, tries: int) -> None:
+        """The card is gone from Slack: post it again and move its groups onto the new one."""
+        async with self._lock:
+            self._forget(channel, ts)
+            groups = await _groups_on(self.rt, ts)
+            limit = self.rt.settings.alert_declares_per_minute
+            try:
+                resp = await post_message(
+                    self.rt,
+                    channel,
+                    text=storm_text(groups),
+                    blocks=storm_blocks(groups, limit),
+                    unfurl_links=False,
+                )
+            except Exception as exc:
+                log.warning("could not post the alert storm card again: %s", slack_error_text(exc))
+                if tries + 1 < REDRAW_TRIES and slack_error_code(exc) not in CHANNEL_GONE:
+                    self.redraw_soon(channel, ts, tries=tries + 1)
+                return
+            new_ts = str(resp["ts"])
+            async with alert_session(self.rt) as session:
+                await session.exec(
+                    update(GROUP)
+                    .where(GROUP.c.card_ts == ts, GROUP.c.card_channel_id == channel)
+                    .values(card_ts=new_ts)
+                )
+            self._card, self._listed = (channel, new_ts), len(groups)
+        self.redraw_soon(channel, new_ts)  # groups added while it was being posted
+
+
+async def _groups_on(rt: Runtime, ts: str) -> list[AlertGroup]:
+    async with rt.db.session() as session:
+        return list(
+            (
+                await session.exec(
+                    select(AlertGroup)
+                    .where(AlertGroup.card_ts == ts, col(AlertGroup.storm_card).is_(True))
+                    .order_by(col(AlertGroup.id))
+                )
+            ).all()
+        )
 
 
 async def _current_card(rt: Runtime, channel: str) -> tuple[str, str] | None:

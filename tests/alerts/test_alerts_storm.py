@@ -3,6 +3,7 @@ storm card in the alert channel listing the groups, each declarable from it; not
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -122,3 +123,65 @@ async def test_a_storm_card_of_many_groups_keeps_to_block_kit(start_bot: StartBo
         for n in range(1, 2 * MAX_ON_CARD + 1)  # two replicas filling one card at once
     ]
     check_message_blocks(storm_blocks(many, 10))
+
+
+async def _storm_of(bot: RunningBot, count: int, prefix: str) -> None:
+    for n in range(count):
+        payload = second_group(with_severity(firing(), "critical"), f"{prefix}{n}")
+        assert (await post_alert(bot, payload))[0] == 200
+    await wait_handled(bot, timeout=30)
+
+
+async def test_a_deleted_storm_card_is_posted_again_with_its_groups(start_bot: StartBot) -> None:
+    bot = await start_bot(**ALERT_SETTINGS, alert_declares_per_minute=1)
+    bot.fake.add_channel(ALERT_CHANNEL, "alerts")
+    await _storm_of(bot, 3, "Gone")
+    first = await bot.fake.wait_for(
+        lambda: [c for c in storm_cards(bot) if "2 alert groups" in c["text"]],
+        timeout=10,
+        what="the storm card of two groups",
+    )
+    # Someone deletes the card in Slack; the next group over the limit redraws it.
+    bot.fake.channels[ALERT_CHANNEL].messages.remove(first[0])
+    await _storm_of(bot, 1, "After")
+    card = await bot.fake.wait_for(
+        lambda: [c for c in storm_cards(bot) if "3 alert groups" in c["text"]],
+        timeout=15,
+        what="the storm card posted again, listing every group",
+    )
+    assert card[0]["ts"] != first[0]["ts"]
+    deadline = asyncio.get_running_loop().time() + 10
+    while True:  # the groups move to the new card once Slack has answered its post
+        carded = [g for g in await groups(bot) if g.storm_card]
+        if {g.card_ts for g in carded} == {card[0]["ts"]}:
+            break
+        assert asyncio.get_running_loop().time() < deadline, [g.card_ts for g in carded]
+        await asyncio.sleep(0.05)
+    assert len(carded) == 3
+    shown = str(card[0]["blocks"])
+    assert all(g.title in shown for g in carded)
+    check_message_blocks(card[0]["blocks"])
+
+
+async def test_a_redraw_slack_refuses_is_tried_less_often_until_it_takes_it(
+    start_bot: StartBot,
+) -> None:
+    bot = await start_bot(**ALERT_SETTINGS, alert_declares_per_minute=1)
+    bot.fake.add_channel(ALERT_CHANNEL, "alerts")
+    bot.fake.fail("chat.update", error="internal_error", times=1000)
+    await _storm_of(bot, 3, "Refused")  # one declared, two on the card: it needs a redraw
+    # 1 s, then 2 s, then 4 s between tries: within 5 s at most two, not one a second.
+    await asyncio.sleep(5)
+    tries = len(bot.fake.calls_to("chat.update"))
+    assert 1 <= tries <= 2, tries
+    assert not [c for c in storm_cards(bot) if "2 alert groups" in c["text"]]
+    # Slack takes updates again: the next try draws the card (at most 4 s after the last).
+    bot.fake.heal("chat.update")
+    await bot.fake.wait_for(
+        lambda: [c for c in storm_cards(bot) if "2 alert groups" in c["text"]],
+        timeout=20,
+        what="the storm card drawn once Slack takes the update",
+    )
+    drawn = len(bot.fake.calls_to("chat.update"))
+    await asyncio.sleep(2)
+    assert len(bot.fake.calls_to("chat.update")) == drawn  # and then no more tries
