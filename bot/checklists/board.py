@@ -39,19 +39,34 @@ log = logging.getLogger(__name__)
 TICK_ACTION = "checklist_tick"
 BLOCK_PREFIX = "checklist"
 PER_ELEMENT = 10
+OPTION_TEXT = 75  # Block Kit's limit on an option's text, and on its description
 MAX_BLOCKS = 50
 ADDED = "Added during the incident"
 
 
 def _option(item: ChecklistItem) -> dict[str, Any]:
-    option: dict[str, Any] = {
-        "text": {"type": "mrkdwn", "text": escape(item.text)[:3000]},
-        "value": str(item.id),
-    }
+    """One checkbox: Block Kit allows 75 characters of text and 75 of description, so a longer
+    item (up to MAX_TEXT, more once escaped) goes on in the description while unticked; the
+    whole text is in `/incident checklist`."""
+    shown, rest = _fit(item.text, OPTION_TEXT)
+    option: dict[str, Any] = {"text": {"type": "mrkdwn", "text": shown}, "value": str(item.id)}
     if item.done_at:
         when = item.done_at.strftime("%H:%M UTC")
         option["description"] = {"type": "mrkdwn", "text": f"ticked by <@{item.done_by}> at {when}"}
+    elif rest:
+        option["description"] = {"type": "mrkdwn", "text": "…" + _fit(rest, OPTION_TEXT - 1)[0]}
     return option
+
+
+def _fit(text: str, limit: int) -> tuple[str, str]:
+    """The escaped text within `limit` characters (cut with "…", never inside an escape), and
+    what was left out, unescaped."""
+    if len(escape(text)) <= limit:
+        return escape(text), ""
+    cut = min(len(text), limit - 1)
+    while cut > 0 and len(escape(text[:cut].rstrip())) > limit - 1:
+        cut -= 1
+    return escape(text[:cut].rstrip()) + "…", text[cut:].lstrip()
 
 
 def items_of_block(block_id: str) -> list[int]:

@@ -312,3 +312,44 @@ async def test_a_tick_from_an_out_of_date_screen_keeps_the_others_ticks(
         "Name a communicator within 5 minutes": "U111",
         "Open the status page": "U222",
     }
+
+
+async def test_a_long_item_keeps_to_block_kits_75_characters_an_option(
+    start_bot: StartBot, checklists_file: str
+) -> None:
+    from bot.slack.text import unescape
+    from tests.support.block_limits import check_message_blocks
+
+    bot = await start_bot(checklists_file=checklists_file)
+    channel = await declare(bot)
+    long_item = "Page the DBA on call & check <replication> lag " + "x&y " * 25  # 147 characters
+    assert len(long_item) <= 150
+    added = await run(bot, f"checklist add {long_item}", channel)
+    assert "Added to the checklist" in added["text"]
+    await bot.fake.wait_for(
+        lambda: "Page the DBA" in json.dumps(checklist_message(bot, channel)["blocks"]),
+        what="the long item on the board",
+    )
+    blocks = checklist_message(bot, channel)["blocks"]
+    check_message_blocks(blocks)
+    [option] = [
+        o
+        for b in blocks
+        if b["type"] == "actions"
+        for o in b["elements"][0]["options"]
+        if "Page the DBA" in o["text"]["text"]
+    ]
+    shown, more = option["text"]["text"], option["description"]["text"]
+    assert shown.startswith("Page the DBA on call &amp; check &lt;replication&gt; lag")
+    assert shown.endswith("…") and len(shown) <= 75 and more.startswith("…")
+    assert len(more) <= 75 and "&amp" not in more.replace("&amp;", "")  # no escape cut in two
+    read = unescape(shown[:-1] + more[1:].removesuffix("…")).replace(" ", "")
+    assert long_item.replace(" ", "").startswith(read) and len(read) > 60  # it reads on
+    # The whole text is in `/incident checklist`, and a tick of the long item is recorded.
+    assert "check &lt;replication&gt; lag" in (await run(bot, "checklist", channel))["text"]
+    await bot.slack.interaction(tick(bot, channel, ["Page the DBA"], chunk=-1))
+    await bot.fake.wait_for(
+        lambda: "ticked by <@U111>" in json.dumps(checklist_message(bot, channel)["blocks"]),
+        what="the tick on the board",
+    )
+    check_message_blocks(checklist_message(bot, channel)["blocks"])

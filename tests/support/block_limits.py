@@ -51,6 +51,15 @@ def problems(blocks: Any, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[str]:
             if element.get("type") == "button":
                 if len(_text(element.get("text"))) > 75 or len(element.get("value", "")) > 2000:
                     found.append(f"block {i}: button text over 75 or value over 2000")
+            if element.get("type") in ("checkboxes", "radio_buttons"):
+                options = element.get("options") or []
+                if not 0 < len(options) <= 10 or any(
+                    not 0 < len(_text(o.get("text"))) <= 75
+                    or len(_text(o.get("description"))) > 75
+                    or len(str(o.get("value", ""))) > 150
+                    for o in options
+                ):
+                    found.append(f"block {i}: checkbox options (1-10, text and description 75)")
             if element.get("type") == "static_select":
                 options = element.get("options") or []
                 if not 0 < len(options) <= 100 or any(
