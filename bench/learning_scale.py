@@ -43,7 +43,7 @@ from sqlalchemy import insert, text
 from bench.cli import bench_parser
 from bench.postmortem_draft import seed as seed_draft_incident
 from bot.incidents.queries import get_incident
-from bot.learning.bulk import export_all
+from bot.learning.bulk_export import export_all
 from bot.learning.picture import draw_picture, picture_of
 from bot.learning.search import query_words, rank_incidents, snippets
 from bot.learning.stats import StatsQuery, compute_stats

@@ -1,4 +1,5 @@
-"""The import graph keeps the layout honest: dependencies point one way, with no cycles.
+"""The import graph keeps the layout honest: dependencies point one way, with no cycles, and
+no module grows past MAX_LINES.
 
     app (bot.app, handlers, bot.__main__) → domains → bot.slack → bot.core → storage
 
@@ -314,3 +315,16 @@ def test_a_hand_rolled_loop_is_found() -> None:
     assert background_loops(waiting, "x.py") == ["x.py:2 loops on a timer in watch()"]
     assert background_loops(timer, "x.py") == ["x.py:2 calls call_later"]
     assert background_loops(yielding, "x.py") == []
+
+
+MAX_LINES = 450  # a module longer than this holds more than one idea: split it
+
+
+def test_no_module_is_longer_than_it_should_be() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for package in ("bot", "handlers", "storage")
+        for path in (ROOT / package).rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert not long, f"over {MAX_LINES} lines: {long}"

@@ -22,12 +22,11 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tqdm import tqdm
 
-from bot.learning.bulk import (
+from bot.learning.bulk_export import count_incidents, export_all
+from bot.learning.bulk_import import (
     ImportProblem,
     ImportResult,
     check_file,
-    count_incidents,
-    export_all,
     import_records,
     read_documents,
 )

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.learning.bulk import ImportProblem, parse_record, read_documents
+from bot.learning.bulk_import import ImportProblem, parse_record, read_documents
 from storage import Database
 from storage.models.cadence import UpdatePrompt
 from storage.models.incidents import Incident
