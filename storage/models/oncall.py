@@ -56,14 +56,16 @@ class OncallNightNudge(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-SWAP_STATES = ("pending", "accepted", "declined")
+SWAP_STATES = ("pending", "accepted", "declined", "cancelled", "undelivered")
 
 
 class OncallSwapRequest(SQLModel, table=True):
     """`requester_id` asks `target_id` to take their shifts of `schedule` between `day_start`
     and `day_end` (one day in the requester's zone, UTC here). Nothing changes until the
     target accepts; the state moves from pending exactly once (a conditional update), so a
-    second press of Accept writes no second override. Past `day_end` it has expired."""
+    second press of Accept writes no second override. The requester may withdraw it while
+    pending (`cancelled`); `undelivered` is one whose DM could not be sent. Past `day_end` it
+    has expired."""
 
     __tablename__ = "oncall_swap_request"
 
