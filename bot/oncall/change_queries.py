@@ -1,5 +1,6 @@
 """Writing and reading changes to schedules: overrides (storage/models/oncall.py; a removal
-keeps the row, who and when) and swap requests (their state moves from pending once)."""
+keeps the row, who and when) and swap requests (their state moves from pending once: answered
+by the one asked, or withdrawn by the one who asked)."""
 
 from __future__ import annotations
 
@@ -104,5 +105,25 @@ async def answer_swap(
             )
         )
         .values(state=state, answered_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def cancel_swap(
+    session: AsyncSession, request_id: int, requester: str, now: datetime
+) -> bool:
+    """pending -> cancelled, by its requester only, before its day ends; True only for the one
+    call that moved it (an answer that came first wins)."""
+    result = await session.exec(
+        update(SWAPS)
+        .where(
+            and_(
+                SWAPS.c.id == request_id,
+                SWAPS.c.requester_id == requester,
+                SWAPS.c.state == "pending",
+                SWAPS.c.day_end > now,
+            )
+        )
+        .values(state="cancelled", answered_at=now)
     )
     return bool(result.rowcount)

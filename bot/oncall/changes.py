@@ -8,6 +8,7 @@ the actor's Slack zone (bot/oncall/when.py) and shown in it."""
 from __future__ import annotations
 
 from bot.core.errors import UserError
+from bot.oncall.change_notices import Change, on_call_between, tell_change, tell_removed
 from bot.oncall.change_queries import add_override, remove_override, upcoming_overrides
 from bot.oncall.changes_view import kind_word
 from bot.oncall.config import ScheduleDef
@@ -63,6 +64,7 @@ async def override(ctx: CommandContext, args: str) -> None:
     await check_may_change(ctx.rt, ctx.user_id, schedule, person)
     if person != ctx.user_id:  # the actor passed the permission table's check already
         await check_on_call_person(ctx.rt, person)
+    before = await on_call_between(ctx.rt, schedule, span.start, span.end)
     async with ctx.rt.db.session() as session:
         row = await add_override(
             session,
@@ -79,6 +81,9 @@ async def override(ctx: CommandContext, args: str) -> None:
         f"*{escape(schedule.name)}* {when(span.start, zone)} – {when(span.end, zone)}"
         f"{started}. Times in {zone_label(zone)}. `/oncall unoverride {row.id}` removes it."
     )
+    assert row.id is not None
+    change = Change(schedule.name, ctx.user_id, person, span.start, span.end, row.id, "override")
+    await tell_change(ctx.rt, change, before)
 
 
 @oncall_command(
@@ -107,6 +112,7 @@ async def take(ctx: CommandContext, args: str) -> None:
         )
     end = now + length if length is not None else min(current.end, now + MAX_SPAN)
     instead = shown(current.person, ids) if current.person else "nobody (a gap)"
+    before = await on_call_between(ctx.rt, schedule, now, end)
     async with ctx.rt.db.session() as session:
         row = await add_override(
             session,
@@ -122,6 +128,10 @@ async def take(ctx: CommandContext, args: str) -> None:
         f":white_check_mark: Override #{row.id}: you are on call for *{escape(schedule.name)}* "
         f"from now until {when(end, zone)}, instead of {instead}. "
         f"`/oncall unoverride {row.id}` gives it back."
+    )
+    assert row.id is not None
+    await tell_change(
+        ctx.rt, Change(schedule.name, ctx.user_id, ctx.user_id, now, end, row.id, "take"), before
     )
 
 
@@ -192,3 +202,5 @@ async def unoverride(ctx: CommandContext, args: str) -> None:
         f"*{escape(row.schedule)}* {when(row.start_at, zone)} – {when(row.end_at, zone)}. "
         "The rotation covers that time again."
     )
+    period = (max(row.start_at, now), row.end_at)
+    await tell_removed(ctx.rt, ctx.user_id, row.user_id, row.schedule, int(number), period)

@@ -19,6 +19,8 @@ from bot.oncall.may import check_may_change, check_on_call_person
 from bot.oncall.people import slack_ids
 from bot.oncall.queries import overrides_between
 from bot.oncall.rules import Shift, timeline
+from bot.oncall.schedules import oncall_config
+from bot.oncall.swap_cancel import CANCEL_USAGE, cancel
 from bot.oncall.view import when
 from bot.oncall.when import read_day
 from bot.slack.blocks import context, fit, section
@@ -34,7 +36,10 @@ log = logging.getLogger(__name__)
 ACCEPT_ACTION = "oncall_swap_accept"
 DECLINE_ACTION = "oncall_swap_decline"
 LISTED = 24  # shifts listed in a request (an hourly rotation has 24 a day)
-SWAP_USAGE = "`/oncall swap <schedule> @someone <date>`, e.g. `/oncall swap payments @ana sat`"
+SWAP_USAGE = (
+    "`/oncall swap <schedule> @someone <date>`, e.g. `/oncall swap payments @ana sat`; "
+    "`/oncall swap cancel <number>` withdraws one"
+)
 
 
 async def shifts_of(
@@ -64,12 +69,17 @@ def shift_lines(shifts: Sequence[Shift], zone: tzinfo) -> str:
 
 @oncall_command(
     "swap",
-    usage="<schedule> @someone <date>",
+    usage="<schedule> @someone <date> | cancel <number>",
     summary="Ask someone to take your shifts of a day (`today`, `sat`, `2026-12-24`): "
-    "they get Accept and Decline",
+    "they get Accept and Decline; `cancel <number>` withdraws your request before they answer",
 )
 async def swap(ctx: CommandContext, args: str) -> None:
     words = unescape(args).split()
+    if words and words[0].lower() == "cancel" and oncall_config(ctx.rt).schedule("cancel") is None:
+        if len(words) != 2:
+            raise UserError(f"Which request? {CANCEL_USAGE}.")
+        await ctx.reply(await cancel(ctx.rt, ctx.user_id, words[1]))
+        return
     if len(words) != 3:
         raise UserError(f"Which schedule, who, and which day? {SWAP_USAGE}.")
     schedule = schedule_named(ctx, words[0])
@@ -115,7 +125,8 @@ async def swap(ctx: CommandContext, args: str) -> None:
     await ctx.reply(
         f":incoming_envelope: Swap request #{request_id}: I asked <@{target}> to take your "
         f"shifts of *{escape(schedule.name)}* on {label}:\n{shift_lines(mine, zone)}\n"
-        "Nothing changes until they accept; you will be told either way."
+        "Nothing changes until they accept; you will be told either way. "
+        f"`/oncall swap cancel {request_id}` withdraws it until then."
     )
 
 

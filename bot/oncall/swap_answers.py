@@ -67,6 +67,11 @@ def _not_pending(row: OncallSwapRequest) -> UserError:
         return UserError(f"{what} is accepted already: you are on call for those shifts.")
     if row.state == "declined":
         return UserError(f"{what} is declined already: nothing changed.")
+    if row.state == "cancelled":
+        return UserError(
+            f"{what} was withdrawn by <@{row.requester_id}> before you answered: nothing "
+            "changed, and there is nothing to answer."
+        )
     if row.day_end <= utcnow():
         return UserError(f"{what} has expired: the day is over. Nothing changed.")
     return UserError(f"{what} cannot be answered any more: nothing changed.")

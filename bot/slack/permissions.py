@@ -75,7 +75,7 @@ ACTIONS: dict[str, Action] = {
         Action("page", "paging someone through PagerDuty", MEMBERS),
         Action("process", "ticking checklists, linking runbooks, recording verification", MEMBERS),
         # Then: a member of the schedule their own shifts, an on-call admin anyone's
-        Action("oncall", "changing on-call shifts (override, take, swap)", MEMBERS),
+        Action("oncall", "changing on-call shifts (override, take, swap, swap cancel)", MEMBERS),
     )
 }
 
@@ -161,7 +161,7 @@ ENTRY_POINTS: dict[str, str] = {
     "/oncall override": "oncall",
     "/oncall take": "oncall",
     "/oncall unoverride": "oncall",
-    "/oncall swap": "oncall",
+    "/oncall swap": "oncall",  # asking, and `swap cancel <n>` withdrawing (the requester only)
     "action:oncall_swap_accept": "oncall",
     "action:oncall_swap_decline": "oncall",
 }

@@ -41,9 +41,11 @@ class OncallOverride(SQLModel, table=True):
 
 class OncallNightNudge(SQLModel, table=True):
     """The nights nudge (bot/oncall/nights.py): one per person per ISO week (`2026-W50`) they
-    were paged outside their working hours on two nights or more. The unique key is the claim:
-    whoever inserts it sends, so replicas send it once; one left unsent past its lease is
-    taken over."""
+    were paged outside their working hours on two nights or more. The unique key makes it
+    once a week; it is held until `due_at`, the start of the person's next working window,
+    and then claimed by a conditional update (`lease_until`), so replicas send it once and a
+    claim whose sender died is taken over after the lease. `nights` (ISO dates, comma
+    separated) and `schedules` (a JSON list) are what it says, kept up to date until sent."""
 
     __tablename__ = "oncall_night_nudge"
     __table_args__ = (UniqueConstraint("user_id", "week", name="uq_oncall_night_nudge"),)
@@ -54,16 +56,22 @@ class OncallNightNudge(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # None: now
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    nights: str = Field(default="", max_length=80)
+    schedules: str = Field(default="[]", max_length=1000)
 
 
-SWAP_STATES = ("pending", "accepted", "declined")
+SWAP_STATES = ("pending", "accepted", "declined", "cancelled", "undelivered")
 
 
 class OncallSwapRequest(SQLModel, table=True):
     """`requester_id` asks `target_id` to take their shifts of `schedule` between `day_start`
     and `day_end` (one day in the requester's zone, UTC here). Nothing changes until the
     target accepts; the state moves from pending exactly once (a conditional update), so a
-    second press of Accept writes no second override. Past `day_end` it has expired."""
+    second press of Accept writes no second override. The requester may withdraw it while
+    pending (`cancelled`); `undelivered` is one whose DM could not be sent. Past `day_end` it
+    has expired."""
 
     __tablename__ = "oncall_swap_request"
 

@@ -115,7 +115,7 @@ async def page(bot: RunningBot, incident_id: int, when: datetime, **extra: Any) 
 async def test_the_handover_dms_go_once_with_two_replicas(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
-    handover = soon(12)
+    handover = soon(20)
     path = tmp_path / "sisyphus.yml"
     path.write_text(config(handover))
     one, two = await start(start_bot, path), await start(start_bot, path)
@@ -158,7 +158,7 @@ async def test_the_handover_dms_go_once_with_two_replicas(
 async def test_a_handover_while_no_replica_ran_is_sent_once_after_the_restart(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
-    handover = soon(6)
+    handover = soon(15)
     path = tmp_path / "sisyphus.yml"
     path.write_text(config(handover))
     one = await start(start_bot, path)
@@ -180,7 +180,7 @@ async def test_a_handover_while_no_replica_ran_is_sent_once_after_the_restart(
 async def test_an_override_made_after_planning_cancels_the_handover(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
-    handover = soon(5)
+    handover = soon(15)
     path = tmp_path / "sisyphus.yml"
     path.write_text(config(handover))
     bot = await start(start_bot, path)

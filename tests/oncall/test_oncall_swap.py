@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,11 +19,15 @@ from tests.support.incident_steps import click
 from tests.support.oncall_helpers import (
     BERLIN,
     GUEST_REFUSAL,
+    ask,
     berlin,
     oncall_bot,
     overrides,
     payments_turn,
+    press,
+    requests,
     said,
+    told,
 )
 
 
@@ -38,46 +41,6 @@ def u222_tomorrow() -> tuple:
     if payments_turn(berlin(1, 10))[0] == "U222":
         return berlin(1, 9), berlin(2, 0)
     return berlin(1, 0), berlin(1, 9)
-
-
-async def ask(bot: RunningBot, target: str = "U111", day: str = "tomorrow") -> dict[str, Any]:
-    """U222 asks `target`; the DM with the buttons (chat.postMessage params)."""
-    text = await said(bot, f"swap payments <@{target}> {day}", "U222")
-    assert text.startswith(":incoming_envelope: Swap request #"), text
-    assert "Nothing changes until they accept" in text
-    return next(
-        p
-        for p in reversed(bot.fake.done("chat.postMessage"))
-        if any(b.get("type") == "actions" for b in p.get("blocks") or [])
-    )
-
-
-def told(bot: RunningBot, user: str) -> list[str]:
-    """What the bot told `user`: ephemeral messages and DMs."""
-    return [
-        c.params.get("text") or ""
-        for c in bot.fake.calls
-        if c.ok
-        and (
-            (c.method == "chat.postEphemeral" and c.params.get("user") == user)
-            or (c.method == "chat.postMessage" and c.params.get("channel") == user)
-        )
-    ]
-
-
-async def press(bot: RunningBot, dm: dict[str, Any], action: str, user: str) -> str:
-    before = len(told(bot, user))
-    payload = click(bot, dm, action, user, dm["channel"])
-    assert (await bot.slack.interaction(payload)).status == 200
-    await bot.fake.wait_for(lambda: len(told(bot, user)) > before, what=f"{action} answered")
-    return told(bot, user)[before]
-
-
-async def requests(bot: RunningBot) -> list[OncallSwapRequest]:
-    from sqlmodel import select
-
-    async with bot.rt.db.session() as session:
-        return list((await session.exec(select(OncallSwapRequest))).all())
 
 
 async def test_a_swap_accepted(bot: RunningBot) -> None:

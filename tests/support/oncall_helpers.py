@@ -1,6 +1,7 @@
-"""Steps for the tests of changing who is on call (tests/oncall/test_oncall_changes.py and
-test_oncall_swap.py): a configuration file with a daily rotation of two members, admins by
-user ID and by user group, `/oncall` sent over real HTTP and its answers read back."""
+"""Steps for the tests of changing who is on call (tests/oncall/test_oncall_changes.py,
+test_oncall_change_notices.py and test_oncall_swap*.py): a configuration file with a daily
+rotation of two members, admins by user ID and by user group, `/oncall` sent over real HTTP
+and its answers read back; a swap asked, its buttons pressed, what each person was told."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from storage.models.oncall import OncallOverride
+from storage.models.oncall import OncallOverride, OncallSwapRequest
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
 from tests.support.block_limits import problems
+from tests.support.incident_steps import click
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """\
@@ -106,3 +108,41 @@ def berlin(day_offset: int, hour: int, minute: int = 0) -> datetime:
     today = utcnow().astimezone(BERLIN).date() + timedelta(days=day_offset)
     wall = datetime(today.year, today.month, today.day, hour, minute, tzinfo=BERLIN)
     return wall.astimezone(ZoneInfo("UTC"))
+
+
+async def ask(bot: RunningBot, target: str = "U111", day: str = "tomorrow") -> dict[str, Any]:
+    """U222 asks `target`; the DM with the buttons (chat.postMessage params)."""
+    text = await said(bot, f"swap payments <@{target}> {day}", "U222")
+    assert text.startswith(":incoming_envelope: Swap request #"), text
+    assert "Nothing changes until they accept" in text
+    return next(
+        p
+        for p in reversed(bot.fake.done("chat.postMessage"))
+        if any(b.get("type") == "actions" for b in p.get("blocks") or [])
+    )
+
+
+def told(bot: RunningBot, user: str) -> list[str]:
+    """What the bot told `user`: ephemeral messages and DMs."""
+    return [
+        c.params.get("text") or ""
+        for c in bot.fake.calls
+        if c.ok
+        and (
+            (c.method == "chat.postEphemeral" and c.params.get("user") == user)
+            or (c.method == "chat.postMessage" and c.params.get("channel") == user)
+        )
+    ]
+
+
+async def press(bot: RunningBot, dm: dict[str, Any], action: str, user: str) -> str:
+    before = len(told(bot, user))
+    payload = click(bot, dm, action, user, dm["channel"])
+    assert (await bot.slack.interaction(payload)).status == 200
+    await bot.fake.wait_for(lambda: len(told(bot, user)) > before, what=f"{action} answered")
+    return told(bot, user)[before]
+
+
+async def requests(bot: RunningBot) -> list[OncallSwapRequest]:
+    async with bot.rt.db.session() as session:
+        return list((await session.exec(select(OncallSwapRequest))).all())
