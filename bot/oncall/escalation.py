@@ -95,8 +95,7 @@ class Level(ConfigModel):
         ),
     ] = Field(
         default=("slack",),
-        description="How each person is paged: `slack` (a DM, always), and `sms`, `call` "
-        "(Twilio).",
+        description="How each person is paged: `slack` (a DM, always), `sms`, `call` (Twilio).",
     )
 
     @property

@@ -162,7 +162,7 @@ class Escalator(Worker):
                 f"Paged <@{note.user_id}> ({escape(policy.name)}, level {note.level + 1} of "
                 f"{len(policy.levels)}), held for quiet hours until now: waiting {wait} for an ack"
             )
-        if sent and level is not None:
+        if level is not None:  # the SMS and call go even when Slack refused the DM
             await self._by_twilio(level, [note])
         async with self.rt.db.session() as session:
             if not sent:

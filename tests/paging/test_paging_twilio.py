@@ -20,10 +20,14 @@ from bot.core.config_file import ConfigFileError
 from bot.paging.escalator import Escalator
 from bot.paging.twilio_sender import TwilioSender
 from storage.models.paging import PageDelivery
+from tests.app.test_check_command import full_env, healthy, run_check
 from tests.conftest import RunningBot, StartBot
 from tests.paging.helpers import escalations, page_entries, pages_to, said_in, wait_for_page
+from tests.support.fake_slack import FakeSlack
 from tests.support.fake_twilio import FROM, FakeTwilio
 from tests.support.incident_steps import declare, run
+
+__all__ = ["healthy"]  # the fixture, from the check's own tests
 
 PUBLIC = "https://sisyphus.example.com"
 PHONE_222 = "+15555550100"
@@ -263,3 +267,17 @@ def test_phones_and_twilio_settings_are_checked_with_the_line(
         f"{label}, line 20: escalation policy `payments`, level 1 pages by sms and call, but "
         "U222 has no `phone` in `oncall.people`"
     ]
+
+
+async def test_check_says_when_a_policy_pages_by_sms_without_twilio(
+    database_url: str, healthy: FakeSlack, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path)
+    code, lines = await run_check(full_env(database_url, healthy, CONFIG_FILE=str(path)), tmp_path)
+    assert code == 1, lines
+    assert (
+        f"[FAIL] config file: CONFIG_FILE {path}, line 21: escalation policy `payments`, level 1 "
+        "pages by sms and call, but TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM, "
+        "WEB_BASE_URL are not set"
+    ) in lines
+    assert not any("5555550100" in line for line in lines)
