@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from bot.core.config_file import ConfigFileError
 from bot.paging.escalator import Escalator
 from bot.paging.twilio_sender import TwilioSender
 from storage.models.paging import PageDelivery
+from storage.tables import table_of
+from storage.types import utcnow
 from tests.app.test_check_command import full_env, healthy, run_check
 from tests.conftest import RunningBot, StartBot
 from tests.paging.helpers import escalations, page_entries, pages_to, said_in, wait_for_page
@@ -281,3 +285,31 @@ async def test_check_says_when_a_policy_pages_by_sms_without_twilio(
         "WEB_BASE_URL are not set"
     ) in lines
     assert not any("5555550100" in line for line in lines)
+
+
+async def test_an_sms_held_by_a_killed_replica_goes_once_its_lease_runs_out(
+    start_bot: StartBot, tmp_path: Path, twilio: FakeTwilio
+) -> None:
+    one = await start_twilio_bot(start_bot, tmp_path, twilio, via="[slack, sms]", first="10m")
+    two = await start_twilio_bot(start_bot, tmp_path, twilio, via="[slack, sms]", first="10m")
+    twilio.fail(503, code=20503, message="Service unavailable")  # the first try: no SMS
+    channel = await declare(one)
+    await run(one, "page checkout", channel)
+    await twilio.wait_for(lambda: twilio.received, what="the first try")
+    # As if a replica had claimed it and died before Twilio answered: its lease still holds...
+    now = utcnow()
+    async with one.rt.db.session() as session:
+        await session.exec(
+            update(table_of(PageDelivery)).values(
+                status="pending", claimed_by="dead-replica", lease_until=now + timedelta(seconds=1)
+            )
+        )
+    senders = [TwilioSender.of(b.rt) for b in (one, two)]
+    await asyncio.gather(*(s.run_now() for s in senders if s))
+    assert twilio.messages() == []  # ...so nobody sends it yet
+    await asyncio.sleep(1.1)
+    for _ in range(3):
+        await asyncio.gather(*(s.run_now() for s in senders if s))
+    assert len(twilio.messages(PHONE_222)) == 1  # late, never lost; and once
+    [row] = await deliveries(one)
+    assert row.status == "sent" and row.claimed_by != "dead-replica"
