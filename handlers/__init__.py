@@ -93,6 +93,7 @@ START_ORDER: list[str] = [
     "install_fatigue",
     "install_handovers",
     "install_nights",
+    "install_twilio",  # the SMS and call sender, before the escalator that wakes it
     "install_paging",
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]

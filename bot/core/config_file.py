@@ -43,6 +43,9 @@ T = TypeVar("T")
 # A check across sections, run once every section is valid: the whole file's values (by section
 # name) -> (where, what is wrong) for each problem, e.g. a service naming no schedule.
 CrossCheck = Callable[[Mapping[str, Any]], list[tuple[Loc, str]]]
+# The same with the settings the file was loaded with (a section needing a setting, e.g. SMS
+# pages needing TWILIO_*): run only when the loader is given full settings.
+SettingsCheck = Callable[[Mapping[str, Any], Any], list[tuple[Loc, str]]]
 DEFAULT_CONFIG_FILE = "sisyphus.yml"
 SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -58,6 +61,7 @@ class ConfigSection(Generic[T]):
     noun: str = ""  # what one entry is ("service"), for "this service has no `name`"
     file_setting: str = ""  # a Settings field naming a file with this section alone
     checks: tuple[CrossCheck, ...] = ()  # what it checks of the other sections
+    setting_checks: tuple[SettingsCheck, ...] = ()  # what it checks of the settings
     counter: Callable[[Any], str] | None = None  # what `count` says, for a mapping section
 
     def count(self, value: Any) -> str:
@@ -117,7 +121,7 @@ def load_config(settings: ConfigPaths, sections: Sequence[ConfigSection[Any]]) -
         text = _read(path, label, problems)
         if text is not None:
             sources.append(label)
-            found, given, file_problems = parse(text, sections)
+            found, given, file_problems = parse(text, sections, settings=settings)
             problems += [_line(label, p) for p in file_problems]
             values |= found
     for section in sections:
@@ -149,11 +153,15 @@ def load_config(settings: ConfigPaths, sections: Sequence[ConfigSection[Any]]) -
 
 
 def parse(
-    text: str, sections: Sequence[ConfigSection[Any]], only: ConfigSection[Any] | None = None
+    text: str,
+    sections: Sequence[ConfigSection[Any]],
+    only: ConfigSection[Any] | None = None,
+    settings: Any = None,
 ) -> tuple[dict[str, Any], set[str], list[LineProblem]]:
     """The sections' values in `text`, the keys it sets, and every problem with its line.
 
-    `only`: the text is a file holding that one section (CHECKLISTS_FILE).
+    `only`: the text is a file holding that one section (CHECKLISTS_FILE). `settings`: those
+    the file is loaded with, for the sections' `setting_checks` (none run without them).
     """
     try:
         doc = read_document(text)
@@ -190,6 +198,13 @@ def parse(
         for check in section.checks
         for loc, why in check(values)
     ]
+    if settings is not None:
+        across += [
+            LineProblem(line_of(doc.root, loc), why)
+            for section in sections
+            for setting_check in section.setting_checks
+            for loc, why in setting_check(values, settings)
+        ]
     if across:
         return {}, given, sorted(problems + across, key=lambda p: p.line)
     return values, given, problems

@@ -21,6 +21,9 @@ SEVERITY_NAMES = ("sev1", "sev2", "sev3", "sev4")
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
 DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
+DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
+_TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
 # a real token cannot contain: its parts are digits, then letters and digits without dashes.
 _PLACEHOLDER = re.compile(r"your[-_]|<|>|changeme|placeholder|\.\.\.|x{6,}")
@@ -134,6 +137,12 @@ class Settings(BaseSettings):
     # and the key the feeds' secrets are derived from (unset: no feeds, their routes 404).
     web_base_url: str | None = None
     oncall_calendar_secret: SecretStr | None = None
+    # Paging by SMS and voice call (bot/paging/twilio.py): the account, its Auth Token (also
+    # the key of the callbacks' X-Twilio-Signature), the number pages come from, the API.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_api_url: str = DEFAULT_TWILIO_API_URL
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -198,6 +207,7 @@ class Settings(BaseSettings):
         "jira_webhook_secret",
         "deploy_gate_token",
         "oncall_calendar_secret",
+        "twilio_auth_token",
     )
     @classmethod
     def _empty_is_unset(cls, v: SecretStr | None) -> SecretStr | None:
@@ -318,7 +328,27 @@ class Settings(BaseSettings):
             raise ValueError("must be owner/name")
         return v
 
-    @field_validator("github_api_url", "jira_url", "pagerduty_api_url", "opsgenie_api_url")
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _twilio_sid(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if not _TWILIO_SID.match(v.strip()):
+            raise ValueError("must be a Twilio Account SID: AC and 32 hexadecimal digits")
+        return v.strip()
+
+    @field_validator("twilio_from")
+    @classmethod
+    def _twilio_from(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if not _E164.match(v.replace(" ", "")):  # the number itself is never repeated
+            raise ValueError("must be a phone number in E.164 form: + and 7 to 15 digits")
+        return v.replace(" ", "")
+
+    @field_validator(
+        "github_api_url", "jira_url", "pagerduty_api_url", "opsgenie_api_url", "twilio_api_url"
+    )
     @classmethod
     def _vendor_url(cls, v: str | None) -> str | None:
         if not v:
@@ -342,6 +372,15 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    def twilio_unset(self) -> list[str]:
+        """The Twilio settings SMS and calls need that are not set (none: Twilio is ready)."""
+        given = {
+            "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "TWILIO_FROM": self.twilio_from,
+        }
+        return [name for name, value in given.items() if value is None]
 
 
 def secret_values(settings: Settings) -> list[str]:

@@ -35,7 +35,7 @@ from bot.core.config_file import ConfigSection
 from bot.core.config_types import ConfigModel, Duration, Text, unique_by
 from bot.core.config_yaml import Loc
 from bot.incidents.services import SERVICES
-from bot.oncall.escalation import EscalationPolicy, Policies, policy_problems
+from bot.oncall.escalation import EscalationPolicy, Policies, policy_problems, twilio_problems
 from bot.oncall.hours import EXAMPLE, WINDOW_PATTERN, parse_window
 from bot.oncall.rules import Layer, Rules, Window
 
@@ -282,6 +282,10 @@ def escalation_checks(values: Mapping[str, Any]) -> list[tuple[Loc, str]]:
     return policy_problems(values, ONCALL.name, SERVICES.name)
 
 
+def twilio_checks(values: Mapping[str, Any], settings: Any) -> list[tuple[Loc, str]]:
+    return twilio_problems(values, ONCALL.name, settings)
+
+
 def _count(value: OncallConfig) -> str:
     n = len(value.schedules)
     return f"{n} on-call schedule{'' if n == 1 else 's'}"
@@ -294,5 +298,6 @@ ONCALL: ConfigSection[OncallConfig] = ConfigSection(
     description="On-call schedules: rotations in layers, each in its own time zone, and who "
     "may change shifts.",
     checks=(services_name_schedules, escalation_checks),
+    setting_checks=(twilio_checks,),
     counter=_count,
 )

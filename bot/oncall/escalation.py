@@ -13,8 +13,10 @@
       - name: payments
         escalation_policy: payments
 
-Only Slack delivers a page for now (`via: [slack]`, the default): SMS and calls are not
-built yet, so `via` refuses them by name rather than accepting what would never be sent.
+A level's `via` says how each of its people is paged: `slack` (a DM, the default), `sms` and
+`call` (through Twilio, bot/paging/twilio.py). Whoever a level pages by SMS or call needs a
+`phone` in `oncall.people` (checked here, with the line), and Twilio's settings must be set
+(checked with the settings at start-up and by `python -m bot check`: `twilio_problems`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from bot.core.config_types import ConfigModel, Duration, Text, unique_by
 from bot.core.config_yaml import Loc
@@ -33,14 +35,20 @@ USER_ID = r"^[UW][A-Z0-9]{2,20}$"
 MAX_REPEAT = 10
 
 
-def _via(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        for way in value:
-            if way in ("sms", "call"):
-                raise ValueError(
-                    f"`{way}` is not delivered yet: only `slack` pages for now (leave `via` out "
-                    "or write `via: [slack]`)"
-                )
+WAYS = ("slack", "sms", "call")
+TWILIO_WAYS = frozenset({"sms", "call"})
+
+
+def _via(value: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        raise ValueError("give at least one way: slack, sms or call")
+    if len(set(value)) != len(value):
+        raise ValueError("each way once: slack, sms or call")
+    if "slack" not in value:
+        raise ValueError(
+            "`via` always includes `slack` (the DM holds the Acknowledge button): "
+            "e.g. `via: [slack, sms, call]`"
+        )
     return value
 
 
@@ -73,9 +81,26 @@ class Level(ConfigModel):
 
     notify: Notify = Field(description="`{schedule: <name>}` or `{users: [U...]}`.")
     ack_within: Duration = Field(description="How long to wait before the next level (`5m`).")
-    via: Annotated[tuple[Literal["slack"], ...], BeforeValidator(_via)] = Field(
-        default=("slack",), description="How the page goes: `slack` (SMS and calls: not yet)."
+    via: Annotated[
+        tuple[Literal["slack", "sms", "call"], ...],
+        AfterValidator(_via),
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {"enum": list(WAYS)},
+                "contains": {"const": "slack"},
+                "minItems": 1,
+                "uniqueItems": True,
+            }
+        ),
+    ] = Field(
+        default=("slack",),
+        description="How each person is paged: `slack` (a DM, always), `sms`, `call` (Twilio).",
     )
+
+    @property
+    def by_twilio(self) -> bool:
+        return bool(TWILIO_WAYS & set(self.via))
 
 
 def _some_levels(value: tuple[Level, ...]) -> tuple[Level, ...]:
@@ -128,6 +153,7 @@ def policy_problems(
                         f"escalation policy `{policy.name}`: no on-call schedule `{wanted}`",
                     )
                 )
+    problems += _phones(oncall, policies, section)
     names = {p.name.lower() for p in policies}
     for index, service in enumerate(values.get(services_section) or ()):
         wanted = service.escalation_policy
@@ -140,4 +166,62 @@ def policy_problems(
                     f"(the policies: {known})",
                 )
             )
+    return problems
+
+
+def _phones(
+    oncall: Any, policies: tuple[EscalationPolicy, ...], section: str
+) -> list[tuple[Loc, str]]:
+    """Everyone a level pages by SMS or call has a `phone` in `oncall.people` (named by the
+    member as the schedule or level names them; the number itself is never repeated)."""
+    people = getattr(oncall, "people", None) or {}
+    schedules = {s.name.lower(): s for s in getattr(oncall, "schedules", ()) or ()}
+    problems: list[tuple[Loc, str]] = []
+    for p_index, policy in enumerate(policies):
+        for l_index, level in enumerate(policy.levels):
+            if not level.by_twilio:
+                continue
+            members: list[str] = list(level.notify.users)
+            schedule = schedules.get((level.notify.schedule or "").lower())
+            for layer in getattr(schedule, "layers", ()):
+                members += list(layer.members)
+            ways = " and ".join(w for w in level.via if w in TWILIO_WAYS)
+            for member in dict.fromkeys(members):
+                person = people.get(member)
+                if person is None or not person.phone:
+                    problems.append(
+                        (
+                            (section, "escalation_policies", p_index, "levels", l_index, "via"),
+                            f"escalation policy `{policy.name}`, level {l_index + 1} pages by "
+                            f"{ways}, but {member} has no `phone` in `{section}.people`",
+                        )
+                    )
+    return problems
+
+
+def twilio_problems(
+    values: Mapping[str, Any], section: str, settings: Any
+) -> list[tuple[Loc, str]]:
+    """A level paging by SMS or call while Twilio's settings are not all set (a call also
+    needs WEB_BASE_URL: its keypress comes back there)."""
+    unset_of = getattr(settings, "twilio_unset", None)
+    if unset_of is None:  # only the settings naming the files (python -m bot check, broken .env)
+        return []
+    unset: list[str] = unset_of()
+    oncall = values.get(section)
+    problems: list[tuple[Loc, str]] = []
+    for p_index, policy in enumerate(tuple(getattr(oncall, "escalation_policies", ()) or ())):
+        for l_index, level in enumerate(policy.levels):
+            missing = list(unset) if level.by_twilio else []
+            if "call" in level.via and not getattr(settings, "web_base_url", None):
+                missing.append("WEB_BASE_URL")
+            if missing:
+                ways = " and ".join(w for w in level.via if w in TWILIO_WAYS)
+                problems.append(
+                    (
+                        (section, "escalation_policies", p_index, "levels", l_index, "via"),
+                        f"escalation policy `{policy.name}`, level {l_index + 1} pages by {ways}, "
+                        f"but {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set",
+                    )
+                )
     return problems

@@ -1,6 +1,8 @@
 """Paging our own on-call: `/incident page <service>` for a service with an escalation policy
 (`oncall.escalation_policies`) DMs each level's people in turn until someone acknowledges,
-exactly once across replicas and restarts (the steps are due rows in the database)."""
+exactly once across replicas and restarts (the steps are due rows in the database); a level's
+`via: [slack, sms, call]` adds an SMS and a voice call through Twilio, whose keypress comes
+back to `POST /paging/twilio/gather`."""
 
 from __future__ import annotations
 
@@ -12,13 +14,16 @@ def domain() -> Domain:
     from bot.alerts.paging import PAGE_HOOKS
     from bot.paging import listeners
     from bot.paging.escalator import install_paging, release_on_severity, wake_on_resolve
+    from bot.paging.gather import add_twilio_routes
     from bot.paging.start import page_by_policy
+    from bot.paging.twilio_sender import install_twilio
     from bot.response.lifecycle import RESOLVED_HOOKS, SEVERITY_HOOKS
 
     return Domain(
         "paging",
         register=listeners.register,
-        installers=(install_paging,),
+        installers=(install_twilio, install_paging),
+        routes=(add_twilio_routes,),  # POST /paging/twilio/gather: a call's keypress
         hooks=(
             Hook(PAGE_HOOKS, page_by_policy),  # `/incident page` of a service with a policy
             Hook(RESOLVED_HOOKS, wake_on_resolve),  # resolving cancels its escalations

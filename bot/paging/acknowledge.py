@@ -53,6 +53,16 @@ def _over(esc: PageEscalation) -> str:
 
 
 async def acknowledge_page(rt: Runtime, escalation_id: int, user_id: str) -> str:
+    """The Acknowledge button: what to tell the person who pressed it."""
+    _, said = await acknowledge(rt, escalation_id, user_id)
+    return said
+
+
+async def acknowledge(
+    rt: Runtime, escalation_id: int, user_id: str, how: str = ""
+) -> tuple[bool, str]:
+    """Acknowledge once, however many presses or replicas: (this one won, what to tell them).
+    `how`: said on the timeline after the acknowledgement (" by phone")."""
     esc, incident = await _escalation(rt, escalation_id)
     await _paged(rt, esc, user_id)
     now = utcnow()
@@ -63,13 +73,14 @@ async def acknowledge_page(rt: Runtime, escalation_id: int, user_id: str) -> str
             await add_bot_action(
                 session,
                 esc.incident_id,
-                f"<@{user_id}> acknowledged the page of {escape(esc.service)}, {after} after it",
+                f"<@{user_id}> acknowledged the page of {escape(esc.service)}{how}, "
+                f"{after} after it",
                 actor_id=user_id,
                 kind=EntryKind.PAGE,
             )
     if not won:
         esc, _ = await _escalation(rt, escalation_id)
-        return _over(esc)
+        return False, _over(esc)
     esc, _ = await _escalation(rt, escalation_id)
     room = incident.channel_id
     if room:
@@ -88,7 +99,7 @@ async def acknowledge_page(rt: Runtime, escalation_id: int, user_id: str) -> str
             log.warning("could not post in the war room: %s", slack_error_text(exc))
     await _update_dms(rt, esc, incident)
     where = f" I've added you to <#{room}>." if room else ""
-    return f"Acknowledged: paging stopped, and the war room knows you're on it.{where}"
+    return True, f"Acknowledged: paging stopped, and the war room knows you're on it.{where}"
 
 
 async def _update_dms(rt: Runtime, esc: PageEscalation, incident: Incident) -> None:

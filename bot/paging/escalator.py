@@ -16,12 +16,14 @@ from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import get_incident
-from bot.oncall.escalation import EscalationPolicy, Level
+from bot.oncall.escalation import TWILIO_WAYS, EscalationPolicy, Level
 from bot.oncall.people import slack_ids
 from bot.oncall.schedules import on_call_all, oncall_config
 from bot.paging import held, queries
 from bot.paging.blocks import page_blocks, page_text
+from bot.paging.deliveries import add_deliveries
 from bot.paging.quiet import HIGH_SEVERITIES, plan
+from bot.paging.twilio_sender import WAY_NAMES, wake_twilio
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from bot.slack.text import escape
@@ -112,6 +114,7 @@ class Escalator(Worker):
                 and row.held_until is None
                 and not await self._dm(row.id or 0, row.user_id, incident, step, now)
             ]
+            await self._by_twilio(level, [row for row in rows if row.held_until is None])
             named = ", ".join(f"<@{p}>" for p in quiet.now)
             said = (
                 f"Paged {named} ({escape(policy.name)}, {where})"
@@ -120,6 +123,8 @@ class Escalator(Worker):
             )
             if quiet.notes:
                 said += ": " + "; ".join(quiet.notes)
+            if level.by_twilio and quiet.now:
+                said += " by " + ", ".join(WAY_NAMES.get(w, w) for w in level.via)
             said += f": waiting {wait} for an ack"
             if quiet.held and not quiet.now:
                 said += " from its delivery"
@@ -157,6 +162,8 @@ class Escalator(Worker):
                 f"Paged <@{note.user_id}> ({escape(policy.name)}, level {note.level + 1} of "
                 f"{len(policy.levels)}), held for quiet hours until now: waiting {wait} for an ack"
             )
+        if level is not None:  # the SMS and call go even when Slack refused the DM
+            await self._by_twilio(level, [note])
         async with self.rt.db.session() as session:
             if not sent:
                 await held.drop_hold(session, note.id or 0)
@@ -165,6 +172,17 @@ class Escalator(Worker):
                 await held.pull_forward(session, esc, pending, now + level.ack_within)
             await add_bot_action(session, esc.incident_id, said, kind=EntryKind.PAGE)
         await self._say(incident, f":pager: {said}.")
+
+    async def _by_twilio(self, level: Level, notes: list[PageNotification]) -> None:
+        """The level's SMS and calls to these people: stored, then sent by the Twilio sender
+        (a failure there leaves the DM and the other way as they went)."""
+        ways = tuple(w for w in level.via if w in TWILIO_WAYS)
+        if not ways or not notes:
+            return
+        async with self.rt.db.session() as session:
+            added = await add_deliveries(session, notes, ways)
+        if added:
+            wake_twilio(self.rt)
 
     async def _people(self, level: Level, now: datetime) -> list[str]:
         if level.notify.users:

@@ -16,7 +16,7 @@ from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
 from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
 from storage.models.oncall_handover import OncallHandover
-from storage.models.paging import PageEscalation, PageNotification
+from storage.models.paging import PageDelivery, PageEscalation, PageNotification
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
@@ -42,6 +42,7 @@ __all__ = [
     "OncallNightNudge",
     "OncallOverride",
     "OncallSwapRequest",
+    "PageDelivery",
     "PageEscalation",
     "PageEvent",
     "PageNotification",

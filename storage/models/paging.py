@@ -67,3 +67,35 @@ class PageNotification(SQLModel, table=True):
     # (claimed with `lease_until` once due, like a step, so a restart loses nothing).
     held_until: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+DELIVERY_WAYS = ("sms", "call")
+DELIVERY_STATUSES = ("pending", "sent", "failed")
+
+
+class PageDelivery(SQLModel, table=True):
+    """A page by SMS or voice call (Twilio) to one person at one step: stored before Twilio is
+    called, claimed with a lease (`claimed_by`, `lease_until`) so two replicas send it once and
+    one killed mid-way leaves it to another. `token` is the opaque id a call's keypress comes
+    back with (never the phone number, which is not stored: it is read from the file)."""
+
+    __tablename__ = "page_delivery"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "way", name="uq_page_delivery"),
+        UniqueConstraint("token", name="uq_page_delivery_token"),
+        Index("ix_page_delivery_status_created", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="page_escalation.id", index=True)
+    notification_id: int = Field(foreign_key="page_notification.id")
+    way: str = Field(max_length=8)  # DELIVERY_WAYS
+    user_id: str = Field(max_length=32)
+    token: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=16)  # DELIVERY_STATUSES
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sid: str | None = Field(default=None, max_length=64)  # Twilio's Message or Call SID
+    error: str | None = Field(default=None, max_length=300)  # without the number
