@@ -21,6 +21,7 @@ from storage.models.paging import PageNotification
 from tests.conftest import RunningBot, StartBot
 from tests.paging.helpers import escalations, page_entries, pages_to, said_in, wait_for_page
 from tests.support.incident_steps import declare, run
+from tests.support.timeline_helpers import wait_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """\
@@ -196,10 +197,13 @@ async def test_a_severity_raised_to_sev1_delivers_a_held_page_at_once(
     await run(bot, "severity sev1", channel)
     [page] = await wait_for_page(bot, "U222")
     assert "SEV1" in page["text"]
+
+    async def recorded() -> list[PageNotification]:  # once Slack has answered the DM
+        return [n for n in await notes(bot) if n.sent_at is not None]
+
+    [note] = await wait_until(recorded, what="the held page recorded as sent")
     [esc] = await escalations(bot)
     assert esc.due_at == night + timedelta(minutes=10)  # ack_within from the delivery
-    [note] = await notes(bot)
-    assert note.sent_at is not None
 
 
 async def test_a_resolved_incident_never_delivers_its_held_page(
