@@ -127,6 +127,24 @@ async def escalate_now(
     return bool(result.rowcount)
 
 
+async def bring_forward(session: AsyncSession, escalation_id: int, now: datetime) -> bool:
+    """An alert's first step, stored due after a grace, due now (the war room is open)."""
+    result = await session.exec(
+        update(ESC)
+        .where(
+            and_(
+                ESC.c.id == escalation_id,
+                ESC.c.status == "active",
+                ESC.c.round == 0,
+                ESC.c.level == 0,
+                ESC.c.due_at > now,
+            )
+        )
+        .values(due_at=now)
+    )
+    return bool(result.rowcount)
+
+
 async def cancel_resolved(session: AsyncSession) -> list[PageEscalation]:
     """Active escalations of incidents now resolved: cancelled (those this call cancelled)."""
     stmt = (

@@ -43,6 +43,9 @@ class PageEscalation(SQLModel, table=True):
     # High urgency whatever the incident's severity (`/incident page --urgent`, a critical
     # alert): never held by quiet hours (bot/paging/quiet.py).
     urgent: bool = False
+    # Low urgency whatever the incident's severity (a `warning` or `info` alert): held by quiet
+    # hours until someone raises the incident to SEV1 or SEV2.
+    low_urgency: bool = False
 
 
 class PageNotification(SQLModel, table=True):

@@ -1,0 +1,28 @@
+"""Paging: low-urgency escalations (pages of warning and info alerts)
+
+Revision ID: 0019
+Revises: 0018
+Create Date: 2026-12-07
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0019"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("page_escalation") as batch:
+        batch.add_column(
+            sa.Column("low_urgency", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("page_escalation") as batch:
+        batch.drop_column("low_urgency")
