@@ -63,7 +63,9 @@ class PageNotification(SQLModel, table=True):
     level: int
     user_id: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When its step fell due (sent_at minus this: how late the page went; bench.paging_scale).
+    step_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when Slack took it
     channel_id: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     # Quiet hours: a low-urgency page to someone outside their working hours waits until then

@@ -1,4 +1,4 @@
-"""Paging: low-urgency escalations (pages of warning and info alerts)
+"""Paging: low-urgency escalations (pages of warning and info alerts), each page's step due time
 
 Revision ID: 0019
 Revises: 0018
@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import storage.types
 
 revision: str = "0019"
 down_revision: str | None = "0018"
@@ -21,8 +23,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("low_urgency", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+    with op.batch_alter_table("page_notification") as batch:
+        batch.add_column(sa.Column("step_due_at", storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("page_notification") as batch:
+        batch.drop_column("step_due_at")
     with op.batch_alter_table("page_escalation") as batch:
         batch.drop_column("low_urgency")
