@@ -32,6 +32,7 @@ from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from bot.slack.text import escape
 from bot.timeline.queries import BotAction, add_bot_action, add_bot_actions
+from storage import StorageUnavailable
 from storage.models.incidents import Incident
 from storage.models.paging import NOBODY_ANSWERED, PageEscalation, PageNotification
 from storage.models.timeline import EntryKind
@@ -160,6 +161,8 @@ class Escalator(Worker):
     ) -> None:
         try:
             await self._steps(claimed, incidents, now)
+        except StorageUnavailable:
+            pass  # logged by the database layer; the leases run out and the steps go again
         except Exception:
             log.exception("a batch of page steps failed (its leases run out: retried then)")
         finally:
