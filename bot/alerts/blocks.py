@@ -18,6 +18,7 @@ from storage.models.incidents import Incident
 DECLARE_ACTION = "alert_declare_incident"
 ADD_TO_INCIDENT_ACTION = "alert_add_to_incident"
 RESOLVE_ACTION = "alert_resolve_incident"
+PAGE_ACTION = "alert_page_oncall"
 MAX_ALERTS_SHOWN = 10
 MAX_OPTIONS = 100
 SOURCE_NAMES = {"alertmanager": "Alertmanager", "pagerduty": "PagerDuty"}
@@ -49,8 +50,12 @@ def card_text(state: GroupState) -> str:
 
 
 def triage_card(
-    state: GroupState, incident: Incident | None, open_incidents: list[Incident]
+    state: GroupState,
+    incident: Incident | None,
+    open_incidents: list[Incident],
+    page_service: str | None = None,
 ) -> list[dict[str, Any]]:
+    """`page_service`: the alert's service when it has an escalation policy ("Page on-call")."""
     g = state.group
     firing = [a for a in state.alerts if a.status == "firing"]
     icon = ":rotating_light:" if firing else ":white_check_mark:"
@@ -103,6 +108,27 @@ def triage_card(
             "value": str(g.id),
         }
     ]
+    if page_service is not None:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": PAGE_ACTION,
+                "text": {"type": "plain_text", "text": _plain(f"Page on-call ({page_service})")},
+                "value": str(g.id),
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Page the on-call?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": fit(
+                            f"This declares an incident from the alert, with you in command, "
+                            f"and pages *{escape(page_service)}*'s escalation policy."
+                        ),
+                    },
+                    "confirm": {"type": "plain_text", "text": "Page"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            }
+        )
     choices = [i for i in open_incidents if not i.private][:MAX_OPTIONS]
     if choices:
         elements.append(

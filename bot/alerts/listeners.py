@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
-from bot.alerts.blocks import ADD_TO_INCIDENT_ACTION, DECLARE_ACTION, RESOLVE_ACTION
+from bot.alerts.blocks import ADD_TO_INCIDENT_ACTION, DECLARE_ACTION, PAGE_ACTION, RESOLVE_ACTION
 from bot.alerts.declare import add_to_incident, declare_by_person
 from bot.alerts.install import worker_for
 from bot.alerts.sessions import alert_session
@@ -59,6 +59,33 @@ def register(app: AsyncApp) -> None:
 
         async with rt.in_flight():
             await answer_user(rt, user_id, channel_id, "Declaring from the alert", work)
+
+    @app.action(PAGE_ACTION)
+    async def on_page(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        rt: Runtime = context["runtime"]
+        user_id, channel_id, value, _ = _who(body)
+
+        async def tell(text: str) -> None:
+            await tell_user(rt, user_id, channel_id, text)
+
+        async def work() -> None:
+            # Paging declares: it needs the right to page and to declare.
+            await authorize(rt, f"action:{PAGE_ACTION}", user_id)
+            await authorize(rt, f"action:{DECLARE_ACTION}", user_id)
+            outcome = await declare_by_person(
+                rt, _number(value), user_id, channel_id, tell, page_oncall=True
+            )
+            _kick(rt, value)
+            room = outcome.incident.channel_id
+            where = f" <#{room}> says" if room else " Its timeline says"
+            await tell(
+                f"Paging the on-call of incident #{outcome.incident.id}:{where} who is paged "
+                "and who acknowledges."
+            )
+
+        async with rt.in_flight():
+            await answer_user(rt, user_id, channel_id, "Paging the on-call", work)
 
     @app.action(ADD_TO_INCIDENT_ACTION)
     async def on_add(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts import blocks
 from bot.alerts.config import triage_channel
-from bot.alerts.declare import declare_from_alert
+from bot.alerts.declare import declare_from_alert, pages_by_policy
 from bot.alerts.queries import (
     GroupState,
     claim_groups,
@@ -248,7 +248,12 @@ class AlertWorker(Worker):
         if group.storm_card and group.card_channel_id and group.card_ts:
             self.storm.redraw_soon(group.card_channel_id, group.card_ts)  # its line changed
             return
-        card = blocks.triage_card(done.state, incident, choices if incident is None else [])
+        card = blocks.triage_card(
+            done.state,
+            incident,
+            choices if incident is None else [],
+            pages_by_policy(self.rt, done.state) if incident is None else None,
+        )
         text = blocks.card_text(done.state)
         digest = hashlib.sha256(json.dumps([card, text]).encode()).hexdigest()
         if group.card_ts and group.card_channel_id:

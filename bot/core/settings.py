@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     alert_declares_per_minute: int = Field(default=10, ge=0)
     alert_severity_map: str = "critical=sev1,error=sev2,warning=sev3,info=sev4"
     alert_channel: str | None = None
+    # The service an alert without a `service` label is about (its escalation policy is paged).
+    alert_default_service: str | None = None
     # Alerts stored per group; more (a flood of fingerprints) are counted, not stored.
     alert_max_per_group: int = Field(default=300, ge=1, le=10_000)
     pagerduty_webhook_secret: SecretStr | None = Field(default=None)

@@ -3,6 +3,8 @@
 - incidents by severity and ISO week (of the declaration);
 - median and p90 of time to detect (the first alert, an integration's message in the war
   room at or before the declaration, to the declaration), to mitigate and to resolve;
+- median and p90 of time to acknowledge the incidents' pages by escalation policy (from
+  the page to its acknowledgement; pages nobody acknowledged are counted, not timed);
 - update cadence kept: of the intervals between the declaration, each status update and the
   resolution, the share no longer than the incident's cadence;
 - action items open, overdue (open past their date), done and verified;
@@ -66,6 +68,9 @@ class Stats:
     detect: Durations = field(default_factory=lambda: Durations(0, None, None))
     mitigate: Durations = field(default_factory=lambda: Durations(0, None, None))
     resolve: Durations = field(default_factory=lambda: Durations(0, None, None))
+    # Pages by escalation policy of the period's incidents: asked for to acknowledged.
+    acknowledge: Durations = field(default_factory=lambda: Durations(0, None, None))
+    pages: int = 0
     intervals: int = 0
     intervals_on_time: int = 0
     actions: dict[str, int] = field(default_factory=dict)  # open, overdue, done, verified
@@ -173,6 +178,21 @@ async def compute_stats(
         Durations.of(resolve),
     )
     stats.top_tags = tags.most_common(TOP)
+
+    acks = []
+    rows = await conn.execute(
+        sql(
+            "SELECT e.created_at, e.acked_at FROM page_escalation e "
+            f"JOIN incident i ON i.id = e.incident_id WHERE {scope}"
+        ),
+        params,
+    )
+    for created_at, acked_at in rows:
+        stats.pages += 1
+        asked, acked = _when(created_at), _when(acked_at)
+        if asked is not None and acked is not None:
+            acks.append((acked - asked).total_seconds())
+    stats.acknowledge = Durations.of(acks)
 
     updates: dict[int, list[datetime]] = defaultdict(list)
     rows = await conn.execute(

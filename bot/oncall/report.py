@@ -106,6 +106,9 @@ class PersonFigures:
     pages_outside: int = 0
     commanded: int = 0
     nights: set[date] = field(default_factory=set)
+    # Pages by escalation policy (bot/paging): DMs they got, and pages they acknowledged.
+    paged: int = 0
+    acknowledged: int = 0
 
     @property
     def hours(self) -> float:
@@ -158,9 +161,11 @@ def build_report(
     commanded: Mapping[str, int],
     start: datetime,
     end: datetime,
+    answered: Mapping[str, tuple[int, int]] | None = None,
 ) -> Report:
     """The figures of [start, end). `timelines`: each schedule's shifts (lower-case name);
-    `hours_of`: every member's working hours; `commanded`: incidents commanded, by member."""
+    `hours_of`: every member's working hours; `commanded`: incidents commanded, by member;
+    `answered`: (page DMs received, pages acknowledged) by escalation policy, by member."""
     spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
     for shifts in timelines.values():
         for shift in shifts:
@@ -183,6 +188,7 @@ def build_report(
             figures.nights.add(hours.night_of(page.at))
     for person, figures in people.items():
         figures.commanded = commanded.get(person, 0)
+        figures.paged, figures.acknowledged = (answered or {}).get(person, (0, 0))
     ordered = sorted(people.values(), key=lambda f: (-f.on_call, -f.pages, f.person))
     return Report(start, end, ordered, nobody)
 

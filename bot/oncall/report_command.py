@@ -72,6 +72,12 @@ def person_line(figures: PersonFigures, name: str) -> str:
         f"{hours_text(figures.hours_outside)} outside their working hours; "
         f"{figures.pages} page{plural}, {figures.pages_outside} outside their working hours; "
         f"{figures.commanded} incident{commanded} commanded"
+        + (
+            f"; paged by escalation policy {figures.paged} time"
+            f"{'' if figures.paged == 1 else 's'}, acknowledged {figures.acknowledged}"
+            if figures.paged or figures.acknowledged
+            else ""
+        )
     )
 
 

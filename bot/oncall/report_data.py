@@ -26,6 +26,7 @@ from bot.oncall.schedules import oncall_config
 from bot.timeline.user_zone import user_zone
 from storage.models.alerts import AlertGroup, PageEvent
 from storage.models.incidents import Incident
+from storage.models.paging import PageEscalation, PageNotification
 
 
 def service_schedules(rt: Runtime) -> dict[str, str]:
@@ -140,6 +141,40 @@ async def commanded_by(
         return {by_id[commander]: int(count) for commander, count in rows.all()}
 
 
+async def answered_by(
+    rt: Runtime, ids: dict[str, str | None], start: datetime, end: datetime
+) -> dict[str, tuple[int, int]]:
+    """Per member, pages by escalation policy in [start, end): the page DMs Slack took for
+    them, and the pages they acknowledged (paging's tables, read from storage)."""
+    by_id = {user_id: member for member, user_id in ids.items() if user_id}
+    if not by_id:
+        return {}
+    async with rt.db.session() as session:
+        paged = await session.exec(
+            select(PageNotification.user_id, func.count())
+            .where(
+                col(PageNotification.user_id).in_(list(by_id)),
+                col(PageNotification.sent_at) >= start,
+                col(PageNotification.sent_at) < end,
+            )
+            .group_by(col(PageNotification.user_id))
+        )
+        counts = {by_id[u]: (int(n), 0) for u, n in paged.all()}
+        acked = await session.exec(
+            select(PageEscalation.acked_by, func.count())
+            .where(
+                col(PageEscalation.acked_by).in_(list(by_id)),
+                col(PageEscalation.acked_at) >= start,
+                col(PageEscalation.acked_at) < end,
+            )
+            .group_by(col(PageEscalation.acked_by))
+        )
+        for user_id, n in acked.all():
+            member = by_id[user_id or ""]
+            counts[member] = (counts.get(member, (0, 0))[0], int(n))
+    return counts
+
+
 async def fair_share(
     rt: Runtime, schedules: Sequence[ScheduleDef], start: datetime, end: datetime
 ) -> tuple[Report, dict[str, str | None]]:
@@ -150,5 +185,8 @@ async def fair_share(
     ids = await slack_ids(rt, sorted(members))
     hours = await working_hours_of(rt, sorted(members), ids)
     commanded = await commanded_by(rt, ids, start, end)
-    report = await asyncio.to_thread(build_report, timelines, pages, hours, commanded, start, end)
+    answered = await answered_by(rt, ids, start, end)
+    report = await asyncio.to_thread(
+        build_report, timelines, pages, hours, commanded, start, end, answered
+    )
     return report, ids

@@ -1,17 +1,23 @@
 """The escalator: pages each due step of every active escalation, once across replicas.
 
 Every run (at start, every CHECK_SECONDS, when a page is stored or Escalate now is pressed, and
-at the next step's due time) cancels the escalations of resolved incidents, then claims each
-due step (bot/paging/queries.py: a conditional update with a lease), DMs the level's people,
-says so in the war room and on the timeline, and sets the next step's due time. A replica
-killed mid-step leaves the step to whoever runs after its lease: late, never lost.
+at the next step's due time) cancels the escalations of resolved incidents, then claims the
+due steps in batches (bot/paging/queries.py `claim_due`: one conditional update with a lease
+per batch), DMs the levels' people, says so in the war rooms and on the timelines, and sets
+each next step's due time: a few transactions a batch, not a few a step, so a thousand pages
+due at once do not queue behind each other's commits. A replica killed mid-step leaves the
+step to whoever runs after its lease: late, never lost (a page row stored before its DM and
+marked once Slack took it is not sent twice).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.core.priority import for_person
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
@@ -22,12 +28,13 @@ from bot.oncall.schedules import on_call_all, oncall_config
 from bot.paging import held, queries
 from bot.paging.blocks import page_blocks, page_text
 from bot.paging.deliveries import add_deliveries
-from bot.paging.quiet import HIGH_SEVERITIES, plan
+from bot.paging.quiet import HIGH_SEVERITIES, Plan, plan
 from bot.paging.twilio_sender import WAY_NAMES, wake_twilio
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from bot.slack.text import escape
-from bot.timeline.queries import add_bot_action
+from bot.timeline.queries import BotAction, add_bot_action, add_bot_actions
+from storage import StorageUnavailable
 from storage.models.incidents import Incident
 from storage.models.paging import NOBODY_ANSWERED, PageEscalation, PageNotification
 from storage.models.timeline import EntryKind
@@ -38,11 +45,67 @@ log = logging.getLogger(__name__)
 JOB_ID = "paging-escalator"
 CHECK_SECONDS = 15.0
 LEASE = timedelta(minutes=2)
+# Due steps are claimed BATCH_SIZE at a time (one statement), CONCURRENT_BATCHES batches at
+# once, their DMs and war-room posts CONCURRENT_POSTS at once (bot/slack/tiers.py paces them
+# to Slack's rates).
+BATCH_SIZE = 50
+CONCURRENT_BATCHES = 3  # batches in flight at once: one's DMs go while the next is claimed
+CONCURRENT_POSTS = 32
+RECHECK = timedelta(seconds=1)
+
+
+@dataclass
+class StepPlan:
+    """One claimed step of a batch: who it pages, what the timeline and war room are told."""
+
+    step: PageEscalation
+    incident: Incident
+    policy: EscalationPolicy
+    level: Level
+    people: list[str]
+    quiet: Plan
+    after: tuple[int, int]
+    next_due: datetime
+    rows: list[PageNotification] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def said(self) -> str:
+        step, policy, level, quiet = self.step, self.policy, self.level, self.quiet
+        where = f"level {step.level + 1} of {len(policy.levels)}" + (
+            f", round {step.round + 1} of {policy.repeat + 1}" if policy.repeat else ""
+        )
+        wait = humanize(level.ack_within.total_seconds())
+        if not self.people:
+            return (
+                f"Nobody to page at {where} of {escape(policy.name)} (nobody on call for "
+                f"{escape(level.notify.schedule or '')} now): going on in {wait}"
+            )
+        named = ", ".join(f"<@{p}>" for p in quiet.now)
+        said = (
+            f"Paged {named} ({escape(policy.name)}, {where})"
+            if quiet.now
+            else f"Page of {escape(policy.name)}, {where}"
+        )
+        if quiet.notes:
+            said += ": " + "; ".join(quiet.notes)
+        if level.by_twilio and quiet.now:
+            said += " by " + ", ".join(WAY_NAMES.get(w, w) for w in level.via)
+        said += f": waiting {wait} for an ack"
+        if quiet.held and not quiet.now:
+            said += " from its delivery"
+        if self.failed:
+            said += " (Slack refused the DM to " + ", ".join(f"<@{p}>" for p in self.failed) + ")"
+        return said
 
 
 class Escalator(Worker):
     kind = JOB_ID
     name = "page escalator"
+
+    def __init__(self, rt: Runtime) -> None:
+        super().__init__(rt)
+        self._gate = asyncio.Semaphore(CONCURRENT_POSTS)
+        self._mentions: list[tuple[Incident, str]] = []  # war-room posts owed by this run
 
     def interval_seconds(self) -> float:
         return CHECK_SECONDS
@@ -57,90 +120,144 @@ class Escalator(Worker):
                     f"Paging {escape(esc.service)} stopped: the incident is resolved",
                     kind=EntryKind.PAGE,
                 )
-            due = await queries.due_steps(session, now)
-        for step in due:
-            if self.stopping:
-                return
-            async with self.rt.db.session() as session:
-                claimed = await queries.claim_step(session, step, self.instance, now, LEASE)
-            if claimed:
-                await self._step(step, now)
+        batches: list[asyncio.Task[None]] = []
+        room = asyncio.Semaphore(CONCURRENT_BATCHES)
+        while not self.stopping:
+            await room.acquire()
+            async with self.rt.db.session() as session:  # one statement claims a batch
+                claimed = await queries.claim_due(session, self.instance, now, LEASE, BATCH_SIZE)
+                incidents = await queries.incidents_of(session, {s.incident_id for s in claimed})
+            if not claimed:
+                room.release()
+                break
+            batches.append(asyncio.create_task(self._batch(claimed, incidents, now, room)))
+            if len(claimed) < BATCH_SIZE:
+                break
+        await asyncio.gather(*batches)
+        mentions, self._mentions = self._mentions, []
+        for incident, text in mentions:
+            self.rt.spawn(self._say(incident, text), name="page-mention")
         async with self.rt.db.session() as session:
             holds = await held.due_holds(session, now)
         for note in holds:
             if self.stopping:
                 return
             async with self.rt.db.session() as session:
-                claimed = await held.claim_hold(session, note, now, LEASE)
-            if claimed:
+                claimed_hold = await held.claim_hold(session, note, now, LEASE)
+            if claimed_hold:
                 await self._deliver_held(note, now)
         async with self.rt.db.session() as session:
             upcoming = min(
                 (d for d in (await queries.next_due(session), await held.next_hold(session)) if d),
                 default=None,
             )
-        if upcoming is not None and upcoming > now:
-            self.at(upcoming, "next", self.wake)
+        if upcoming is not None:
+            # Due already (a step another replica holds, or one due during this run): look
+            # again shortly rather than at the next poll.
+            self.at(max(upcoming, self.clock() + RECHECK), "next", self.wake)
 
-    async def _step(self, step: PageEscalation, now: datetime) -> None:
+    async def _batch(
+        self,
+        claimed: list[PageEscalation],
+        incidents: dict[int, Incident],
+        now: datetime,
+        room: asyncio.Semaphore,
+    ) -> None:
+        try:
+            await self._steps(claimed, incidents, now)
+        except StorageUnavailable:
+            pass  # logged by the database layer; the leases run out and the steps go again
+        except Exception:
+            log.exception("a batch of page steps failed (its leases run out: retried then)")
+        finally:
+            room.release()
+
+    async def _steps(
+        self, claimed: list[PageEscalation], incidents: dict[int, Incident], now: datetime
+    ) -> None:
+        """A claimed batch: every page row stored in one transaction before any DM, the DMs
+        sent at once (CONCURRENT_POSTS in flight), then what was sent, the timeline and the
+        next steps in one transaction, then the war rooms told. Few transactions a batch, so
+        a thousand pages due at once do not queue behind each other's commits."""
+        plans = [
+            p
+            for p in await asyncio.gather(
+                *(self._plan(step, incidents.get(step.incident_id), now) for step in claimed)
+            )
+            if p is not None
+        ]
         async with self.rt.db.session() as session:
-            incident = await get_incident(session, step.incident_id)
+            stored = await queries.add_notifications_many(
+                session,
+                [
+                    (p.step, p.quiet.now + list(p.quiet.held), p.quiet.held)
+                    for p in plans
+                    if p.people
+                ],
+            )
+        for p in plans:
+            p.rows = stored.get(p.step.id or 0, [])
+        # The levels' SMS and calls, stored before any DM goes (the Twilio sender sends them;
+        # a refused DM leaves them as they are).
+        await self._by_twilio(
+            [(p.level, [r for r in p.rows if r.held_until is None]) for p in plans]
+        )
+        todo = [(p, row) for p in plans for row in p.rows if row.sent_at is None]
+        todo = [(p, row) for p, row in todo if row.held_until is None]
+        sent = await asyncio.gather(
+            *(self._post_dm(row.user_id, p.incident, p.step) for p, row in todo)
+        )
+        marks = []
+        for (p, row), taken in zip(todo, sent, strict=True):
+            if taken is None:
+                p.failed.append(row.user_id)
+            else:
+                marks.append((row.id or 0, *taken))
+        async with self.rt.db.session() as session:
+            await queries.mark_sent_many(session, marks)
+            await add_bot_actions(
+                session,
+                [
+                    BotAction(p.step.incident_id, p.said(), self.clock(), EntryKind.PAGE)
+                    for p in plans
+                ],
+            )
+            await queries.advance_many(
+                session, self.instance, [(p.step, p.after, p.next_due) for p in plans]
+            )
+        # The war rooms are told once this run's DMs are out (past Slack's workspace burst,
+        # posts are paced: the pages go first).
+        self._mentions += [(p.incident, f":pager: {p.said()}.") for p in plans]
+
+    async def _plan(
+        self, step: PageEscalation, incident: Incident | None, now: datetime
+    ) -> StepPlan | None:
+        """Who a claimed step pages, and when its next step is due; None when the step was
+        the end (nobody answered) or its incident or policy is gone (handled here)."""
         policy = oncall_config(self.rt).policy(step.policy)
         if incident is None or policy is None:
             log.warning("escalation %s: its incident or policy is gone; stopped", step.id)
             async with self.rt.db.session() as session:
                 await queries.finish(session, step.id or 0, self.instance)
-            return
+            return None
         if step.level == NOBODY_ANSWERED or step.level >= len(policy.levels):
             await self._nobody_answered(step, incident, policy)
-            return
+            return None
         level = policy.levels[step.level]
         people = await self._people(level, now)
-        where = f"level {step.level + 1} of {len(policy.levels)}" + (
-            f", round {step.round + 1} of {policy.repeat + 1}" if policy.repeat else ""
-        )
-        wait = humanize(level.ack_within.total_seconds())
-        quiet = await plan(self.rt, incident, step, level, people, now)
+        async with self._gate:  # quiet hours may ask Slack for people's zones
+            quiet = await plan(self.rt, incident, step, level, people, now)
         first = now if quiet.now or not quiet.held else min(quiet.held.values())
-        if people:
-            async with self.rt.db.session() as session:
-                rows = await queries.add_notifications(
-                    session, step, quiet.now + list(quiet.held), quiet.held
-                )
-            failed = [
-                row.user_id
-                for row in rows
-                if row.sent_at is None
-                and row.held_until is None
-                and not await self._dm(row.id or 0, row.user_id, incident, step, now)
-            ]
-            await self._by_twilio(level, [row for row in rows if row.held_until is None])
-            named = ", ".join(f"<@{p}>" for p in quiet.now)
-            said = (
-                f"Paged {named} ({escape(policy.name)}, {where})"
-                if quiet.now
-                else f"Page of {escape(policy.name)}, {where}"
-            )
-            if quiet.notes:
-                said += ": " + "; ".join(quiet.notes)
-            if level.by_twilio and quiet.now:
-                said += " by " + ", ".join(WAY_NAMES.get(w, w) for w in level.via)
-            said += f": waiting {wait} for an ack"
-            if quiet.held and not quiet.now:
-                said += " from its delivery"
-            if failed:
-                said += " (Slack refused the DM to " + ", ".join(f"<@{p}>" for p in failed) + ")"
-        else:
-            said = (
-                f"Nobody to page at {where} of {escape(policy.name)} (nobody on call for "
-                f"{escape(level.notify.schedule or '')} now): going on in {wait}"
-            )
-        async with self.rt.db.session() as session:
-            await add_bot_action(session, step.incident_id, said, kind=EntryKind.PAGE)
-        await self._say(incident, f":pager: {said}.")
-        after = policy.step(step.round, step.level) or (step.round, NOBODY_ANSWERED)
-        async with self.rt.db.session() as session:
-            await queries.advance(session, step, self.instance, after, first + level.ack_within)
+        return StepPlan(
+            step=step,
+            incident=incident,
+            policy=policy,
+            level=level,
+            people=people,
+            quiet=quiet,
+            after=policy.step(step.round, step.level) or (step.round, NOBODY_ANSWERED),
+            next_due=first + level.ack_within,
+        )
 
     async def _deliver_held(self, note: PageNotification, now: datetime) -> None:
         """A page held for quiet hours, due now: the DM, the timeline and the war room, and the
@@ -163,7 +280,7 @@ class Escalator(Worker):
                 f"{len(policy.levels)}), held for quiet hours until now: waiting {wait} for an ack"
             )
         if level is not None:  # the SMS and call go even when Slack refused the DM
-            await self._by_twilio(level, [note])
+            await self._by_twilio([(level, [note])])
         async with self.rt.db.session() as session:
             if not sent:
                 await held.drop_hold(session, note.id or 0)
@@ -173,14 +290,20 @@ class Escalator(Worker):
             await add_bot_action(session, esc.incident_id, said, kind=EntryKind.PAGE)
         await self._say(incident, f":pager: {said}.")
 
-    async def _by_twilio(self, level: Level, notes: list[PageNotification]) -> None:
-        """The level's SMS and calls to these people: stored, then sent by the Twilio sender
-        (a failure there leaves the DM and the other way as they went)."""
-        ways = tuple(w for w in level.via if w in TWILIO_WAYS)
-        if not ways or not notes:
+    async def _by_twilio(self, pages: list[tuple[Level, list[PageNotification]]]) -> None:
+        """These levels' SMS and calls to these people, stored in one transaction, then sent
+        by the Twilio sender (a failure there leaves the DM and the other way as they went)."""
+        owed = [
+            (ways, notes)
+            for level, notes in pages
+            if notes and (ways := tuple(w for w in level.via if w in TWILIO_WAYS))
+        ]
+        if not owed:
             return
+        added = 0
         async with self.rt.db.session() as session:
-            added = await add_deliveries(session, notes, ways)
+            for ways, notes in owed:
+                added += await add_deliveries(session, notes, ways)
         if added:
             wake_twilio(self.rt)
 
@@ -198,22 +321,33 @@ class Escalator(Worker):
         user_id = (await slack_ids(self.rt, [found.person])).get(found.person)
         return [user_id] if user_id else []
 
+    async def _post_dm(
+        self, user_id: str, incident: Incident, step: PageEscalation
+    ) -> tuple[str, str, datetime] | None:
+        """The page DM (CONCURRENT_POSTS at once): (channel, ts, when Slack took it), or None
+        when Slack refused (recorded on the timeline with the step; the next level still goes)."""
+        async with self._gate:
+            for_person()  # a page wakes a person: it goes ahead of queued background posts
+            try:
+                resp = await self.rt.client.chat_postMessage(
+                    channel=user_id,
+                    text=page_text(incident, step),
+                    blocks=page_blocks(incident, step),
+                )
+            except Exception as exc:
+                log.warning("could not page someone by DM: %s", slack_error_text(exc))
+                return None
+        return str(resp.get("channel") or user_id), str(resp.get("ts")), self.clock()
+
     async def _dm(
         self, note_id: int, user_id: str, incident: Incident, step: PageEscalation, now: datetime
     ) -> bool:
-        try:
-            resp = await self.rt.client.chat_postMessage(
-                channel=user_id,
-                text=page_text(incident, step),
-                blocks=page_blocks(incident, step),
-            )
-        except Exception as exc:
-            log.warning("could not page someone by DM: %s", slack_error_text(exc))
-            return False  # recorded on the timeline with the step; the next level still goes
+        # Its own task: the person's priority it takes stays with that DM.
+        taken = await asyncio.ensure_future(self._post_dm(user_id, incident, step))
+        if taken is None:
+            return False
         async with self.rt.db.session() as session:
-            await queries.mark_sent(
-                session, note_id, str(resp.get("channel") or user_id), str(resp.get("ts")), now
-            )
+            await queries.mark_sent(session, note_id, *taken)
         return True
 
     async def _nobody_answered(
@@ -245,10 +379,11 @@ class Escalator(Worker):
     async def _say(self, incident: Incident, text: str) -> None:
         if not incident.channel_id:
             return
-        try:
-            await self.rt.client.chat_postMessage(channel=incident.channel_id, text=text)
-        except Exception as exc:
-            log.warning("could not post in the war room: %s", slack_error_text(exc))
+        async with self._gate:
+            try:
+                await self.rt.client.chat_postMessage(channel=incident.channel_id, text=text)
+            except Exception as exc:
+                log.warning("could not post in the war room: %s", slack_error_text(exc))
 
 
 def wake_on_resolve(rt: Runtime, incident: Incident) -> None:

@@ -116,7 +116,13 @@ def pending_after(policy_step: tuple[int, int] | None, round_: int) -> tuple[int
 
 
 async def release_holds(session: AsyncSession, incident_id: int, now: datetime) -> int:
-    """The incident turned high urgency: its held pages are due now (how many)."""
+    """The incident turned high urgency: its held pages are due now (how many), and its
+    escalations from low-urgency alerts are low urgency no more (their next levels go too)."""
+    await session.exec(
+        update(ESC)
+        .where(and_(ESC.c.incident_id == incident_id, ESC.c.status == "active"))
+        .values(low_urgency=False)
+    )
     result = await session.exec(
         update(NOTE)
         .where(

@@ -1,6 +1,6 @@
 """Quiet hours: a low-urgency page to someone outside their working hours waits for them.
 
-High urgency (SEV1 and SEV2, `/incident page --urgent`, a page stored `urgent`) goes to whoever
+High urgency (SEV1 and SEV2, `/incident page --urgent`, a `critical` alert) goes to whoever
 is paged at any hour. Low urgency (SEV3, SEV4) to someone outside their working hours (the
 file's `oncall.people` `working_hours` and `time_zone`, else NUDGE_HOURS on NUDGE_DAYS in their
 Slack zone) is either paged at once to another layer of the same schedule whose person is in
@@ -34,7 +34,9 @@ _LOOK_AHEAD_DAYS = 8  # every weekly window opens within a week
 
 
 def high_urgency(incident: Incident, esc: PageEscalation) -> bool:
-    return esc.urgent or incident.severity in HIGH_SEVERITIES
+    """`urgent` (a critical alert, `--urgent`) always; `low_urgency` (a warning or info alert)
+    never; else by the incident's severity."""
+    return esc.urgent or (not esc.low_urgency and incident.severity in HIGH_SEVERITIES)
 
 
 async def hours_of(rt: Runtime, user_id: str, member: str | None = None) -> WorkingHours:

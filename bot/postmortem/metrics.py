@@ -10,6 +10,7 @@ from itertools import pairwise
 from typing import Any
 
 from storage.models.incidents import Incident
+from storage.models.paging import PageEscalation
 from storage.models.timeline import EntryKind
 
 # What counts as a person responding: their messages and the actions they take with the bot.
@@ -83,6 +84,29 @@ def response_metrics(
         first_alert_at=first_alert,
         time_to_detect=declared - first_alert if first_alert else None,
     )
+
+
+@dataclass(frozen=True)
+class PageAck:
+    """One page by escalation policy: who acknowledged it, how long after it was asked for
+    (None: nobody did, or not yet)."""
+
+    service: str
+    status: str
+    acked_by: str | None
+    time_to_acknowledge: timedelta | None
+
+
+def page_acks(pages: Iterable[PageEscalation]) -> list[PageAck]:
+    return [
+        PageAck(
+            p.service,
+            p.status,
+            p.acked_by,
+            p.acked_at - p.created_at if p.acked_at is not None else None,
+        )
+        for p in pages
+    ]
 
 
 def longest_gap(

@@ -24,6 +24,7 @@ from bot.postmortem.queries import action_items, postmortem_items
 from storage.models.cadence import UpdatePrompt
 from storage.models.checklists import ChecklistItem
 from storage.models.incidents import Incident
+from storage.models.paging import PageEscalation
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.timeline import TimelineEntry, TimelineRevision
 from storage.tables import table_of
@@ -53,6 +54,8 @@ class IncidentRecord:
     items: list[PostmortemItem] = field(default_factory=list)
     actions: list[ActionItem] = field(default_factory=list)
     checklist: list[ChecklistItem] = field(default_factory=list)
+    # Its pages by escalation policy (read from storage: paging is a later domain).
+    pages: list[PageEscalation] = field(default_factory=list)
 
 
 async def load_incident_record(
@@ -87,6 +90,12 @@ async def load_incident_record(
         .order_by(col(UpdatePrompt.due_at), col(UpdatePrompt.id))
     )
     prompts = list((await session.exec(prompts_stmt)).all())
+    pages_stmt = (
+        orm_select(PageEscalation)
+        .where(PageEscalation.incident_id == incident_id)
+        .order_by(col(PageEscalation.created_at), col(PageEscalation.id))
+    )
+    pages = list((await session.exec(pages_stmt)).all())
     return IncidentRecord(
         incident=incident,
         entries=entries,
@@ -95,4 +104,5 @@ async def load_incident_record(
         items=await postmortem_items(session, incident_id),
         actions=await action_items(session, incident_id),
         checklist=await checklist_items(session, incident_id),
+        pages=pages,
     )

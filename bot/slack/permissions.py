@@ -119,6 +119,7 @@ ENTRY_POINTS: dict[str, str] = {
     # Detection and escalation (bot/alerts)
     "/incident page": "page",
     "action:alert_declare_incident": "declare",
+    "action:alert_page_oncall": "page",  # it declares too: `declare` is checked as well
     "action:alert_add_to_incident": "change",
     "action:alert_resolve_incident": "change",
     "action:take_incident_command": "change",

@@ -43,6 +43,9 @@ class PageEscalation(SQLModel, table=True):
     # High urgency whatever the incident's severity (`/incident page --urgent`, a critical
     # alert): never held by quiet hours (bot/paging/quiet.py).
     urgent: bool = False
+    # Low urgency whatever the incident's severity (a `warning` or `info` alert): held by quiet
+    # hours until someone raises the incident to SEV1 or SEV2.
+    low_urgency: bool = False
 
 
 class PageNotification(SQLModel, table=True):
@@ -60,7 +63,9 @@ class PageNotification(SQLModel, table=True):
     level: int
     user_id: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When its step fell due (sent_at minus this: how late the page went; bench.paging_scale).
+    step_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when Slack took it
     channel_id: str | None = Field(default=None, max_length=32)
     ts: str | None = Field(default=None, max_length=32)
     # Quiet hours: a low-urgency page to someone outside their working hours waits until then

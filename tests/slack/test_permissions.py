@@ -259,6 +259,7 @@ async def declare_private_here(bot: RunningBot, channel: str) -> int:
 NOT_ABOUT_ONE_INCIDENT = {
     "shortcut:add_to_timeline",
     "action:alert_declare_incident",
+    "action:alert_page_oncall",
     "action:alert_add_to_incident",
     "action:home_declare_incident",
     "shortcut:declare_incident",

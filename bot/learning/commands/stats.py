@@ -55,6 +55,11 @@ def stats_text(stats: Stats) -> list[str]:
                 _times("detect", stats.detect, ", first alert to declaration"),
                 _times("mitigate", stats.mitigate),
                 _times("resolve", stats.resolve),
+                _times(
+                    "acknowledge",
+                    stats.acknowledge,
+                    f", of {stats.pages} page{'s' if stats.pages != 1 else ''}",
+                ),
             ]
         )
         + f"\n• Update cadence kept: {percent(stats.intervals_on_time, stats.intervals)} of "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.postmortem.metrics import human_duration, response_metrics
+from bot.postmortem.markdown import inline
+from bot.postmortem.metrics import human_duration, page_acks, response_metrics
 from bot.postmortem.render.common import Draft, when
 
 
@@ -30,6 +31,19 @@ def render_metrics(d: Draft) -> list[str]:
         )
     else:
         out.append("- **Time to first response:** no one has responded in the record yet")
+    for page in page_acks(d.record.pages):
+        service = inline(page.service)
+        if page.time_to_acknowledge is not None:
+            out.append(
+                f"- **Time to acknowledge** (page of {service}): "
+                f"{human_duration(page.time_to_acknowledge)}, by {d.who(page.acked_by)}"
+            )
+        else:
+            why = {"exhausted": "nobody acknowledged it", "cancelled": "cancelled unacknowledged"}
+            out.append(
+                f"- **Time to acknowledge** (page of {service}): "
+                f"{why.get(page.status, 'not acknowledged yet')}"
+            )
     out.append(
         f"- **Time to mitigation:** {human_duration(m.time_to_mitigation)}"
         if m.time_to_mitigation is not None
