@@ -22,6 +22,7 @@ from bot import (
     postmortem,
     response,
     slack,
+    status,
     timeline,
 )
 from bot.core.domain import Domain, Installer
@@ -46,6 +47,7 @@ DOMAINS: list[Domain] = [
     learning.domain(),
     oncall.domain(),  # uses the service catalog and people's time zones
     paging.domain(),  # pages by the on-call's escalation policies
+    status.domain(),  # the public status page: publishes incidents the response declared
     home.domain(),
 ]
 BY_NAME = {d.name: d for d in DOMAINS}
@@ -73,6 +75,7 @@ HELP_ORDER: list[str] = [
     *_commands("followthrough"),
     *_commands("postmortem", "commands.form", "commands.document"),
     *_commands("learning"),
+    *_commands("status"),  # publish
     *_commands("slack"),  # help itself
     *_commands("oncall"),
 ]
