@@ -167,6 +167,7 @@ ENTRY_POINTS: dict[str, str] = {
     # The public status page (bot/status): and only the incident's commander or communicator
     "/incident publish": "update",
     "view:status_publish": "update",
+    "action:status_publish_update": "update",
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given

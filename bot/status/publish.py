@@ -76,22 +76,31 @@ async def publish(ctx: CommandContext, args: str) -> None:
         raise UserError(why)
     if not ctx.trigger_id:
         raise UserError("Slack sent no trigger for the form; run `/incident publish` again.")
-    async with ctx.rt.db.session() as session:
-        public = await public_incident_of(session, incident.id or 0)
-        states = await last_states(session, incident.id or 0)
-    service = service_named(ctx.rt, incident.service) if incident.service else None
-    view = publish_modal(
-        config,
-        incident.id or 0,
-        title=public.name if public else "",
-        status=public.status if public else "investigating",
-        states=states,
-        first=service.components if service else (),
-    )
+    view = await form_for(ctx.rt, config, incident)
     try:
         await ctx.rt.client.views_open(trigger_id=ctx.trigger_id, view=view)
     except Exception as exc:
         raise UserError(f"I could not open the publish form ({slack_error_text(exc)}).") from exc
+
+
+async def form_for(
+    rt: Runtime, config: StatusPageConfig, incident: Incident, body: str = ""
+) -> dict[str, Any]:
+    """The form for this incident: its last publication's title and states, the components of
+    its service first, `body` (a status update's words, to edit) in the public text."""
+    async with rt.db.session() as session:
+        public = await public_incident_of(session, incident.id or 0)
+        states = await last_states(session, incident.id or 0)
+    service = service_named(rt, incident.service) if incident.service else None
+    return publish_modal(
+        config,
+        incident.id or 0,
+        title=public.name if public else "",
+        body=body,
+        status=public.status if public else "investigating",
+        states=states,
+        first=service.components if service else (),
+    )
 
 
 def timeline_text(p: Publication) -> str:

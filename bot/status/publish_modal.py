@@ -63,6 +63,7 @@ def publish_modal(
     incident_id: int,
     *,
     title: str,
+    body: str = "",
     status: str,
     states: dict[str, str],
     first: tuple[str, ...],
@@ -90,7 +91,7 @@ def publish_modal(
             ],
         },
         _text("title", "Public title", title, MAX_TITLE, multiline=False),
-        _text("body", "Public update", "", MAX_BODY, multiline=True),
+        _text("body", "Public update", body, MAX_BODY, multiline=True),
         _select(
             "status",
             "Public status",

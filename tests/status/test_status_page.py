@@ -24,7 +24,7 @@ from tests.status.helpers import (
     submit,
     told,
 )
-from tests.support.incident_steps import declare, entries, incident, run
+from tests.support.incident_steps import click, declare, entries, incident, posts_in, run
 from tests.support.timeline_helpers import event_from, now_ts, wait_until
 
 
@@ -252,3 +252,59 @@ async def test_unknown_pages_are_404(start_bot: StartBot, tmp_path: Path) -> Non
         status, _, body = await get(bot, path)
         assert status == 404, path
         assert body == "no such page on the status page\n"
+
+
+async def test_publish_button_on_each_posted_update_prefills_its_words(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    bot = await start_with_page(start_bot, tmp_path)
+    channel = await declare(bot)
+    await run(bot, "update Card payments fail for about 5% of customers", channel)
+    posted = await bot.fake.wait_for(
+        lambda: next(
+            (p for p in posts_in(bot, channel) if "Status update on incident" in p["text"]), None
+        ),
+        what="the update posted in the war room",
+    )
+    resp = await bot.slack.interaction(click(bot, posted, "status_publish_update", "U111", channel))
+    assert resp.status == 200
+    [opened] = await bot.fake.wait_for_call("views.open")
+    view = opened["view"]
+    body = next(b for b in view["blocks"] if b.get("block_id") == "body")
+    assert body["element"]["initial_value"] == "Card payments fail for about 5% of customers"
+    await submit(
+        bot,
+        view,
+        title="Card payments",
+        body="Some card payments fail.",
+        status="investigating",
+        states={"API": "degraded_performance"},
+    )
+    await told(bot, "Published to the status page")
+    summary = await get_json(bot, "summary.json")
+    assert summary["incidents"][0]["incident_updates"][0]["body"] == "Some card payments fail."
+    assert "5% of customers" not in (await get(bot, "/status"))[2]
+
+    # Another person may not publish from the button either.
+    bot.fake.add_user("U222")
+    await bot.slack.interaction(click(bot, posted, "status_publish_update", "U222", channel))
+    await told(bot, "Only the incident's commander or communicator")
+    assert len(bot.fake.calls_to("views.open")) == 1
+
+
+async def test_no_button_on_a_private_incidents_updates(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    bot = await start_with_page(start_bot, tmp_path)
+    await bot.slack.command("declare --private sev2 Payroll data exposed", response_key="p")
+    await bot.fake.wait_for(lambda: any(r["_key"] == "p" for r in bot.fake.responses))
+    assert await bot.rt.wait_idle(15)
+    channel = (await incident(bot, 1)).channel_id or ""
+    await run(bot, "update Looking into it", channel)
+    posted = await bot.fake.wait_for(
+        lambda: next(
+            (p for p in posts_in(bot, channel) if "Status update on incident" in p["text"]), None
+        ),
+        what="the update posted in the war room",
+    )
+    assert "status_publish_update" not in json.dumps(posted["blocks"])
