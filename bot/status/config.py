@@ -92,6 +92,23 @@ def services_name_components(values: Mapping[str, Any]) -> list[tuple[Loc, str]]
     return problems
 
 
+def same_names(values: Mapping[str, Any]) -> list[tuple[Loc, str]]:
+    """Component names differing only in case (`API` and `api`) are one component."""
+    page: StatusPageConfig | None = values.get(STATUS_PAGE.name)
+    seen: dict[str, str] = {}
+    problems: list[tuple[Loc, str]] = []
+    for index, c in enumerate(page.components if page else ()):
+        first = seen.setdefault(c.name.lower(), c.name)
+        if first != c.name:
+            problems.append(
+                (
+                    (STATUS_PAGE.name, "components", index, "name"),
+                    f"component `{c.name}` is `{first}` again (names are compared in any case)",
+                )
+            )
+    return problems
+
+
 def _count(value: StatusPageConfig | None) -> str:
     if value is None:
         return "no status page"
@@ -104,7 +121,7 @@ STATUS_PAGE: ConfigSection[StatusPageConfig | None] = ConfigSection(
     type=StatusPageConfig | None,
     empty=lambda: None,
     description="The public status page: its title and components. Without it, /status is off.",
-    checks=(services_name_components,),
+    checks=(services_name_components, same_names),
     counter=_count,
 )
 
