@@ -68,6 +68,7 @@ def _commands(name: str, *modules: str) -> list[str]:
 # Follow-through's subcommands come right after `/postmortem action`.
 HELP_ORDER: list[str] = [
     *_commands("response"),
+    *_commands("status"),  # publish: right after update and cadence
     *_commands("timeline"),
     *_commands("alerts"),
     *_commands("checklists"),
@@ -75,7 +76,6 @@ HELP_ORDER: list[str] = [
     *_commands("followthrough"),
     *_commands("postmortem", "commands.form", "commands.document"),
     *_commands("learning"),
-    *_commands("status"),  # publish
     *_commands("slack"),  # help itself
     *_commands("oncall"),
 ]

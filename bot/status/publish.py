@@ -9,6 +9,7 @@ the form is asked for and again when it is submitted.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -130,6 +131,13 @@ async def publish_submitted(rt: Runtime, config: StatusPageConfig, p: Publicatio
     return f"Published to the status page: {where}"
 
 
+def _incident_of(view: dict[str, Any]) -> int:
+    try:
+        return int(json.loads(view.get("private_metadata") or "{}")["incident_id"])
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
 def register(app: AsyncApp) -> None:
     @app.view(CALLBACK_ID)
     async def on_publish_submitted(
@@ -138,18 +146,21 @@ def register(app: AsyncApp) -> None:
         rt: Runtime = context["runtime"]
         config = status_page(rt)
         user_id = body["user"]["id"]
-        if config is None:
-            await ack(response_action="errors", errors={"title": PAGE_OFF})
-            return
-        publication, errors = read_publish_submission(config, view, user_id)
-        if errors or publication is None:
-            await ack(response_action="errors", errors=errors)
-            return
+        publication: Publication | None = None
+        if config is not None:
+            publication, errors = read_publish_submission(config, view, user_id)
+            if errors or publication is None:
+                await ack(response_action="errors", errors=errors)
+                return
         await ack()
         async with rt.in_flight():
-            channel_id = await _war_room(rt, publication.incident_id)
+            incident_id = publication.incident_id if publication else _incident_of(view)
+            channel_id = await _war_room(rt, incident_id)
 
             async def work() -> str:
+                if config is None or publication is None:  # the section since taken out
+                    await authorize_on_incident(rt, f"view:{CALLBACK_ID}", user_id, incident_id)
+                    raise UserError(PAGE_OFF)
                 return await publish_submitted(rt, config, publication)
 
             await answer_user(rt, user_id, channel_id, "Publishing to the status page", work)

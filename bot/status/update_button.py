@@ -51,12 +51,12 @@ async def _open(rt: Runtime, body: dict[str, Any]) -> None:
     user_id, channel_id, value = clicked(body)
 
     async def work() -> None:
-        config = status_page(rt)
-        if config is None:
-            raise UserError(PAGE_OFF)
         incident_part, _, entry_part = value.partition(":")
         incident_id = int(incident_part) if incident_part.isdigit() else 0
         await authorize_on_incident(rt, f"action:{PUBLISH_ACTION}", user_id, incident_id)
+        config = status_page(rt)
+        if config is None:  # the section since taken out
+            raise UserError(PAGE_OFF)
         async with rt.db.session() as session:
             incident = await get_incident(session, incident_id)
             entry = (
