@@ -51,7 +51,8 @@ BROKEN_PROBLEMS = [
     "line 8: this service has no `name`",
     "line 11: `sev9` is not a severity (one of sev1, sev2, sev3, sev4)",
     "line 12: checklist `SEV1` has no items",
-    "line 13: unknown section `colour` (the sections are services, checklists, oncall, status_page)",
+    "line 13: unknown section `colour` "
+    "(the sections are services, checklists, oncall, status_page)",
 ]
 NOT_YAML = "services:\n  - name: checkout\n   team: payments\n"
 
