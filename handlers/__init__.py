@@ -22,6 +22,7 @@ from bot import (
     postmortem,
     response,
     slack,
+    status,
     timeline,
 )
 from bot.core.domain import Domain, Installer
@@ -46,6 +47,7 @@ DOMAINS: list[Domain] = [
     learning.domain(),
     oncall.domain(),  # uses the service catalog and people's time zones
     paging.domain(),  # pages by the on-call's escalation policies
+    status.domain(),  # the public status page: publishes incidents the response declared
     home.domain(),
 ]
 BY_NAME = {d.name: d for d in DOMAINS}
@@ -66,6 +68,7 @@ def _commands(name: str, *modules: str) -> list[str]:
 # Follow-through's subcommands come right after `/postmortem action`.
 HELP_ORDER: list[str] = [
     *_commands("response"),
+    *_commands("status"),  # publish: right after update and cadence
     *_commands("timeline"),
     *_commands("alerts"),
     *_commands("checklists"),

@@ -40,6 +40,11 @@ class Service(ConfigModel):
         description="The escalation policy (a name in `oncall.escalation_policies`) that "
         "`/incident page <service>` follows: Sisyphus pages the on-call itself.",
     )
+    components: tuple[Text, ...] = Field(
+        default=(),
+        description="Status-page components (names in `status_page.components`) offered first "
+        "when publishing its incidents.",
+    )
 
 
 SERVICES: ConfigSection[tuple[Service, ...]] = ConfigSection(

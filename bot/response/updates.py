@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +22,11 @@ from bot.timeline.status_text import StatusUpdate
 from storage.models.incidents import Incident
 from storage.models.timeline import EntryKind
 from storage.types import utcnow
+
+# Blocks later domains add below a status update posted in the war room (bot.status's
+# "Publish to status page"): (runtime, incident, the update's timeline entry id) -> blocks.
+UpdateHook = Callable[[Runtime, Incident, int], list[dict[str, Any]]]
+UPDATE_HOOKS: list[UpdateHook] = []
 
 
 async def post_status_update(
@@ -48,7 +54,7 @@ async def post_status_update(
         incident = await restart_clock(
             session, incident_id, updated_at=now, next_due=now + timedelta(seconds=next_in)
         )
-        await add_bot_action(
+        entry = await add_bot_action(
             session,
             incident_id,
             update.record_text(),
@@ -67,7 +73,8 @@ async def post_status_update(
             rt,
             incident.channel_id,
             f"Status update on incident #{incident.id}: {body}",
-            _blocks(head, parts, footer),
+            _blocks(head, parts, footer)
+            + [b for hook in UPDATE_HOOKS for b in hook(rt, incident, entry.id or 0)],
             problems=problems,
         )
     broadcast = broadcast_channel(rt, incident)

@@ -165,6 +165,10 @@ ENTRY_POINTS: dict[str, str] = {
     "/oncall swap": "oncall",  # asking, and `swap cancel <n>` withdrawing (the requester only)
     "action:oncall_swap_accept": "oncall",
     "action:oncall_swap_decline": "oncall",
+    # The public status page (bot/status): and only the incident's commander or communicator
+    "/incident publish": "update",
+    "view:status_publish": "update",
+    "action:status_publish_update": "update",
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given

@@ -19,6 +19,12 @@ from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageDelivery, PageEscalation, PageNotification
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
+from storage.models.status_page import (
+    ComponentState,
+    PublicIncident,
+    PublicUpdate,
+    StatusSnapshot,
+)
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
 from storage.models.webhooks import WebhookDelivery
 
@@ -31,6 +37,7 @@ __all__ = [
     "Alert",
     "AlertGroup",
     "ChecklistItem",
+    "ComponentState",
     "EntryKind",
     "FatigueNudge",
     "FollowthroughSend",
@@ -47,8 +54,11 @@ __all__ = [
     "PageEvent",
     "PageNotification",
     "PostmortemItem",
+    "PublicIncident",
+    "PublicUpdate",
     "RateCount",
     "SeenSlackRequest",
+    "StatusSnapshot",
     "TimelineEntry",
     "TimelineMark",
     "TimelineRevision",

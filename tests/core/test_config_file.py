@@ -47,11 +47,12 @@ BROKEN_PROBLEMS = [
     "line 5: `ftp://wiki.example.com/checkout` is not an http(s) link",
     "line 6: a second service named `checkout` (each needs its own name)",
     "line 7: unknown key `owner` "
-    "(use name, team, description, runbooks, oncall, escalation_policy)",
+    "(use name, team, description, runbooks, oncall, escalation_policy, components)",
     "line 8: this service has no `name`",
     "line 11: `sev9` is not a severity (one of sev1, sev2, sev3, sev4)",
     "line 12: checklist `SEV1` has no items",
-    "line 13: unknown section `colour` (the sections are services, checklists, oncall)",
+    "line 13: unknown section `colour` "
+    "(the sections are services, checklists, oncall, status_page)",
 ]
 NOT_YAML = "services:\n  - name: checkout\n   team: payments\n"
 
@@ -245,7 +246,7 @@ def test_a_config_file_that_was_named_must_exist_the_default_need_not(tmp_path: 
     checked = run_bot(start_env(tmp_path), tmp_path, "check")
     assert config_lines(checked.stdout) == [
         "[skip] config file: no sisyphus.yml in this directory "
-        "(optional: services, checklists, oncall)"
+        "(optional: services, checklists, oncall, status_page)"
     ]
 
 
@@ -265,7 +266,7 @@ def test_checklists_in_both_places_is_an_error_naming_both(tmp_path: Path) -> No
     checked = run_bot(env, tmp_path, "check")
     assert config_lines(checked.stdout) == [
         f"[ok] config file: CONFIG_FILE {services_only} and CHECKLISTS_FILE {legacy}: "
-        "1 service, 3 checklists, 0 on-call schedules"
+        "1 service, 3 checklists, 0 on-call schedules, no status page"
     ]
 
 

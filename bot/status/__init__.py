@@ -1,0 +1,33 @@
+"""The public status page: the configuration file's `status_page` section (title, components),
+publishing from Slack (`/incident publish`, commander or communicator: public words only,
+never a private incident or a drill), `GET /status`, one page per public incident and
+Statuspage-compatible JSON, all served from renderings kept at each publication (also while
+the database is unreachable)."""
+
+from __future__ import annotations
+
+from bot.core.domain import Domain, Hook
+
+
+def domain() -> Domain:
+    """What the process needs of this domain (imported only when asked)."""
+    from slack_bolt.async_app import AsyncApp
+
+    from bot.response.updates import UPDATE_HOOKS
+    from bot.status import publish, update_button
+    from bot.status.config import STATUS_PAGE
+    from bot.status.routes import add_status_routes
+    from bot.status.update_button import publish_button
+
+    def register(app: AsyncApp) -> None:
+        publish.register(app)  # the publish form's submission
+        update_button.register(app)  # "Publish to status page" on each posted update
+
+    return Domain(
+        "status",
+        register=register,
+        commands=(publish,),
+        routes=(add_status_routes,),  # /status, /status/incidents/<id>, /status/api/v2/*.json
+        hooks=(Hook(UPDATE_HOOKS, publish_button),),  # the button on each posted update
+        config_section=STATUS_PAGE,
+    )
