@@ -14,6 +14,7 @@ from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, I
 from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
+from storage.models.metrics import IncidentMetric, MetricCheck
 from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
 from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageEscalation, PageNotification
@@ -37,7 +38,9 @@ __all__ = [
     "HomeView",
     "Incident",
     "IncidentChecklistMessage",
+    "IncidentMetric",
     "IncidentRunbook",
+    "MetricCheck",
     "OncallHandover",
     "OncallNightNudge",
     "OncallOverride",
