@@ -17,6 +17,7 @@ from bot import (
     home,
     incidents,
     learning,
+    metrics,
     oncall,
     paging,
     postmortem,
@@ -44,6 +45,7 @@ DOMAINS: list[Domain] = [
     postmortem.domain(),
     followthrough.domain(),
     learning.domain(),
+    metrics.domain(),  # the alert's expression asked of Prometheus; charts with learning's
     oncall.domain(),  # uses the service catalog and people's time zones
     paging.domain(),  # pages by the on-call's escalation policies
     home.domain(),
@@ -68,6 +70,7 @@ HELP_ORDER: list[str] = [
     *_commands("response"),
     *_commands("timeline"),
     *_commands("alerts"),
+    *_commands("metrics"),
     *_commands("checklists"),
     *_commands("postmortem", "commands.analysis", "commands.actions"),
     *_commands("followthrough"),
@@ -94,6 +97,7 @@ START_ORDER: list[str] = [
     "install_handovers",
     "install_nights",
     "install_paging",
+    "install_metrics",
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

@@ -8,6 +8,8 @@ give one incident.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incident, load_group
 from bot.alerts.sessions import alert_session
 from bot.core.errors import UserError
@@ -21,6 +23,12 @@ from bot.slack.posting import post
 from bot.slack.text import escape
 
 BOT_DECLARER = "USISYPHUS"  # when the bot's own user id is not known (auth.test failed)
+
+# Run once an alert group has joined an open incident ("Add to incident"), with the incident's
+# id (bot.metrics reads the group's expression). A group that opens an incident needs none:
+# the response's DECLARED_HOOKS run then, the group already linked.
+JoinedHook = Callable[[Runtime, int], Awaitable[None]]
+JOINED_HOOKS: list[JoinedHook] = []
 
 
 async def _declare(
@@ -94,6 +102,8 @@ async def add_to_incident(rt: Runtime, group_id: int, incident_id: int, user_id:
         except AlreadyLinked as exc:
             raise UserError(f"This alert is already incident #{exc.incident_id}.") from None
         await bump_group(session, group_id)
+    for hook in JOINED_HOOKS:
+        await hook(rt, incident_id)
     if incident.channel_id:
         text = (
             f":rotating_light: <@{user_id}> added the alert *{escape(state.group.title)}* to "
