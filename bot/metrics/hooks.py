@@ -50,8 +50,10 @@ async def alert_declared(rt: Runtime, incident: Incident) -> None:
         linked = select(col(AlertGroup.id)).where(AlertGroup.incident_id == incident.id)
         if (await session.exec(linked.limit(1))).first() is None:
             return  # declared by a person: no alert, no expression
-        if await add_alert_metrics(session, incident.id or 0):
-            await ask(session, incident.id or 0, "declare", utcnow())
+        if not await add_alert_metrics(session, incident.id or 0):
+            return
+        await ask(session, incident.id or 0, "declare", utcnow())
+    wake(rt)  # it waits for the card, looking again every SOON_SECONDS
 
 
 async def alert_joined(rt: Runtime, incident_id: int) -> None:

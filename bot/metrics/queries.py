@@ -131,22 +131,28 @@ async def ask(session: AsyncSession, incident_id: int, why: str, now: datetime) 
         )
 
 
-async def due_checks(session: AsyncSession, now: datetime, limit: int = 20) -> list[MetricCheck]:
-    """Checks due, not held by a live lease, whose war room exists (and has its card, or had
-    CARD_WAIT to get one)."""
+async def due_checks(
+    session: AsyncSession, now: datetime, limit: int = 20
+) -> tuple[list[MetricCheck], bool]:
+    """Checks due and not held by a live lease whose war room exists and has its card (or had
+    CARD_WAIT to get one); and whether some due check still waits for its war room."""
     stmt = (
-        select(MetricCheck)
+        select(MetricCheck, Incident.channel_id, Incident.card_ts)
         .join(Incident, col(Incident.id) == col(MetricCheck.incident_id))
         .where(
             col(MetricCheck.due_at) <= now,
             or_(col(MetricCheck.lease_until).is_(None), col(MetricCheck.lease_until) < now),
-            col(Incident.channel_id).is_not(None),
-            or_(col(Incident.card_ts).is_not(None), col(MetricCheck.due_at) < now - CARD_WAIT),
         )
         .order_by(col(MetricCheck.due_at))
         .limit(limit)
     )
-    return list((await session.exec(stmt)).all())
+    ready, waiting = [], False
+    for check, channel_id, card_ts in (await session.exec(stmt)).all():
+        if channel_id and (card_ts or (check.due_at and check.due_at < now - CARD_WAIT)):
+            ready.append(check)
+        else:
+            waiting = True
+    return ready, waiting
 
 
 async def claim_check(

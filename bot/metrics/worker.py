@@ -23,7 +23,8 @@ from bot.slack.posting import post
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 1.0  # how soon a new war room's first check starts
+POLL_SECONDS = 1.0  # the poll, for checks asked on another replica
+SOON_SECONDS = 0.1  # a check waiting for its war room's card: looked at again this soon
 LEASE = timedelta(seconds=120)  # longer than a check can take (queries time out, then Slack)
 
 
@@ -36,7 +37,10 @@ class MetricChecker(Worker):
 
     async def run_once(self, now: datetime) -> None:
         async with self.rt.db.session() as session:
-            due = await due_checks(session, now)
+            due, waiting = await due_checks(session, now)
+        if waiting:  # a war room being opened: its first check as soon as its card is posted
+            soon = now + timedelta(seconds=SOON_SECONDS)
+            self.at(soon, "soon", self.wake)
         for check in due:
             if self.stopping:
                 return

@@ -10,8 +10,17 @@ from typing import Any
 
 from bot.metrics.worker import MetricChecker
 from tests.conftest import RunningBot, StartBot
-from tests.support.alert_helpers import ALERT_CHANNEL, ALERT_SETTINGS, firing, incidents, post_alert
-from tests.support.incident_steps import declare, declare_finished, posts_in, run
+from tests.support.alert_helpers import (
+    ALERT_CHANNEL,
+    ALERT_SETTINGS,
+    cards_in,
+    element,
+    firing,
+    incidents,
+    post_alert,
+    with_severity,
+)
+from tests.support.incident_steps import click, declare, declare_finished, posts_in, run
 from tests.support.png import png_data
 from tests.support.prometheus import RunningPrometheus
 
@@ -82,6 +91,7 @@ async def test_an_alert_declared_incident_gets_its_metric_and_chart(
 ) -> None:
     await seeded(prometheus)
     bot = await start(start_bot, prometheus)
+    other = await start(start_bot, prometheus)  # a second replica on the same database
     assert (await post_alert(bot, firing()))[0] == 200
     channel = await war_room_of_alert(bot)
     [post] = await bot.fake.wait_for(
@@ -117,6 +127,16 @@ async def test_an_alert_declared_incident_gets_its_metric_and_chart(
         what="the card's metric line",
     )
     assert "*Metric* at" in updates[-1]
+    # Both replicas poll for checks: the one due was taken by one of them, once.
+    runs = [MetricChecker.of(b.rt) for b in (bot, other)]
+    assert all(r is not None for r in runs)
+    seen = [r.runs for r in runs if r is not None]
+    await bot.fake.wait_for(
+        lambda: all(r.runs >= n + 2 for r, n in zip(runs, seen, strict=True) if r is not None),
+        what="two more polls on each replica",
+    )
+    assert len(metric_posts(bot, channel)) == 1
+    assert len(await charts(bot, 1)) == 1
 
 
 async def test_incident_metric_shows_and_adds(
@@ -139,19 +159,34 @@ async def test_incident_metric_shows_and_adds(
     answer = await run(bot, f"metric {SERIES}", channel)  # no name: m1
     assert "Added `m1`" in answer["text"]
     await bot.fake.wait_for(lambda: len(metric_posts(bot, channel)) >= 2, timeout=20)
+    # At most 10 values listed, then how many more; a section stays within Slack's limit.
+    for i in range(13):
+        prometheus.exporter.set("fanout", i, shard=f"shard-{i:02d}-" + "x" * 200)
+    await prometheus.wait_for_series("fanout", 13)
+    answer = await run(bot, "metric fanout=fanout", channel)
+    assert "Added `fanout`" in answer["text"]
+    posts = await bot.fake.wait_for(
+        lambda: len(metric_posts(bot, channel)) >= 3 and metric_posts(bot, channel), timeout=20
+    )
+    [section] = [b for b in posts[2]["blocks"] if "`fanout`" in json.dumps(b)]
+    listed = section["text"]["text"]
+    assert "*13 series now*" in listed and "… and 3 more" in listed
+    assert listed.count("\n• ") == 10 and "shard-12" in listed and "shard-02" not in listed
+    assert len(listed) <= 3000
     # A bad expression is refused, with Prometheus's reason, and not stored.
     answer = await run(bot, "metric rate(up[5m]", channel)
     assert "Prometheus refuses" in answer["text"] and "bad_data" in answer["text"]
     # Shown on demand: both, with a chart.
     answer = await run(bot, "metric", channel)
-    assert "Asking Prometheus about `depth`, `m1`" in answer["text"]
+    assert "Asking Prometheus about `depth`, `m1`, `fanout`" in answer["text"]
     posts = await bot.fake.wait_for(
-        lambda: len(metric_posts(bot, channel)) >= 3 and metric_posts(bot, channel), timeout=20
+        lambda: len(metric_posts(bot, channel)) >= 4 and metric_posts(bot, channel), timeout=20
     )
-    shown = _all(posts[2])
+    shown = _all(posts[3])
     assert "*`depth`*" in shown and "*`m1`*" in shown and "*2 series now*" in shown
-    [*_, chart] = await charts(bot, 3)
-    assert [p["name"] for p in chart["panels"]] == ["depth", "m1"]
+    [*_, chart] = await charts(bot, 4)
+    assert [p["name"] for p in chart["panels"]] == ["depth", "m1", "fanout"]
+    assert len(chart["panels"][2]["series"]) == 10  # lines drawn per panel
 
 
 async def test_a_guest_cannot_add_but_may_show(
@@ -222,3 +257,26 @@ async def test_prometheus_stopped_mid_incident_is_said_once_and_blocks_nothing(
     assert not metric_posts(bot, other)
     checker = MetricChecker.of(bot.rt)
     assert checker is not None and checker.runs > 0
+
+
+async def test_an_alert_added_to_an_open_incident_brings_its_expression(
+    start_bot: StartBot, prometheus: RunningPrometheus
+) -> None:
+    await seeded(prometheus)
+    bot = await start(start_bot, prometheus)
+    channel = await declare(bot)  # by a person: no expression
+    assert not metric_posts(bot, channel)
+    await post_alert(bot, with_severity(firing(), "warning"))  # a triage card, not a declare
+    [card] = await bot.fake.wait_for(lambda: cards_in(bot, ALERT_CHANNEL), what="triage card")
+    payload = click(bot, card, "alert_declare_incident", "U111", ALERT_CHANNEL)
+    option = next(o for o in element(card, "alert_add_to_incident")["options"])
+    payload["actions"][0] = {
+        "type": "static_select",
+        "action_id": "alert_add_to_incident",
+        "block_id": "alert_triage",
+        "selected_option": option,
+        "action_ts": "1.2",
+    }
+    await bot.slack.interaction(payload)
+    [post] = await bot.fake.wait_for(lambda: metric_posts(bot, channel), timeout=20)
+    assert "*`m1`* (the alert's)" in _all(post) and "*1 series now*" in _all(post)

@@ -15,7 +15,6 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import aiohttp
 import pytest
@@ -113,7 +112,12 @@ class RunningPrometheus:
             )
             await asyncio.sleep(0.2)
 
+    async def stop_all(self) -> None:
+        await self.stop()
+        await self.exporter.stop()
+
     async def stop(self) -> None:
+        """Prometheus only (the exporter goes on): "Prometheus stopped mid-incident"."""
         if self.process.returncode is None:
             self.process.terminate()
             try:
@@ -123,27 +127,24 @@ class RunningPrometheus:
                 await self.process.wait()
 
 
-@pytest.fixture
-async def prometheus(tmp_path: Path) -> AsyncIterator[RunningPrometheus]:
-    if PROMETHEUS is None:
-        if os.environ.get("CI"):
-            pytest.fail("prometheus is not installed (.ci/run installs it)")
-        pytest.skip("prometheus is not installed")
+async def start_prometheus(directory: Path) -> RunningPrometheus:
+    """Prometheus and its exporter, ready (the bench uses this too); `stop_all` ends both."""
+    assert PROMETHEUS is not None, "prometheus is not installed"
     exporter = Exporter()
     await exporter.start()
-    config = tmp_path / "prometheus.yml"
+    config = directory / "prometheus.yml"
     config.write_text(CONFIG.format(exporter_port=exporter.port))
     port = free_port()
-    log_path = tmp_path / "prometheus.log"
-    log: BinaryIO = log_path.open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        str(PROMETHEUS),
-        f"--config.file={config}",
-        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-        f"--web.listen-address=127.0.0.1:{port}",
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log,
-    )
+    log_path = directory / "prometheus.log"
+    with log_path.open("wb") as log:  # the child keeps its own descriptor
+        proc = await asyncio.create_subprocess_exec(
+            str(PROMETHEUS),
+            f"--config.file={config}",
+            f"--storage.tsdb.path={directory / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+        )
     running = RunningPrometheus(f"http://127.0.0.1:{port}", exporter, proc, log_path)
     try:
         async with aiohttp.ClientSession() as session:
@@ -151,15 +152,25 @@ async def prometheus(tmp_path: Path) -> AsyncIterator[RunningPrometheus]:
                 try:
                     async with session.get(running.url + "/-/ready") as resp:
                         if resp.status == 200:
-                            break
+                            return running
                 except aiohttp.ClientError:
                     pass
                 assert proc.returncode is None, log_path.read_text()
                 await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("Prometheus did not become ready: " + log_path.read_text())
+        raise AssertionError("Prometheus did not become ready: " + log_path.read_text())
+    except BaseException:
+        await running.stop_all()
+        raise
+
+
+@pytest.fixture
+async def prometheus(tmp_path: Path) -> AsyncIterator[RunningPrometheus]:
+    if PROMETHEUS is None:
+        if os.environ.get("CI"):
+            pytest.fail("prometheus is not installed (.ci/run installs it)")
+        pytest.skip("prometheus is not installed")
+    running = await start_prometheus(tmp_path)
+    try:
         yield running
     finally:
-        await running.stop()
-        log.close()
-        await exporter.stop()
+        await running.stop_all()
