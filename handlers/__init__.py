@@ -98,6 +98,7 @@ START_ORDER: list[str] = [
     "install_nights",
     "install_paging",
     "install_metrics",
+    "install_watches",
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

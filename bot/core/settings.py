@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     prometheus_username: str | None = None
     prometheus_password: SecretStr | None = None
     prometheus_query_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # `/incident verify --watch`: how often the watched expression is looked at.
+    prometheus_watch_step_seconds: float = Field(default=60, ge=1, le=3600)
     # Follow-through (issue 12): tickets, webhooks, the deploy gate, nudges and the digest.
     tickets: str = "none"
     ticket_priorities: str = "P0,P1"

@@ -1,4 +1,4 @@
-"""Metrics: the PromQL expressions of an incident, its Prometheus checks, the alert's `promql`
+"""Metrics: an incident's PromQL expressions, its checks and watches, the alert's `promql`
 
 Revision ID: 0019
 Revises: 0018
@@ -54,6 +54,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("incident_id"),
     )
     op.create_index(op.f("ix_metric_check_due_at"), "metric_check", ["due_at"], unique=False)
+    op.create_table(
+        "metric_watch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("name", _text(32), nullable=False),
+        sa.Column("expr", sa.Text(), nullable=False),
+        sa.Column("window_seconds", sa.Integer(), nullable=False),
+        sa.Column("requested_by", _text(32), nullable=False),
+        sa.Column("status", _text(16), nullable=False),
+        sa.Column("started_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("quiet_since", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("ends_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("due_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("fired_at", storage.types.UTCDateTime(), nullable=True),
+        sa.Column("claimed_by", _text(64), nullable=True),
+        sa.Column("lease_until", storage.types.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["incident_id"], ["incident.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_metric_watch_status_due", "metric_watch", ["status", "due_at"], unique=False
+    )
+    op.create_index(
+        op.f("ix_metric_watch_incident_id"), "metric_watch", ["incident_id"], unique=False
+    )
     with op.batch_alter_table("alert_group") as batch:
         batch.add_column(sa.Column("promql", sa.Text(), nullable=True))
 
@@ -61,6 +86,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("alert_group") as batch:
         batch.drop_column("promql")
+    op.drop_index(op.f("ix_metric_watch_incident_id"), table_name="metric_watch")
+    op.drop_index("ix_metric_watch_status_due", table_name="metric_watch")
+    op.drop_table("metric_watch")
     op.drop_index(op.f("ix_metric_check_due_at"), table_name="metric_check")
     op.drop_table("metric_check")
     op.drop_index(op.f("ix_incident_metric_incident_id"), table_name="incident_metric")
