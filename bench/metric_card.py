@@ -167,7 +167,11 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = bench_parser(__doc__, "bench.metric_card")
-    parser.add_argument("--incidents", type=int, default=5)
-    parser.add_argument("--latency", type=float, nargs="+", default=[0.0, 0.1])
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--incidents", type=int, default=5, help="alerts sent per mode")
+    parser.add_argument(
+        "--latency", type=float, nargs="+", default=[0.0, 0.1], help="seconds a Web API call takes"
+    )
+    parser.add_argument(
+        "--backend", choices=("sqlite", "postgres"), default="sqlite", help="database"
+    )
     asyncio.run(main(parser.parse_args()))

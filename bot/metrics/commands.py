@@ -7,7 +7,7 @@ from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
 from bot.metrics.expr import MAX_METRICS, parse_metric_args
 from bot.metrics.hooks import wake
-from bot.metrics.prometheus import Prometheus, PrometheusError, configured
+from bot.metrics.prometheus import Prometheus, PrometheusError, QueryRefused, configured
 from bot.metrics.queries import add_metric, ask, metrics_of
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
@@ -53,9 +53,9 @@ async def metric(ctx: CommandContext, args: str) -> None:
     try:
         async with Prometheus(ctx.rt.settings) as prom:
             await prom.instant(expr)
-    except PrometheusError as exc:
-        if str(exc).startswith("Prometheus answered an error"):
-            raise UserError(f"Prometheus refuses `{escape(expr)}`: {escape(str(exc))}") from None
+    except QueryRefused as exc:
+        raise UserError(f"Prometheus refuses `{escape(expr)}`: {escape(str(exc))}") from None
+    except PrometheusError as exc:  # away: stored anyway, asked at the next check
         warning = f" (I could not check it: {escape(str(exc))})"
     async with ctx.rt.db.session() as session:
         added = await add_metric(

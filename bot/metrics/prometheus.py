@@ -24,6 +24,10 @@ class PrometheusError(Exception):
     """One line: what went wrong asking Prometheus."""
 
 
+class QueryRefused(PrometheusError):
+    """Prometheus answered, refusing the query (a parse error, say): the expression's fault."""
+
+
 @dataclass(frozen=True)
 class Sample:
     labels: dict[str, str]
@@ -126,7 +130,7 @@ class Prometheus:
         if isinstance(body, dict) and body.get("status") == "error":
             kind = str(body.get("errorType") or "error")
             message = " ".join(str(body.get("error") or "").split())[:MAX_ERROR]
-            raise PrometheusError(f"Prometheus answered an error ({kind}): {message}")
+            raise QueryRefused(f"Prometheus answered an error ({kind}): {message}")
         if status != 200 or not isinstance(body, dict) or "data" not in body:
             raise PrometheusError(
                 f"Prometheus at {where(self.settings)} answered HTTP {status}, not its API"

@@ -14,7 +14,7 @@ from typing import Any
 from bot.core.settings import Settings
 from bot.metrics.chart import Panel, series_label
 from bot.metrics.expr import threshold_of
-from bot.metrics.prometheus import Prometheus, PrometheusError, Sample, Series
+from bot.metrics.prometheus import Prometheus, PrometheusError, QueryRefused, Sample, Series
 from bot.slack.blocks import context, fit, section
 from bot.slack.text import escape
 from storage.models.metrics import IncidentMetric
@@ -63,11 +63,8 @@ async def _one(prom: Prometheus, metric: IncidentMetric, now: datetime) -> Answe
             prom.instant(metric.expr, now),
             prom.range(threshold.left if threshold else metric.expr, now - CHART_SPAN, now, step),
         )
-    except PrometheusError as exc:
-        if str(exc).startswith("Prometheus answered an error"):
-            answer.problem = str(exc)
-        else:
-            raise
+    except QueryRefused as exc:  # this expression's; the others are asked still
+        answer.problem = str(exc)
     return answer
 
 

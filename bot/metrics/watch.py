@@ -24,7 +24,7 @@ from bot.core.worker import Worker
 from bot.incidents.queries import get_incident
 from bot.metrics.chart import Panel, draw_metrics
 from bot.metrics.expr import MAX_EXPR, threshold_of
-from bot.metrics.prometheus import Prometheus, PrometheusError, configured
+from bot.metrics.prometheus import Prometheus, PrometheusError, QueryRefused, configured
 from bot.metrics.queries import metrics_of
 from bot.slack.context import CommandContext
 from bot.slack.durations import DurationError, humanize, parse_duration
@@ -104,11 +104,10 @@ async def begin_watch(rt: Runtime, incident: Incident, user_id: str, args: str) 
         try:
             async with Prometheus(rt.settings) as prom:
                 await prom.instant(expr)
-        except PrometheusError as exc:
-            if str(exc).startswith("Prometheus answered an error"):
-                raise UserError(
-                    f"Prometheus refuses `{escape(expr)}`: {escape(str(exc))}"
-                ) from None
+        except QueryRefused as exc:
+            raise UserError(f"Prometheus refuses `{escape(expr)}`: {escape(str(exc))}") from None
+        except PrometheusError:
+            pass  # away: the watch goes on trying at each step
     now = utcnow()
     async with rt.db.session() as session:
         await session.exec(
