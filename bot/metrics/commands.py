@@ -28,9 +28,15 @@ NOT_SET = (
 )
 async def metric(ctx: CommandContext, args: str) -> None:
     incident = await incident_in_channel(ctx)
+    incident_id = incident.id or 0
+    if args.strip():
+        # Slack sends `>` as `&gt;`: the expression as typed, before anything else reads it.
+        name, expr = parse_metric_args(unescape(args))
+        # Showing is for everyone (the table's `read`); adding is `process`.
+        entry_point, action = WITH_ARGUMENTS["/incident metric <promql>"]
+        await authorize(ctx.rt, entry_point, ctx.user_id, also=action)
     if not configured(ctx.rt.settings):
         raise UserError(NOT_SET)
-    incident_id = incident.id or 0
     if not args.strip():
         async with ctx.rt.db.session() as session:
             metrics = await metrics_of(session, incident_id)
@@ -45,10 +51,6 @@ async def metric(ctx: CommandContext, args: str) -> None:
         names = ", ".join(f"`{escape(m.name)}`" for m in metrics)
         await ctx.reply(f"Asking Prometheus about {names}: the values and chart follow here.")
         return
-    # Slack sends `>` as `&gt;`: the expression as typed, before anything else reads it.
-    name, expr = parse_metric_args(unescape(args))
-    entry_point, action = WITH_ARGUMENTS["/incident metric <promql>"]
-    await authorize(ctx.rt, entry_point, ctx.user_id, also=action)
     warning = ""
     try:
         async with Prometheus(ctx.rt.settings) as prom:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
@@ -90,6 +91,8 @@ async def begin_watch(rt: Runtime, incident: Incident, user_id: str, args: str) 
     async with rt.db.session() as session:
         metrics = await metrics_of(session, incident.id or 0)
     named = next((m for m in metrics if m.name == text.lower()), None) if text else None
+    if named is None and re.fullmatch(r"m\d+", text):  # a name, surely, not a metric
+        raise UserError(f"This incident has no expression named `{escape(text)}`.")
     if named is None and not text:
         named = metrics[0] if metrics else None
         if named is None:
@@ -219,7 +222,10 @@ class MetricWatcher(Worker):
         quiet_since, fired_at = watch.quiet_since, watch.fired_at
         if fired:
             last = datetime.fromtimestamp(max(fired), UTC)
-            if fired_at is None or fired_at < watch.quiet_since:  # fired again: say it once
+            # Said once each time it starts firing: the first look, or after a quiet step
+            # (still firing since the last look is the same time, not said again).
+            gap = min(fired) - fired_at.timestamp() if fired_at is not None else math.inf
+            if gap > 1.5 * step:
                 await self._tell_fired(watch, incident, last, len(series))
             fired_at, quiet_since = last, last + timedelta(seconds=step)
         if not fired and (now - quiet_since).total_seconds() >= watch.window_seconds:

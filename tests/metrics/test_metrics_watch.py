@@ -28,7 +28,7 @@ from tests.support.process_helpers import check_block_kit, ephemerals_to, press
 from tests.support.prometheus import RunningPrometheus
 from tests.support.slack_requests import view_submission
 
-VERIFIED = "verified by Prometheus: `job:checkout_5xx_ratio:rate5m &gt; 0.05` quiet for 3 s"
+VERIFIED = "verified by Prometheus: `job:checkout_5xx_ratio:rate5m &gt; 0.05` quiet for {}"
 
 
 async def verifications(bot: RunningBot) -> list[TimelineEntry]:
@@ -51,11 +51,18 @@ async def test_the_watch_verifies_after_the_window_of_quiet_and_restarts_when_it
     assert (await post_alert(bot, firing()))[0] == 200
     channel = await war_room_of_alert(bot)
     await bot.fake.wait_for(lambda: metric_posts(bot, channel), timeout=20)
-    answer = await run(bot, "verify --watch 3s", channel)
-    assert "Watching `m1`" in answer["text"] and "no series for 3 s" in answer["text"]
+    answer = await run(bot, "verify --watch 6s", channel)
+    assert "Watching `m1`" in answer["text"] and "no series for 6 s" in answer["text"]
     await bot.fake.wait_for(lambda: said(bot, channel, "fired at"), timeout=20, what="fired")
-    prometheus.exporter.set(SERIES, 0.01, pod="checkout-a")  # quiet ...
+    watcher = MetricWatcher.of(bot.rt)
+    assert watcher is not None
+    runs = watcher.runs
+    await bot.fake.wait_for(lambda: watcher.runs >= runs + 2, timeout=10)
+    assert len(said(bot, channel, "fired at")) == 1  # still firing: said once
+    prometheus.exporter.set(SERIES, 0.01, pod="checkout-a")  # quiet for a few looks ...
     await prometheus.wait_for_series(SERIES + " < 0.05")
+    runs = watcher.runs
+    await bot.fake.wait_for(lambda: watcher.runs >= runs + 3, timeout=10)
     prometheus.exporter.set(SERIES, 0.3, pod="checkout-a")  # ... and firing again
     await bot.fake.wait_for(
         lambda: len(said(bot, channel, "fired at")) == 2, timeout=20, what="fired again"
@@ -63,7 +70,7 @@ async def test_the_watch_verifies_after_the_window_of_quiet_and_restarts_when_it
     assert not await verifications(bot)
     prometheus.exporter.set(SERIES, 0.01, pod="checkout-a")
     [done] = await bot.fake.wait_for(
-        lambda: said(bot, channel, VERIFIED), timeout=30, what="the verification"
+        lambda: said(bot, channel, VERIFIED.format("6 s")), timeout=30, what="the verification"
     )
     assert done["text"].startswith(":white_check_mark: verified by Prometheus")
     [entry] = await verifications(bot)
@@ -89,6 +96,7 @@ async def test_the_watch_survives_a_restart_and_runs_once_on_two_replicas(
     first = await start(start_bot, prometheus, **settings)
     assert (await post_alert(first, firing()))[0] == 200
     channel = await war_room_of_alert(first)
+    await first.fake.wait_for(lambda: metric_posts(first, channel), timeout=20)
     answer = await run(first, "verify --watch 3s m1", channel)
     assert "Watching `m1`" in answer["text"]
     await first.stop()  # the replica that took the command goes away mid-watch
@@ -96,14 +104,16 @@ async def test_the_watch_survives_a_restart_and_runs_once_on_two_replicas(
     second = await start(start_bot, prometheus, **settings)
     third = await start(start_bot, prometheus, **settings)
     await second.fake.wait_for(
-        lambda: said(second, channel, VERIFIED), timeout=30, what="the verification"
+        lambda: said(second, channel, VERIFIED.format("3 s")),
+        timeout=30,
+        what="the verification",
     )
     for bot in (second, third):  # a few more looks each: still once
         watcher = MetricWatcher.of(bot.rt)
         assert watcher is not None
         runs = watcher.runs
         await bot.fake.wait_for(lambda w=watcher, n=runs: w.runs >= n + 2, timeout=10)
-    assert len(said(second, channel, VERIFIED)) == 1
+    assert len(said(second, channel, VERIFIED.format("3 s"))) == 1
     assert len(await verifications(second)) == 1
 
 
@@ -112,6 +122,8 @@ async def test_watch_refusals(start_bot: StartBot, prometheus: RunningPrometheus
     channel = await declare(bot)
     answer = await run(bot, "verify --watch 30m", channel)
     assert "no expression to watch" in answer["text"]
+    answer = await run(bot, "verify --watch 30m m2", channel)
+    assert "no expression named `m2`" in answer["text"]
     answer = await run(bot, "verify --watch 13h up", channel)
     assert "between 1 s and 12 h" in answer["text"]
     answer = await run(bot, "verify --watch 10m rate(up[5m]", channel)

@@ -150,7 +150,7 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
     assert names("/incident") == [
         *("declare", "commander", "communicator", "role", "roles", "handoff", "status"),
         *("severity", "resolve", "reopen", "update", "cadence", "note", "log", "timeline"),
-        *("page", "checklist", "runbook", "verify", "tag", "untag", "stats", "help"),
+        *("page", "metric", "checklist", "runbook", "verify", "tag", "untag", "stats", "help"),
     ]
     assert names("/postmortem") == [
         *("summary", "impact", "factor", "why", "well", "poorly", "lesson", "action"),
