@@ -17,6 +17,7 @@ from bot import (
     home,
     incidents,
     learning,
+    metrics,
     oncall,
     paging,
     postmortem,
@@ -45,6 +46,7 @@ DOMAINS: list[Domain] = [
     postmortem.domain(),
     followthrough.domain(),
     learning.domain(),
+    metrics.domain(),  # the alert's expression asked of Prometheus; charts with learning's
     oncall.domain(),  # uses the service catalog and people's time zones
     paging.domain(),  # pages by the on-call's escalation policies
     status.domain(),  # the public status page: publishes incidents the response declared
@@ -71,6 +73,7 @@ HELP_ORDER: list[str] = [
     *_commands("status"),  # publish: right after update and cadence
     *_commands("timeline"),
     *_commands("alerts"),
+    *_commands("metrics"),
     *_commands("checklists"),
     *_commands("postmortem", "commands.analysis", "commands.actions"),
     *_commands("followthrough"),
@@ -98,6 +101,8 @@ START_ORDER: list[str] = [
     "install_nights",
     "install_twilio",  # the SMS and call sender, before the escalator that wakes it
     "install_paging",
+    "install_metrics",
+    "install_watches",
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

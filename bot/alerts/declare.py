@@ -29,6 +29,12 @@ from storage.models.incidents import Incident
 
 BOT_DECLARER = "USISYPHUS"  # when the bot's own user id is not known (auth.test failed)
 
+# Run once an alert group has joined an open incident ("Add to incident"), with the incident's
+# id (bot.metrics reads the group's expression). A group that opens an incident needs none:
+# the response's DECLARED_HOOKS run then, the group already linked.
+JoinedHook = Callable[[Runtime, int], Awaitable[None]]
+JOINED_HOOKS: list[JoinedHook] = []
+
 
 @dataclass(frozen=True)
 class AlertPage:
@@ -172,6 +178,8 @@ async def add_to_incident(rt: Runtime, group_id: int, incident_id: int, user_id:
         except AlreadyLinked as exc:
             raise UserError(f"This alert is already incident #{exc.incident_id}.") from None
         await bump_group(session, group_id)
+    for hook in JOINED_HOOKS:
+        await hook(rt, incident_id)
     if incident.channel_id:
         text = (
             f":rotating_light: <@{user_id}> added the alert *{escape(state.group.title)}* to "

@@ -45,6 +45,7 @@ class ParsedGroup:
     description: str | None
     links: list[tuple[str, str]]
     alerts: list[ParsedAlert] = field(default_factory=list)
+    promql: str | None = None  # the `promql` annotation (bot/metrics asks Prometheus with it)
 
     @property
     def key_hash(self) -> str:
@@ -120,6 +121,14 @@ def _http_url(value: Any) -> str | None:
     return None
 
 
+MAX_PROMQL = 4000
+
+
+def _promql(value: str | None) -> str | None:
+    text = (value or "").strip()
+    return text if text and len(text) <= MAX_PROMQL else None
+
+
 def parse_alertmanager(body: dict[str, Any], settings: Settings) -> ParsedGroup:
     version = body.get("version")
     if version != "4":
@@ -168,6 +177,7 @@ def parse_alertmanager(body: dict[str, Any], settings: Settings) -> ParsedGroup:
         description=annotations.get("description") or first_annotations.get("description"),
         links=links,
         alerts=_dedupe(alerts),
+        promql=_promql(annotations.get("promql") or first_annotations.get("promql")),
     )
 
 

@@ -34,7 +34,7 @@ ALERT = table_of(Alert)
 
 GROUP_COLUMNS = (
     "source", "key_hash", "group_key", "title", "severity", "auto_declare", "status", "labels",
-    "description", "links", "first_starts_at", "deliveries", "version", "handled_version",
+    "description", "links", "promql", "first_starts_at", "deliveries", "version", "handled_version",
     "attempts", "created_at", "updated_at",
 )  # fmt: skip
 ALERT_COLUMNS = (
@@ -65,6 +65,7 @@ def _group_upsert(dialect: str) -> Any:
             # The first send's links stay: a later one (another sender holding the token, or
             # a rule that changed) cannot point the card's Runbook or Source somewhere else.
             "links": case((c.links == "[]", new.links), else_=c.links),
+            "promql": case((c.promql.is_(None), new.promql), else_=c.promql),
             "first_starts_at": case(
                 (c.first_starts_at <= new.first_starts_at, c.first_starts_at),
                 else_=new.first_starts_at,
@@ -183,6 +184,7 @@ async def store_group(conn: AsyncConnection, parsed: ParsedGroup, cap: int = 300
         "labels": json.dumps(parsed.labels),
         "description": parsed.description,
         "links": json.dumps(parsed.links),
+        "promql": parsed.promql,
         "first_starts_at": min(a.starts_at for a in parsed.alerts),
         "deliveries": 1,
         "version": 1,

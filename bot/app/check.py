@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.core.config_file import Config, ConfigFileError, ConfigPaths, config_path
 from bot.core.settings import Settings, SettingsError, load_settings
+from bot.metrics.prometheus import Prometheus, PrometheusError, configured, where
 from bot.oncall.config import ONCALL
 from bot.oncall.gaps import schedule_gaps
 from bot.slack.client import slack_error_code, slack_error_text
@@ -193,6 +194,18 @@ class Checker:
             )
         return Result(name, OK, f"{label}: the bot is a member and can post")
 
+    async def prometheus(self) -> Result:
+        name = "prometheus"
+        if not configured(self.settings):
+            return Result(name, SKIP, "PROMETHEUS_URL is not set (no metrics on the card)")
+        try:
+            async with Prometheus(self.settings) as prom:
+                info = await prom.buildinfo()
+        except PrometheusError as exc:
+            return Result(name, FAIL, f"{exc} (GET /api/v1/status/buildinfo)")
+        version = info.get("version") or "an unknown version"
+        return Result(name, OK, f"{where(self.settings)} answers: Prometheus {version}")
+
 
 def config_file(settings: ConfigPaths) -> list[Result]:
     """CONFIG_FILE (and CHECKLISTS_FILE): `ok` with what is in it, or one line per problem."""
@@ -223,8 +236,9 @@ CHECKS: list[Callable[[Checker], Awaitable[Result]]] = [
     Checker.scopes,
     Checker.socket_mode,
     Checker.broadcast_channel,
+    Checker.prometheus,
 ]
-NAMES = ["database", "slack token", "scopes", "socket mode", "broadcast channel"]
+NAMES = ["database", "slack token", "scopes", "socket mode", "broadcast channel", "prometheus"]
 
 
 async def run_checks(settings: Settings) -> list[Result]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,6 +55,11 @@ RETRIED_ERRORS = AUTH_ERRORS | CHANNEL_ERRORS
 PAUSED_RETRY_SECONDS = 5
 # How often to try again to record a posted prompt while the database is away.
 RECORD_RETRY_SECONDS = 1.0
+# Run once a reminder is posted and recorded, with its incident's id (bot.metrics asks
+# Prometheus again, so the communicator sees the trend as they write). Each must be quick
+# (database work, then background): the next reminders wait for it.
+PromptedHook = Callable[[Runtime, int], Awaitable[None]]
+PROMPTED_HOOKS: list[PromptedHook] = []
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,11 @@ async def record_sent(rt: Runtime, sent: SentPrompt) -> None:
     TIMELINE_ENTRIES.labels(kind=EntryKind.PROMPT).inc()
     if (sent.sent_at - sent.due_at).total_seconds() > LATE_SECONDS:
         PROMPTS_LATE.inc()
+    for hook in PROMPTED_HOOKS:
+        try:
+            await hook(rt, sent.incident_id)
+        except Exception:  # the reminder is sent and recorded; a later domain's extra is not
+            log.exception("prompted hook %s failed", getattr(hook, "__name__", hook))
 
 
 async def _posting_failed(rt: Runtime, claim: Claim, exc: Exception) -> None:

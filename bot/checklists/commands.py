@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from bot.checklists.board import add_item, checklist_text
 from bot.checklists.definitions import MAX_TEXT
-from bot.checklists.fix_verification import parse_verification, record_verification
+from bot.checklists.fix_verification import (
+    WATCH_FLAG,
+    WATCH_HOOKS,
+    parse_verification,
+    record_verification,
+)
 from bot.checklists.queries import items_of
 from bot.checklists.runbooks import add_runbook, parse_runbook
 from bot.core.errors import UserError
@@ -66,10 +71,20 @@ async def runbook(ctx: CommandContext, args: str) -> None:
 
 @incident_command(
     "verify",
-    usage="<how we know it is fixed>",
-    summary="Record how we know the fix worked (e.g. error rate back to normal for 30 minutes)",
+    usage="<how we know it is fixed> | --watch [30m] [name or promql]",
+    summary=(
+        "Record how we know the fix worked (e.g. error rate back to normal for 30 minutes), "
+        "or have Prometheus watch the alert's expression and record it when quiet"
+    ),
 )
 async def verify_fix(ctx: CommandContext, args: str) -> None:
+    word, _, rest = args.strip().partition(" ")
+    if word.lower() == WATCH_FLAG:
+        incident = await incident_in_channel(ctx)
+        if not WATCH_HOOKS:
+            raise UserError("Watching needs a Prometheus: PROMETHEUS_URL is not set.")
+        await ctx.reply(await WATCH_HOOKS[0](ctx, incident, rest))
+        return
     how = parse_verification(unescape(args))
     incident = await incident_in_channel(ctx)
     problems = await record_verification(ctx.rt, incident, ctx.user_id, how)

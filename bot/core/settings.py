@@ -103,6 +103,15 @@ class Settings(BaseSettings):
     pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
     opsgenie_api_key: SecretStr | None = Field(default=None)
     opsgenie_api_url: str = DEFAULT_OPSGENIE_API_URL
+    # The metric beside the incident (bot/metrics): every query goes here, never to the host an
+    # alert's generatorURL names. Unset: no metrics.
+    prometheus_url: str | None = None
+    prometheus_bearer_token: SecretStr | None = None
+    prometheus_username: str | None = None
+    prometheus_password: SecretStr | None = None
+    prometheus_query_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # `/incident verify --watch`: how often the watched expression is looked at.
+    prometheus_watch_step_seconds: float = Field(default=60, ge=1, le=3600)
     # Follow-through (issue 12): tickets, webhooks, the deploy gate, nudges and the digest.
     tickets: str = "none"
     ticket_priorities: str = "P0,P1"
@@ -203,6 +212,8 @@ class Settings(BaseSettings):
         "pagerduty_routing_key",
         "pagerduty_api_token",
         "opsgenie_api_key",
+        "prometheus_bearer_token",
+        "prometheus_password",
         "github_token",
         "github_webhook_secret",
         "jira_api_token",
@@ -256,6 +267,16 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return v
+
+    @field_validator("prometheus_url")
+    @classmethod
+    def _prometheus_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        v = v.strip()
+        if not v.startswith(("http://", "https://")) or any(c in v for c in "?# "):
+            raise ValueError("must be an http(s) URL without a query, e.g. http://prometheus:9090")
+        return v.rstrip("/")
 
     @field_validator("web_base_url")
     @classmethod

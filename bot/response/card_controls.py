@@ -34,7 +34,13 @@ from bot.response.card import (
 )
 from bot.response.lifecycle import parse_severity, parse_status, resolve, set_severity, set_status
 from bot.response.resolve_modal import CALLBACK_ID as RESOLVE_CALLBACK
-from bot.response.resolve_modal import read_resolve_submission, resolve_modal
+from bot.response.resolve_modal import (
+    WATCH_STARTS,
+    ResolveSubmission,
+    read_resolve_submission,
+    resolve_modal,
+    watch_offer,
+)
 from bot.response.roles import announce_role, assign_role
 from bot.slack.answers import answer_user, tell_user
 from bot.slack.client import slack_error_text
@@ -141,10 +147,9 @@ async def open_resolve_form(
 ) -> str | None:
     async def change() -> str | None:
         incident = await open_incident(rt, incident_id)
+        view = resolve_modal(incident.id or 0, incident.title, await watch_offer(rt, incident))
         try:
-            await rt.client.views_open(
-                trigger_id=trigger_id, view=resolve_modal(incident.id or 0, incident.title)
-            )
+            await rt.client.views_open(trigger_id=trigger_id, view=view)
         except Exception as exc:
             raise UserError(
                 f"I could not open the resolve form ({slack_error_text(exc)}). "
@@ -156,10 +161,11 @@ async def open_resolve_form(
 
 
 async def resolve_from_form(
-    rt: Runtime, user_id: str, incident_id: int | None, summary: str, verification: str
+    rt: Runtime, user_id: str, form: ResolveSubmission
 ) -> tuple[str | None, str | None]:
-    """Resolve from the form, with its verification first if one was given: (what to tell the
-    person, the war room to tell them in)."""
+    """Resolve from the form, with its verification first if one was given (or the watch that
+    will record it): (what to tell the person, the war room to tell them in)."""
+    incident_id, summary, verification = form.incident_id, form.summary, form.verification
     await authorize_on_incident(rt, f"view:{RESOLVE_CALLBACK}", user_id, incident_id)
     async with rt.db.session() as session:
         incident = await get_incident(session, incident_id) if incident_id else None
@@ -174,8 +180,18 @@ async def resolve_from_form(
         problems += await record_verification(
             rt, incident, user_id, parse_verification(verification)
         )
+    watching = ""
+    if form.watch and not verification:
+        for start in WATCH_STARTS[:1]:
+            try:
+                watching = " " + await start(rt, incident, user_id)
+            except UserError as exc:
+                problems.append(str(exc))
     problems += await resolve(rt, incident, user_id, summary)
-    return _done(f"Incident #{incident.id} is resolved", problems), incident.channel_id
+    done = _done(f"Incident #{incident.id} is resolved", problems)
+    if watching:
+        done = (done or f"Incident #{incident.id} is resolved.") + watching
+    return done, incident.channel_id
 
 
 def _picked(action: dict[str, Any]) -> str:
@@ -262,13 +278,11 @@ def register(app: AsyncApp) -> None:
         await ack()
         rt: Runtime = context["runtime"]
         user_id = body["user"]["id"]
-        incident_id, summary, verification = read_resolve_submission(view)
+        form = read_resolve_submission(view)
         async with rt.in_flight():
 
             async def work() -> None:
-                text, channel_id = await resolve_from_form(
-                    rt, user_id, incident_id, summary, verification
-                )
+                text, channel_id = await resolve_from_form(rt, user_id, form)
                 if text:
                     await tell_user(rt, user_id, channel_id, text)
 

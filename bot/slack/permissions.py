@@ -138,6 +138,8 @@ ENTRY_POINTS: dict[str, str] = {
     "/incident checklist": "read",
     "/incident runbook": "process",
     "/incident verify": "process",
+    # The metric beside the incident (bot/metrics): showing it posts in the war room
+    "/incident metric": "read",
     "action:checklist_tick": "process",
     # Follow-through on action items (bot/followthrough)
     "/postmortem verify": "action_items",
@@ -177,6 +179,7 @@ WITH_ARGUMENTS: dict[str, tuple[str, str]] = {
     # what it is called in the README: (entry point, action)
     "/incident cadence <duration>": ("/incident cadence", "cadence"),
     "/incident checklist add": ("/incident checklist", "process"),
+    "/incident metric <promql>": ("/incident metric", "process"),
 }
 
 FALLBACK_ACTION = "change"  # an entry point nobody put in the table: members only

@@ -14,6 +14,7 @@ from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, I
 from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
+from storage.models.metrics import IncidentMetric, MetricCheck, MetricWatch
 from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
 from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageDelivery, PageEscalation, PageNotification
@@ -44,7 +45,10 @@ __all__ = [
     "HomeView",
     "Incident",
     "IncidentChecklistMessage",
+    "IncidentMetric",
     "IncidentRunbook",
+    "MetricCheck",
+    "MetricWatch",
     "OncallHandover",
     "OncallNightNudge",
     "OncallOverride",

@@ -33,6 +33,8 @@ class AlertGroup(SQLModel, table=True):
     labels: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
     description: str | None = Field(default=None, sa_column=Column(Text))
     links: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [[label, url]]
+    # The alert's `promql` annotation, when its sender put the expression there (bot/metrics).
+    promql: str | None = Field(default=None, sa_column=Column(Text))
     first_starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     deliveries: int = Field(default=0)

@@ -151,7 +151,7 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
         *("declare", "commander", "communicator", "role", "roles", "handoff", "status"),
         *("severity", "resolve", "reopen", "update", "cadence", "publish", "note", "log"),
         "timeline",
-        *("page", "checklist", "runbook", "verify", "tag", "untag", "stats", "help"),
+        *("page", "metric", "checklist", "runbook", "verify", "tag", "untag", "stats", "help"),
     ]
     assert names("/postmortem") == [
         *("summary", "impact", "factor", "why", "well", "poorly", "lesson", "action"),

@@ -41,6 +41,7 @@ ARGUMENTS = {
     "resolve": "rolled back",
     "reopen": "",
     "cadence": "30m",
+    "metric": "up",  # adding; showing is for everyone
 }
 
 GUEST = "UGUEST"

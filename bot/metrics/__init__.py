@@ -1,0 +1,41 @@
+"""The metric beside the incident: the alert's own PromQL expression (its generatorURL's
+`g0.expr`, or a `promql` annotation) or one a person adds with `/incident metric`, asked of
+PROMETHEUS_URL at declare and at each status-update reminder: whether it still returns series,
+their values with labels and a chart of the last hour, in the war room and on the card.
+Prometheus away is said in one line and never holds up the declare or the reminder. And
+`/incident verify --watch`: the verification recorded once the expression has been quiet for
+the window (watch.py)."""
+
+from __future__ import annotations
+
+from bot.core.domain import Domain, Hook
+
+
+def domain() -> Domain:
+    """What the process needs of this domain (imported only when asked: `import
+    bot.metrics.expr` must not pull in the whole domain)."""
+    from bot.alerts.declare import JOINED_HOOKS
+    from bot.cadence.sender import PROMPTED_HOOKS
+    from bot.checklists.fix_verification import WATCH_HOOKS
+    from bot.metrics import commands
+    from bot.metrics.hooks import alert_declared, alert_joined, metric_card_blocks, reminded
+    from bot.metrics.watch import install_watches, start_watch, watch_chosen, watch_offered
+    from bot.metrics.worker import install_metrics
+    from bot.response.card import CARD_HOOKS
+    from bot.response.declare import DECLARED_HOOKS
+    from bot.response.resolve_modal import WATCH_OFFERS, WATCH_STARTS
+
+    return Domain(
+        "metrics",
+        commands=(commands,),
+        installers=(install_metrics, install_watches),
+        hooks=(
+            Hook(DECLARED_HOOKS, alert_declared),  # the alert's expression stored, checked
+            Hook(JOINED_HOOKS, alert_joined),  # an alert added to an open incident
+            Hook(PROMPTED_HOOKS, reminded),  # asked again at each reminder
+            Hook(CARD_HOOKS, metric_card_blocks),  # the last answer on the card
+            Hook(WATCH_HOOKS, start_watch),  # /incident verify --watch
+            Hook(WATCH_OFFERS, watch_offered),  # the resolve form offers the watch
+            Hook(WATCH_STARTS, watch_chosen),
+        ),
+    )
