@@ -14,6 +14,7 @@ from bot.core.followthrough_settings import (
     parse_ticket_users,
     ticket_problems,
 )
+from bot.core.token_checks import token_problem
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -24,28 +25,6 @@ DEFAULT_OPSGENIE_API_URL = "https://api.opsgenie.com"
 DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
 _TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-# Values copied unchanged from .env.example or a tutorial ("xoxb-your-bot-token"). Only what
-# a real token cannot contain: its parts are digits, then letters and digits without dashes.
-_PLACEHOLDER = re.compile(r"your[-_]|<|>|changeme|placeholder|\.\.\.|x{6,}")
-# What each kind of Slack token starts with, to name a token pasted into the wrong setting.
-_TOKEN_KINDS = {
-    "xoxb-": "a bot token (it goes in SLACK_BOT_TOKEN)",
-    "xapp-": "an app-level token (it goes in SLACK_APP_TOKEN)",
-    "xoxp-": "a user token (the bot needs its own token, not a person's)",
-}
-
-
-def _token_problem(value: str, prefix: str, where: str) -> str | None:
-    """Why `value` is not a usable token starting with `prefix`, or None."""
-    if not value.startswith(prefix):
-        kind = next((k for p, k in _TOKEN_KINDS.items() if value.startswith(p)), None)
-        found = f"; this is {kind}" if kind else ""
-        return f"must start with {prefix}{found}: {where}"
-    if _PLACEHOLDER.search(value[len(prefix) :]):
-        return f"is still the placeholder from .env.example: {where}"
-    return None
-
-
 # Secrets the team makes up itself (the vendors' own are generated long): at least this long.
 MIN_CHOSEN_SECRET = 16
 CHOSEN_SECRETS = (
@@ -158,7 +137,7 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token(cls, v: SecretStr) -> SecretStr:
-        problem = _token_problem(
+        problem = token_problem(
             v.get_secret_value(),
             "xoxb-",
             "copy the Bot User OAuth Token from your app's OAuth & Permissions page",
@@ -174,7 +153,7 @@ class Settings(BaseSettings):
             return None
         if v is None:
             return None
-        problem = _token_problem(
+        problem = token_problem(
             v.get_secret_value(),
             "xapp-",
             "create an app-level token with connections:write under Basic Information",
