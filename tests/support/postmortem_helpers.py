@@ -81,7 +81,7 @@ def minutes(start: datetime, n: float) -> datetime:
     return start + timedelta(minutes=n)
 
 
-async def uploaded(bot: RunningBot, filename_suffix: str) -> str:
+async def uploaded(bot: RunningBot, filename_suffix: str, timeout: float = 10.0) -> str:
     """The content of the last completed upload whose name ends with the suffix."""
 
     def find() -> str | None:
@@ -94,7 +94,7 @@ async def uploaded(bot: RunningBot, filename_suffix: str) -> str:
                 return upload["content"].decode()
         return None
 
-    return await bot.fake.wait_for(find, what=f"an upload named *{filename_suffix}")
+    return await bot.fake.wait_for(find, timeout, what=f"an upload named *{filename_suffix}")
 
 
 LONG_TEXT = (
