@@ -30,6 +30,7 @@ from tests.paging.helpers import escalations, page_entries, pages_to, said_in, w
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_twilio import FROM, FakeTwilio
 from tests.support.incident_steps import declare, run
+from tests.support.timeline_helpers import wait_until
 
 __all__ = ["healthy"]  # the fixture, from the check's own tests
 
@@ -116,17 +117,30 @@ async def test_a_level_by_sms_and_call_reaches_twilio_with_the_right_fields(
     assert "Checkout &lt;returns&gt; 500s &amp; worse" in twiml  # escaped for XML
     assert "severity S E V 2" in twiml and "Press 1 to acknowledge" in twiml
     assert "5555550100" not in twiml.split("action=")[1]  # an opaque id, never the number
-    for _ in range(50):
+
+    async def all_sent() -> list[PageDelivery]:
         rows = await deliveries(bot)
-        if all(r.status == "sent" for r in rows):
-            break
-        await asyncio.sleep(0.05)
+        return rows if len(rows) == 2 and all(r.status == "sent" for r in rows) else []
+
+    rows = await wait_until(all_sent, timeout=20, what="both deliveries sent")
     assert sorted((r.way, r.status, r.user_id) for r in rows) == [
         ("call", "sent", "U222"),
         ("sms", "sent", "U222"),
     ]
     assert all(r.sid and r.sid[:2] in ("SM", "CA") for r in rows)
-    steps = await page_entries(bot)
+
+    # The escalator writes its own line once the DMs are out, in a transaction of its own:
+    # the Twilio sender may settle the SMS and call before it.
+    async def the_three_lines() -> list[str]:
+        steps = await page_entries(bot)
+        said = [
+            any("Paged <@U222>" in s and "by Slack, SMS, call" in s for s in steps),
+            any("Paged <@U222> by SMS too" in s for s in steps),
+            any("Paged <@U222> by call too" in s for s in steps),
+        ]
+        return steps if all(said) else []
+
+    steps = await wait_until(the_three_lines, timeout=20, what="the page's three lines")
     assert any("Paged <@U222>" in s and "by Slack, SMS, call" in s for s in steps)
     assert any("Paged <@U222> by SMS too" in s for s in steps)
     assert any("Paged <@U222> by call too" in s for s in steps)
