@@ -1,6 +1,7 @@
 """Pages by SMS and call in the database: stored (one row per person, step and way) before
 Twilio is called, each claimed by one replica with a conditional update taking a lease, then
-settled `sent` (with Twilio's SID) or `failed` (with why, without the number).
+settled `sent` (with Twilio's SID) or `failed` (with why, without the number). A failure worth
+another try (429, 5xx, Twilio unreachable) leaves the row pending, due again after a backoff.
 
 A row whose claimer died before settling it is due again once its lease runs out (late, never
 lost); only deliveries of active escalations are due, so an acknowledgement stops the rest.
@@ -109,6 +110,25 @@ async def settle(
             sent_at=None if error else now,
             lease_until=None,
         )
+    )
+    return bool(result.rowcount)
+
+
+async def retry_later(
+    session: AsyncSession, delivery_id: int, claimer: str, at: datetime, error: str
+) -> bool:
+    """Twilio failed in a way worth another try: the row stays pending, due again at `at`
+    (its lease is the wait), with the last error kept; only while the claim is still ours."""
+    result = await session.exec(
+        update(DELIVERY)
+        .where(
+            and_(
+                DELIVERY.c.id == delivery_id,
+                DELIVERY.c.status == "pending",
+                DELIVERY.c.claimed_by == claimer,
+            )
+        )
+        .values(claimed_by=None, lease_until=at, error=error)
     )
     return bool(result.rowcount)
 

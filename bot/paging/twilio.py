@@ -6,7 +6,8 @@
   and severity and `<Gather>`s one key; pressing 1 acknowledges (the keypress comes back to
   `{WEB_BASE_URL}/paging/twilio/gather?d=<opaque token>`, bot/paging/gather.py).
 - A refusal is Twilio's JSON error (`code`, `message`, `status`); it is kept without any phone
-  number in it.
+  number in it. 429, 5xx and an unreachable Twilio are `retryable` (with 429's `Retry-After`);
+  any other 4xx is final.
 - Twilio signs each callback: `X-Twilio-Signature` is the base64 HMAC-SHA1, keyed with the Auth
   Token, of the full URL Twilio requested followed by each POST parameter's name and value,
   sorted by name (https://www.twilio.com/docs/usage/security#validating-requests).
@@ -97,6 +98,8 @@ class Sent:
 
     sid: str | None = None
     error: str | None = None
+    retryable: bool = False  # 429, 5xx, unreachable: worth another try
+    retry_after: float | None = None  # seconds, from 429's Retry-After
 
 
 def _error(status: int, text: str) -> str:
@@ -131,9 +134,22 @@ async def post(
                 except (ValueError, AttributeError):
                     sid = None
                 return Sent(sid=sid or "unknown")
-            return Sent(error=_error(resp.status, text))
+            again = resp.status == 429 or resp.status >= 500
+            return Sent(
+                error=_error(resp.status, text),
+                retryable=again,
+                retry_after=_seconds(resp.headers.get("Retry-After")) if again else None,
+            )
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return Sent(error=f"Twilio could not be reached ({type(exc).__name__})")
+        return Sent(error=f"Twilio could not be reached ({type(exc).__name__})", retryable=True)
+
+
+def _seconds(header: str | None) -> float | None:
+    """Retry-After in seconds (the delta form; an HTTP date is ignored)."""
+    try:
+        return max(0.0, float(header)) if header else None
+    except ValueError:
+        return None
 
 
 def signature(auth_token: str, url: str, params: Iterable[tuple[str, str]]) -> str:

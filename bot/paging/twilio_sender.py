@@ -2,7 +2,8 @@
 once across replicas, then sent through Twilio (bot/paging/twilio.py) and settled.
 
 Woken when the escalator stores deliveries, and run every CHECK_SECONDS (a replica missing the
-wake, or one taking over an expired lease, finds them due). A failure is recorded on the row,
+wake, or one taking over an expired lease, finds them due). Twilio answering 429 or 5xx, or
+unreachable, is tried again with a backoff for up to RETRY_FOR. A failure is recorded on the row,
 on the timeline and in the war room, without the number; the person's other ways (the Slack DM
 first of all) go regardless. The number is read from the on-call file at the moment of
 sending, never stored, and logged only masked.
@@ -36,6 +37,12 @@ log = logging.getLogger(__name__)
 JOB_ID = "paging-twilio"
 CHECK_SECONDS = 5.0
 LEASE = timedelta(minutes=1)
+# Twilio answering 429 or 5xx, or not reachable: tried again, waiting about as long as the
+# delivery has already waited (2 s, 4 s, 8 s... at most a minute, or 429's Retry-After), for
+# up to RETRY_FOR after it was stored; then it is a failure, said as a refusal is.
+RETRY_FOR = timedelta(minutes=10)
+RETRY_MIN_SECONDS = 2.0
+RETRY_MAX_SECONDS = 60.0
 WAY_NAMES = {"slack": "Slack", "sms": "SMS", "call": "call"}
 
 
@@ -108,6 +115,8 @@ class TwilioSender(Worker):
             sent = twilio.Sent(error="Twilio is not configured (TWILIO_* settings)")
         else:
             sent = await self._post(delivery, number, incident, esc)
+        if sent.error is not None and sent.retryable and await self._retry(delivery, sent):
+            return
         async with self.rt.db.session() as session:
             mine = await deliveries.settle(
                 session, delivery.id or 0, self.instance, utcnow(), sent.sid, sent.error
@@ -133,6 +142,24 @@ class TwilioSender(Worker):
                 )
             except Exception as exc:
                 log.warning("could not post in the war room: %s", slack_error_text(exc))
+
+    async def _retry(self, delivery: PageDelivery, sent: twilio.Sent) -> bool:
+        """Due again after a backoff, unless it has been tried for RETRY_FOR already."""
+        now = utcnow()
+        waited = (now - delivery.created_at).total_seconds()
+        if now - delivery.created_at >= RETRY_FOR:
+            return False
+        delay = min(RETRY_MAX_SECONDS, max(RETRY_MIN_SECONDS, waited))
+        delay = max(delay, min(sent.retry_after or 0.0, RETRY_MAX_SECONDS))
+        at = now + timedelta(seconds=delay)
+        async with self.rt.db.session() as session:
+            mine = await deliveries.retry_later(
+                session, delivery.id or 0, self.instance, at, sent.error or ""
+            )
+        if mine:
+            log.warning("page by %s: %s; trying again in %.0f s", delivery.way, sent.error, delay)
+            self.at(at, f"retry:{delivery.id}", self.wake)
+        return mine
 
     async def _post(
         self, delivery: PageDelivery, number: str, incident: Incident, esc: PageEscalation

@@ -30,7 +30,7 @@ async def run_check(env: dict[str, str], tmp_path: Path) -> tuple[int, list[str]
     out = tmp_path / "check.out"
     proc = await spawn_bot_process(env, out, "check")
     try:
-        code = await asyncio.wait_for(proc.wait(), 30)
+        code = await asyncio.wait_for(proc.wait(), 90)  # a cap for a hang: slow under load
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -216,6 +216,39 @@ async def test_twilio_failing_on_the_sms_still_delivers_slack_and_records_it(
     assert [r.status for r in twilio.received] == [400]  # tried once: a refusal is final
 
 
+async def test_twilio_busy_or_down_is_tried_again_until_the_sms_goes(
+    start_bot: StartBot, tmp_path: Path, twilio: FakeTwilio
+) -> None:
+    twilio.fail(429, code=20429, message="Too Many Requests", retry_after=1)
+    twilio.fail(503, code=20503, message="Service unavailable")
+    bot = await start_twilio_bot(start_bot, tmp_path, twilio, via="[slack, sms]", first="10m")
+    channel = await declare(bot)
+    await run(bot, "page checkout", channel)
+    await wait_for_page(bot, "U222")
+    [sms] = await twilio.wait_for(lambda: twilio.messages(PHONE_222), timeout=30, what="the SMS")
+    assert "incident #1" in sms["Body"]
+    assert [r.status for r in twilio.received] == [429, 503, 201]  # tried until it went
+    gaps = [b.at - a.at for a, b in zip(twilio.received, twilio.received[1:], strict=False)]
+    assert all(gap >= 0.9 for gap in gaps)  # waited between tries (Retry-After: 1, then 2 s)
+
+    async def sent() -> list[PageDelivery]:
+        rows = await deliveries(bot)
+        return rows if [r.status for r in rows] == ["sent"] else []
+
+    [row] = await wait_until(sent, timeout=20, what="the delivery settled")
+    assert row.sid and row.sid.startswith("SM")
+    steps = await wait_until(
+        lambda: _lines(bot, "Paged <@U222> by SMS too"), timeout=20, what="the SMS line"
+    )
+    assert not [s for s in steps if "failed" in s]  # the tries before are not a failure
+    assert not [t for t in said_in(bot, channel) if "The page by SMS" in t]
+
+
+async def _lines(bot: RunningBot, text: str) -> list[str]:
+    steps = await page_entries(bot)
+    return steps if any(text in s for s in steps) else []
+
+
 async def test_two_replicas_send_one_sms_and_one_call(
     start_bot: StartBot, tmp_path: Path, twilio: FakeTwilio
 ) -> None:

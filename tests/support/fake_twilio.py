@@ -53,6 +53,7 @@ class Planned:
     code: int
     message: str
     times: int = 1
+    retry_after: int | None = None
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
@@ -111,9 +112,19 @@ class FakeTwilio:
         }
 
     # ---- test controls --------------------------------------------------------------------
-    def fail(self, status: int, *, code: int = 20500, message: str = "", times: int = 1) -> None:
-        """The next `times` creates are answered `status` with Twilio's error body."""
-        self._planned.append(Planned(status, code, message or "An internal server error", times))
+    def fail(
+        self,
+        status: int,
+        *,
+        code: int = 20500,
+        message: str = "",
+        times: int = 1,
+        retry_after: int | None = None,
+    ) -> None:
+        """The next `times` creates are answered `status` with Twilio's error body (and a
+        `Retry-After` header when given)."""
+        planned = Planned(status, code, message or "An internal server error", times, retry_after)
+        self._planned.append(planned)
 
     def messages(self, to: str | None = None) -> list[dict[str, str]]:
         return [
@@ -212,7 +223,10 @@ class FakeTwilio:
             planned.times -= 1
             if planned.times <= 0:
                 self._planned.pop(0)
-            return _error(planned.status, planned.code, planned.message), None
+            answer = _error(planned.status, planned.code, planned.message)
+            if planned.retry_after is not None:
+                answer.headers["Retry-After"] = str(planned.retry_after)
+            return answer, None
         to, from_ = form.get("To", ""), form.get("From", "")
         if not to:
             return _error(400, 21604, "A 'To' phone number is required."), None
