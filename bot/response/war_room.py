@@ -11,7 +11,9 @@
 - Renamed (`channel_rename`): everything keys on the channel ID; the record takes the new name
   and the card is refreshed.
 The incident keeps why its war room is unreachable in `war_room_state` (and since when), so a
-restart remembers it and two reports of the same thing make one entry.
+restart remembers it and two reports of the same thing make one entry. Once it is back, the
+state is empty and `war_room_state_since` says since when it is reachable: a failure reported
+by a call made before that (still in flight while the bot was invited back) is ignored.
 """
 
 from __future__ import annotations
@@ -40,15 +42,24 @@ REMOVED = "removed"
 PRIVATE_CHANNEL_ERRORS = frozenset({"method_not_supported_for_channel_type", "channel_not_found"})
 
 
-async def _mark(rt: Runtime, channel: str, state: str, text: str) -> Incident | None:
-    """Set the war room's state and record why; None if not a war room or already so."""
+async def _mark(
+    rt: Runtime, channel: str, state: str, text: str, seen: datetime | None = None
+) -> Incident | None:
+    """Set the war room's state and record why; None if not a war room or already so, or if
+    what was `seen` is older than the war room's coming back (a call that failed before the
+    bot was invited back must not mark it gone again)."""
     async with rt.db.session() as session:
         incident = await open_incident_for_channel(session, channel)
         if incident is None or incident.id is None or incident.war_room_state == state:
             return None
         if state == REMOVED and incident.war_room_state == ARCHIVED:
             return None  # archiving also takes members out: the archive is the news
-        since = incident.war_room_state_since or utcnow()
+        back_since = incident.war_room_state_since if incident.war_room_state is None else None
+        if seen is not None and back_since is not None and seen < back_since:
+            log.info("war room %s: a failure from before it came back, ignored", channel)
+            return None
+        since = incident.war_room_state_since if incident.war_room_state else utcnow()
+        since = since or utcnow()
         incident = await update_incident(
             session, incident.id, war_room_state=state, war_room_state_since=since
         )
@@ -56,10 +67,12 @@ async def _mark(rt: Runtime, channel: str, state: str, text: str) -> Incident | 
     return incident
 
 
-async def war_room_archived(rt: Runtime, channel: str, by: str | None = None) -> None:
+async def war_room_archived(
+    rt: Runtime, channel: str, by: str | None = None, seen: datetime | None = None
+) -> None:
     who = f" by <@{by}>" if by else ""
     incident = await _mark(
-        rt, channel, ARCHIVED, f"War room archived{who}; reminders and posts there stopped"
+        rt, channel, ARCHIVED, f"War room archived{who}; reminders and posts there stopped", seen
     )
     if incident is None:
         return
@@ -81,10 +94,12 @@ async def war_room_archived(rt: Runtime, channel: str, by: str | None = None) ->
         )
 
 
-async def bot_removed(rt: Runtime, channel: str, by: str | None = None) -> None:
+async def bot_removed(
+    rt: Runtime, channel: str, by: str | None = None, seen: datetime | None = None
+) -> None:
     who = f" by <@{by}>" if by else ""
     incident = await _mark(
-        rt, channel, REMOVED, f"Bot removed from the war room{who}; reminders paused"
+        rt, channel, REMOVED, f"Bot removed from the war room{who}; reminders paused", seen
     )
     if incident is None:
         return
@@ -114,8 +129,9 @@ async def war_room_back(rt: Runtime, channel: str, how: str) -> None:
         if incident is None or incident.id is None or incident.war_room_state is None:
             return
         since: datetime = incident.war_room_state_since or incident.declared_at
+        # Reachable since now: a failure seen before this moment is stale (see _mark).
         incident = await update_incident(
-            session, incident.id, war_room_state=None, war_room_state_since=None
+            session, incident.id, war_room_state=None, war_room_state_since=utcnow()
         )
         await add_bot_action(
             session,
@@ -150,14 +166,18 @@ async def channel_renamed(rt: Runtime, channel: str, name: str) -> None:
         await refresh_card(rt, incident, topic=False)
 
 
-async def on_channel_error(rt: Runtime, channel: str, error: str) -> None:
-    """A call about `channel` failed with `is_archived`, `not_in_channel`, `channel_not_found`."""
+async def on_channel_error(
+    rt: Runtime, channel: str, error: str, seen: datetime | None = None
+) -> None:
+    """A call about `channel` failed with `is_archived`, `not_in_channel`, `channel_not_found`
+    (at `seen`: a failure older than the war room's coming back changes nothing)."""
+    seen = seen or utcnow()
     async with rt.db.session() as session:
         incident = await open_incident_for_channel(session, channel)
     if incident is None or incident.war_room_state is not None:
         return  # not a war room (a DM, the broadcast channel), or known already
     if error == "is_archived":
-        await war_room_archived(rt, channel)
+        await war_room_archived(rt, channel, seen=seen)
         return
     if error == "channel_not_found":  # a private channel we were removed from, or archived?
         try:
@@ -165,9 +185,9 @@ async def on_channel_error(rt: Runtime, channel: str, error: str) -> None:
         except Exception:
             info = None
         if info is not None and (info.get("channel") or {}).get("is_archived"):
-            await war_room_archived(rt, channel)
+            await war_room_archived(rt, channel, seen=seen)
             return
-    await bot_removed(rt, channel)
+    await bot_removed(rt, channel, seen=seen)
 
 
 async def _tell_commander(rt: Runtime, incident: Incident, text: str) -> None:

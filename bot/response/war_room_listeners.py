@@ -7,6 +7,7 @@ Acked first: the work (joining, backfilling, telling the commander) runs in the 
 from __future__ import annotations
 
 from collections.abc import Coroutine
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -32,8 +33,8 @@ def _later(context: AsyncBoltContext, work: Coroutine[Any, Any, Any], name: str)
 def install_war_room(rt: Runtime) -> None:
     """Errors from any call about a war room reach on_channel_error."""
 
-    async def hook(channel: str, error: str) -> None:
-        await on_channel_error(rt, channel, error)
+    async def hook(channel: str, error: str, seen: datetime) -> None:
+        await on_channel_error(rt, channel, error, seen)
 
     access_of(rt.client).channel_hooks.append(hook)
 

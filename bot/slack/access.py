@@ -34,7 +34,8 @@ CHANNEL_ERRORS = frozenset({"is_archived", "not_in_channel", "channel_not_found"
 FIRST_CHECK_SECONDS = 2.0
 MAX_CHECK_SECONDS = 300.0
 
-ChannelHook = Callable[[str, str], Coroutine[Any, Any, None]]  # (channel id, Slack's error code)
+# (channel id, Slack's error code, when the call failed)
+ChannelHook = Callable[[str, str, datetime], Coroutine[Any, Any, None]]
 ResumeHook = Callable[[datetime], Awaitable[None]]  # (suspended since)
 Spawn = Callable[[Coroutine[Any, Any, Any], str], Any]
 
@@ -115,8 +116,9 @@ class SlackAccess:
     def channel_trouble(self, channel: str, error: str) -> None:
         if self.spawn is None:
             return
+        seen = utcnow()  # the hooks run later: a failure is as old as its call
         for hook in self.channel_hooks:
-            self.spawn(hook(channel, error), f"channel-trouble:{channel}")
+            self.spawn(hook(channel, error, seen), f"channel-trouble:{channel}")
 
 
 def access_of(client: Any) -> SlackAccess:

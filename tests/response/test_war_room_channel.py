@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.slack.access import access_of
 from storage.models.incidents import Incident
 from storage.types import utcnow
 from tests.conftest import BROADCAST, RunningBot
@@ -151,6 +152,46 @@ async def test_bot_removed_from_a_private_war_room_asks_the_commander_to_invite_
         what="the reminder posted once the bot is back",
     )
     assert (await incident(bot)).war_room_state is None
+
+
+async def test_a_failure_from_before_the_bot_came_back_does_not_mark_the_war_room_gone(
+    bot: RunningBot,
+) -> None:
+    """A call that failed while the bot was out, whose report is handled only after the bot
+    was invited back (the reminder and a card refresh failing together, one report slow),
+    leaves the war room reachable: reminders are not paused again, nobody is asked twice."""
+    before = len(bot.fake.responses)
+    await bot.slack.command("declare --private sev2 Payroll data exposed", channel_id="C111")
+    await bot.fake.wait_for_response(before + 1)
+    room = (await incident(bot)).channel_id
+    assert room
+    bot.fake.remove_bot(room)
+    await make_due(bot)
+    await bot.fake.wait_for(lambda: posts_to(bot, COMMANDER), what="the ask")
+    failed_while_out = utcnow()
+    bot.fake.invite_bot_back(room)
+    await bot.slack.event({"type": "member_joined_channel", "user": "UBOT", "channel": room})
+
+    async def back() -> bool:
+        return (await incident(bot)).war_room_state is None
+
+    await wait_until(back, what="the war room back")
+    asks = len(posts_to(bot, COMMANDER))
+    # The late report of a failure seen before the bot was back, as the Slack client's hook
+    # hands it over (bot/slack/access.py channel_trouble):
+    [hook] = access_of(bot.rt.client).channel_hooks
+    await hook(room, "channel_not_found", failed_while_out)
+    assert (await incident(bot)).war_room_state is None
+    assert len(posts_to(bot, COMMANDER)) == asks  # not asked to /invite again
+    await bot.fake.wait_for(
+        lambda: [p for p in posts_to(bot, room) if "status update" in p["text"].lower()],
+        timeout=20,
+        what="the reminder posted once the bot is back",
+    )
+    # A failure seen after it came back is news again:
+    bot.fake.remove_bot(room)
+    await hook(room, "channel_not_found", utcnow())
+    assert (await incident(bot)).war_room_state == "removed"
 
 
 async def test_renamed_war_room_shows_the_new_name(bot: RunningBot) -> None:
