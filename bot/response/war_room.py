@@ -21,6 +21,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incident_for_channel, update_incident
@@ -32,6 +35,7 @@ from bot.timeline.backfill import backfill_incident
 from bot.timeline.queries import add_bot_action
 from storage.models.incidents import Incident
 from storage.models.timeline import EntryKind
+from storage.tables import table_of
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -47,7 +51,9 @@ async def _mark(
 ) -> Incident | None:
     """Set the war room's state and record why; None if not a war room or already so, or if
     what was `seen` is older than the war room's coming back (a call that failed before the
-    bot was invited back must not mark it gone again)."""
+    bot was invited back must not mark it gone again). The change is conditional on the
+    state read, so two reports of one failure, or a report racing the war room's return,
+    make one change."""
     async with rt.db.session() as session:
         incident = await open_incident_for_channel(session, channel)
         if incident is None or incident.id is None or incident.war_room_state == state:
@@ -58,13 +64,35 @@ async def _mark(
         if seen is not None and back_since is not None and seen < back_since:
             log.info("war room %s: a failure from before it came back, ignored", channel)
             return None
-        since = incident.war_room_state_since if incident.war_room_state else utcnow()
-        since = since or utcnow()
-        incident = await update_incident(
-            session, incident.id, war_room_state=state, war_room_state_since=since
-        )
-        await add_bot_action(session, incident.id or 0, text, kind=EntryKind.WAR_ROOM)
-    return incident
+        since = incident.war_room_state_since if incident.war_room_state else None
+        if not await _change_state(session, incident, state, since or utcnow()):
+            return None  # another report (or the war room's return) changed it meanwhile
+        await add_bot_action(session, incident.id, text, kind=EntryKind.WAR_ROOM)
+        await session.refresh(incident)  # the UPDATE bypassed the ORM's copy
+        return incident
+
+
+async def _change_state(
+    session: AsyncSession, incident: Incident, state: str | None, since: datetime
+) -> bool:
+    """Set the state only if it (and since when) is still what `incident` says."""
+    c = table_of(Incident).c
+    same_state = (
+        c.war_room_state.is_(None)
+        if incident.war_room_state is None
+        else c.war_room_state == incident.war_room_state
+    )
+    same_since = (
+        c.war_room_state_since.is_(None)
+        if incident.war_room_state_since is None
+        else c.war_room_state_since == incident.war_room_state_since
+    )
+    result = await session.exec(
+        update(table_of(Incident))
+        .where(c.id == incident.id, same_state, same_since)
+        .values(war_room_state=state, war_room_state_since=since, updated_at=utcnow())
+    )
+    return bool(result.rowcount)
 
 
 async def war_room_archived(
@@ -130,9 +158,9 @@ async def war_room_back(rt: Runtime, channel: str, how: str) -> None:
             return
         since: datetime = incident.war_room_state_since or incident.declared_at
         # Reachable since now: a failure seen before this moment is stale (see _mark).
-        incident = await update_incident(
-            session, incident.id, war_room_state=None, war_room_state_since=utcnow()
-        )
+        if not await _change_state(session, incident, None, utcnow()):
+            return  # a report changed it meanwhile: the next event decides
+        await session.refresh(incident)  # the UPDATE bypassed the ORM's copy
         await add_bot_action(
             session,
             incident.id or 0,
