@@ -50,9 +50,7 @@ def upgrade() -> None:
         ["public_incident_id"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_statuspage_sync_status"), "statuspage_sync", ["status"], unique=False
-    )
+    op.create_index(op.f("ix_statuspage_sync_status"), "statuspage_sync", ["status"], unique=False)
     with op.batch_alter_table("public_incident") as batch:
         batch.add_column(sa.Column("statuspage_id", _text(40), nullable=True))
 
