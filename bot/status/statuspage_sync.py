@@ -25,7 +25,7 @@ from bot.core.worker import Worker
 from bot.incidents.queries import get_incident
 from bot.slack.client import slack_error_text
 from bot.slack.text import escape
-from bot.status import statuspage_client as client
+from bot.status import statuspage_client as api
 from bot.status.statuspage_outbox import (
     claim_sync,
     due_syncs,
@@ -69,7 +69,7 @@ class StatuspageSender(Worker):
     async def start(self, rt: Runtime) -> None:
         if not rt.settings.statuspage_on():
             return  # no sync: nothing is ever queued
-        self._http = aiohttp.ClientSession(timeout=client.TIMEOUT)
+        self._http = aiohttp.ClientSession(timeout=api.TIMEOUT)
         await super().start(rt)
 
     async def stop(self, rt: Runtime) -> None:
@@ -109,9 +109,9 @@ class StatuspageSender(Worker):
         method = "PATCH" if statuspage_id else "POST"
         self._last_request = time.monotonic()
         if statuspage_id:
-            answer = await client.update_incident(self._http, settings, statuspage_id, incident)
+            answer = await api.update_incident(self._http, settings, statuspage_id, incident)
         else:
-            answer = await client.create_incident(self._http, settings, incident)
+            answer = await api.create_incident(self._http, settings, incident)
         self._last_request = time.monotonic()
         if answer.ok:
             await self._sent(row, method, answer)
@@ -120,7 +120,7 @@ class StatuspageSender(Worker):
         else:
             await self._refused(row, method, answer, statuspage_id)
 
-    async def _sent(self, row: StatuspageSync, method: str, answer: client.Answer) -> None:
+    async def _sent(self, row: StatuspageSync, method: str, answer: api.Answer) -> None:
         new_id = answer.body.get("id") if isinstance(answer.body, dict) else None
         async with self.rt.db.session() as session:
             mine = await settle(session, row.id or 0, self.instance, status="sent", method=method)
@@ -130,8 +130,8 @@ class StatuspageSender(Worker):
             log.warning("statuspage created an incident but gave no id (sync %s)", row.id)
         log.info("statuspage %s sent (sync %s, HTTP %s)", method, row.id, answer.status)
 
-    async def _retry(self, row: StatuspageSync, answer: client.Answer) -> None:
-        limited = answer.status in client.RATE_LIMITED and answer.retry_after is not None
+    async def _retry(self, row: StatuspageSync, answer: api.Answer) -> None:
+        limited = answer.status in api.RATE_LIMITED and answer.retry_after is not None
         delay = answer.retry_after if limited and answer.retry_after is not None else None
         if delay is None:
             delay = backoff(row.attempts)
@@ -153,7 +153,7 @@ class StatuspageSender(Worker):
         )
 
     async def _refused(
-        self, row: StatuspageSync, method: str, answer: client.Answer, statuspage_id: str | None
+        self, row: StatuspageSync, method: str, answer: api.Answer, statuspage_id: str | None
     ) -> None:
         reason = answer.reason()
         if answer.retryable:
