@@ -1,8 +1,8 @@
 """Atlassian Statuspage's REST API (v1), the calls the sync and `python -m bot check` make:
 create an incident (`POST /v1/pages/{page_id}/incidents`), update one (`PATCH
 /v1/pages/{page_id}/incidents/{incident_id}`), both with `{"incident": {name, status, body,
-components: {component id: state}, component_ids: [...]}}`, and read the page (`GET
-/v1/pages/{page_id}`).
+components: {component id: state}, component_ids: [...], metadata}}`, find one we created
+(`GET /v1/pages/{page_id}/incidents?q=`), and read the page (`GET /v1/pages/{page_id}`).
 
 Authorization is `OAuth <STATUSPAGE_API_KEY>`; the key is never logged or said. Statuspage
 allows about one request a second per key and answers 420 or 429 beyond it (with
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -124,6 +125,24 @@ async def update_incident(
     http: aiohttp.ClientSession, settings: Settings, incident_id: str, incident: dict[str, Any]
 ) -> Answer:
     return await call(http, settings, "PATCH", f"/incidents/{incident_id}", {"incident": incident})
+
+
+async def find_incident(
+    http: aiohttp.ClientSession, settings: Settings, name: str, public_id: str
+) -> Answer:
+    """The incident we created for `public_id` (its `metadata.sisyphus.public_id`), searched
+    by its name among the newest (`GET /v1/pages/{page_id}/incidents?q=`): the Answer's body is
+    the incident, or None when there is none."""
+    answer = await call(http, settings, "GET", f"/incidents?{urlencode({'q': name, 'limit': 25})}")
+    if not answer.ok:
+        return answer
+    found = None
+    for incident in answer.body if isinstance(answer.body, list) else []:
+        ours = ((incident or {}).get("metadata") or {}).get("sisyphus") or {}
+        if isinstance(ours, dict) and ours.get("public_id") == public_id:
+            found = incident
+            break
+    return Answer(answer.status, found)
 
 
 async def check_page(settings: Settings) -> tuple[bool, str]:

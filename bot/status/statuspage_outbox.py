@@ -47,6 +47,8 @@ def incident_body(
         "body": update.body[:25000],
         "components": components,
         "component_ids": list(components),
+        # Ours, to find it again after a create whose answer was lost (statuspage_sync.py).
+        "metadata": {"sisyphus": {"public_id": public.public_id}},
     }
 
 
@@ -101,19 +103,21 @@ async def due_syncs(session: AsyncSession, now: datetime, limit: int = 50) -> li
 
 async def claim_sync(
     session: AsyncSession, sync_id: int, claimer: str, now: datetime, lease: timedelta
-) -> StatuspageSync | None:
-    """The row, if this claimer won it (one conditional UPDATE: two replicas never both do)."""
+) -> tuple[StatuspageSync, bool] | None:
+    """The row, if this claimer won it (one conditional UPDATE: two replicas never both do),
+    and whether its last try is in doubt: claimed and never settled (its claimer died, or
+    its lease ran out mid-request), so Statuspage may have taken it."""
+    before = await session.get(StatuspageSync, sync_id)
+    in_doubt = before is not None and (before.unsure or before.lease_until is not None)
     result = await session.exec(
         update(SYNC)
         .where(and_(SYNC.c.id == sync_id, _due(now)))
         .values(claimed_by=claimer, lease_until=now + lease, attempts=SYNC.c.attempts + 1)
     )
-    if not result.rowcount:
+    if not result.rowcount or before is None:
         return None
-    row = await session.get(StatuspageSync, sync_id)
-    if row is not None:
-        await session.refresh(row)
-    return row
+    await session.refresh(before)
+    return before, in_doubt
 
 
 async def statuspage_id_of(session: AsyncSession, public_incident_id: int) -> str | None:
@@ -130,6 +134,7 @@ async def settle(
     method: str | None = None,
     error: str | None = None,
     due_at: datetime | None = None,
+    unsure: bool | None = None,
 ) -> bool:
     """Sent, failed (a refusal), or pending again at `due_at` (a retry); only while the
     claim is still ours. Whether it was."""
@@ -140,6 +145,8 @@ async def settle(
         values["sent_at"] = utcnow()
     if due_at is not None:
         values["due_at"] = due_at
+    if unsure is not None:
+        values["unsure"] = unsure
     result = await session.exec(
         update(SYNC)
         .where(

@@ -8,6 +8,10 @@ Requests are paced to one every PACE_SECONDS per process, Statuspage's limit per
 are retried after Retry-After, 5xx and no answer with exponential backoff, for up to GIVE_UP;
 a refusal (any other 4xx) or giving up is recorded on the row and the timeline and said once
 in the war room, escaped. The status page itself has the publication regardless.
+
+A create retried after a try whose answer never came (no answer, or the claimer killed
+mid-request) first looks for the incident that try may have made (our public id in its
+`metadata`), so neither a lost answer nor a restart makes a second incident on Statuspage.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 
@@ -88,9 +93,9 @@ class StatuspageSender(Worker):
                     return
                 await self._pace()
                 async with self.rt.db.session() as session:
-                    row = await claim_sync(session, sync_id, self.instance, utcnow(), LEASE)
-                if row is not None:
-                    await self._send(row)
+                    claimed = await claim_sync(session, sync_id, self.instance, utcnow(), LEASE)
+                if claimed is not None:
+                    await self._send(*claimed)
                     sent += 1
             if not sent:
                 return
@@ -100,13 +105,19 @@ class StatuspageSender(Worker):
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def _send(self, row: StatuspageSync) -> None:
+    async def _send(self, row: StatuspageSync, in_doubt: bool) -> None:
         assert self._http is not None and row.id is not None
         settings = self.rt.settings
         incident = json.loads(row.payload)
         async with self.rt.db.session() as session:
             statuspage_id = await statuspage_id_of(session, row.public_incident_id)
         method = "PATCH" if statuspage_id else "POST"
+        if method == "POST" and in_doubt:
+            # A claimer before us sent this create and never recorded the answer (killed, or
+            # its lease ran out): Statuspage may have it already.
+            if await self._created_before(row, incident):
+                return
+            await self._pace()
         self._last_request = time.monotonic()
         if statuspage_id:
             answer = await api.update_incident(self._http, settings, statuspage_id, incident)
@@ -116,9 +127,26 @@ class StatuspageSender(Worker):
         if answer.ok:
             await self._sent(row, method, answer)
         elif answer.retryable and utcnow() - row.created_at < GIVE_UP:
-            await self._retry(row, answer)
+            # No answer to a create: it may have been made (looked for at the next try).
+            lost = method == "POST" and (in_doubt or answer.status == 0)
+            await self._retry(row, answer, unsure=lost)
         else:
             await self._refused(row, method, answer, statuspage_id)
+
+    async def _created_before(self, row: StatuspageSync, incident: dict[str, Any]) -> bool:
+        """Whether an earlier try created it (then it is settled with that incident's id)."""
+        assert self._http is not None
+        public_id = str(incident.get("metadata", {}).get("sisyphus", {}).get("public_id", ""))
+        self._last_request = time.monotonic()
+        answer = await api.find_incident(self._http, self.rt.settings, incident["name"], public_id)
+        if not answer.ok:
+            await self._retry(row, answer, unsure=True)  # not knowing, do not create it twice
+            return True
+        if not isinstance(answer.body, dict):
+            return False
+        await self._sent(row, "POST", answer)
+        log.info("statuspage already had the incident of sync %s", row.id)
+        return True
 
     async def _sent(self, row: StatuspageSync, method: str, answer: api.Answer) -> None:
         new_id = answer.body.get("id") if isinstance(answer.body, dict) else None
@@ -130,7 +158,9 @@ class StatuspageSender(Worker):
             log.warning("statuspage created an incident but gave no id (sync %s)", row.id)
         log.info("statuspage %s sent (sync %s, HTTP %s)", method, row.id, answer.status)
 
-    async def _retry(self, row: StatuspageSync, answer: api.Answer) -> None:
+    async def _retry(
+        self, row: StatuspageSync, answer: api.Answer, *, unsure: bool = False
+    ) -> None:
         limited = answer.status in api.RATE_LIMITED and answer.retry_after is not None
         delay = answer.retry_after if limited and answer.retry_after is not None else None
         if delay is None:
@@ -143,6 +173,7 @@ class StatuspageSender(Worker):
                 status="pending",
                 error=answer.reason(),
                 due_at=utcnow() + timedelta(seconds=delay),
+                unsure=unsure,
             )
         log.info(
             "statuspage answered %s (sync %s, attempt %s): again in %.1f s",

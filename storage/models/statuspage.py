@@ -30,6 +30,9 @@ class StatuspageSync(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))  # {"name", "status", ...}
     status: str = Field(default="pending", max_length=16, index=True)  # SYNC_STATUSES
     attempts: int = Field(default=0)
+    # A create may have reached Statuspage without us knowing (no answer, or a claimer that
+    # died mid-request): the next try looks for it before creating it again.
+    unsure: bool = Field(default=False)
     due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

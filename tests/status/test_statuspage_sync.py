@@ -93,6 +93,8 @@ async def test_a_publication_creates_the_incident_and_the_next_updates_it(
     [post] = statuspage.calls()
     assert (post.method, post.path) == ("POST", f"/v1/pages/{statuspage.page_id}/incidents")
     assert post.headers["Authorization"] == f"OAuth {statuspage.api_key}"
+    public_id = (await public_incident(bot)).public_id
+    assert post.body["incident"].pop("metadata") == {"sisyphus": {"public_id": public_id}}
     assert post.body == {
         "incident": {
             "name": TITLE,
@@ -116,6 +118,7 @@ async def test_a_publication_creates_the_incident_and_the_next_updates_it(
         "PATCH",
         f"/v1/pages/{statuspage.page_id}/incidents/{incident_id}",
     )
+    assert second.body["incident"].pop("metadata") == {"sisyphus": {"public_id": public_id}}
     assert second.body == {
         "incident": {
             "name": TITLE,
@@ -207,6 +210,28 @@ async def test_a_row_left_unsent_by_a_stopped_bot_is_sent_once_after_restart(
     await sender(again).run_now()
     assert len(statuspage.calls()) == tried + 1
     assert len(statuspage.incidents) == 1
+
+
+async def test_a_create_whose_answer_was_lost_is_not_made_twice(
+    start_bot: StartBot, tmp_path: Path, statuspage: FakeStatuspage
+) -> None:
+    """Statuspage made the incident but the answer never came: the next try finds it (our
+    public id in its metadata) instead of creating a second one."""
+    statuspage.hang_up_after_writing()
+    bot = await start_synced(start_bot, tmp_path, statuspage)
+    channel = await declare(bot)
+    await publish(bot, channel, title=TITLE, body=BODY, status="identified", states={})
+    await wait_until(lambda: all_sent(bot, 1), timeout=20, what="the row settled")
+    [(incident_id, _)] = statuspage.incidents.items()
+    assert len(statuspage.calls("POST")) == 1
+    assert [s["q"] for s in statuspage.searches] == [TITLE]
+    assert (await public_incident(bot)).statuspage_id == incident_id
+    [row] = await rows(bot)
+    assert (row.method, row.attempts) == ("POST", 2)
+    await publish(bot, channel, title=TITLE, body="Monitoring.", status="monitoring", states={})
+    await statuspage.wait_for(lambda: statuspage.calls("PATCH"), what="the next as a PATCH")
+    assert len(statuspage.incidents) == 1
+    assert war_room_warnings(bot, channel) == []
 
 
 async def test_a_refusal_is_said_once_in_the_war_room(

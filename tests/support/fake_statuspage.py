@@ -7,7 +7,10 @@ github.com/alissonlinneker/statuspage-php-sdk's docs/Model and docs/Api):
   `{"incident": PostPagesPageIdIncidentsIncident}`: `name` (required, at most 255 characters),
   `status` (investigating, identified, monitoring, resolved for a realtime incident), `body`
   (the first update, at most 25000 characters), `components` (a map of component id to its
-  new status), `component_ids` (the components affected); answers 201 with the Incident.
+  new status), `component_ids` (the components affected), `metadata` (an object whose values
+  are objects); answers 201 with the Incident.
+- `GET /v1/pages/{page_id}/incidents` (getPagesPageIdIncidents): `q` (searched in the name,
+  status and updates), `limit`; the Incidents, with their `metadata`.
 - `PATCH /v1/pages/{page_id}/incidents/{incident_id}` (patchPagesPageIdIncidentsIncidentId):
   the same fields, all optional; a `body` adds an incident update; answers 200 with the
   Incident, 404 for an unknown incident.
@@ -64,9 +67,12 @@ class FakeStatuspage(FakeVendor):
         self.component_status = {cid: "operational" for cid in self.components}
         self.incidents: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self.searches: list[dict[str, str]] = []  # query strings of GET .../incidents
+        self._hang_ups = 0
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/v1/pages/{page_id}", self._page)
+        app.router.add_get("/v1/pages/{page_id}/incidents", self._list)
         app.router.add_post("/v1/pages/{page_id}/incidents", self._create)
         app.router.add_patch("/v1/pages/{page_id}/incidents/{incident_id}", self._update)
 
@@ -76,6 +82,11 @@ class FakeStatuspage(FakeVendor):
         if status in (420, 429):
             return {"message": "Rate limit exceeded"}
         return {"message": "Unprocessable entity"}
+
+    def hang_up_after_writing(self, times: int = 1) -> None:
+        """The next `times` creates or updates take effect, then the connection is closed
+        without an answer (a proxy's timeout, a network cut after the request arrived)."""
+        self._hang_ups = times
 
     # ---- what tests read -----------------------------------------------------------------------
     def calls(self, method: str | None = None) -> list[Any]:
@@ -104,6 +115,25 @@ class FakeStatuspage(FakeVendor):
                 "updated_at": _now(),
             }
         )
+
+    async def _list(self, request: web.Request) -> web.Response:
+        """getPagesPageIdIncidents: `q` searched in the name, status and updates' bodies;
+        `limit` (at most 100), newest first."""
+        self.searches.append(dict(request.query))
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        q = request.query.get("q", "").lower()
+        limit = min(int(request.query.get("limit", "100")), 100)
+        found = [
+            self._shown(i)
+            for i in reversed(list(self.incidents.values()))
+            if not q
+            or q in i["name"].lower()
+            or q in i["status"]
+            or any(q in u["body"].lower() for u in i["incident_updates"])
+        ]
+        return web.json_response(found[:limit])
 
     async def _create(self, request: web.Request) -> web.Response:
         return await self._write(request, None)
@@ -134,6 +164,9 @@ class FakeStatuspage(FakeVendor):
             else:
                 status = 200
             self._apply(self.incidents[incident_id], fields)
+            if self._hang_ups > 0 and request.transport is not None:
+                self._hang_ups -= 1
+                request.transport.close()
             return web.json_response(self._shown(self.incidents[incident_id]), status=status)
         finally:
             self.answered += 1
@@ -159,6 +192,11 @@ class FakeStatuspage(FakeVendor):
                 return f"component {cid} was not found"
             if state not in COMPONENT_STATUSES:
                 return f"component status {state!r} is not valid"
+        metadata = fields.get("metadata", {})
+        if not isinstance(metadata, dict) or any(
+            not isinstance(v, dict) for v in metadata.values()
+        ):
+            return "metadata: all top-level values must be objects"
         ids = fields.get("component_ids", [])
         if not isinstance(ids, list) or any(i not in self.components for i in ids):
             return "component_ids must list components of the page"
@@ -179,6 +217,7 @@ class FakeStatuspage(FakeVendor):
             "resolved_at": None,
             "shortlink": f"https://stspg.io/{incident_id[:6]}",
             "component_ids": [],
+            "metadata": {},
             "incident_updates": [],
         }
         return incident_id
@@ -187,6 +226,8 @@ class FakeStatuspage(FakeVendor):
         now = _now()
         if "name" in fields:
             incident["name"] = fields["name"]
+        if fields.get("metadata"):
+            incident["metadata"] = fields["metadata"]
         status = fields.get("status", incident["status"])
         incident["status"] = status
         if status == "monitoring" and incident["monitoring_at"] is None:

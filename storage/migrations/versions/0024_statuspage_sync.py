@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("status", _text(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("unsure", sa.Boolean(), nullable=False),
         sa.Column("due_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("claimed_by", _text(64), nullable=True),
         sa.Column("lease_until", storage.types.UTCDateTime(), nullable=True),
