@@ -29,6 +29,7 @@ from bot.oncall.config import ONCALL
 from bot.oncall.gaps import schedule_gaps
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.credentials import refusal
+from bot.status.statuspage_client import check_page
 from handlers.config_sections import SECTIONS, load_configuration
 from storage import Database, explain_unavailable
 from storage.migrate import migration_status
@@ -206,6 +207,13 @@ class Checker:
         version = info.get("version") or "an unknown version"
         return Result(name, OK, f"{where(self.settings)} answers: Prometheus {version}")
 
+    async def statuspage(self) -> Result:
+        name = "statuspage"
+        if not self.settings.statuspage_on():
+            return Result(name, SKIP, "STATUSPAGE_API_KEY is not set (no Statuspage sync)")
+        ok, detail = await check_page(self.settings)
+        return Result(name, OK if ok else FAIL, detail)
+
 
 def config_file(settings: ConfigPaths) -> list[Result]:
     """CONFIG_FILE (and CHECKLISTS_FILE): `ok` with what is in it, or one line per problem."""
@@ -237,8 +245,17 @@ CHECKS: list[Callable[[Checker], Awaitable[Result]]] = [
     Checker.socket_mode,
     Checker.broadcast_channel,
     Checker.prometheus,
+    Checker.statuspage,
 ]
-NAMES = ["database", "slack token", "scopes", "socket mode", "broadcast channel", "prometheus"]
+NAMES = [
+    "database",
+    "slack token",
+    "scopes",
+    "socket mode",
+    "broadcast channel",
+    "prometheus",
+    "statuspage",
+]
 
 
 async def run_checks(settings: Settings) -> list[Result]:

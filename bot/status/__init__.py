@@ -2,7 +2,8 @@
 publishing from Slack (`/incident publish`, commander or communicator: public words only,
 never a private incident or a drill), `GET /status`, one page per public incident and
 Statuspage-compatible JSON, all served from renderings kept at each publication (also while
-the database is unreachable)."""
+the database is unreachable); with STATUSPAGE_API_KEY, each publication also sent to Atlassian
+Statuspage through an outbox."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def domain() -> Domain:
     from bot.status import publish, update_button
     from bot.status.config import STATUS_PAGE
     from bot.status.routes import add_status_routes
+    from bot.status.statuspage_sync import install_statuspage
     from bot.status.update_button import publish_button
 
     def register(app: AsyncApp) -> None:
@@ -27,6 +29,7 @@ def domain() -> Domain:
         "status",
         register=register,
         commands=(publish,),
+        installers=(install_statuspage,),  # the Statuspage sync (STATUSPAGE_API_KEY)
         routes=(add_status_routes,),  # /status, /status/incidents/<id>, /status/api/v2/*.json
         hooks=(Hook(UPDATE_HOOKS, publish_button),),  # the button on each posted update
         config_section=STATUS_PAGE,

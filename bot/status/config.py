@@ -45,7 +45,7 @@ class Component(ConfigModel):
     statuspage_id: Text | None = Field(
         default=None,
         max_length=40,
-        description="Its component id on Atlassian Statuspage (for the sync, not built yet).",
+        description="Its component id on Atlassian Statuspage: its state is sent there too.",
     )
 
     @property

@@ -31,6 +31,8 @@ from bot.status.documents import STATE_WORDS, STATUS_WORDS
 from bot.status.publish_modal import CALLBACK_ID, publish_modal, read_publish_submission
 from bot.status.queries import Publication, last_states, public_incident_of, record_publication
 from bot.status.snapshots import keep, render_and_store
+from bot.status.statuspage_outbox import enqueue_sync
+from bot.status.statuspage_sync import wake_statuspage
 from bot.timeline.queries import add_bot_action
 from storage.models.incidents import Incident
 
@@ -122,10 +124,13 @@ async def publish_submitted(rt: Runtime, config: StatusPageConfig, p: Publicatio
         if why:
             raise UserError(why + " Nothing was published.")
         public = await record_publication(session, p)
+        synced = await enqueue_sync(rt, session, config, public)  # Statuspage, same transaction
         await add_bot_action(session, p.incident_id, timeline_text(p), actor_id=p.user_id)
         rendered = await render_and_store(rt, session, config)
         public_id = public.public_id
     keep(rt, rendered)
+    if synced:
+        wake_statuspage(rt)
     base = (rt.settings.web_base_url or "").rstrip("/")
     where = f"{base}/status/incidents/{public_id}" if base else f"/status/incidents/{public_id}"
     return f"Published to the status page: {where}"

@@ -26,6 +26,7 @@ from storage.models.status_page import (
     PublicUpdate,
     StatusSnapshot,
 )
+from storage.models.statuspage import StatuspageSync
 from storage.models.timeline import EntryKind, TimelineEntry, TimelineMark, TimelineRevision
 from storage.models.webhooks import WebhookDelivery
 
@@ -63,6 +64,7 @@ __all__ = [
     "RateCount",
     "SeenSlackRequest",
     "StatusSnapshot",
+    "StatuspageSync",
     "TimelineEntry",
     "TimelineMark",
     "TimelineRevision",

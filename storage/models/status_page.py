@@ -40,6 +40,8 @@ class PublicIncident(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     monitoring_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Its incident on Atlassian Statuspage, once the sync created it (storage/models/statuspage.py).
+    statuspage_id: str | None = Field(default=None, max_length=40)
 
 
 class PublicUpdate(SQLModel, table=True):

@@ -63,9 +63,11 @@ async def test_check_against_a_healthy_workspace_passes(
 ) -> None:
     code, lines = await run_check(full_env(database_url, healthy), tmp_path)
     assert code == 0, lines
-    # Prometheus is optional: unset, its check is skipped (tests/metrics check it for real).
-    assert lines[-2] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
-    lines = lines[:-2] + lines[-1:]
+    # Prometheus and Statuspage are optional: unset, their checks are skipped (tests/metrics
+    # and tests/status check them for real).
+    assert lines[-3] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
+    assert lines[-2] == "[skip] statuspage: STATUSPAGE_API_KEY is not set (no Statuspage sync)"
+    lines = lines[:-3] + lines[-1:]
     assert [line.split("]")[0] for line in lines[:-1]] == ["[ok"] * len(NAMES), lines
     assert [line.split("] ")[1].split(":")[0] for line in lines[:-1]] == NAMES
     assert lines[-1] == "all checks passed"

@@ -127,3 +127,7 @@ class FakeVendor:
 
     def error_body(self, status: int) -> Any:
         return {}
+
+    def recover(self) -> None:
+        """Drop the failures still queued: from now on calls succeed."""
+        self._failures.clear()
