@@ -103,6 +103,7 @@ START_ORDER: list[str] = [
     "install_paging",
     "install_metrics",
     "install_watches",
+    "install_budgets",
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

@@ -127,9 +127,35 @@ class RunningPrometheus:
                 await self.process.wait()
 
 
-async def start_prometheus(directory: Path) -> RunningPrometheus:
-    """Prometheus and its exporter, ready (the bench uses this too); `stop_all` ends both."""
+PROMTOOL = shutil.which("promtool")
+
+
+async def backfill(directory: Path, openmetrics: str) -> None:
+    """History for Prometheus's TSDB at `directory / "tsdb"`, before it starts:
+    `promtool tsdb create-blocks-from openmetrics` (the text ends with `# EOF`)."""
+    assert PROMTOOL is not None, "promtool is not installed (Debian's prometheus package)"
+    source = directory / "history.om"
+    source.write_text(openmetrics)
+    proc = await asyncio.create_subprocess_exec(
+        str(PROMTOOL),
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        str(source),
+        str(directory / "tsdb"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, out.decode(errors="replace")
+
+
+async def start_prometheus(directory: Path, history: str | None = None) -> RunningPrometheus:
+    """Prometheus and its exporter, ready (the bench uses this too); `stop_all` ends both.
+    `history`: OpenMetrics text with timestamps, backfilled before it starts (kept 90 days)."""
     assert PROMETHEUS is not None, "prometheus is not installed"
+    if history is not None:
+        await backfill(directory, history)
     exporter = Exporter()
     await exporter.start()
     config = directory / "prometheus.yml"
@@ -142,6 +168,7 @@ async def start_prometheus(directory: Path) -> RunningPrometheus:
             f"--config.file={config}",
             f"--storage.tsdb.path={directory / 'tsdb'}",
             f"--web.listen-address=127.0.0.1:{port}",
+            "--storage.tsdb.retention.time=90d",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log,
         )
