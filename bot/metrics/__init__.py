@@ -39,17 +39,15 @@ def domain() -> Domain:
         commands=(commands,),
         installers=(install_metrics, install_watches, install_budgets),
         hooks=(
-            Hook(DECLARED_HOOKS, alert_declared),  # the alert's expression stored, checked
+            Hook(DECLARED_HOOKS, alert_declared),  # the alert's expression; the error budget
             Hook(JOINED_HOOKS, alert_joined),  # an alert added to an open incident
             Hook(PROMPTED_HOOKS, reminded),  # asked again at each reminder
-            Hook(CARD_HOOKS, metric_card_blocks),  # the last answer on the card
+            Hook(CARD_HOOKS, metric_card_blocks),  # the last answer, the budget, on the card
             Hook(WATCH_HOOKS, start_watch),  # /incident verify --watch
             Hook(WATCH_OFFERS, watch_offered),  # the resolve form offers the watch
             Hook(WATCH_STARTS, watch_chosen),
-            Hook(DECLARED_HOOKS, budgets.budget_declared),  # the error budget: a look due
-            Hook(PROMPTED_HOOKS, budgets.budget_reminded),
+            # The error budget's look at declare and at each reminder: from the hooks above.
             Hook(RESOLVED_HOOKS, budgets.budget_resolved),  # the figure at resolve
-            Hook(CARD_HOOKS, budgets.budget_card_blocks),
             Hook(DRAFT_HOOKS, budgets.budget_draft),  # the budget spent by the incident
             Hook(EXPORT_HOOKS, budgets.budget_export),
             Hook(STATS_HOOKS, budgets.budget_stats),  # spent per service over the period

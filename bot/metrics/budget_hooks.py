@@ -1,9 +1,10 @@
 """Where the error budget joins the other domains' flows, each through a hook the earlier
 domain exposes (wired in bot/metrics/__init__.py):
 
-- the response's DECLARED_HOOKS, the cadence's PROMPTED_HOOKS and RESOLVED_HOOKS: a look due
-  (the worker asks Prometheus; the declare and the reminder only write a row);
-- the response's CARD_HOOKS: the last look's line, read from the database;
+- the declare and each reminder (called by hooks.py's, for a file with `slos`) and the
+  response's RESOLVED_HOOKS: a look due (the worker asks Prometheus; the declare and the
+  reminder only write a row);
+- the card (called by hooks.py's CARD_HOOKS entry): the last look's line, from the database;
 - the postmortem's DRAFT_HOOKS and EXPORT_HOOKS: the budget spent by the incident;
 - learning's STATS_HOOKS: the budget spent per service over the period;
 - follow-through's GATE_HOOKS and WAIVE_HOOKS: with DEPLOY_GATE_ERROR_BUDGET=true a spent
@@ -55,7 +56,7 @@ def _slo(rt: Runtime, incident: Incident) -> Slo | None:
 
 
 async def budget_declared(rt: Runtime, incident: Incident) -> None:
-    """DECLARED_HOOKS: a look due at once (it waits for the war room's card)."""
+    """At declare: a look due at once (it waits for the war room's card)."""
     slo = _slo(rt, incident)
     if slo is None:
         return
@@ -65,9 +66,7 @@ async def budget_declared(rt: Runtime, incident: Incident) -> None:
 
 
 async def budget_reminded(rt: Runtime, incident_id: int) -> None:
-    """PROMPTED_HOOKS: each reminder looks again (the service may have been set since)."""
-    if not configured(rt.settings) or not rt.config.get(SLOS):
-        return
+    """At each reminder: a look again (the service may have been set since)."""
     async with rt.db.session() as session:
         incident = await session.get(Incident, incident_id)
         slo = _slo(rt, incident) if incident is not None else None
@@ -93,7 +92,7 @@ async def ask_now(rt: Runtime, incident: Incident) -> Slo | None:
 
 
 async def budget_card_blocks(rt: Runtime, incident: Incident) -> list[dict[str, Any]]:
-    """CARD_HOOKS: the last look's line, or "asking Prometheus…"."""
+    """On the card: the last look's line, or "asking Prometheus…"."""
     slo = _slo(rt, incident)
     if slo is None:
         return []
