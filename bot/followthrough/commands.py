@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.core.errors import UserError
 from bot.followthrough.actions import done, item_by_number, list_actions, split_number
-from bot.followthrough.gate_hooks import WAIVE_HOOKS
+from bot.followthrough.gate_hooks import WAIVE_HOOKS, WaiveHandler
 from bot.followthrough.outbox import kick
 from bot.followthrough.queries import (
     OPEN,
@@ -120,8 +120,9 @@ async def ticket_command(ctx: CommandContext, args: str) -> None:
 )
 async def waive_command(ctx: CommandContext, args: str) -> None:
     word, _, rest = args.strip().partition(" ")
-    if word.isalpha() and WAIVE_HOOKS:  # `budget`: a later domain's (WAIVE_HOOKS)
-        await _waive_other(ctx, args, word.lower(), unescape(rest).strip())
+    handler = dict(WAIVE_HOOKS).get(word.lower())  # `budget`: a later domain's
+    if handler is not None:
+        await _waive_other(ctx, handler, word.lower(), unescape(rest).strip())
         return
     number, reason = split_number(args, "/postmortem waive <n> <reason>")
     if not reason:
@@ -162,7 +163,7 @@ async def waive_command(ctx: CommandContext, args: str) -> None:
     )
 
 
-async def _waive_other(ctx: CommandContext, args: str, word: str, reason: str) -> None:
+async def _waive_other(ctx: CommandContext, handler: WaiveHandler, word: str, reason: str) -> None:
     """`/postmortem waive budget <reason>`: a later domain's waiver (WAIVE_HOOKS)."""
     if not reason:
         raise UserError(f"Say why: `/postmortem waive {word} <reason>`. The reason is recorded.")
@@ -173,10 +174,4 @@ async def _waive_other(ctx: CommandContext, args: str, word: str, reason: str) -
         raise UserError(
             f"Only the incident's commander (<@{incident.commander_id}>) can waive for deploys."
         )
-    for hook in WAIVE_HOOKS:
-        answer = await hook(ctx, incident, word, reason)
-        if answer is not None:
-            await ctx.reply(answer)
-            return
-    split_number(args, "/postmortem waive <n> <reason>")  # not a hook's word: not a number
-    raise UserError("Give an action item's number: `/postmortem waive <n> <reason>`.")
+    await ctx.reply(await handler(ctx, incident, reason))

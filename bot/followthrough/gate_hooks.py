@@ -5,9 +5,9 @@ closes the gate, with DEPLOY_GATE_ERROR_BUDGET=true).
 - GATE_HOOKS: each returns its entries for the gate's answer, a JSON object each with
   `blocked` (true closes the gate) and `reason` (one line for CI's log); the gate lists them
   under `budgets`.
-- WAIVE_HOOKS: `/postmortem waive <word> <reason>` with a word that is not an item's number
-  (e.g. `budget`): each is asked in turn and answers with the reply, or None when the word is
-  not its own. The commander check is the gate's, done before.
+- WAIVE_HOOKS: (word, handler) pairs: `/postmortem waive <word> <reason>` (e.g. `budget`)
+  goes to the word's handler, which answers with the reply (or a UserError). The commander
+  check and the reason's are the gate's, done before.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 GateHook = Callable[[Runtime], Awaitable[list[dict[str, Any]]]]
 GATE_HOOKS: list[GateHook] = []
 
-WaiveHook = Callable[[CommandContext, Incident, str, str], Awaitable[str | None]]
-WAIVE_HOOKS: list[WaiveHook] = []
+WaiveHandler = Callable[[CommandContext, Incident, str], Awaitable[str]]
+WAIVE_HOOKS: list[tuple[str, WaiveHandler]] = []
 
 
 async def gate_entries(rt: Runtime) -> list[dict[str, Any]]:

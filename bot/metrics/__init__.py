@@ -52,7 +52,7 @@ def domain() -> Domain:
             Hook(EXPORT_HOOKS, budgets.budget_export),
             Hook(STATS_HOOKS, budgets.budget_stats),  # spent per service over the period
             Hook(GATE_HOOKS, budgets.budget_gate),  # DEPLOY_GATE_ERROR_BUDGET
-            Hook(WAIVE_HOOKS, budgets.waive_budget),  # /postmortem waive budget
+            Hook(WAIVE_HOOKS, ("budget", budgets.waive_budget)),  # /postmortem waive budget
         ),
         config_section=SLOS,
     )

@@ -169,12 +169,8 @@ async def budget_gate(rt: Runtime) -> list[dict[str, Any]]:
     return entries
 
 
-async def waive_budget(
-    ctx: CommandContext, incident: Incident, word: str, reason: str
-) -> str | None:
+async def waive_budget(ctx: CommandContext, incident: Incident, reason: str) -> str:
     """WAIVE_HOOKS: `/postmortem waive budget <reason>` (the commander, checked before)."""
-    if word != "budget":
-        return None
     rt = ctx.rt
     if not rt.settings.deploy_gate_error_budget:
         raise UserError(

@@ -63,6 +63,8 @@ class MetricWatch(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)  # at most 24 h after the start
     due_at: datetime = Field(sa_type=UTCDateTime)
     fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last told
+    # Prometheus could not be asked since (told once in the war room, and once when back).
+    away_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

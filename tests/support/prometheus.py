@@ -95,6 +95,7 @@ class RunningPrometheus:
     exporter: Exporter
     process: asyncio.subprocess.Process
     log_path: Path
+    command: tuple[str, ...] = ()
 
     async def query(self, expr: str) -> list[dict[str, object]]:
         async with aiohttp.ClientSession() as session:
@@ -115,6 +116,14 @@ class RunningPrometheus:
     async def stop_all(self) -> None:
         await self.stop()
         await self.exporter.stop()
+
+    async def start_again(self) -> None:
+        """After `stop`: the same Prometheus (port, TSDB) back, ready."""
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command, stdout=asyncio.subprocess.DEVNULL, stderr=log
+            )
+        await _ready(self)
 
     async def stop(self) -> None:
         """Prometheus only (the exporter goes on): "Prometheus stopped mid-incident"."""
@@ -162,32 +171,38 @@ async def start_prometheus(directory: Path, history: str | None = None) -> Runni
     config.write_text(CONFIG.format(exporter_port=exporter.port))
     port = free_port()
     log_path = directory / "prometheus.log"
+    command = (
+        str(PROMETHEUS),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={directory / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=90d",
+    )
     with log_path.open("wb") as log:  # the child keeps its own descriptor
         proc = await asyncio.create_subprocess_exec(
-            str(PROMETHEUS),
-            f"--config.file={config}",
-            f"--storage.tsdb.path={directory / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--storage.tsdb.retention.time=90d",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=log
         )
-    running = RunningPrometheus(f"http://127.0.0.1:{port}", exporter, proc, log_path)
+    running = RunningPrometheus(f"http://127.0.0.1:{port}", exporter, proc, log_path, command)
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(running.url + "/-/ready") as resp:
-                        if resp.status == 200:
-                            return running
-                except aiohttp.ClientError:
-                    pass
-                assert proc.returncode is None, log_path.read_text()
-                await asyncio.sleep(0.1)
-        raise AssertionError("Prometheus did not become ready: " + log_path.read_text())
+        await _ready(running)
     except BaseException:
         await running.stop_all()
         raise
+    return running
+
+
+async def _ready(running: RunningPrometheus) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(running.url + "/-/ready") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert running.process.returncode is None, running.log_path.read_text()
+            await asyncio.sleep(0.1)
+    raise AssertionError("Prometheus did not become ready: " + running.log_path.read_text())
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Error budgets: an incident's budget figures (at declare, at resolve, the last look) and the
-waivers of the deploy gate's budget check
+waivers of the deploy gate's budget check; a watch's Prometheus away since
 
 Revision ID: 0024
 Revises: 0023
@@ -58,9 +58,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_budget_waiver_service"), "budget_waiver", ["service"], unique=False)
+    with op.batch_alter_table("metric_watch") as batch:
+        batch.add_column(sa.Column("away_since", storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("metric_watch") as batch:
+        batch.drop_column("away_since")
     op.drop_index(op.f("ix_budget_waiver_service"), table_name="budget_waiver")
     op.drop_table("budget_waiver")
     op.drop_index(op.f("ix_incident_budget_due_at"), table_name="incident_budget")
