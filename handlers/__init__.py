@@ -104,6 +104,7 @@ START_ORDER: list[str] = [
     "install_metrics",
     "install_watches",
     "install_statuspage",  # the Statuspage sync's outbox sender
+    "install_budgets",
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

@@ -14,7 +14,7 @@ from bot.core.followthrough_settings import (
     parse_ticket_users,
     ticket_problems,
 )
-from bot.core.statuspage_settings import StatuspageSettings
+from bot.core.settings_sections import SettingsSections
 from bot.core.token_checks import token_problem
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -37,7 +37,7 @@ CHOSEN_SECRETS = (
 )
 
 
-class Settings(StatuspageSettings, BaseSettings):
+class Settings(SettingsSections, BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.core.errors import UserError
 from bot.followthrough.actions import done, item_by_number, list_actions, split_number
+from bot.followthrough.gate_hooks import WAIVE_HOOKS, WaiveHandler
 from bot.followthrough.outbox import kick
 from bot.followthrough.queries import (
     OPEN,
@@ -25,7 +26,7 @@ from bot.postmortem.args import parse_number
 from bot.slack.context import CommandContext
 from bot.slack.grammar import postmortem_command
 from bot.slack.mrkdwn import escape_keeping_mentions
-from bot.slack.text import escape
+from bot.slack.text import escape, unescape
 from bot.timeline.queries import add_bot_action
 from storage.models.timeline import EntryKind
 
@@ -111,13 +112,18 @@ async def ticket_command(ctx: CommandContext, args: str) -> None:
 
 @postmortem_command(
     "waive",
-    usage="<n> <reason>",
+    usage="<n>|budget <reason>",
     summary=(
-        "Commander only, in an emergency: let deploys go ahead despite open P0 action item n "
-        "(recorded, and shown in the draft)"
+        "Commander only, in an emergency: let deploys go ahead despite open P0 action item n, "
+        "or despite the service's spent error budget (recorded, and shown in the draft)"
     ),
 )
 async def waive_command(ctx: CommandContext, args: str) -> None:
+    word, _, rest = args.strip().partition(" ")
+    handler = dict(WAIVE_HOOKS).get(word.lower())  # `budget`: a later domain's
+    if handler is not None:
+        await _waive_other(ctx, handler, word.lower(), unescape(rest).strip())
+        return
     number, reason = split_number(args, "/postmortem waive <n> <reason>")
     if not reason:
         raise UserError("Say why: `/postmortem waive <n> <reason>`. The reason is recorded.")
@@ -155,3 +161,17 @@ async def waive_command(ctx: CommandContext, args: str) -> None:
         f"({escape_keeping_mentions(item.text)}). It stays open; the waiver and its reason "
         f"are recorded: {escape(reason)}"
     )
+
+
+async def _waive_other(ctx: CommandContext, handler: WaiveHandler, word: str, reason: str) -> None:
+    """`/postmortem waive budget <reason>`: a later domain's waiver (WAIVE_HOOKS)."""
+    if not reason:
+        raise UserError(f"Say why: `/postmortem waive {word} <reason>`. The reason is recorded.")
+    if len(reason) > 500:
+        raise UserError("Keep the reason under 500 characters.")
+    incident = await incident_in_channel(ctx)
+    if ctx.user_id != incident.commander_id:
+        raise UserError(
+            f"Only the incident's commander (<@{incident.commander_id}>) can waive for deploys."
+        )
+    await ctx.reply(await handler(ctx, incident, reason))

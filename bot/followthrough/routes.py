@@ -1,7 +1,8 @@
 """The follow-through HTTP routes: the deploy gate and the trackers' webhooks.
 
 - `GET /api/deploy-gate` (Bearer DEPLOY_GATE_TOKEN): 200 when no open P0 item blocks a
-  deploy, 423 with the items when some do; 401 for a bad token, 404 when not configured,
+  deploy, 423 with the items when some do (and with `budgets` when a later domain's check,
+  GATE_HOOKS, closes it: a spent error budget); 401 for a bad token, 404 when not configured,
   503 when the database does not answer (a gate that cannot look stays shut).
 - `POST /webhooks/github` (X-Hub-Signature-256 with GITHUB_WEBHOOK_SECRET): `issues` events
   closed/reopened move the item's state.
@@ -40,6 +41,7 @@ from bot.core.http_bodies import (
 )
 from bot.core.runtime import Runtime
 from bot.followthrough.flows import tracker_changed
+from bot.followthrough.gate_hooks import gate_entries
 from bot.followthrough.queries import (
     blocking_items,
     delivery_keys,
@@ -126,7 +128,12 @@ async def deploy_gate(rt: Runtime, request: web.Request) -> web.Response:
     async with rt.db.session() as session:
         blocking = await blocking_items(session)
     items = [_gate_item(item, incident) for item, incident in blocking]
-    return web.json_response({"blocked": bool(items), "items": items}, status=423 if items else 200)
+    budgets = await gate_entries(rt)  # later domains' (the error budgets), by hooks
+    blocked = bool(items) or any(b.get("blocked") for b in budgets)
+    body: dict[str, Any] = {"blocked": blocked, "items": items}
+    if budgets:
+        body["budgets"] = budgets
+    return web.json_response(body, status=423 if blocked else 200)
 
 
 def _gate_item(item: ActionItem, incident: Incident) -> dict[str, Any]:

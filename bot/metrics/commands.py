@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.core.errors import UserError
 from bot.incidents.lookup import incident_in_channel
+from bot.metrics.budget_hooks import ask_now
 from bot.metrics.expr import MAX_METRICS, parse_metric_args
 from bot.metrics.hooks import wake
 from bot.metrics.prometheus import Prometheus, PrometheusError, QueryRefused, configured
@@ -42,14 +43,18 @@ async def metric(ctx: CommandContext, args: str) -> None:
             metrics = await metrics_of(session, incident_id)
             if metrics:
                 await ask(session, incident_id, "asked", utcnow())
-        if not metrics:
+        slo = await ask_now(ctx.rt, incident)  # the service's error budget, if it has an SLO
+        if not metrics and slo is None:
             raise UserError(
                 "This incident has no expression yet (it was not opened by a Prometheus "
                 "alert): `/incident metric [name=]<promql>` adds one."
             )
         wake(ctx.rt)
-        names = ", ".join(f"`{escape(m.name)}`" for m in metrics)
-        await ctx.reply(f"Asking Prometheus about {names}: the values and chart follow here.")
+        asked = [f"`{escape(m.name)}`" for m in metrics]
+        if slo is not None:
+            asked.append(f"the error budget of `{escape(slo.service)}`")
+        what = "the values and chart" if metrics else "the burn rate and budget left"
+        await ctx.reply(f"Asking Prometheus about {', '.join(asked)}: {what} follow here.")
         return
     warning = ""
     try:

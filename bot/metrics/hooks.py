@@ -9,7 +9,8 @@ exposes (wired in bot/metrics/__init__.py):
   a query to Prometheus: the card is never kept waiting).
 
 Without PROMETHEUS_URL each returns at once; an incident without expressions costs each one
-read of the database, here (the declare and the reminder enter no other file of this domain).
+read of the database, here (the declare and the reminder enter no other file of this domain,
+unless the configuration file has `slos`: then the error budget's, budget_hooks.py).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 from sqlmodel import col, select
 
 from bot.core.runtime import Runtime
+from bot.metrics.budget_hooks import budget_card_blocks, budget_declared, budget_reminded
 from bot.metrics.queries import add_alert_metrics, ask, metrics_of
 from bot.metrics.report import asking_line
+from bot.metrics.slo_config import SLOS
 from bot.metrics.worker import MetricChecker
 from bot.slack.blocks import context
 from storage.models.alerts import AlertGroup
@@ -43,9 +46,12 @@ def configured(rt: Runtime) -> bool:
 
 
 async def alert_declared(rt: Runtime, incident: Incident) -> None:
-    """DECLARED_HOOKS: the expressions of the alert that opened the incident, if any."""
+    """DECLARED_HOOKS: the expressions of the alert that opened the incident, if any; and a
+    look at the error budget of its service, if it has an SLO (budget_hooks.py)."""
     if not configured(rt):
         return
+    if incident.service and rt.config.get(SLOS):
+        await budget_declared(rt, incident)
     async with rt.db.session() as session:
         linked = select(col(AlertGroup.id)).where(AlertGroup.incident_id == incident.id)
         if (await session.exec(linked.limit(1))).first() is None:
@@ -71,9 +77,12 @@ async def alert_joined(rt: Runtime, incident_id: int) -> None:
 
 
 async def reminded(rt: Runtime, incident_id: int) -> None:
-    """PROMPTED_HOOKS: each reminder asks again (an incident with expressions only)."""
+    """PROMPTED_HOOKS: each reminder asks again (an incident with expressions only), and looks
+    at the error budget again (a service with an SLO)."""
     if not configured(rt):
         return
+    if rt.config.get(SLOS):
+        await budget_reminded(rt, incident_id)
     async with rt.db.session() as session:
         if await session.get(MetricCheck, incident_id) is None:
             return  # no expression: nothing to ask
@@ -83,9 +92,17 @@ async def reminded(rt: Runtime, incident_id: int) -> None:
 
 async def metric_card_blocks(rt: Runtime, incident: Incident) -> list[dict[str, Any]]:
     """CARD_HOOKS: the last answer's line, or "asking Prometheus…"; nothing without
-    expressions or without PROMETHEUS_URL."""
+    expressions or without PROMETHEUS_URL. Then the error budget's line, for a service with
+    an SLO (budget_hooks.py)."""
     if not configured(rt):
         return []
+    blocks = await _metric_blocks(rt, incident)
+    if incident.service and rt.config.get(SLOS):
+        blocks += await budget_card_blocks(rt, incident)
+    return blocks
+
+
+async def _metric_blocks(rt: Runtime, incident: Incident) -> list[dict[str, Any]]:
     async with rt.db.session() as session:
         check = await session.get(MetricCheck, incident.id or 0)
         if check is None:

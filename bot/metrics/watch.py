@@ -216,8 +216,14 @@ class MetricWatcher(Worker):
             if now >= watch.ends_at:
                 await self._ended(watch, incident, f"Prometheus could not be asked ({exc})")
                 return
-            await self._save(watch, due_at=now + timedelta(seconds=step))
+            if watch.away_since is None:  # said once, not at every step
+                await self._tell_away(watch, incident, str(exc))
+            await self._save(
+                watch, due_at=now + timedelta(seconds=step), away_since=watch.away_since or now
+            )
             return
+        if watch.away_since is not None:
+            await self._tell_back(watch, incident, watch.away_since)
         fired = [t for s in series for t, v in s.points if not math.isnan(v)]
         quiet_since, fired_at = watch.quiet_since, watch.fired_at
         if fired:
@@ -239,7 +245,23 @@ class MetricWatcher(Worker):
             due_at=now + timedelta(seconds=step),
             quiet_since=quiet_since,
             fired_at=fired_at,
+            away_since=None,
         )
+
+    async def _tell_away(self, watch: MetricWatch, incident: Incident, problem: str) -> None:
+        text = (
+            f":warning: The watch of `{escape(watch.name)}` cannot ask Prometheus "
+            f"({escape(problem)}): it keeps trying at each step, and I will say when it answers."
+        )
+        await post(self.rt, incident.channel_id or "", text)
+
+    async def _tell_back(self, watch: MetricWatch, incident: Incident, since: datetime) -> None:
+        text = (
+            f":white_check_mark: Prometheus answers again (away since {since:%H:%M:%S} UTC): the "
+            f"watch of `{escape(watch.name)}` goes on, judging the time away by what Prometheus "
+            "recorded meanwhile."
+        )
+        await post(self.rt, incident.channel_id or "", text)
 
     async def _tell_fired(
         self, watch: MetricWatch, incident: Incident, at: datetime, count: int

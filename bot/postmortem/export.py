@@ -39,8 +39,12 @@ def _encode(value: Any) -> str:
     raise TypeError(f"cannot export {type(value).__name__}")
 
 
-def record_to_json(record: IncidentRecord, *, exported_at: datetime) -> str:
+def record_to_json(
+    record: IncidentRecord, *, exported_at: datetime, extra: dict[str, Any] | None = None
+) -> str:
+    """The whole record; `extra`: later domains' top-level keys (ignored by the import)."""
     document = {
+        **(extra or {}),
         "format": FORMAT,
         "version": VERSION,
         "exported_at": exported_at,

@@ -14,7 +14,13 @@ from storage.models.checklists import ChecklistItem, IncidentChecklistMessage, I
 from storage.models.followthrough import ActionTicket, FollowthroughSend
 from storage.models.home import HomeView
 from storage.models.incidents import OPEN_STATUSES, SEVERITIES, STATUSES, Incident
-from storage.models.metrics import IncidentMetric, MetricCheck, MetricWatch
+from storage.models.metrics import (
+    BudgetWaiver,
+    IncidentBudget,
+    IncidentMetric,
+    MetricCheck,
+    MetricWatch,
+)
 from storage.models.oncall import OncallNightNudge, OncallOverride, OncallSwapRequest
 from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageDelivery, PageEscalation, PageNotification
@@ -38,6 +44,7 @@ __all__ = [
     "ActionTicket",
     "Alert",
     "AlertGroup",
+    "BudgetWaiver",
     "ChecklistItem",
     "ComponentState",
     "EntryKind",
@@ -45,6 +52,7 @@ __all__ = [
     "FollowthroughSend",
     "HomeView",
     "Incident",
+    "IncidentBudget",
     "IncidentChecklistMessage",
     "IncidentMetric",
     "IncidentRunbook",

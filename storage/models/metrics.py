@@ -63,5 +63,47 @@ class MetricWatch(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)  # at most 24 h after the start
     due_at: datetime = Field(sa_type=UTCDateTime)
     fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last told
+    # Prometheus could not be asked since (told once in the war room, and once when back).
+    away_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IncidentBudget(SQLModel, table=True):
+    """The error budget of an incident's service (its SLO in CONFIG_FILE `slos`): the budget
+    left when it was declared and when it was resolved (asked of Prometheus at those moments,
+    kept: the postmortem's "error budget spent by this incident" and `/incident stats`), and
+    the last look (the card's line). Due when `due_at` is set, claimed with a lease as checks
+    are."""
+
+    __tablename__ = "incident_budget"
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    service: str = Field(max_length=80)
+    objective: float
+    window: str = Field(max_length=8)
+    left_at_declare: float | None = None  # fraction of the budget, 1 = untouched
+    left_at_resolve: float | None = None
+    resolve_taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    why: str = Field(default="declare", max_length=16)  # declare|reminder|asked|resolve
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    summary: str | None = Field(default=None, sa_column=Column(Text))  # the card's line
+    failed: bool = Field(default=False)  # the last ask failed (said once in the war room)
+
+
+class BudgetWaiver(SQLModel, table=True):
+    """`/postmortem waive budget <reason>`: deploys of a service whose error budget is spent
+    go ahead anyway, until the gate sees the budget recovered (`ended_at`)."""
+
+    __tablename__ = "budget_waiver"
+
+    id: int | None = Field(default=None, primary_key=True)
+    service: str = Field(max_length=80, index=True)
+    incident_id: int = Field(foreign_key="incident.id")
+    waived_by: str = Field(max_length=32)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    waived_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -74,7 +74,7 @@ async def test_check_against_a_healthy_workspace_passes(
     text = "\n".join(lines)
     assert "bot user UBOT" in text and "T111" in text
     assert "#incidents" in text
-    assert "sisyphus.example.yml: 3 services, 3 checklists, 1 on-call schedule" in text
+    assert "sisyphus.example.yml: 3 services, 3 checklists, 2 SLOs, 1 on-call schedule" in text
     assert "[ok] oncall payments: someone is on call all of the next 4 weeks" in text
     assert not healthy.calls_to("chat.postMessage")  # a check posts nothing
     assert healthy.calls_to("apps.connections.open")

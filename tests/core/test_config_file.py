@@ -52,7 +52,7 @@ BROKEN_PROBLEMS = [
     "line 11: `sev9` is not a severity (one of sev1, sev2, sev3, sev4)",
     "line 12: checklist `SEV1` has no items",
     "line 13: unknown section `colour` "
-    "(the sections are services, checklists, oncall, status_page)",
+    "(the sections are services, checklists, slos, oncall, status_page)",
 ]
 NOT_YAML = "services:\n  - name: checkout\n   team: payments\n"
 
@@ -116,7 +116,7 @@ def test_the_example_is_valid_by_the_schema_and_by_the_bot() -> None:
     schema = json.loads(SCHEMA_FILE.read_text())
     jsonschema.Draft202012Validator(schema).validate(yaml.safe_load(text))
     values, given, problems = parse(text, SECTIONS)
-    assert problems == [] and given == {"services", "checklists", "oncall"}
+    assert problems == [] and given == {"services", "checklists", "slos", "oncall"}
     services = values["services"]
     assert [s.name for s in services] == ["checkout", "database", "search"]
     assert services[0] == Service(
@@ -246,7 +246,7 @@ def test_a_config_file_that_was_named_must_exist_the_default_need_not(tmp_path: 
     checked = run_bot(start_env(tmp_path), tmp_path, "check")
     assert config_lines(checked.stdout) == [
         "[skip] config file: no sisyphus.yml in this directory "
-        "(optional: services, checklists, oncall, status_page)"
+        "(optional: services, checklists, slos, oncall, status_page)"
     ]
 
 
@@ -266,7 +266,7 @@ def test_checklists_in_both_places_is_an_error_naming_both(tmp_path: Path) -> No
     checked = run_bot(env, tmp_path, "check")
     assert config_lines(checked.stdout) == [
         f"[ok] config file: CONFIG_FILE {services_only} and CHECKLISTS_FILE {legacy}: "
-        "1 service, 3 checklists, 0 on-call schedules, no status page"
+        "1 service, 3 checklists, 0 SLOs, 0 on-call schedules, no status page"
     ]
 
 

@@ -176,3 +176,34 @@ async def test_a_person_declared_incident_offers_no_watch(
     [opened] = await bot.fake.wait_for_call("views.open")
     view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
     assert "verify_watch" not in json.dumps(view)
+
+
+async def test_prometheus_away_during_a_watch_is_said_once_and_its_return_once(
+    start_bot: StartBot, prometheus: RunningPrometheus
+) -> None:
+    prometheus.exporter.set(SERIES, 0.2, pod="checkout-a")  # firing: the watch goes on
+    await prometheus.wait_for_series(SERIES)
+    bot = await start(start_bot, prometheus, prometheus_watch_step_seconds=1)
+    assert (await post_alert(bot, firing()))[0] == 200
+    channel = await war_room_of_alert(bot)
+    await bot.fake.wait_for(lambda: metric_posts(bot, channel), timeout=20)
+    await run(bot, "verify --watch 1h", channel)
+    await bot.fake.wait_for(lambda: said(bot, channel, "fired at"), timeout=20, what="fired")
+    await prometheus.stop()
+    away = "cannot ask Prometheus"
+    await bot.fake.wait_for(lambda: said(bot, channel, away), timeout=20, what="away, said")
+    watcher = MetricWatcher.of(bot.rt)
+    assert watcher is not None
+    runs = watcher.runs
+    await bot.fake.wait_for(lambda: watcher.runs >= runs + 3, timeout=20)
+    assert len(said(bot, channel, away)) == 1  # not at every step
+    [told] = said(bot, channel, away)
+    assert "unreachable (connection refused)" in told["text"]
+    await prometheus.start_again()
+    back = "Prometheus answers again"
+    await bot.fake.wait_for(lambda: said(bot, channel, back), timeout=30, what="back, said")
+    runs = watcher.runs
+    await bot.fake.wait_for(lambda: watcher.runs >= runs + 3, timeout=20)
+    assert len(said(bot, channel, back)) == 1 and len(said(bot, channel, away)) == 1
+    [watch] = await watches(bot)
+    assert watch.status == "watching" and watch.away_since is None

@@ -95,6 +95,7 @@ class RunningPrometheus:
     exporter: Exporter
     process: asyncio.subprocess.Process
     log_path: Path
+    command: tuple[str, ...] = ()
 
     async def query(self, expr: str) -> list[dict[str, object]]:
         async with aiohttp.ClientSession() as session:
@@ -116,6 +117,14 @@ class RunningPrometheus:
         await self.stop()
         await self.exporter.stop()
 
+    async def start_again(self) -> None:
+        """After `stop`: the same Prometheus (port, TSDB) back, ready."""
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.command, stdout=asyncio.subprocess.DEVNULL, stderr=log
+            )
+        await _ready(self)
+
     async def stop(self) -> None:
         """Prometheus only (the exporter goes on): "Prometheus stopped mid-incident"."""
         if self.process.returncode is None:
@@ -127,40 +136,73 @@ class RunningPrometheus:
                 await self.process.wait()
 
 
-async def start_prometheus(directory: Path) -> RunningPrometheus:
-    """Prometheus and its exporter, ready (the bench uses this too); `stop_all` ends both."""
+PROMTOOL = shutil.which("promtool")
+
+
+async def backfill(directory: Path, openmetrics: str) -> None:
+    """History for Prometheus's TSDB at `directory / "tsdb"`, before it starts:
+    `promtool tsdb create-blocks-from openmetrics` (the text ends with `# EOF`)."""
+    assert PROMTOOL is not None, "promtool is not installed (Debian's prometheus package)"
+    source = directory / "history.om"
+    source.write_text(openmetrics)
+    proc = await asyncio.create_subprocess_exec(
+        str(PROMTOOL),
+        "tsdb",
+        "create-blocks-from",
+        "openmetrics",
+        str(source),
+        str(directory / "tsdb"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    assert proc.returncode == 0, out.decode(errors="replace")
+
+
+async def start_prometheus(directory: Path, history: str | None = None) -> RunningPrometheus:
+    """Prometheus and its exporter, ready (the bench uses this too); `stop_all` ends both.
+    `history`: OpenMetrics text with timestamps, backfilled before it starts (kept 90 days)."""
     assert PROMETHEUS is not None, "prometheus is not installed"
+    if history is not None:
+        await backfill(directory, history)
     exporter = Exporter()
     await exporter.start()
     config = directory / "prometheus.yml"
     config.write_text(CONFIG.format(exporter_port=exporter.port))
     port = free_port()
     log_path = directory / "prometheus.log"
+    command = (
+        str(PROMETHEUS),
+        f"--config.file={config}",
+        f"--storage.tsdb.path={directory / 'tsdb'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=90d",
+    )
     with log_path.open("wb") as log:  # the child keeps its own descriptor
         proc = await asyncio.create_subprocess_exec(
-            str(PROMETHEUS),
-            f"--config.file={config}",
-            f"--storage.tsdb.path={directory / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=log
         )
-    running = RunningPrometheus(f"http://127.0.0.1:{port}", exporter, proc, log_path)
+    running = RunningPrometheus(f"http://127.0.0.1:{port}", exporter, proc, log_path, command)
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(200):
-                try:
-                    async with session.get(running.url + "/-/ready") as resp:
-                        if resp.status == 200:
-                            return running
-                except aiohttp.ClientError:
-                    pass
-                assert proc.returncode is None, log_path.read_text()
-                await asyncio.sleep(0.1)
-        raise AssertionError("Prometheus did not become ready: " + log_path.read_text())
+        await _ready(running)
     except BaseException:
         await running.stop_all()
         raise
+    return running
+
+
+async def _ready(running: RunningPrometheus) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(running.url + "/-/ready") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert running.process.returncode is None, running.log_path.read_text()
+            await asyncio.sleep(0.1)
+    raise AssertionError("Prometheus did not become ready: " + running.log_path.read_text())
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ as a PNG in a direct message to whoever asked (ephemeral messages cannot carry f
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core.runtime import Runtime
@@ -27,6 +28,12 @@ from bot.slack.grammar import incident_command
 log = logging.getLogger(__name__)
 
 MAX_PRIVATE_CHECKED = 50  # private war rooms asked about per /incident stats
+
+# Sections later domains add to the answer (bot.metrics: the error budget spent per service),
+# given the figures and the incidents the asker may not see; each returns one mrkdwn section
+# or None. One that fails is logged and left out.
+StatsHook = Callable[[Runtime, Stats, frozenset[int]], Awaitable[str | None]]
+STATS_HOOKS: list[StatsHook] = []
 
 
 def _times(name: str, d: Durations, note: str = "") -> str:
@@ -132,6 +139,14 @@ async def stats_command(ctx: CommandContext, args: str) -> None:
             hidden=hidden,
         )
     sections = stats_text(stats)
+    for hook in STATS_HOOKS:
+        try:
+            extra = await hook(ctx.rt, stats, hidden)
+        except Exception:
+            log.exception("stats hook %s failed", getattr(hook, "__name__", hook))
+            continue
+        if extra:
+            sections.append(extra)
     png = await draw(lambda: draw_stats_chart(stats))
     try:
         link = await post_chart(ctx.rt, ctx.user_id, png, stats_title(stats))

@@ -30,6 +30,7 @@ class Draft:
     # None for no such section; and a picture of the incident (a Markdown image) for section 2.
     seen_before: Sequence[str] | None = None
     picture: str | None = None
+    metrics_lines: Sequence[str] = ()  # section 8's extra lines (bot.metrics: error budget)
 
     _who_cache: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 

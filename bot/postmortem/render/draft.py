@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
@@ -29,10 +30,16 @@ class DraftExtras:
 
     seen_before: list[str] | None = None
     pictures: list[Picture] = field(default_factory=list)
+    # Markdown lines for section 8, Response metrics (bot.metrics: the error budget spent).
+    metrics_lines: list[str] = field(default_factory=list)
 
 
 DraftHook = Callable[[Runtime, IncidentRecord], Awaitable[DraftExtras]]
 DRAFT_HOOKS: list[DraftHook] = []
+# What later domains add to `/postmortem export json`: top-level keys of the document
+# (bot.metrics: `error_budget`); one that fails is logged and left out.
+ExportHook = Callable[[Runtime, IncidentRecord], Awaitable[dict[str, Any]]]
+EXPORT_HOOKS: list[ExportHook] = []
 
 
 async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
@@ -47,6 +54,17 @@ async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
         if extras.seen_before is not None:
             merged.seen_before = [*(merged.seen_before or []), *extras.seen_before]
         merged.pictures += extras.pictures
+        merged.metrics_lines += extras.metrics_lines
+    return merged
+
+
+async def export_extras(rt: Runtime, record: IncidentRecord) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for hook in EXPORT_HOOKS:
+        try:
+            merged |= await hook(rt, record)
+        except Exception:
+            log.exception("export hook %s failed", getattr(hook, "__name__", hook))
     return merged
 
 
@@ -93,6 +111,7 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
         names=names,
         seen_before=extras.seen_before,
         picture=picture,
+        metrics_lines=extras.metrics_lines,
     )
     published = await publish_markdown(
         rt,
@@ -139,7 +158,7 @@ def draft_message(incident: Incident, outcome: DraftOutcome) -> str:
 async def export_record(rt: Runtime, incident: Incident) -> str:
     """Upload the whole record as JSON to the channel; returns the link."""
     record = await load_record(rt, incident, all_columns=True)
-    document = record_to_json(record, exported_at=utcnow())
+    document = record_to_json(record, exported_at=utcnow(), extra=await export_extras(rt, record))
     try:
         return await upload_file(
             rt,

@@ -67,4 +67,5 @@ def render_metrics(d: Draft) -> list[str]:
             f"({gap.label}, {when(gap.start)} to {when(gap.end)}) against a cadence of "
             f"{human_duration(m.cadence)}: {verdict}"
         )
+    out += list(d.metrics_lines)
     return out
