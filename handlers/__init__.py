@@ -103,6 +103,7 @@ START_ORDER: list[str] = [
     "install_paging",
     "install_metrics",
     "install_watches",
+    "install_status_maintenance",  # scheduled maintenance starts and completes by itself
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

@@ -15,7 +15,7 @@ def domain() -> Domain:
 
     from bot.response.lifecycle import RESOLVED_BY_HOOKS
     from bot.response.updates import UPDATE_HOOKS
-    from bot.status import publish, resolve_prompt, update_button
+    from bot.status import maintenance, publish, resolve_prompt, update_button
     from bot.status.config import STATUS_PAGE
     from bot.status.routes import add_status_routes
     from bot.status.update_button import publish_button
@@ -28,7 +28,8 @@ def domain() -> Domain:
     return Domain(
         "status",
         register=register,
-        commands=(publish,),
+        commands=(publish, maintenance),
+        installers=(maintenance.install_status_maintenance,),  # starts and completes maintenance
         routes=(add_status_routes,),  # /status, /status/incidents/<id>, /status/api/v2/*.json
         hooks=(
             Hook(UPDATE_HOOKS, publish_button),  # the button on each posted update

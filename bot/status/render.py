@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.status.config import StatusPageConfig
 from bot.status.documents import STATE_WORDS, STATUS_WORDS, documents, iso
+from bot.status.maintenance_documents import STATUS_WORDS as MAINTENANCE_WORDS
 from bot.status.queries import PublicState
 
 BASE = "/status"
@@ -81,6 +82,7 @@ def render_all(
         "rendered_at": _when(iso(at)),
         "state_words": STATE_WORDS,
         "status_words": STATUS_WORDS,
+        "maintenance_words": MAINTENANCE_WORDS,
     }
     page = (
         environment()
@@ -91,6 +93,7 @@ def render_all(
             groups=groups,
             unresolved=[i for i in every if i["status"] != "resolved"],
             resolved=[i for i in every if i["status"] == "resolved"],
+            maintenances=docs["summary.json"]["scheduled_maintenances"],
         )
     )
     out.append(_rendered(BASE, HTML, page, at))

@@ -106,9 +106,7 @@ async def resolve_public(rt: Runtime, incident_id: int, user_id: str) -> str:
     if public is None or public.status == "resolved":
         return "The public incident is already resolved; nothing to do."
     if incident.status != "resolved":
-        raise UserError(
-            f"{incident_label(incident)} was reopened; the public incident stays open."
-        )
+        raise UserError(f"{incident_label(incident)} was reopened; the public incident stays open.")
     publication = Publication(incident_id, user_id, public.name, RESOLVED_TEXT, "resolved", {})
     answer = await publish_submitted(rt, config, publication)
     return answer + " (resolved; its components are operational again)"

@@ -27,6 +27,9 @@ JSON_DOCS = (
     "components.json",
     "incidents.json",
     "incidents/unresolved.json",
+    "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json",
+    "scheduled-maintenances/active.json",
 )
 CACHE = "public, max-age=30"
 

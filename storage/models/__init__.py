@@ -20,6 +20,7 @@ from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageDelivery, PageEscalation, PageNotification
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
+from storage.models.status_maintenance import StatusMaintenance
 from storage.models.status_page import (
     ComponentState,
     PublicIncident,
@@ -62,6 +63,7 @@ __all__ = [
     "PublicUpdate",
     "RateCount",
     "SeenSlackRequest",
+    "StatusMaintenance",
     "StatusSnapshot",
     "TimelineEntry",
     "TimelineMark",
