@@ -14,6 +14,7 @@ from bot.core.followthrough_settings import (
     parse_ticket_users,
     ticket_problems,
 )
+from bot.core.status_settings import StatusPageSettings
 from bot.core.token_checks import token_problem
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -36,7 +37,7 @@ CHOSEN_SECRETS = (
 )
 
 
-class Settings(BaseSettings):
+class Settings(StatusPageSettings, BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )

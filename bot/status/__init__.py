@@ -13,10 +13,12 @@ def domain() -> Domain:
     """What the process needs of this domain (imported only when asked)."""
     from slack_bolt.async_app import AsyncApp
 
+    from bot.postmortem.render.draft import DRAFT_HOOKS
     from bot.response.lifecycle import RESOLVED_BY_HOOKS
     from bot.response.updates import UPDATE_HOOKS
     from bot.status import maintenance, publish, resolve_prompt, update_button
     from bot.status.config import STATUS_PAGE
+    from bot.status.draft_section import said_publicly
     from bot.status.routes import add_status_routes
     from bot.status.update_button import publish_button
 
@@ -34,6 +36,7 @@ def domain() -> Domain:
         hooks=(
             Hook(UPDATE_HOOKS, publish_button),  # the button on each posted update
             Hook(RESOLVED_BY_HOOKS, resolve_prompt.ask_on_resolve),  # resolve it publicly too?
+            Hook(DRAFT_HOOKS, said_publicly),  # the postmortem draft's "Said publicly"
         ),
         config_section=STATUS_PAGE,
     )

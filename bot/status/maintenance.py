@@ -13,15 +13,17 @@ while no replica ran.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
-from bot.slack.text import unescape
+from bot.slack.text import escape, unescape
+from bot.status.announce import announce
 from bot.status.config import status_page
+from bot.status.export import rewrite_export
 from bot.status.maintenance_parse import USAGE, parse_maintenance
 from bot.status.maintenance_queries import add_maintenance, not_completed, take_step
 from bot.status.publish import PAGE_OFF
@@ -64,6 +66,9 @@ class MaintenanceWorker(Worker):
                 status, until = stepped.status, stepped.scheduled_until
             keep(self.rt, rendered)
             log.info("maintenance %s is %s", row.public_id, status)
+            said = "has started" if status == "in_progress" else "is completed"
+            await announce(self.rt, f"*Maintenance {said}*: {escape(row.name)}")
+            await rewrite_export(self.rt, config)
             if status == "in_progress":
                 self.at(until, f"{row.public_id}:in_progress", self.wake)
 
@@ -97,6 +102,12 @@ async def maintenance_command(ctx: CommandContext, args: str) -> None:
         rendered = await render_and_store(ctx.rt, session, config)
         public_id = row.public_id
     keep(ctx.rt, rendered)
+    problems = await announce(
+        ctx.rt,
+        f"*Scheduled maintenance*: {escape(m.text)}\n_{escape(', '.join(m.components))}, from "
+        f"{format_local(m.starts, UTC)} until {format_local(m.ends, UTC)}_",
+    )
+    await rewrite_export(ctx.rt, config)
     worker = MaintenanceWorker.of(ctx.rt)
     if worker is not None:
         worker.at(m.starts, f"{public_id}:scheduled", worker.wake)
@@ -105,4 +116,5 @@ async def maintenance_command(ctx: CommandContext, args: str) -> None:
         f":wrench: Scheduled maintenance of {', '.join(m.components)} from "
         f"{format_local(m.starts, m.zone)} until {format_local(m.ends, m.zone)}: "
         f"{display_text(m.text)}\nIt shows on {base}/status now, starts and completes by itself."
+        + "".join(f"\n{p}" for p in problems)
     )

@@ -53,9 +53,16 @@ async def render_and_store(
 ) -> list[Rendered]:
     """Render everything from the public record as `session` sees it and store it (the caller
     commits), replacing the kept renderings; `keep` them in memory after the commit."""
+    return await render_and_store_at(session, config, _base_url(rt))
+
+
+async def render_and_store_at(
+    session: AsyncSession, config: StatusPageConfig, base_url: str
+) -> list[Rendered]:
+    """render_and_store for a base URL (`python -m bot status export`, without a runtime)."""
     state = await public_state(session)
     now = utcnow()
-    rendered = render_all(config, state, _base_url(rt), now)
+    rendered = render_all(config, state, base_url, now)
     fp = fingerprint(config)
     await save_snapshots(
         session,

@@ -48,6 +48,7 @@ def render_postmortem(
     names: Mapping[str, str] | None = None,
     seen_before: Sequence[str] | None = None,
     picture: str | None = None,
+    after_timeline: Sequence[str] = (),
 ) -> str:
     d = Draft(
         record=record,
@@ -56,6 +57,7 @@ def render_postmortem(
         names=names or {},
         seen_before=seen_before,
         picture=picture,
+        after_timeline=after_timeline,
     )
     state = "open" if record.incident.status in OPEN_STATUSES else "resolved"
     parts: list[list[str]] = [

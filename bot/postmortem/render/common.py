@@ -30,6 +30,8 @@ class Draft:
     # None for no such section; and a picture of the incident (a Markdown image) for section 2.
     seen_before: Sequence[str] | None = None
     picture: str | None = None
+    # Markdown lines later domains add after the timeline (bot.status: what was said publicly).
+    after_timeline: Sequence[str] = ()
 
     _who_cache: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 

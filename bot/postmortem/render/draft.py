@@ -29,6 +29,8 @@ class DraftExtras:
 
     seen_before: list[str] | None = None
     pictures: list[Picture] = field(default_factory=list)
+    # Markdown lines after the timeline (bot.status: what was said publicly, and when).
+    after_timeline: list[str] = field(default_factory=list)
 
 
 DraftHook = Callable[[Runtime, IncidentRecord], Awaitable[DraftExtras]]
@@ -47,6 +49,7 @@ async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
         if extras.seen_before is not None:
             merged.seen_before = [*(merged.seen_before or []), *extras.seen_before]
         merged.pictures += extras.pictures
+        merged.after_timeline += extras.after_timeline
     return merged
 
 
@@ -93,6 +96,7 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
         names=names,
         seen_before=extras.seen_before,
         picture=picture,
+        after_timeline=extras.after_timeline,
     )
     published = await publish_markdown(
         rt,
