@@ -16,9 +16,10 @@ from bot.status.maintenance_parse import Maintenance
 from bot.status.queries import OPERATIONAL, new_public_id
 from storage.models.status_maintenance import StatusMaintenance
 from storage.models.status_page import ComponentState
+from storage.tables import table_of
 from storage.types import utcnow
 
-TABLE = StatusMaintenance.__table__  # type: ignore[attr-defined]
+TABLE = table_of(StatusMaintenance)
 UNDER_MAINTENANCE = "under_maintenance"
 
 

@@ -32,7 +32,7 @@ async def test_maintenance_starts_and_completes_by_itself_once_with_two_replicas
 ) -> None:
     bot = await start_with_page(start_bot, tmp_path)
     second = await start_with_page(start_bot, tmp_path)
-    starts, ends = _z(4), _z(8)
+    starts, ends = _z(10), _z(16)  # room for a loaded machine before it starts
     answer = await run(
         bot, f"maintenance api,Dashboard {starts} {ends} DB <upgrade> & reboot", "C1"
     )
