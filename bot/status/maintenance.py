@@ -7,7 +7,8 @@ completed every POLL_SECONDS and asks the base for a run at each due time, so a 
 within a moment of its time on whichever replica sees it first. A step is a conditional
 UPDATE (maintenance_queries.take_step), its component states and the new rendering in the
 same transaction: exactly once across replicas, and a restart catches up on what came due
-while no replica ran.
+while no replica ran. The same look renders the page again on the first one of a new UTC day,
+so the 90 days of history move on without a publication.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.status.export import rewrite_export
 from bot.status.maintenance_parse import USAGE, parse_maintenance
 from bot.status.maintenance_queries import add_maintenance, not_completed, take_step
 from bot.status.publish import PAGE_OFF
+from bot.status.queries import snapshot
 from bot.status.snapshots import keep, render_and_store
 from bot.timeline.events import plain
 from bot.timeline.render import display_text
@@ -51,6 +53,10 @@ class MaintenanceWorker(Worker):
             return
         async with self.rt.db.session() as session:
             rows = await not_completed(session)
+            home = await snapshot(session, "/status")
+            stale = home is not None and home.rendered_at.date() < now.date()
+            rendered = await render_and_store(self.rt, session, config) if stale else []
+        keep(self.rt, rendered)  # a new day: the history's bars move on by one
         for row in rows:
             if self.stopping:
                 return
