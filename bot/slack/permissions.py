@@ -172,6 +172,7 @@ ENTRY_POINTS: dict[str, str] = {
     "view:status_publish": "update",
     "action:status_publish_update": "update",
     "action:status_resolve_public": "update",  # resolving the public incident too
+    "action:status_keep_public": "read",  # leaving it open: only an answer
     "/incident maintenance": "update",  # scheduling maintenance (full members)
 }
 
