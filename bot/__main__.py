@@ -4,6 +4,7 @@ Every wait of the start-up (the database, Slack's auth.test, the Socket Mode con
 inside one task that a stop signal cancels, so the process always ends when asked.
 `python -m bot export|import`: bulk export and import (bot/learning/cli.py).
 `python -m bot oncall import pagerduty|opsgenie <id>...`: schedules as YAML (bot/oncall/importers).
+`python -m bot status export <folder>`: the status page as static files (bot/status/cli.py).
 """
 
 from __future__ import annotations
@@ -123,6 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         from bot.oncall.importers.cli import main as oncall_main
 
         return oncall_main(argv[1:])
+    if argv and argv[0] == "status":  # `status export <folder>`: the page as static files
+        from bot.status.cli import main as status_main
+        from handlers.config_sections import load_configuration as load
+
+        return status_main(argv[1:], load)
     args = parse_args(argv)
     if args.command == "check":
         from bot.app.check import main as check_main

@@ -105,6 +105,7 @@ START_ORDER: list[str] = [
     "install_watches",
     "install_statuspage",  # the Statuspage sync's outbox sender
     "install_budgets",
+    "install_status_maintenance",  # scheduled maintenance starts and completes by itself
     "install_pruning",  # housekeeping last: forgetting old webhook deliveries
 ]
 

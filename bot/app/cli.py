@@ -36,6 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="oncall import pagerduty|opsgenie <schedule id>...: print those schedules as the "
         "oncall section of CONFIG_FILE (see `python -m bot oncall import --help`)",
     )
+    commands.add_parser(
+        "status",
+        help="status export <folder>: write the public status page, its JSON and its feed as "
+        "static files (see `python -m bot status --help`)",
+    )
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args

@@ -34,6 +34,11 @@ RESOLVED_HOOKS: list[ResolvedHook] = []
 SeverityHook = Callable[[Runtime, Incident], Awaitable[None]]
 SEVERITY_HOOKS: list[SeverityHook] = []
 
+# Later domains that ask the person who resolved something once the all-clear is out (the
+# status page: resolve the public incident too?). Each answers for its own failures.
+ResolvedByHook = Callable[[Runtime, Incident, str], Awaitable[None]]
+RESOLVED_BY_HOOKS: list[ResolvedByHook] = []
+
 MITIGATED_OR_LATER = ("mitigated", "monitoring", "resolved")
 
 
@@ -169,6 +174,8 @@ async def resolve(rt: Runtime, incident: Incident, actor_id: str, summary: str) 
             ),
             problems=problems,
         )
+    for ask in RESOLVED_BY_HOOKS:
+        await ask(rt, updated, actor_id)
     if not verified:
         await tell_user(
             rt,

@@ -171,6 +171,9 @@ ENTRY_POINTS: dict[str, str] = {
     "/incident publish": "update",
     "view:status_publish": "update",
     "action:status_publish_update": "update",
+    "action:status_resolve_public": "update",  # resolving the public incident too
+    "action:status_keep_public": "read",  # leaving it open: only an answer
+    "/incident maintenance": "update",  # scheduling maintenance (full members)
 }
 
 # Subcommands that show something to everyone (`read` above) and change something when given

@@ -14,9 +14,12 @@ def domain() -> Domain:
     """What the process needs of this domain (imported only when asked)."""
     from slack_bolt.async_app import AsyncApp
 
+    from bot.postmortem.render.draft import DRAFT_HOOKS
+    from bot.response.lifecycle import RESOLVED_BY_HOOKS
     from bot.response.updates import UPDATE_HOOKS
-    from bot.status import publish, update_button
+    from bot.status import maintenance, publish, resolve_prompt, update_button
     from bot.status.config import STATUS_PAGE
+    from bot.status.draft_section import said_publicly
     from bot.status.routes import add_status_routes
     from bot.status.statuspage_sync import install_statuspage
     from bot.status.update_button import publish_button
@@ -24,13 +27,21 @@ def domain() -> Domain:
     def register(app: AsyncApp) -> None:
         publish.register(app)  # the publish form's submission
         update_button.register(app)  # "Publish to status page" on each posted update
+        resolve_prompt.register(app)  # "Resolve on the status page" after a resolve
 
     return Domain(
         "status",
         register=register,
-        commands=(publish,),
-        installers=(install_statuspage,),  # the Statuspage sync (STATUSPAGE_API_KEY)
+        commands=(publish, maintenance),
+        installers=(
+            install_statuspage,  # the Statuspage sync (STATUSPAGE_API_KEY)
+            maintenance.install_status_maintenance,  # starts and completes maintenance
+        ),
         routes=(add_status_routes,),  # /status, /status/incidents/<id>, /status/api/v2/*.json
-        hooks=(Hook(UPDATE_HOOKS, publish_button),),  # the button on each posted update
+        hooks=(
+            Hook(UPDATE_HOOKS, publish_button),  # the button on each posted update
+            Hook(RESOLVED_BY_HOOKS, resolve_prompt.ask_on_resolve),  # resolve it publicly too?
+            Hook(DRAFT_HOOKS, said_publicly),  # the postmortem draft's "Said publicly"
+        ),
         config_section=STATUS_PAGE,
     )

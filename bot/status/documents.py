@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.status.config import Component, StatusPageConfig
+from bot.status.maintenance_documents import maintenance_documents
 from bot.status.queries import OPERATIONAL, STATE_RANK, PublicState
 from storage.models.status_page import PublicIncident, PublicUpdate
 
@@ -64,6 +65,7 @@ def rollup(config: StatusPageConfig, state: PublicState) -> tuple[str, str]:
 def updated_at(state: PublicState) -> datetime | None:
     times = [at for _, at in state.states.values()]
     times += [i.updated_at for i, _ in state.incidents]
+    times += [m.updated_at for m in state.maintenances]
     return max(times, default=None)
 
 
@@ -166,7 +168,14 @@ def documents(config: StatusPageConfig, state: PublicState, url: str) -> dict[st
     status = {"indicator": indicator, "description": description}
     every = [incident(config, state, i, u, url) for i, u in state.incidents]
     unresolved = [i for i in every if i["status"] != "resolved"]
+    planned = maintenance_documents(config, state.maintenances, head, comps, url)
+    open_ones = [
+        m
+        for name in ("scheduled-maintenances/active.json", "scheduled-maintenances/upcoming.json")
+        for m in planned[name]["scheduled_maintenances"]
+    ]
     return {
+        **planned,
         "status.json": {"page": head, "status": status},
         "components.json": {"page": head, "components": comps},
         "incidents.json": {"page": head, "incidents": every[:50]},
@@ -175,7 +184,7 @@ def documents(config: StatusPageConfig, state: PublicState, url: str) -> dict[st
             "page": head,
             "components": comps,
             "incidents": unresolved,
-            "scheduled_maintenances": [],
+            "scheduled_maintenances": open_ones,
             "status": status,
         },
     }

@@ -26,6 +26,7 @@ from bot.slack.answers import answer_user
 from bot.slack.client import slack_error_text
 from bot.slack.context import CommandContext
 from bot.slack.grammar import incident_command
+from bot.status.announce import after_publication
 from bot.status.config import StatusPageConfig, status_page
 from bot.status.documents import STATE_WORDS, STATUS_WORDS
 from bot.status.publish_modal import CALLBACK_ID, publish_modal, read_publish_submission
@@ -133,7 +134,8 @@ async def publish_submitted(rt: Runtime, config: StatusPageConfig, p: Publicatio
         wake_statuspage(rt)
     base = (rt.settings.web_base_url or "").rstrip("/")
     where = f"{base}/status/incidents/{public_id}" if base else f"/status/incidents/{public_id}"
-    return f"Published to the status page: {where}"
+    problems = await after_publication(rt, config, p, where)  # STATUS_PAGE_CHANNEL, the export
+    return "\n".join([f"Published to the status page: {where}", *problems])
 
 
 def _incident_of(view: dict[str, Any]) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models.status_maintenance import StatusMaintenance
 from storage.models.status_page import (
     ComponentState,
     PublicIncident,
@@ -56,6 +57,7 @@ class PublicState:
 
     states: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # lower-case name
     incidents: list[tuple[PublicIncident, list[PublicUpdate]]] = field(default_factory=list)
+    maintenances: list[StatusMaintenance] = field(default_factory=list)  # the soonest first
 
 
 def new_public_id() -> str:
@@ -146,6 +148,13 @@ async def public_state(session: AsyncSession) -> PublicState:
     for u in updates:
         by_incident.setdefault(u.public_incident_id, []).append(u)
     state.incidents = [(i, by_incident.get(i.id or 0, [])) for i in incidents]
+    state.maintenances = list(
+        (
+            await session.exec(
+                select(StatusMaintenance).order_by(col(StatusMaintenance.scheduled_for))
+            )
+        ).all()
+    )
     return state
 
 

@@ -16,11 +16,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.status.config import StatusPageConfig
 from bot.status.documents import STATE_WORDS, STATUS_WORDS, documents, iso
+from bot.status.feed import ATOM, FEED_PATH, feed_context
+from bot.status.history import history
+from bot.status.maintenance_documents import STATUS_WORDS as MAINTENANCE_WORDS
 from bot.status.queries import PublicState
 
 BASE = "/status"
 HTML = "text/html"
 JSON = "application/json"
+# Changed when the set of renderings changes (the feed, maintenance, history): renderings kept
+# by an older version are made again at the first read, as for another configuration.
+RENDER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,10 @@ class Rendered:
 
 
 def fingerprint(config: StatusPageConfig) -> str:
-    """Of the section: a kept rendering made with another configuration is rendered again."""
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:32]
+    """Of the section and RENDER_VERSION: a kept rendering made with another configuration
+    (or by another version of the renderings) is rendered again."""
+    made = config.model_dump_json() + RENDER_VERSION
+    return hashlib.sha256(made.encode()).hexdigest()[:32]
 
 
 def _when(value: str | None) -> str:
@@ -81,6 +89,7 @@ def render_all(
         "rendered_at": _when(iso(at)),
         "state_words": STATE_WORDS,
         "status_words": STATUS_WORDS,
+        "maintenance_words": MAINTENANCE_WORDS,
     }
     page = (
         environment()
@@ -91,9 +100,13 @@ def render_all(
             groups=groups,
             unresolved=[i for i in every if i["status"] != "resolved"],
             resolved=[i for i in every if i["status"] == "resolved"],
+            maintenances=docs["summary.json"]["scheduled_maintenances"],
+            history=history(config, state, at),
         )
     )
     out.append(_rendered(BASE, HTML, page, at))
+    feed = environment().get_template("feed.atom.j2").render(**feed_context(config, docs, url))
+    out.append(_rendered(FEED_PATH, ATOM, feed, at))
     template = environment().get_template("incident.html.j2")
     for i in every:
         html = template.render(**common, i=i)

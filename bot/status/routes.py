@@ -27,6 +27,9 @@ JSON_DOCS = (
     "components.json",
     "incidents.json",
     "incidents/unresolved.json",
+    "scheduled-maintenances.json",
+    "scheduled-maintenances/upcoming.json",
+    "scheduled-maintenances/active.json",
 )
 CACHE = "public, max-age=30"
 
@@ -74,6 +77,9 @@ def add_status_routes(app: web.Application, rt: Runtime) -> None:
             return _line(404, NOT_FOUND)
         return await serve(rt, request, f"/status/incidents/{public_id}")
 
+    async def feed(request: web.Request) -> web.StreamResponse:
+        return await serve(rt, request, "/status/feed.atom")
+
     async def document(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if name not in JSON_DOCS:
@@ -83,4 +89,5 @@ def add_status_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_get("/status", page)
     app.router.add_get("/status/", page)
     app.router.add_get("/status/incidents/{public_id}", incident)
+    app.router.add_get("/status/feed.atom", feed)
     app.router.add_get("/status/api/v2/{name:.+}", document)

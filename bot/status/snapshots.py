@@ -42,6 +42,7 @@ def memory(rt: Runtime) -> dict[str, Kept]:
 
 def forget(rt: Runtime) -> None:
     _MEMORY.pop(rt.instance, None)
+    _ASKING.pop(rt.instance, None)
 
 
 def _base_url(rt: Runtime) -> str:
@@ -53,9 +54,16 @@ async def render_and_store(
 ) -> list[Rendered]:
     """Render everything from the public record as `session` sees it and store it (the caller
     commits), replacing the kept renderings; `keep` them in memory after the commit."""
+    return await render_and_store_at(session, config, _base_url(rt))
+
+
+async def render_and_store_at(
+    session: AsyncSession, config: StatusPageConfig, base_url: str
+) -> list[Rendered]:
+    """render_and_store for a base URL (`python -m bot status export`, without a runtime)."""
     state = await public_state(session)
     now = utcnow()
-    rendered = render_all(config, state, _base_url(rt), now)
+    rendered = render_all(config, state, base_url, now)
     fp = fingerprint(config)
     await save_snapshots(
         session,
@@ -83,12 +91,32 @@ def keep(rt: Runtime, rendered: list[Rendered]) -> None:
 
 async def lookup(rt: Runtime, config: StatusPageConfig, path: str) -> Rendered | None:
     """What to serve at `path` (None: nothing there). StorageUnavailable only when the
-    database is unreachable and memory has nothing for it."""
-    from storage import StorageUnavailable
+    database is unreachable and memory has nothing for it.
 
+    One request per path at a time asks the database; the others are answered from memory
+    meanwhile (a crowd of 500 readers once took every pooled connection, and waited)."""
     kept = memory(rt).get(path)
     if kept is not None and time.monotonic() - kept.checked < REFRESH_SECONDS:
         return kept.rendered
+    asking = _ASKING.setdefault(rt.instance, set())
+    if kept is not None and path in asking:
+        return kept.rendered  # another request is asking the database now
+    asking.add(path)
+    try:
+        return await _ask(rt, config, path, kept)
+    finally:
+        asking.discard(path)
+
+
+# By runtime (rt.instance): the paths a request is asking the database about now.
+_ASKING: dict[str, set[str]] = {}
+
+
+async def _ask(
+    rt: Runtime, config: StatusPageConfig, path: str, kept: Kept | None
+) -> Rendered | None:
+    from storage import StorageUnavailable
+
     fp = fingerprint(config)
     fresh: list[Rendered] | None = None
     try:
@@ -101,6 +129,9 @@ async def lookup(rt: Runtime, config: StatusPageConfig, path: str) -> Rendered |
                 fresh = await render_and_store(rt, session, config)
     except StorageUnavailable:
         if kept is not None:
+            # Asked again only after REFRESH_SECONDS: during an outage readers are served
+            # from memory, not each of them waiting on a connection that fails.
+            memory(rt)[path] = Kept(kept.rendered, time.monotonic())
             return kept.rendered
         raise
     if fresh is not None:

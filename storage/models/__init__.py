@@ -26,6 +26,7 @@ from storage.models.oncall_handover import OncallHandover
 from storage.models.paging import PageDelivery, PageEscalation, PageNotification
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.models.slack_requests import RateCount, SeenSlackRequest
+from storage.models.status_maintenance import StatusMaintenance
 from storage.models.status_page import (
     ComponentState,
     PublicIncident,
@@ -71,6 +72,7 @@ __all__ = [
     "PublicUpdate",
     "RateCount",
     "SeenSlackRequest",
+    "StatusMaintenance",
     "StatusSnapshot",
     "StatuspageSync",
     "TimelineEntry",

@@ -49,6 +49,7 @@ def render_postmortem(
     seen_before: Sequence[str] | None = None,
     picture: str | None = None,
     metrics_lines: Sequence[str] = (),
+    after_timeline: Sequence[str] = (),
 ) -> str:
     d = Draft(
         record=record,
@@ -58,6 +59,7 @@ def render_postmortem(
         seen_before=seen_before,
         picture=picture,
         metrics_lines=metrics_lines,
+        after_timeline=after_timeline,
     )
     state = "open" if record.incident.status in OPEN_STATUSES else "resolved"
     parts: list[list[str]] = [

@@ -31,6 +31,8 @@ class Draft:
     seen_before: Sequence[str] | None = None
     picture: str | None = None
     metrics_lines: Sequence[str] = ()  # section 8's extra lines (bot.metrics: error budget)
+    # Markdown lines later domains add after the timeline (bot.status: what was said publicly).
+    after_timeline: Sequence[str] = ()
 
     _who_cache: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 

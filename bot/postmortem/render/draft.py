@@ -32,6 +32,8 @@ class DraftExtras:
     pictures: list[Picture] = field(default_factory=list)
     # Markdown lines for section 8, Response metrics (bot.metrics: the error budget spent).
     metrics_lines: list[str] = field(default_factory=list)
+    # Markdown lines after the timeline (bot.status: what was said publicly, and when).
+    after_timeline: list[str] = field(default_factory=list)
 
 
 DraftHook = Callable[[Runtime, IncidentRecord], Awaitable[DraftExtras]]
@@ -55,6 +57,7 @@ async def draft_extras(rt: Runtime, record: IncidentRecord) -> DraftExtras:
             merged.seen_before = [*(merged.seen_before or []), *extras.seen_before]
         merged.pictures += extras.pictures
         merged.metrics_lines += extras.metrics_lines
+        merged.after_timeline += extras.after_timeline
     return merged
 
 
@@ -112,6 +115,7 @@ async def draft_postmortem(rt: Runtime, incident: Incident) -> DraftOutcome:
         seen_before=extras.seen_before,
         picture=picture,
         metrics_lines=extras.metrics_lines,
+        after_timeline=extras.after_timeline,
     )
     published = await publish_markdown(
         rt,

@@ -51,7 +51,7 @@ def render_timeline(d: Draft) -> list[str]:
         out += [d.picture, ""]
     if not entries:
         out.append("_The timeline is empty._")
-        return out
+        return [*out, *d.after_timeline]
     keys = sum(1 for e in entries if e.key_event and e.deleted_at is None)
     out.append(
         f"{len(entries)} entries, oldest first; times in UTC. "
@@ -63,7 +63,7 @@ def render_timeline(d: Draft) -> list[str]:
         revisions[rev.entry_id].append(rev)
     for entry in entries:
         out.append(_entry(d, entry, revisions.get(entry.id)))
-    return out
+    return [*out, *d.after_timeline]
 
 
 def _entry(d: Draft, e: Any, revs: list[Any] | None) -> str:

@@ -1,0 +1,107 @@
+"""Reading and writing scheduled maintenance (storage/models/status_maintenance.py). A step
+(scheduled -> in_progress -> completed) is one conditional UPDATE on `status`: the replica
+whose UPDATE changed the row does the step's work, in the same transaction, so each step
+happens exactly once whichever replicas see it due."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.status.maintenance_parse import Maintenance
+from bot.status.queries import OPERATIONAL, new_public_id
+from storage.models.status_maintenance import StatusMaintenance
+from storage.models.status_page import ComponentState
+from storage.tables import table_of
+from storage.types import utcnow
+
+TABLE = table_of(StatusMaintenance)
+UNDER_MAINTENANCE = "under_maintenance"
+
+
+def components_of(row: StatusMaintenance) -> list[str]:
+    return list(json.loads(row.components))
+
+
+async def add_maintenance(session: AsyncSession, m: Maintenance, user_id: str) -> StatusMaintenance:
+    row = StatusMaintenance(
+        public_id=new_public_id(),
+        name=m.text,
+        components=json.dumps(list(m.components)),
+        scheduled_for=m.starts,
+        scheduled_until=m.ends,
+        created_by=user_id,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def not_completed(session: AsyncSession) -> list[StatusMaintenance]:
+    found = await session.exec(
+        select(StatusMaintenance).where(col(StatusMaintenance.status) != "completed")
+    )
+    return list(found.all())
+
+
+async def take_step(
+    session: AsyncSession, row_id: int, now: datetime, instance: str
+) -> StatusMaintenance | None:
+    """Move a due maintenance one step on; the row after it, or None when it was not due or
+    another replica took the step first."""
+    start = update(TABLE).where(
+        and_(
+            TABLE.c.id == row_id,
+            TABLE.c.status == "scheduled",
+            TABLE.c.scheduled_for <= now,
+            TABLE.c.scheduled_until > now,
+        )
+    )
+    result = await session.exec(
+        start.values(status="in_progress", started_at=now, started_by=instance, updated_at=now)
+    )
+    if not result.rowcount:
+        finish = update(TABLE).where(
+            and_(
+                TABLE.c.id == row_id,
+                or_(TABLE.c.status == "in_progress", TABLE.c.status == "scheduled"),
+                TABLE.c.scheduled_until <= now,
+            )
+        )
+        result = await session.exec(
+            finish.values(
+                status="completed", completed_at=now, completed_by=instance, updated_at=now
+            )
+        )
+        if not result.rowcount:
+            return None
+    row = await session.get(StatusMaintenance, row_id, populate_existing=True)
+    if row is None:
+        return None
+    await _set_components(session, row)
+    return row
+
+
+async def _set_components(session: AsyncSession, row: StatusMaintenance) -> None:
+    """In progress: its components under maintenance (a worse state published stays);
+    completed: those still under maintenance back to operational."""
+    now = utcnow()
+    for name in components_of(row):
+        state = await session.get(ComponentState, name.lower())
+        current = state.status if state else OPERATIONAL
+        if row.status == "in_progress" and current == OPERATIONAL:
+            new = UNDER_MAINTENANCE
+        elif row.status == "completed" and current == UNDER_MAINTENANCE:
+            new = OPERATIONAL
+        else:
+            continue
+        if state is None:
+            session.add(ComponentState(name=name.lower(), status=new, updated_at=now))
+        else:
+            state.status, state.updated_at = new, now
+            session.add(state)
+    await session.flush()
