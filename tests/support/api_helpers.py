@@ -1,0 +1,79 @@
+"""The read API's tests: tokens, a history with a private incident, and asking over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+
+from tests.conftest import RunningBot, StartBot
+from tests.support.learning_helpers import Past, seed
+
+PUBLIC_TOKEN = "p" * 40
+MEMBER_TOKEN = "m" * 40  # acts for U111, a member of the private war room CPRIV
+OUTSIDER_TOKEN = "o" * 40  # acts for U222, not in it
+WRONG_TOKEN = "w" * 40
+API_TOKENS = f"dashboard={PUBLIC_TOKEN},alice={MEMBER_TOKEN}@U111,bob={OUTSIDER_TOKEN}@U222"
+PRIVATE_TITLE = "Payroll export leaked salaries"
+
+
+async def api_bot(start_bot: StartBot, **overrides: Any) -> RunningBot:
+    bot = await start_bot(api_tokens=API_TOKENS, **overrides)
+    bot.fake.add_channel("CPRIV", "inc-payroll", is_private=True, bot_member=True)
+    bot.fake.channels["CPRIV"].members.add("U111")
+    return bot
+
+
+async def seed_history(bot: RunningBot) -> dict[str, int]:
+    """Three public incidents (one a drill, one open) and one private; their ids by name."""
+    ids = {}
+    for name, past in {
+        "checkout": Past(
+            "Checkout returns 500s",
+            severity="sev1",
+            channel_id="C900",
+            tags="checkout db",
+            declared_at=datetime(2026, 9, 3, 4, 5, tzinfo=UTC),
+            items=[("factor", "Database connection pool exhausted under load", "technical")],
+            notes=["checked the database replica lag"],
+        ),
+        "search": Past(
+            "Search latency spike",
+            channel_id="C901",
+            declared_at=datetime(2026, 10, 1, 12, 0, tzinfo=UTC),
+            updates=["Investigating slow search; database looks fine"],
+            resolved_after=None,
+            mitigated_after=None,
+        ),
+        "drill": Past(
+            "Game day: database failover",
+            channel_id="C902",
+            drill=True,
+            declared_at=datetime(2026, 10, 5, 12, 0, tzinfo=UTC),
+        ),
+        "private": Past(
+            PRIVATE_TITLE,
+            severity="sev1",
+            private=True,
+            channel_id="CPRIV",
+            tags="payroll",
+            declared_at=datetime(2026, 10, 10, 9, 0, tzinfo=UTC),
+            items=[("factor", "Database export job had no access control", "technical")],
+            notes=["the database dump was public for an hour"],
+        ),
+    }.items():
+        incident = await seed(bot, past)
+        assert incident.id is not None
+        ids[name] = incident.id
+    return ids
+
+
+async def get(
+    bot: RunningBot, path: str, token: str | None = PUBLIC_TOKEN, **params: Any
+) -> tuple[int, Any, dict[str, str]]:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(bot.url + path, headers=headers, params=params) as resp:
+            body = await resp.json(content_type=None)
+            return resp.status, body, dict(resp.headers)
