@@ -36,6 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="oncall import pagerduty|opsgenie <schedule id>...: print those schedules as the "
         "oncall section of CONFIG_FILE (see `python -m bot oncall import --help`)",
     )
+    commands.add_parser(
+        "mcp",
+        help="serve the MCP tools over stdio for a local assistant, reading as the API token "
+        "in MCP_TOKEN (unset: public incidents only); see docs/api.md",
+    )
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args

@@ -54,7 +54,7 @@ async def test_tokens_and_the_private_incident(start_bot: StartBot) -> None:
     status, body, _ = await get(bot, f"/api/v1/incidents/{private}", token=MEMBER_TOKEN)
     assert status == 200 and body["incident"]["title"] == PRIVATE_TITLE
     assert body["format"] and [e["text"] for e in body["timeline"]] == [
-        "the database dump was public for an hour"
+        "the database dump of checkout returns was public for an hour"
     ]
     status, body, _ = await get(bot, "/api/v1/search", token=MEMBER_TOKEN, q="database access")
     assert body["results"][0]["id"] == private and "**" in body["results"][0]["snippet"]

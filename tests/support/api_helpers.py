@@ -60,7 +60,7 @@ async def seed_history(bot: RunningBot) -> dict[str, int]:
             tags="payroll",
             declared_at=datetime(2026, 10, 10, 9, 0, tzinfo=UTC),
             items=[("factor", "Database export job had no access control", "technical")],
-            notes=["the database dump was public for an hour"],
+            notes=["the database dump of checkout returns was public for an hour"],
         ),
     }.items():
         incident = await seed(bot, past)
