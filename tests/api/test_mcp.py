@@ -140,3 +140,19 @@ async def test_mcp_over_stdio(start_bot: StartBot) -> None:
         await every_tool(client, ids, sees_private=False)
     async with over_stdio(bot, MEMBER_TOKEN) as client:
         await every_tool(client, ids, sees_private=True)
+
+
+async def test_who_is_on_call_when_schedules_exist(start_bot: StartBot, tmp_path: Path) -> None:
+    from tests.support.oncall_helpers import CONFIG
+
+    path = tmp_path / "sisyphus.yml"
+    path.write_text(CONFIG)
+    bot = await api_bot(start_bot, config_file=str(path))
+    async with over_http(bot, PUBLIC_TOKEN) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == TOOLS | {"who_is_on_call"}
+        answer = await call(client, "who_is_on_call")
+    by_name = {s["schedule"]: s for s in answer["schedules"]}
+    assert set(by_name) == {"payments", "search"}
+    assert by_name["search"]["now"]["user_id"] == "U444"
+    assert by_name["payments"]["now"]["end"] == by_name["payments"]["next"]["start"]
