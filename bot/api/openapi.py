@@ -4,10 +4,9 @@ ROUTES) and the shapes of bot/api/documents.py: `GET /api/v1/openapi.json`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # the table imports this module to write the document from it
-    from bot.api.routes import ApiRoute
+from bot.api.route_table import ApiRoute
 
 _TIME = {"type": ["string", "null"], "format": "date-time"}
 _TEXT = {"type": ["string", "null"]}

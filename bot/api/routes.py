@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +29,7 @@ from bot.api.mcp_http import MAX_MCP_BODY, McpRunner, call_asgi, session_manager
 from bot.api.mcp_tools import build_mcp
 from bot.api.openapi import openapi_document
 from bot.api.paging import page_limit
+from bot.api.route_table import Answer, ApiRoute, Param
 from bot.core.http_bodies import BodyRefused, read_body
 from bot.core.runtime import Runtime
 from bot.learning.viewer import Viewer
@@ -38,27 +38,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
 GATE = web.AppKey("api_gate", Gate)
-Answer = dict[str, Any] | str  # a document, or one already encoded (the export's JSON)
-Read = Callable[[web.Request, Runtime, Viewer], Awaitable[Answer]]
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    where: str  # "query" or "path"
-    schema: dict[str, Any]
-    description: str
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class ApiRoute:
-    path: str  # as aiohttp writes it: /api/v1/incidents/{id}
-    read: Read
-    operation_id: str
-    summary: str
-    response: str  # the schema's name in the OpenAPI document's components
-    params: tuple[Param, ...] = field(default_factory=tuple)
 
 
 def _incident_id(request: web.Request) -> int:
