@@ -31,7 +31,7 @@ from bot.learning.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
-MAX_MCP_BODY = 1024 * 1024
+MAX_MCP_BODY = 1024 * 1024  # as bot/api/routes.py reads it
 _HIDDEN_HEADERS = frozenset({b"authorization", b"cookie"})
 
 

@@ -25,8 +25,6 @@ from bot.api.incidents_read import (
     parse_bool,
 )
 from bot.api.learning_read import search, stats, stats_query
-from bot.api.mcp_http import MAX_MCP_BODY, McpRunner, call_asgi, session_manager
-from bot.api.mcp_tools import build_mcp
 from bot.api.openapi import openapi_document
 from bot.api.paging import page_limit
 from bot.api.route_table import Answer, ApiRoute, Param
@@ -37,6 +35,7 @@ from bot.learning.viewer import Viewer
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+MAX_MCP_BODY = 1024 * 1024
 GATE = web.AppKey("api_gate", Gate)
 
 
@@ -250,14 +249,23 @@ def add_api_routes(app: web.Application, rt: Runtime) -> None:
 
 
 def _add_mcp(app: web.Application, rt: Runtime, gate: Gate) -> None:
-    manager = session_manager(build_mcp(rt)) if gate.enabled else None
-    if manager is not None:
+    """/mcp. The SDK (some 3 s of imports on a busy machine) is imported only when API_TOKENS
+    is set: a bot without the API starts as fast as before."""
+    handle: Callable[[web.Request, bytes, Viewer], Awaitable[web.Response]] | None = None
+    if gate.enabled:
+        from bot.api.mcp_http import McpRunner, call_asgi, session_manager
+        from bot.api.mcp_tools import build_mcp
+
+        manager = session_manager(build_mcp(rt))
         runner = McpRunner(manager)
         app.on_startup.append(runner.start)
         app.on_cleanup.append(runner.stop)
 
+        async def handle(request: web.Request, body: bytes, viewer: Viewer) -> web.Response:
+            return await call_asgi(manager, request, body, viewer)
+
     async def mcp(request: web.Request) -> web.Response:
-        if manager is None:
+        if handle is None:
             return _off()
         try:
             _, viewer = await gate.viewer(request.headers.get("Authorization"))
@@ -268,7 +276,7 @@ def _add_mcp(app: web.Application, rt: Runtime, gate: Gate) -> None:
             return _error(exc)
         except BodyRefused as exc:
             return web.json_response({"error": exc.reason}, status=exc.status)
-        return await call_asgi(manager, request, body, viewer)
+        return await handle(request, body, viewer)
 
     for method in ("GET", "POST", "DELETE"):
         app.router.add_route(method, "/mcp", mcp)
