@@ -74,7 +74,7 @@ class McpRunner:
     async def stop(self, _app: web.Application) -> None:
         self._stop.set()
         if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=5)
 
     @property

@@ -13,6 +13,8 @@ import pytest
 from bot.api.routes import GATE
 from tests.conftest import StartBot
 from tests.support.api_helpers import (
+    EXTERNAL_TOKEN,
+    GUEST_TOKEN,
     MEMBER_TOKEN,
     OUTSIDER_TOKEN,
     PRIVATE_TITLE,
@@ -67,6 +69,21 @@ async def test_tokens_and_the_private_incident(start_bot: StartBot) -> None:
     status, body, _ = await get(bot, "/api/v1/stats", token=MEMBER_TOKEN, period="all")
     assert body["incidents"] == 3
     assert {"tag": "payroll", "incidents": 1} in body["top_tags"]
+
+
+async def test_guests_and_external_people_read_as_slack_lets_them(start_bot: StartBot) -> None:
+    """Reading is for everyone the permission table names (guests and external people too);
+    a private incident for those in its war room only."""
+    bot = await api_bot(start_bot)
+    ids = await seed_history(bot)
+    for token, sees in ((GUEST_TOKEN, True), (EXTERNAL_TOKEN, False)):
+        status, body, _ = await get(bot, "/api/v1/incidents", token=token)
+        assert status == 200
+        assert (ids["private"] in [i["id"] for i in body["incidents"]]) == sees
+        status, _, _ = await get(bot, f"/api/v1/incidents/{ids['private']}", token=token)
+        assert status == (200 if sees else 404)
+        status, body, _ = await get(bot, "/api/v1/stats", token=token, period="all")
+        assert body["incidents"] == (3 if sees else 2)
 
 
 async def test_the_record_is_the_export_document(start_bot: StartBot) -> None:

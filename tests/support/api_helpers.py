@@ -14,14 +14,21 @@ PUBLIC_TOKEN = "p" * 40
 MEMBER_TOKEN = "m" * 40  # acts for U111, a member of the private war room CPRIV
 OUTSIDER_TOKEN = "o" * 40  # acts for U222, not in it
 WRONG_TOKEN = "w" * 40
-API_TOKENS = f"dashboard={PUBLIC_TOKEN},alice={MEMBER_TOKEN}@U111,bob={OUTSIDER_TOKEN}@U222"
+GUEST_TOKEN = "g" * 40  # acts for U333, a guest, in CPRIV
+EXTERNAL_TOKEN = "e" * 40  # acts for U444, of another organisation, not in CPRIV
+API_TOKENS = (
+    f"dashboard={PUBLIC_TOKEN},alice={MEMBER_TOKEN}@U111,bob={OUTSIDER_TOKEN}@U222,"
+    f"guest={GUEST_TOKEN}@U333,partner={EXTERNAL_TOKEN}@U444"
+)
 PRIVATE_TITLE = "Payroll export leaked salaries"
 
 
 async def api_bot(start_bot: StartBot, **overrides: Any) -> RunningBot:
     bot = await start_bot(api_tokens=API_TOKENS, **overrides)
     bot.fake.add_channel("CPRIV", "inc-payroll", is_private=True, bot_member=True)
-    bot.fake.channels["CPRIV"].members.add("U111")
+    bot.fake.channels["CPRIV"].members.update({"U111", "U333"})
+    bot.fake.users["U333"]["is_restricted"] = True
+    bot.fake.users["U444"]["team_id"] = "TOTHER"
     return bot
 
 
