@@ -5,6 +5,7 @@ inside one task that a stop signal cancels, so the process always ends when aske
 `python -m bot export|import`: bulk export and import (bot/learning/cli.py).
 `python -m bot oncall import pagerduty|opsgenie <id>...`: schedules as YAML (bot/oncall/importers).
 `python -m bot status export <folder>`: the status page as static files (bot/status/cli.py).
+`python -m bot mcp`: the MCP tools over stdio (bot/api/stdio.py).
 """
 
 from __future__ import annotations
@@ -154,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SETTINGS
     secrets = secret_values(settings)  # every SecretStr setting, derived: none forgotten
     configure_logging(settings.log_level, settings.log_format, secrets)
+    if args.command == "mcp":  # the MCP tools over stdio: stdout is the protocol's
+        from bot.api.stdio import serve_stdio
+
+        return asyncio.run(serve_stdio(settings, config))
     return asyncio.run(run(settings, config))
 
 

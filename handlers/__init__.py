@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import (
     alerts,
+    api,
     cadence,
     checklists,
     followthrough,
@@ -51,6 +52,7 @@ DOMAINS: list[Domain] = [
     paging.domain(),  # pages by the on-call's escalation policies
     status.domain(),  # the public status page: publishes incidents the response declared
     home.domain(),
+    api.domain(),  # the read API and MCP: reads every domain's record, changes nothing
 ]
 BY_NAME = {d.name: d for d in DOMAINS}
 

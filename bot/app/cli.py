@@ -41,6 +41,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="status export <folder>: write the public status page, its JSON and its feed as "
         "static files (see `python -m bot status --help`)",
     )
+    commands.add_parser(
+        "mcp",
+        help="serve the MCP tools over stdio for a local assistant, reading as the API token "
+        "in MCP_TOKEN (unset: public incidents only); see docs/api.md",
+    )
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args

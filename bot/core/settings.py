@@ -389,7 +389,7 @@ class Settings(SettingsSections, BaseSettings):
 def secret_values(settings: Settings) -> list[str]:
     """Every secret setting's value, for the log's redaction list: each SecretStr field (a
     setting holding a token, secret or key must be one: tests/core/test_settings.py checks the
-    names), and each value of one that lists `name=secret` pairs (PAGERDUTY_SERVICES)."""
+    names), and each value of one listing `name=secret` pairs (PAGERDUTY_SERVICES, API_TOKENS)."""
     values: list[str] = []
     for name in type(settings).model_fields:
         value = getattr(settings, name)
@@ -399,8 +399,8 @@ def secret_values(settings: Settings) -> list[str]:
         values.append(text)
         for pair in text.split(","):
             _, eq, part = pair.partition("=")
-            if eq and part.strip():
-                values.append(part.strip())
+            if eq and part.strip():  # API_TOKENS' `token@U0123ABCD`: the token alone
+                values.append(part.strip().partition("@")[0].strip())
     return [v for v in values if v]
 
 

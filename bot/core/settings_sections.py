@@ -4,10 +4,11 @@ A new section: its module beside this one, and one more base below."""
 
 from __future__ import annotations
 
+from bot.core.api_settings import ApiSettings
 from bot.core.metrics_settings import BudgetSettings
 from bot.core.status_settings import StatusPageSettings
 from bot.core.statuspage_settings import StatuspageSettings
 
 
-class SettingsSections(StatusPageSettings, StatuspageSettings, BudgetSettings):
+class SettingsSections(ApiSettings, StatusPageSettings, StatuspageSettings, BudgetSettings):
     """Every section's fields and validators; environment reading is configured in Settings."""

@@ -142,6 +142,7 @@ def test_every_secret_setting_is_a_secret_and_is_redacted() -> None:
         if field.annotation in (SecretStr, SecretStr | None) and name not in values:
             values[name] = f"{name}-value-0123456789"
     values["pagerduty_services"] = "checkout=ROUTINGKEYCHECKOUT1,db=ROUTINGKEYDATABASE2"
+    values["api_tokens"] = f"dash={'T' * 32},me={'V' * 32}@U0123ABCD"  # each token alone too
     settings = Settings(**values)
     redact = RedactSecrets(secret_values(settings))
     for name, value in values.items():
@@ -150,7 +151,7 @@ def test_every_secret_setting_is_a_secret_and_is_redacted() -> None:
         record = logging.LogRecord("bot", logging.INFO, __file__, 1, "saw %s", (value,), None)
         redact.filter(record)
         assert value not in record.getMessage(), name
-    for key in ("ROUTINGKEYCHECKOUT1", "ROUTINGKEYDATABASE2"):
+    for key in ("ROUTINGKEYCHECKOUT1", "ROUTINGKEYDATABASE2", "T" * 32, "V" * 32):
         record = logging.LogRecord("bot", logging.INFO, __file__, 1, "key %s", (key,), None)
         redact.filter(record)
         assert record.getMessage() == "key [redacted]"
