@@ -15,6 +15,7 @@ from bot.core.followthrough_settings import (
     ticket_problems,
 )
 from bot.core.token_checks import token_problem
+from bot.core.web_settings import WebSettings, web_problems
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -36,7 +37,7 @@ CHOSEN_SECRETS = (
 )
 
 
-class Settings(BaseSettings):
+class Settings(WebSettings):  # Sign in with Slack's settings: bot/core/web_settings.py
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
@@ -429,7 +430,7 @@ def load_settings(**overrides: Any) -> Settings:
             "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
         )
     if settings is not None:
-        problems += ticket_problems(settings)
+        problems += ticket_problems(settings) + web_problems(settings)
     if problems or settings is None:
         raise SettingsError(problems)
     return settings
