@@ -8,7 +8,6 @@ never from a later call).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -45,7 +44,6 @@ class _Keys:
 
 
 _keys: dict[str, _Keys] = {}  # keys URL -> what it last published
-_keys_lock = asyncio.Lock()
 
 
 def authorize_url(settings: Settings, *, state: str, nonce: str, redirect_uri: str) -> str:
@@ -82,15 +80,17 @@ async def fetch_keys(openid_url: str) -> dict[str, jwt.PyJWK]:
 
 
 async def signing_key(openid_url: str, kid: str) -> jwt.PyJWK:
+    """The published key of this id; the keys are fetched again when an hour old, or (at most
+    once a minute) when a token names a key not seen yet: Slack rotates its keys."""
     now = time.monotonic()
-    async with _keys_lock:
-        known = _keys.get(openid_url)
-        stale = known is None or now - known.fetched_at > KEYS_TTL_SECONDS
-        unknown = known is not None and kid not in known.by_id
-        if stale or (unknown and now - known.fetched_at > KEYS_REFRESH_SECONDS):  # type: ignore[union-attr]
-            known = _Keys(await fetch_keys(openid_url), now)
-            _keys[openid_url] = known
-    assert known is not None
+    known = _keys.get(openid_url)
+    if known is None or now - known.fetched_at > KEYS_TTL_SECONDS:
+        known = None
+    elif kid not in known.by_id and now - known.fetched_at > KEYS_REFRESH_SECONDS:
+        known = None
+    if known is None:  # two requests at once may both fetch: harmless
+        known = _Keys(await fetch_keys(openid_url), now)
+        _keys[openid_url] = known
     key = known.by_id.get(kid)
     if key is None:
         raise SignInRefused("the id token is signed with a key Slack does not publish")
@@ -102,16 +102,12 @@ async def exchange_code(settings: Settings, code: str, redirect_uri: str) -> str
     client = AsyncWebClient(base_url=settings.slack_api_url, timeout=HTTP_TIMEOUT_SECONDS)
     secret = settings.slack_client_secret
     try:
-        # The client's credentials as arguments (the method takes them so), not Basic auth.
-        resp = await client.api_call(
-            "openid.connect.token",
-            data={
-                "client_id": settings.slack_client_id or "",
-                "client_secret": secret.get_secret_value() if secret else "",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "grant_type": "authorization_code",
-            },
+        resp = await client.openid_connect_token(
+            client_id=settings.slack_client_id or "",
+            client_secret=secret.get_secret_value() if secret else "",
+            code=code,
+            redirect_uri=redirect_uri,
+            grant_type="authorization_code",
         )
     except Exception as exc:
         raise SignInRefused(f"Slack did not accept the sign-in ({slack_error_text(exc)})") from None

@@ -64,8 +64,10 @@ async def test_check_against_a_healthy_workspace_passes(
     code, lines = await run_check(full_env(database_url, healthy), tmp_path)
     assert code == 0, lines
     # Prometheus is optional: unset, its check is skipped (tests/metrics check it for real).
-    assert lines[-2] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
-    lines = lines[:-2] + lines[-1:]
+    assert lines[-3] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
+    # So is the web archive (tests/web/test_check_sign_in.py checks it against a fake Slack).
+    assert lines[-2] == "[skip] sign in with slack: SLACK_CLIENT_ID is not set (no web archive)"
+    lines = lines[:-3] + lines[-1:]
     assert [line.split("]")[0] for line in lines[:-1]] == ["[ok"] * len(NAMES), lines
     assert [line.split("] ")[1].split(":")[0] for line in lines[:-1]] == NAMES
     assert lines[-1] == "all checks passed"
