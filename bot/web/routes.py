@@ -14,7 +14,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.core.runtime import Runtime
-from bot.web import auth, pages
+from bot.web import auth, pages, stats_page
 from bot.web.render import SECURITY_HEADERS, page
 from bot.web.session import PageRefused, Reader, current_reader
 from storage import StorageUnavailable
@@ -22,7 +22,7 @@ from storage import StorageUnavailable
 log = logging.getLogger(__name__)
 
 STYLESHEET = Path(__file__).with_name("static") / "web.css"
-Page = Callable[[Runtime, web.Request, Reader], Awaitable[str]]
+Page = Callable[[Runtime, web.Request, Reader], Awaitable[str | web.Response]]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -46,7 +46,11 @@ def signed_in_page(rt: Runtime, render: Page) -> Handler:
             reader = await current_reader(rt, request)
             if reader is None:
                 return html(page("signin.html.j2", next=request.path_qs), 401)
-            return html(await render(rt, request, reader))
+            body = await render(rt, request, reader)
+            if isinstance(body, web.Response):  # a picture
+                body.headers.update(SECURITY_HEADERS)
+                return body
+            return html(body)
         except PageRefused as refusal:
             return refused(refusal.status, refusal.reason)
         except StorageUnavailable:
@@ -83,6 +87,8 @@ def add_web_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_get("/", signed_in_page(rt, pages.archive))
     app.router.add_get("/incidents/{incident_id}", signed_in_page(rt, pages.incident))
     app.router.add_get("/incidents/{incident_id}/postmortem", signed_in_page(rt, pages.postmortem))
+    app.router.add_get("/stats", signed_in_page(rt, stats_page.stats))
+    app.router.add_get("/stats/chart.png", signed_in_page(rt, stats_page.chart))
     app.router.add_get("/auth/login", with_headers(rt, auth.login))
     app.router.add_get(auth.CALLBACK_PATH, with_headers(rt, auth.callback))
     app.router.add_post("/auth/logout", with_headers(rt, auth.logout))

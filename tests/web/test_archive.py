@@ -172,3 +172,33 @@ async def test_an_incident_page_and_its_postmortem(
     async with browser.http.get(browser.bot.url + f"/incidents/{ids['public']}") as resp:
         assert "script-src" not in resp.headers["Content-Security-Policy"]
         assert resp.headers["Cache-Control"] == "private, no-store"
+
+
+async def test_stats_leave_out_private_incidents_of_others(
+    web_bot: RunningBot, fake_slack: FakeSlack, provider: FakeSlackOpenID, browser: Browser
+) -> None:
+    await _seed_archive(web_bot, fake_slack)
+    assert (await browser.sign_in()).status == 303
+    page = await browser.get("/stats?period=all")
+    assert page.status == 200 and '<p id="stats-count">2 incidents' in page.text
+    with_drills = await browser.get("/stats?period=all&drills=1")
+    assert '<p id="stats-count">3 incidents' in with_drills.text
+    assert (await browser.get("/stats?period=2y")).status == 400
+    async with browser.http.get(web_bot.url + "/stats/chart.png?period=all") as resp:
+        assert resp.status == 200 and resp.content_type == "image/png"
+        assert (await resp.read()).startswith(b"\x89PNG")
+
+    member = Browser(web_bot)
+    try:
+        provider.user = "U222"
+        assert (await member.sign_in()).status == 303
+        page = await member.get("/stats?period=all")
+        assert '<p id="stats-count">3 incidents' in page.text
+    finally:
+        await member.close()
+    unsigned = Browser(web_bot)
+    try:
+        assert (await unsigned.get("/stats")).status == 401
+        assert (await unsigned.get("/stats/chart.png")).status == 401
+    finally:
+        await unsigned.close()
