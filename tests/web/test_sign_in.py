@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
 from bot.core.settings import SettingsError
+from bot.core.web_settings import secure_cookies
 from tests.conftest import RunningBot, make_settings
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_slack_openid import CLIENT_ID, FakeSlackOpenID
@@ -178,3 +179,17 @@ def test_settings_the_sign_in_needs(fake_slack: FakeSlack, tmp_path) -> None:
             web_base_url="http://sisyphus.example.com",
         )
     assert "must be https" in plain.value.problems[0]
+
+
+async def test_sign_in_goes_back_only_to_this_site(browser: Browser) -> None:
+    for evil in ("//evil.example.com/", "https://evil.example.com/", "/\\evil.example.com"):
+        browser.http.cookie_jar.clear()
+        done = await browser.sign_in(next_path=quote(evil, safe=""))
+        assert done.status == 303 and done.location == "/", evil
+
+
+def test_cookies_are_secure_except_on_plain_http_here() -> None:
+    assert secure_cookies("https://sisyphus.example.com")
+    assert secure_cookies("https://localhost:8443")
+    assert not secure_cookies("http://localhost:3000")
+    assert not secure_cookies("http://127.0.0.1:3000")
