@@ -30,8 +30,8 @@ async def archive(rt: Runtime, request: web.Request, reader: Reader) -> str:
         raise PageRefused(400, str(bad)) from bad
     visibility = Visibility(rt, reader.user_id)
     tz = zone(reader.tz)
+    channels = await visibility.private_channels(rt.db)
     async with rt.db.connection() as conn:
-        channels = await visibility.private_channels(conn)
         listing = await list_incidents(conn, filters, visible_clause(channels))
     pages = max(1, -(-listing.total // PAGE_SIZE))
     rows = [

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, false, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from bot.core.runtime import Runtime
 from bot.learning.membership import MembershipCheck
+from storage import Database
 from storage.models.incidents import Incident
 
 MEMBERSHIP_TTL_SECONDS = 60.0
@@ -70,15 +70,17 @@ class Visibility:
     async def can_see(self, incident: Guarded) -> bool:
         return not incident.private or await self.is_member(incident.channel_id)
 
-    async def private_channels(self, conn: AsyncConnection) -> frozenset[str]:
-        """The war rooms of private incidents this reader is a member of."""
+    async def private_channels(self, db: Database) -> frozenset[str]:
+        """The war rooms of private incidents this reader is a member of (Slack is asked with
+        no database connection held)."""
         stmt = (
             select(col(Incident.channel_id))
             .where(col(Incident.private), col(Incident.channel_id).is_not(None))
             .distinct()
             .limit(MAX_PRIVATE_CHANNELS)
         )
-        channels = [str(c) for (c,) in (await conn.execute(stmt)).all()]
+        async with db.connection() as conn:
+            channels = [str(c) for (c,) in (await conn.execute(stmt)).all()]
         return await self.members_of(channels)
 
     async def members_of(self, channels: Iterable[str]) -> frozenset[str]:
