@@ -20,10 +20,13 @@ from bot.learning.tags import TAG
 from storage.models.incidents import OPEN_STATUSES, STATUSES, Incident
 
 PAGE_SIZE = 25
+# Search results a page: as many as /postmortem search shows; each snippet costs a query.
+SEARCH_PAGE_SIZE = 10
 MAX_PAGE = 1000
 MAX_QUERY = 300
-# Ranked before the filters and the privacy check, as /postmortem search ranks its 40.
-SEARCH_CANDIDATES = 400
+# The best matches ranked before the filters and the privacy check (/postmortem search ranks
+# 40): a search shows at most these, 10 pages. More cost SQLite a longer list of candidates.
+SEARCH_CANDIDATES = 100
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 STATUS_CHOICES = ("open", *STATUSES)
 
@@ -131,6 +134,11 @@ class Listing:
     total: int
     snippets: dict[int, str]
     searched: bool
+    page_size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
 
 
 async def list_incidents(
@@ -156,10 +164,11 @@ async def _search(conn: AsyncConnection, f: Filters, where: list[ColumnElement[b
     words = query_words(f.q)
     ranked = await rank_incidents(conn, words, limit=SEARCH_CANDIDATES, include_drills=f.drills)
     if not ranked:
-        return Listing([], 0, {}, True)
+        return Listing([], 0, {}, True, SEARCH_PAGE_SIZE)
     score = {c.incident_id: c.score for c in ranked}
     stmt = select(*COLUMNS).where(col(Incident.id).in_(list(score)), *where)
     rows = sorted((await conn.execute(stmt)).all(), key=lambda r: (-score[r.id], -r.id))
-    shown = rows[(f.page - 1) * PAGE_SIZE : f.page * PAGE_SIZE]
+    size = SEARCH_PAGE_SIZE
+    shown = rows[(f.page - 1) * size : f.page * size]
     found = await snippets(conn, words, [r.id for r in shown])
-    return Listing(shown, len(rows), found, True)
+    return Listing(shown, len(rows), found, True, size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.core.runtime import Runtime
-from bot.web.archive_query import PAGE_SIZE, BadFilter, list_incidents, parse_filters
+from bot.web.archive_query import BadFilter, list_incidents, parse_filters
 from bot.web.incident_page import (
     MAX_TIMELINE_PAGE,
     TimelineView,
@@ -33,7 +33,6 @@ async def archive(rt: Runtime, request: web.Request, reader: Reader) -> str:
     channels = await visibility.private_channels(rt.db)
     async with rt.db.connection() as conn:
         listing = await list_incidents(conn, filters, visible_clause(channels))
-    pages = max(1, -(-listing.total // PAGE_SIZE))
     rows = [
         {
             "row": r,
@@ -50,7 +49,7 @@ async def archive(rt: Runtime, request: web.Request, reader: Reader) -> str:
         filters=filters,
         rows=rows,
         total=listing.total,
-        pages=pages,
+        pages=listing.pages,
         searched=listing.searched,
     )
 
