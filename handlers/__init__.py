@@ -27,6 +27,7 @@ from bot import (
     status,
     timeline,
 )
+from bot import web as web_archive  # `web` is aiohttp's here
 from bot.core.domain import Domain, Installer
 from bot.core.runtime import Runtime
 from bot.slack.grammar import registry
@@ -51,6 +52,7 @@ DOMAINS: list[Domain] = [
     oncall.domain(),  # uses the service catalog and people's time zones
     paging.domain(),  # pages by the on-call's escalation policies
     status.domain(),  # the public status page: publishes incidents the response declared
+    web_archive.domain(),  # the archive outside Slack, behind Sign in with Slack
     home.domain(),
     api.domain(),  # the read API and MCP: reads every domain's record, changes nothing
 ]

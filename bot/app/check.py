@@ -30,6 +30,7 @@ from bot.oncall.gaps import schedule_gaps
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.credentials import refusal
 from bot.status.statuspage_client import check_page
+from bot.web.oidc import SignInRefused, fetch_keys
 from handlers.config_sections import SECTIONS, load_configuration
 from storage import Database, explain_unavailable
 from storage.migrate import migration_status
@@ -214,6 +215,23 @@ class Checker:
         ok, detail = await check_page(self.settings)
         return Result(name, OK if ok else FAIL, detail)
 
+    async def sign_in(self) -> Result:
+        name = "sign in with slack"
+        if not self.settings.slack_client_id:
+            return Result(name, SKIP, "SLACK_CLIENT_ID is not set (no web archive)")
+        try:
+            keys = await fetch_keys(self.settings.slack_openid_url)
+        except SignInRefused as exc:
+            return Result(name, FAIL, f"{exc} ({self.settings.slack_openid_url}keys)")
+        if not keys:
+            return Result(
+                name, FAIL, f"{self.settings.slack_openid_url}keys publishes no RS256 key"
+            )
+        base = (self.settings.web_base_url or "").rstrip("/")
+        return Result(
+            name, OK, f"Slack's signing keys read; redirect URL to register: {base}/auth/callback"
+        )
+
 
 def config_file(settings: ConfigPaths) -> list[Result]:
     """CONFIG_FILE (and CHECKLISTS_FILE): `ok` with what is in it, or one line per problem."""
@@ -246,6 +264,7 @@ CHECKS: list[Callable[[Checker], Awaitable[Result]]] = [
     Checker.broadcast_channel,
     Checker.prometheus,
     Checker.statuspage,
+    Checker.sign_in,
 ]
 NAMES = [
     "database",
@@ -255,6 +274,7 @@ NAMES = [
     "broadcast channel",
     "prometheus",
     "statuspage",
+    "sign in with slack",
 ]
 
 

@@ -16,6 +16,7 @@ from bot.core.followthrough_settings import (
 )
 from bot.core.settings_sections import SettingsSections
 from bot.core.token_checks import token_problem
+from bot.core.web_settings import web_problems
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -430,7 +431,7 @@ def load_settings(**overrides: Any) -> Settings:
             "SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)"
         )
     if settings is not None:
-        problems += ticket_problems(settings)
+        problems += ticket_problems(settings) + web_problems(settings)
     if problems or settings is None:
         raise SettingsError(problems)
     return settings

@@ -8,7 +8,10 @@ from bot.core.api_settings import ApiSettings
 from bot.core.metrics_settings import BudgetSettings
 from bot.core.status_settings import StatusPageSettings
 from bot.core.statuspage_settings import StatuspageSettings
+from bot.core.web_settings import WebSettings
 
 
-class SettingsSections(ApiSettings, StatusPageSettings, StatuspageSettings, BudgetSettings):
+class SettingsSections(
+    WebSettings, ApiSettings, StatusPageSettings, StatuspageSettings, BudgetSettings
+):
     """Every section's fields and validators; environment reading is configured in Settings."""

@@ -63,10 +63,11 @@ async def test_check_against_a_healthy_workspace_passes(
 ) -> None:
     code, lines = await run_check(full_env(database_url, healthy), tmp_path)
     assert code == 0, lines
-    # Prometheus and Statuspage are optional: unset, their checks are skipped (tests/metrics
-    # and tests/status check them for real).
-    assert lines[-3] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
-    assert lines[-2] == "[skip] statuspage: STATUSPAGE_API_KEY is not set (no Statuspage sync)"
+    # Prometheus, Statuspage and the web archive are optional: unset, their checks are skipped
+    # (tests/metrics, tests/status and tests/web/test_check_sign_in.py check them for real).
+    assert lines[-4] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
+    assert lines[-3] == "[skip] statuspage: STATUSPAGE_API_KEY is not set (no Statuspage sync)"
+    assert lines[-2] == "[skip] sign in with slack: SLACK_CLIENT_ID is not set (no web archive)"
     lines = lines[:-3] + lines[-1:]
     assert [line.split("]")[0] for line in lines[:-1]] == ["[ok"] * len(NAMES), lines
     assert [line.split("] ")[1].split(":")[0] for line in lines[:-1]] == NAMES

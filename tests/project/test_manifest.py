@@ -22,6 +22,7 @@ SCHEMA = json.loads(
 # Public and private channels: a method that works on both needs both scopes.
 METHOD_SCOPES: dict[str, set[str]] = {
     "auth_test": set(),
+    "openid_connect_token": set(),  # Sign in with Slack: the app's client id and secret
     "apps_connections_open": set(),  # app-level token (connections:write), not a bot scope
     "conversations_create": {"channels:manage", "groups:write"},
     "conversations_invite": {"channels:manage", "groups:write"},

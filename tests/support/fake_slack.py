@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,9 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}  # user group ID -> its members
         self.uploads: dict[str, dict[str, Any]] = {}
+        # Methods answered by another fake (tests/support/fake_slack_openid.py: openid.connect.*),
+        # called with the parameters and the request's headers.
+        self.extra_methods: dict[str, Callable[[dict[str, Any], Mapping[str, str]], dict]] = {}
         self.socket_mode_url: str | None = None
         self.bot_user_id = "UBOT"
         self.granted_scopes: list[str] = manifest_bot_scopes()  # what installing the app grants
@@ -340,6 +343,9 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
                 RATE_LIMITED_BODY, status=429, headers={"Retry-After": str(retry_after)}
             )
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if method in self.extra_methods:
+            extra = self.extra_methods[method]
+            handler = lambda p: extra(p, request.headers)  # noqa: E731
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         invalid = self.invalid_content(method, params)
