@@ -78,6 +78,8 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         self.views: dict[str, dict[str, Any]] = {}  # views.open/push/update: by view id
         self.home_views: dict[str, dict[str, Any]] = {}  # views.publish: App Home, by user
         self.version = 0  # counts every change, for the playground page's polling
+        # The playground's hook for what the bot posts to a response_url: (key, body).
+        self.on_response: Callable[[str, dict[str, Any]], None] | None = None
         self.socket_mode_url: str | None = None
         self.bot_user_id = "UBOT"
         self.granted_scopes: list[str] = manifest_bot_scopes()  # what installing the app grants
@@ -274,6 +276,8 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         body = await request.json()
         body["_key"] = request.match_info["key"]
         self.responses.append(body)
+        if self.on_response is not None:
+            self.on_response(body["_key"], body)
         await self._notify()
         return web.Response(text="ok")
 

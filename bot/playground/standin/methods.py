@@ -364,6 +364,7 @@ class SlackMethods:
             upload = self.uploads.get(f["id"], {})
             upload.update(title=f.get("title"), channel_id=p.get("channel_id"), completed=True)
             upload["initial_comment"] = p.get("initial_comment")
+            upload["shared_ts"] = self.next_ts()  # when it appears in the channel
             out.append(
                 {
                     "id": f["id"],
