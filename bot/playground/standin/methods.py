@@ -62,7 +62,16 @@ class SlackMethods:
     port: int
     _ids: itertools.count[int] | Iterator[int]
     _cursors: dict[str, int]  # the next_cursor values given, and where each page starts
-    # FakeSlack also provides next_ts() and add_channel(), which these methods use.
+    granted_scopes: list[str]
+
+    # FakeSlack (api.py) provides these two.
+    def next_ts(self) -> str:
+        raise NotImplementedError
+
+    def add_channel(
+        self, channel_id: str, name: str, *, is_private: bool = False, bot_member: bool = False
+    ) -> Channel:
+        raise NotImplementedError
 
     def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
         # Shape from ../shared/slack/payloads/webapi_auth_test_bot.bolt.json
@@ -140,15 +149,9 @@ class SlackMethods:
         user = str(p.get("users", ""))
         channel_id = "D" + user.lstrip("UW")
         if channel_id not in self.channels:
-            channel = self.add_channel(channel_id, f"dm-{user}", is_private=True)  # type: ignore[attr-defined]
+            channel = self.add_channel(channel_id, f"dm-{user}", is_private=True)
             channel.members.update({user, self.bot_user_id})
         return {"channel": {"id": channel_id}}
-
-    def _m_conversations_members(self, p: dict[str, Any]) -> dict[str, Any]:
-        channel = self._channel(p["channel"])
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        return self._page(sorted(channel.members), p, "members")
 
     def _m_conversations_setTopic(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(p["channel"])
