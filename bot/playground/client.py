@@ -114,7 +114,9 @@ class PlaygroundClient:
             self._answered(user, command, status)
             self._show_ack(origin, body)
             return
-        message: dict[str, Any] = {"type": "message", "user": user, "text": text}
+        # Slack escapes these three in what people type (its "text" is mrkdwn).
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        message: dict[str, Any] = {"type": "message", "user": user, "text": escaped}
         if thread_ts:
             message["thread_ts"] = thread_ts
         message = self.standin.add_message(channel, message)
