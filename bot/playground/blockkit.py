@@ -36,7 +36,7 @@ _EMOJI = {
     "rotating_light": "🚨", "white_check_mark": "✅", "pushpin": "📌", "warning": "⚠️",
     "fire": "🔥", "eyes": "👀", "memo": "📝", "bell": "🔔", "hourglass": "⌛", "x": "❌",
     "large_green_circle": "🟢", "red_circle": "🔴", "clipboard": "📋",
-    "chart_with_upwards_trend": "📈",
+    "chart_with_upwards_trend": "📈", "loudspeaker": "📢",
     "busts_in_silhouette": "👥", "telephone_receiver": "📞", "sunrise": "🌅", "tada": "🎉",
 }  # fmt: skip
 
