@@ -1,4 +1,5 @@
-# Two commands matter: `make run` starts the bot, `make test` runs every test.
+# Two commands matter: `make run` starts the bot, `make test` runs every test. `make demo` tries
+# it without Slack: the bot and a local playground on 127.0.0.1 (`make demo-reset` wipes it).
 # Both create .venv and install what they need on first use, at the versions in the lock files.
 PYTHON ?= python3
 # Test processes: the tests mostly wait on sockets and timers, so 4 fit on 2 cores
@@ -16,11 +17,19 @@ $(BIN)/.installed: pyproject.toml requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-.PHONY: install run test lint docs bench mutate lock image-test
+.PHONY: install run demo demo-reset test lint docs bench mutate lock image-test
 install: $(BIN)/.installed
 
 run: install
 	$(BIN)/python -m bot
+
+# The playground: the real bot with a local stand-in for Slack, its data in ./demo.db.
+DEMO_PORT ?= 8765
+demo: install
+	$(BIN)/python -m bot demo --port $(DEMO_PORT)
+
+demo-reset:
+	rm -f demo.db demo.db-wal demo.db-shm
 
 test: install
 	$(BIN)/ruff check .

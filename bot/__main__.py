@@ -3,6 +3,7 @@
 Every wait of the start-up (the database, Slack's auth.test, the Socket Mode connection) runs
 inside one task that a stop signal cancels, so the process always ends when asked.
 `python -m bot export|import`: bulk export and import (bot/learning/cli.py).
+`python -m bot demo`: the playground, the bot with a local stand-in for Slack (bot/app/demo.py).
 `python -m bot oncall import pagerduty|opsgenie <id>...`: schedules as YAML (bot/oncall/importers).
 `python -m bot status export <folder>`: the status page as static files (bot/status/cli.py).
 `python -m bot mcp`: the MCP tools over stdio (bot/api/stdio.py).
@@ -121,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.learning.cli import export_main, import_main
 
         return (export_main if argv[0] == "export" else import_main)(argv[1:])
+    if argv and argv[0] == "demo":  # the playground: no Slack workspace needed (issue 30)
+        from bot.app.demo import main as demo_main
+
+        return demo_main(argv[1:])
     if argv and argv[0] == "oncall":  # `oncall import`: schedules from PagerDuty or Opsgenie
         from bot.oncall.importers.cli import main as oncall_main
 

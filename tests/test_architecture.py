@@ -1,7 +1,11 @@
 """The import graph keeps the layout honest: dependencies point one way, with no cycles, and
 no module grows past MAX_LINES.
 
-    app (bot.app, handlers, bot.__main__) → domains → bot.slack → bot.core → storage
+    app (bot.app, handlers, bot.__main__) → bot.playground → domains → bot.slack → bot.core
+    → storage
+
+bot.playground (the Slack stand-in and the playground page, `python -m bot demo`) is no
+Slack-facing domain: a layer of its own, just below the app that starts it.
 
 Domains are ordered (handlers.DOMAINS, the one list of them); each may use the ones before it,
 through their public names only. A subpackage is a package of its own: no two packages may
@@ -23,6 +27,9 @@ DOMAINS = [d.name for d in handlers.DOMAINS if d.name != "slack"]
 RANKS = {"storage": 0, "bot.core": 1, "bot.slack": 2}
 RANKS |= {f"bot.{name}": 3 + i for i, name in enumerate(DOMAINS)}
 APP_RANK = 100  # bot.app, handlers, bot.__main__: they assemble everything
+RANKS["bot.playground"] = APP_RANK - 1
+# Packages under bot/ that are layers, not domains.
+LAYERS = {"core", "slack", "app", "playground"}
 PROCESS = ("bot.app", "handlers", "bot.__main__")
 
 
@@ -150,10 +157,10 @@ def test_nothing_below_the_process_imports_it() -> None:
 
 
 def test_every_domain_package_is_wired_in_handlers() -> None:
-    """A package under bot/ is a layer (core, slack, app) or a domain listed in handlers/,
-    with a front door whose name is its own."""
+    """A package under bot/ is a layer (LAYERS) or a domain listed in handlers/, with a front
+    door whose name is its own."""
     packages = {p.parent.name for p in (ROOT / "bot").glob("*/__init__.py")}
-    assert packages - {"core", "slack", "app"} == set(DOMAINS)
+    assert packages - LAYERS == set(DOMAINS)
     assert len(DOMAINS) == len(set(DOMAINS))
 
 
@@ -178,6 +185,7 @@ RETRIES = {
     "Pacer.wait": "one Slack call waiting for its rate-limit token",
     "SlackAccess._watch": "auth.test with backoff until the token works again",
     "_keep_trying": "auth.test at start-up until it works",
+    "FakeSlack.wait_for": "a test waits for the Slack stand-in to see something, to a deadline",
 }
 # The loops, each a Worker (by class name, wherever the module is).
 WORKERS = {

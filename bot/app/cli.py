@@ -32,6 +32,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "the broadcast channel; print one line per check and exit 0 only if all pass",
     )
     commands.add_parser(
+        "demo",
+        help="the playground: the bot with a local stand-in for Slack on 127.0.0.1, no "
+        "workspace needed (see `python -m bot demo --help`)",
+    )
+    commands.add_parser(
         "oncall",
         help="oncall import pagerduty|opsgenie <schedule id>...: print those schedules as the "
         "oncall section of CONFIG_FILE (see `python -m bot oncall import --help`)",
