@@ -50,6 +50,7 @@ METHOD_TIERS: dict[str, int] = {
     "files.completeUploadExternal": 4,
     "files.getUploadURLExternal": 4,
     "files.info": 4,
+    "openid.connect.token": 3,  # Sign in with Slack (bot/web): Tier 3 on its page
     "pins.add": 2,
     "reactions.add": 3,
     "usergroups.users.list": 2,

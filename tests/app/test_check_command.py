@@ -68,7 +68,7 @@ async def test_check_against_a_healthy_workspace_passes(
     assert lines[-4] == "[skip] prometheus: PROMETHEUS_URL is not set (no metrics on the card)"
     assert lines[-3] == "[skip] statuspage: STATUSPAGE_API_KEY is not set (no Statuspage sync)"
     assert lines[-2] == "[skip] sign in with slack: SLACK_CLIENT_ID is not set (no web archive)"
-    lines = lines[:-3] + lines[-1:]
+    lines = lines[:-4] + lines[-1:]
     assert [line.split("]")[0] for line in lines[:-1]] == ["[ok"] * len(NAMES), lines
     assert [line.split("] ")[1].split(":")[0] for line in lines[:-1]] == NAMES
     assert lines[-1] == "all checks passed"

@@ -25,6 +25,7 @@ NOT_BLOCK_KIT = {
     "string", "array", "object", "integer", "number", "boolean",  # JSON Schema
     "doc", "heading", "paragraph", "text", "strong", "link",  # markdown-it's tokens
     "bulletList", "listItem",  # Atlassian's document format (Jira tickets)
+    "http", "http.request", "http.disconnect",  # ASGI messages (bot/api/mcp_http.py)
 }  # fmt: skip
 
 

@@ -149,7 +149,8 @@ def test_the_help_lists_subcommands_in_their_order() -> None:
 
     assert names("/incident") == [
         *("declare", "commander", "communicator", "role", "roles", "handoff", "status"),
-        *("severity", "resolve", "reopen", "update", "cadence", "publish", "note", "log"),
+        *("severity", "resolve", "reopen", "update", "cadence", "publish", "maintenance"),
+        *("note", "log"),
         "timeline",
         *("page", "metric", "checklist", "runbook", "verify", "tag", "untag", "stats", "help"),
     ]

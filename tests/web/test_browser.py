@@ -16,20 +16,34 @@ from tests.web.test_archive import _seed_archive
 
 def _journey(driver: Any, base: str, ids: dict[str, int], width: int) -> dict[str, Any]:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def arrived(part: str) -> None:
+        """Wait until the page the click leads to is loaded (an element found before that is
+        the old page's, stale once it goes)."""
+        WebDriverWait(driver, 30).until(
+            lambda d: (
+                part in d.current_url
+                and d.execute_script("return document.readyState") == "complete"
+            )
+        )
 
     seen: dict[str, Any] = {}
     driver.get(base + "/")
     seen["unsigned"] = driver.find_element(By.ID, "signin").text
     driver.find_element(By.ID, "signin").click()  # to the fake Slack and straight back
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "q"))
     seen["after_sign_in"] = driver.current_url
     box = driver.find_element(By.ID, "q")
     box.send_keys("database")
     driver.find_element(By.ID, "search").click()
+    arrived("q=database")
     seen["count"] = driver.find_element(By.ID, "count").text
     seen["marks"] = len(driver.find_elements(By.TAG_NAME, "mark"))
     seen["page_width"] = driver.execute_script("return document.documentElement.scrollWidth")
     screenshot(driver, f"web-archive-search-{width}")
     driver.find_element(By.CSS_SELECTOR, f"#incident-{ids['public']} a.title").click()
+    arrived(f"/incidents/{ids['public']}")
     seen["title"] = driver.find_element(By.ID, "title").text
     seen["entries"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#entries li")]
     seen["incident_width"] = driver.execute_script("return document.documentElement.scrollWidth")
