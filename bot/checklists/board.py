@@ -92,7 +92,11 @@ def checklist_blocks(incident: Incident, items: list[ChecklistItem]) -> list[dic
     shown = 0
     for name, group in groupby(items, key=lambda i: i.checklist):
         members = list(group)
-        if len(blocks) + 1 + -(-len(members) // PER_ELEMENT) > MAX_BLOCKS - 1:
+        # Room is kept for the closing "Add an item" line and, unless this is the last group,
+        # for the "…and N more" line a later group that does not fit would need.
+        last = shown + len(members) == len(items)
+        room = MAX_BLOCKS - (1 if last else 2)
+        if len(blocks) + 1 + -(-len(members) // PER_ELEMENT) > room:
             break
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{escape(name)}*"}})
         for start in range(0, len(members), PER_ELEMENT):

@@ -353,3 +353,28 @@ async def test_a_long_item_keeps_to_block_kits_75_characters_an_option(
         what="the tick on the board",
     )
     check_message_blocks(checklist_message(bot, channel)["blocks"])
+
+
+async def test_many_checklists_keep_to_block_kits_50_blocks_and_say_what_is_left(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    from tests.support.block_limits import MAX_MESSAGE_BLOCKS, check_message_blocks
+
+    # 30 one-item checklists: two blocks each, so only some fit; the rest are named as "more".
+    path = tmp_path / "many.yml"
+    path.write_text(
+        "checklists:\n"
+        + "".join(
+            f"  - name: List {n}\n    when: {{severity: sev2}}\n    items: [Item {n}]\n"
+            for n in range(30)
+        )
+    )
+    bot = await start_bot(checklists_file=str(path))
+    channel = await declare(bot)
+    blocks = checklist_message(bot, channel)["blocks"]
+    check_message_blocks(blocks)
+    assert len(blocks) <= MAX_MESSAGE_BLOCKS
+    ticks = [b for b in blocks if b["type"] == "actions"]
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert f"…and {30 - len(ticks)} more" in text and len(ticks) >= 20
+    assert "Add an item" in text
