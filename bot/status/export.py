@@ -6,6 +6,7 @@ elsewhere (object storage, GitHub Pages). Served at `/status` there, as here:
     incidents/<public id>/index.html GET /status/incidents/<public id>
     api/v2/summary.json ...         GET /status/api/v2/summary.json ...
     feed.atom                       GET /status/feed.atom
+    static/local-times.js           GET /status/static/local-times.js
 
 A folder is written whole into a new temporary folder beside it, then renamed into place (the
 old one renamed away first and removed after), so a reader of the folder sees the old export

@@ -24,9 +24,12 @@ from bot.status.queries import PublicState
 BASE = "/status"
 HTML = "text/html"
 JSON = "application/json"
+SCRIPT = "text/javascript"
+# The one script the page loads (times in the reader's zone), kept and exported as the rest is.
+SCRIPT_PATH = f"{BASE}/static/local-times.js"
 # Changed when the set of renderings changes (the feed, maintenance, history): renderings kept
 # by an older version are made again at the first read, as for another configuration.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,11 @@ def fingerprint(config: StatusPageConfig) -> str:
 
 def _when(value: str | None) -> str:
     return (value or "").replace("T", " ").replace("Z", " UTC")
+
+
+@lru_cache(maxsize=1)
+def _script() -> str:
+    return Path(__file__).with_name("static").joinpath("local-times.js").read_text("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +94,7 @@ def render_all(
     common: dict[str, Any] = {
         "config": config,
         "base": BASE,
+        "script": SCRIPT_PATH,
         "rendered_at": _when(iso(at)),
         "state_words": STATE_WORDS,
         "status_words": STATUS_WORDS,
@@ -105,6 +114,7 @@ def render_all(
         )
     )
     out.append(_rendered(BASE, HTML, page, at))
+    out.append(_rendered(SCRIPT_PATH, SCRIPT, _script(), at))
     feed = environment().get_template("feed.atom.j2").render(**feed_context(config, docs, url))
     out.append(_rendered(FEED_PATH, ATOM, feed, at))
     template = environment().get_template("incident.html.j2")

@@ -1,5 +1,6 @@
 """`GET /status`, `GET /status/incidents/<public id>` and the Statuspage-compatible JSON under
-`/status/api/v2/` (status, summary, components, incidents, incidents/unresolved): served from
+`/status/api/v2/` (status, summary, components, incidents, incidents/unresolved), and the page's
+one script (`/status/static/local-times.js`, the times in the reader's zone): served from
 the kept renderings (snapshots.py) with an ETag (`If-None-Match` answers 304) and
 `Cache-Control: public, max-age=30`, also while the database is unreachable.
 
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from bot.core.runtime import Runtime
 from bot.status.config import status_page
+from bot.status.render import SCRIPT_PATH
 from bot.status.snapshots import lookup
 from storage import StorageUnavailable
 
@@ -56,7 +58,7 @@ async def serve(rt: Runtime, request: web.Request, path: str) -> web.Response:
     }
     if found.content_type == "text/html":
         headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:"
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; script-src 'self'"
         )
     else:
         headers["Access-Control-Allow-Origin"] = "*"  # widgets on other sites read it
@@ -80,6 +82,9 @@ def add_status_routes(app: web.Application, rt: Runtime) -> None:
     async def feed(request: web.Request) -> web.StreamResponse:
         return await serve(rt, request, "/status/feed.atom")
 
+    async def script(request: web.Request) -> web.StreamResponse:
+        return await serve(rt, request, SCRIPT_PATH)
+
     async def document(request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if name not in JSON_DOCS:
@@ -90,4 +95,5 @@ def add_status_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_get("/status/", page)
     app.router.add_get("/status/incidents/{public_id}", incident)
     app.router.add_get("/status/feed.atom", feed)
+    app.router.add_get(SCRIPT_PATH, script)
     app.router.add_get("/status/api/v2/{name:.+}", document)

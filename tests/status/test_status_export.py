@@ -35,6 +35,7 @@ async def _served(bot: RunningBot) -> dict[str, bytes]:
         "index.html": "/status",
         "feed.atom": "/status/feed.atom",
         f"incidents/{public['id']}/index.html": f"/status/incidents/{public['id']}",
+        "static/local-times.js": "/status/static/local-times.js",
     }
     paths |= {f"api/v2/{n}": f"/status/api/v2/{n}" for n in JSON_DOCS}
     for name in ("scheduled-maintenances.json", "scheduled-maintenances/upcoming.json"):

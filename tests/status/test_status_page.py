@@ -85,7 +85,17 @@ async def test_publishing_shows_exactly_the_public_words_and_states(
     assert "We have found the cause &amp; are fixing it." in html
     assert '<main id="main">' in html and 'role="banner"' in html
     assert "prefers-color-scheme: dark" in html and "width=device-width" in html
-    assert "<script" not in html
+    # One script, from this site only (times in the reader's zone); none inline.
+    import re
+
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/status/static/local-times.js" defer>'
+    ]
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"].split("script-src")[1]
+    status, script_headers, script = await get(bot, "/status/static/local-times.js")
+    assert status == 200 and script_headers["Content-Type"].startswith("text/javascript")
+    assert "time[datetime]" in script and "your time" in script
 
     summary = await get_json(bot, "summary.json")
     assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}

@@ -1,13 +1,15 @@
 """Our Statuspage-compatible JSON has every field, of the same type, that Statuspage's
 documentation shows (tests/support/statuspage_shapes.json, with its sources), and only the
 values it documents; and in a real browser (headless Chromium) /status shows the components,
-their states in words, the public text and no more, without sideways scrolling at 360 px."""
+their states in words, the public text and no more, each time also in the reader's zone, without
+sideways scrolling at 360 px."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from storage.types import utcnow
 from tests.conftest import RunningBot, StartBot
@@ -87,6 +89,8 @@ async def test_the_json_has_statuspages_shapes(start_bot: StartBot, tmp_path: Pa
 
 def _look(url: str, width: int, name: str) -> dict[str, Any]:
     with browser(width) as driver:
+        # A reader in India: the page's times in UTC, and beside each one the reader's own.
+        driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Kolkata"})
         driver.get(url)
         seen = driver.execute_script(
             """
@@ -100,6 +104,10 @@ def _look(url: str, width: int, name: str) -> dict[str, Any]:
               text: document.body.innerText,
               bars: document.querySelectorAll('ol.bars li').length,
               barWidth: document.querySelector('ol.bars li').getBoundingClientRect().width,
+              times: [...document.querySelectorAll('time[datetime]')].map(e => [
+                e.getAttribute('datetime'), e.innerText.trim(),
+                e.nextElementSibling && e.nextElementSibling.className === 'local'
+                  ? e.nextElementSibling.innerText.trim() : null]),
               landmarks: ['header[role=banner]', 'main', 'footer[role=contentinfo]']
                 .map(s => document.querySelectorAll(s).length),
             };
@@ -127,6 +135,12 @@ async def test_the_page_in_a_real_browser_at_360_and_1280(
         assert "Dashboard upgrade" in seen["text"] and "Scheduled" in seen["text"]
         assert seen["bars"] == 180 and seen["barWidth"] > 0
         assert seen["landmarks"] == [1, 1, 1]
+        assert seen["times"], "the updates and the maintenance have times"
+        for stamp, utc, local in seen["times"]:
+            at = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            kolkata = at.astimezone(ZoneInfo("Asia/Kolkata"))
+            assert utc.endswith("UTC") and f"{at:%H:%M}" in utc
+            assert local is not None and f"{kolkata:%H:%M}" in local and "your time" in local
         for text in texts:
             assert text not in seen["text"]
         for internal in ("pgbouncer", "Dana", channel):
