@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,6 +46,44 @@ async def not_completed(session: AsyncSession) -> list[StatusMaintenance]:
         select(StatusMaintenance).where(col(StatusMaintenance.status) != "completed")
     )
     return list(found.all())
+
+
+async def cancel_maintenance(
+    session: AsyncSession, row_id: int, now: datetime, instance: str
+) -> tuple[str, str] | None:
+    """Withdraw a scheduled maintenance (its row deleted: it never happened) or end one in
+    progress now (completed, its components back to operational); what was done ("withdrawn"
+    or "ended") and the maintenance's text, or None when there is no such maintenance left to
+    cancel (completed, unknown, or another replica cancelled it first). Each a conditional
+    statement on `status`, as the steps are."""
+    row = await session.get(StatusMaintenance, row_id)
+    if row is None or row.status == "completed":
+        return None
+    name = row.name
+    if row.status == "scheduled":
+        session.expunge(row)
+        gone = await session.exec(
+            delete(TABLE).where(and_(TABLE.c.id == row_id, TABLE.c.status == "scheduled"))
+        )
+        if gone.rowcount:
+            return "withdrawn", name
+    end = update(TABLE).where(and_(TABLE.c.id == row_id, TABLE.c.status == "in_progress"))
+    result = await session.exec(
+        end.values(
+            status="completed",
+            scheduled_until=now,
+            completed_at=now,
+            completed_by=instance,
+            updated_at=now,
+        )
+    )
+    if not result.rowcount:
+        return None
+    ended = await session.get(StatusMaintenance, row_id, populate_existing=True)
+    if ended is None:
+        return None
+    await _set_components(session, ended)
+    return "ended", name
 
 
 async def take_step(

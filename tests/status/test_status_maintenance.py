@@ -112,3 +112,56 @@ async def test_bad_maintenance_is_answered_with_the_reason(
 async def test_maintenance_without_a_page_is_refused(bot: RunningBot) -> None:
     answer = await run(bot, f"maintenance API {_z(60)} {_z(120)} upgrade", "C1")
     assert "The status page is off" in answer["text"]
+
+
+async def test_maintenance_is_listed_and_cancelled_once_with_two_replicas(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    import asyncio
+
+    shared = "C0SHARED1"
+    bot = await start_with_page(start_bot, tmp_path, status_page_channel=shared)
+    second = await start_with_page(start_bot, tmp_path, status_page_channel=shared)
+    bot.fake.add_channel(shared, "customers", bot_member=True)
+    later = await run(bot, f"maintenance API {_z(3600)} {_z(7200)} Reindex <search>", "C1")
+    assert "number 1: `/incident maintenance cancel 1`" in later["text"]
+    await run(bot, f"maintenance Dashboard {_z(3)} {_z(3600)} Dashboard upgrade", "C1")
+    listed = (await run(bot, "maintenance list", "C1"))["text"]
+    assert "1. Reindex &lt;search&gt; (API), scheduled" in listed
+    assert "2. Dashboard upgrade (Dashboard)" in listed
+
+    # The scheduled one withdrawn, from both replicas at once: done once, gone from the page.
+    answers = await asyncio.gather(
+        run(bot, "maintenance cancel 1", "C1"), run(second, "maintenance cancel #1", "C1")
+    )
+    texts = [a["text"] for a in answers]
+    assert sum("is withdrawn" in t for t in texts) == 1, texts
+    assert sum("No maintenance number 1 is scheduled" in t for t in texts) == 1, texts
+    assert [r.id for r in await _rows(bot)] == [2]
+    shown = (await get_json(second, "scheduled-maintenances.json"))["scheduled_maintenances"]
+    assert [m["name"] for m in shown] == ["Dashboard upgrade"]
+    assert "Reindex" not in (await get(second, "/status"))[2]
+    announced = [c["text"] for c in bot.fake.calls_to("chat.postMessage") if c["channel"] == shared]
+    assert announced.count("*Maintenance withdrawn*: Reindex &lt;search&gt;") == 1
+
+    # The one in progress ended early: completed now, its component back to operational.
+    async def started() -> bool:
+        return (await _rows(bot))[0].status == "in_progress"
+
+    await wait_until(started, 30, "the dashboard maintenance started")
+    ended = await run(second, "maintenance cancel 2", "C1")
+    assert "is ended early" in ended["text"]
+    [row] = await _rows(bot)
+    assert row.status == "completed" and row.scheduled_until <= utcnow()
+    components = (await get_json(second, "components.json"))["components"]
+    assert {c["status"] for c in components} == {"operational"}
+
+    async def back_on_the_other() -> bool:  # it reads the database again within seconds
+        doc = await get_json(bot, "components.json")
+        return {c["status"] for c in doc["components"]} == {"operational"}
+
+    await wait_until(back_on_the_other, 15, "the other replica's page back to operational")
+    assert (await run(bot, "maintenance list", "C1"))["text"].startswith("No maintenance")
+    for args in ("cancel 2", "cancel 99", "cancel 99999999999"):
+        answer = await run(bot, f"maintenance {args}", "C1")
+        assert "No maintenance number" in answer["text"], answer["text"]
