@@ -1,7 +1,7 @@
 """Benchmark: a crowd reading the public status page, with the database up and stopped.
 
     .venv/bin/python -m bench.status_readers [--readers 500] [--rounds 4]
-                                             [--backend postgres|sqlite]
+                                             [--backend postgres|sqlite] [--floor]
 
 A real BotServer (the tests' fake Slack) with a `status_page` section of four components and
 a scheduled maintenance; on PostgreSQL through a TCP proxy, so the database can be cut off.
@@ -9,6 +9,10 @@ a scheduled maintenance; on PostgreSQL through a TCP proxy, so the database can 
 each reading `/status` and `/status/api/v2/summary.json` `--rounds` times, without
 If-None-Match (every answer a whole body). Prints p50, p99 and max per path; then the same
 with the proxy cut (PostgreSQL unreachable: served from the renderings kept in memory).
+
+`--floor` also serves the same bytes, with the same headers, from a bare aiohttp application
+that does nothing else (no routing of ours, no access log, no lookup) and sends it the same
+crowd: what one Python process on this machine can do at all, to read the bot's figures against.
 """
 
 from __future__ import annotations
@@ -94,6 +98,39 @@ async def _run_crowd(base: str, args: argparse.Namespace) -> dict[str, list[floa
         return await asyncio.to_thread(result.get, 600)
 
 
+async def _floor(base: str, args: argparse.Namespace) -> None:
+    """The same answers from a bare aiohttp server, and the same crowd."""
+    from aiohttp import web
+
+    kept: dict[str, tuple[bytes, dict[str, str]]] = {}
+    async with aiohttp.ClientSession() as session:
+        for path in PATHS:
+            async with session.get(base + path) as resp:
+                headers = {k: v for k, v in resp.headers.items() if k not in SKIPPED}
+                kept[path] = (await resp.read(), headers)
+
+    async def answer(request: web.Request) -> web.Response:
+        body, headers = kept[request.path]
+        return web.Response(body=body, headers=headers)
+
+    app = web.Application()
+    for path in PATHS:
+        app.router.add_get(path, answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        _report("bare aiohttp (floor)", await _run_crowd(f"http://127.0.0.1:{port}", args))
+    finally:
+        await runner.cleanup()
+
+
+# Set by aiohttp for each answer it sends.
+SKIPPED = {"Content-Length", "Date", "Server", "Connection", "Keep-Alive", "Transfer-Encoding"}
+
+
 async def _bench(url: str, args: argparse.Namespace, cut: TcpProxy | None, folder: Path) -> None:
     from bot.status.config import status_page
     from bot.status.maintenance_parse import Maintenance
@@ -119,6 +156,8 @@ async def _bench(url: str, args: argparse.Namespace, cut: TcpProxy | None, folde
                 async with session.get(base + path) as resp:
                     assert resp.status == 200, await resp.text()
         _report(f"{args.backend}, database up", await _run_crowd(base, args))
+        if args.floor:
+            await _floor(base, args)
         if cut is not None:
             await cut.cut()
             await asyncio.sleep(2.5)  # past REFRESH_SECONDS: the bot would ask the database
@@ -154,5 +193,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=4, help="reads of each path per client")
     parser.add_argument(
         "--backend", choices=["postgres", "sqlite"], default="postgres", help="database"
+    )
+    parser.add_argument(
+        "--floor", action="store_true", help="also the same bytes from a bare aiohttp server"
     )
     asyncio.run(main(parser.parse_args()))
