@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incident, load_group
-from bot.alerts.sessions import alert_session
+from bot.alerts.transactions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label

@@ -24,8 +24,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.alerts.config import triage_channel
-from bot.alerts.sessions import alert_session
 from bot.alerts.storm_blocks import MAX_ON_CARD, storm_blocks, storm_text
+from bot.alerts.transactions import alert_session
 from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message

@@ -38,8 +38,8 @@ from bot.alerts.queries import (
     set_card,
     set_resolved_notice,
 )
-from bot.alerts.sessions import alert_session
 from bot.alerts.storm import DeclareLimit, StormCard
+from bot.alerts.transactions import alert_session
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
