@@ -1,6 +1,6 @@
 """Follow a flow file by file: which domain files it enters, in order, and where it bounces.
 
-    .venv/bin/python -m bench.flows [--write-docs]
+    .venv/bin/python -m bench.flows [--with-plumbing] [--write-docs] [FLOW ...]
 
 Four flows, each on a real bot of its own (a fresh SQLite database, the tests' fake Slack Web
 API, the fake GitHub), driven over real HTTP as the tests drive them:
@@ -34,7 +34,8 @@ queries twice: the shape a flow should have). A hook a later domain registered w
 one (learning's similar incidents on a declare, follow-through's ticket on a new action item)
 is a call into another file, a bounce only if it calls back into a file still on the stack.
 "With plumbing" adds the files of bot/slack, bot/core, bot/app, storage/ and handlers/ the
-flow's tasks entered, for comparison with counts that followed every file.
+flow's tasks entered, for comparison with counts that followed every file; `--with-plumbing`
+lists those files too, in the order the flow first entered them.
 
 The tracer is tests/support/flow_tracer.py. tests/project/test_flows.py holds each flow's count of
 files to a ratchet and its bounces to none; `--write-docs` rewrites the file lists in
@@ -56,7 +57,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from bench.cli import bench_parser
-from tests.support.flow_tracer import ROOT, Trace, Tracer
+from tests.support.flow_tracer import PLUMBING, ROOT, Trace, Tracer
 
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 START, END = "<!-- flows:start -->", "<!-- flows:end -->"
@@ -275,13 +276,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = bench_parser(__doc__, prog="bench.flows")
     parser.add_argument("flows", nargs="*", help=f"the flows to follow: {', '.join(FLOWS)}")
     parser.add_argument("--write-docs", action="store_true", help="rewrite docs/architecture.md")
+    parser.add_argument(
+        "--with-plumbing",
+        action="store_true",
+        help="also list the plumbing files entered: " + ", ".join(PLUMBING),
+    )
     args = parser.parse_args(argv)
     unknown = set(args.flows) - set(FLOWS)
     if unknown:
         parser.error(f"no such flow: {', '.join(sorted(unknown))}")
     traces = asyncio.run(trace_all(args.flows or None))
     for t in traces:
-        print(t.report(), end="\n\n")
+        print(t.report(with_plumbing=args.with_plumbing), end="\n\n")
     if args.write_docs:
         write_docs(traces)
 

@@ -74,7 +74,7 @@ SCOPES = {
     # Alerts in: a webhook read into groups and alerts (control characters, the per-group cap),
     # stored once per group across replicas.
     "alerts": Scope(
-        files=("bot/alerts/intake.py", "bot/alerts/intake_writer.py"),
+        files=("bot/alerts/intake.py", "bot/alerts/transactions.py"),
         tests=(
             "tests/alerts/test_alerts_intake.py",
             "tests/alerts/test_alerts_units.py",

@@ -1,4 +1,5 @@
-"""The alert and paging settings, read into the shapes the code uses."""
+"""The paging settings and the triage channel, read into the shapes the code uses (the intake
+reads its own, ALERT_SEVERITY_MAP and ALERT_AUTO_DECLARE, in intake.py)."""
 
 from __future__ import annotations
 
@@ -7,24 +8,6 @@ from bot.core.settings import Settings
 # Events API v2 severities for ours.
 PAGE_SEVERITY = {"sev1": "critical", "sev2": "error", "sev3": "warning", "sev4": "info"}
 DEFAULT_SERVICE = "default"  # the service name of PAGERDUTY_ROUTING_KEY
-
-
-def auto_declare_labels(settings: Settings) -> set[str]:
-    return {w for w in settings.alert_auto_declare.split(",") if w}
-
-
-def severity_map(settings: Settings) -> dict[str, str]:
-    pairs = (p.strip() for p in settings.alert_severity_map.split(",") if p.strip())
-    result: dict[str, str] = {}
-    for pair in pairs:
-        label, _, sev = pair.partition("=")
-        result[label.strip().lower()] = sev.strip().lower()
-    return result
-
-
-def alert_severity(settings: Settings, label: str | None) -> str:
-    """Our severity for an alert's `severity` label (DEFAULT_SEVERITY when unmapped)."""
-    return severity_map(settings).get((label or "").lower(), settings.default_severity)
 
 
 def pagerduty_services(settings: Settings) -> dict[str, str]:

@@ -8,13 +8,14 @@ give one incident.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts.queries import AlreadyLinked, GroupState, bump_group, link_incident, load_group
-from bot.alerts.sessions import alert_session
+from bot.alerts.transactions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label
@@ -24,6 +25,7 @@ from bot.response.declare import DeclareOutcome, DeclareRequest, Tell, open_war_
 from bot.response.declare_args import DeclareArgs
 from bot.slack.blocks import section
 from bot.slack.posting import post
+from bot.slack.rate_limits import count_this_minute
 from bot.slack.text import escape
 from storage.models.incidents import Incident
 
@@ -54,6 +56,33 @@ AlertPageHook = Callable[
 ]
 ALERT_PAGE_HOOKS: list[AlertPageHook] = []
 URGENCY = {"critical": "high", "warning": "low", "info": "low"}
+
+
+# ALERT_DECLARES_PER_MINUTE: over it, the worker puts the group on the storm card (storm.py)
+# instead of declaring it.
+STORM_WHO = "alerts"  # the rate_count row the declares from alerts are counted under
+STORM_KIND = "alert_declare"
+
+
+class DeclareLimit:
+    """ALERT_DECLARES_PER_MINUTE, counted across replicas; once this minute is over the limit,
+    the rest of the minute is known to be without asking the database again."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._full_minute = -1
+
+    async def admits(self) -> bool:
+        """Count one alert-driven declare; False once this minute's limit is reached."""
+        limit = self.rt.settings.alert_declares_per_minute
+        if limit <= 0:
+            return True
+        if self._full_minute == int(time.time() // 60):
+            return False
+        if await count_this_minute(self.rt, STORM_WHO, STORM_KIND) <= limit:
+            return True
+        self._full_minute = int(time.time() // 60)
+        return False
 
 
 def alert_service(rt: Runtime, state: GroupState) -> str | None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.alerts.config import alert_severity, auto_declare_labels
 from bot.core.http_bodies import MAX_JSON_DEPTH, json_depth_exceeds
 from bot.core.settings import Settings
 from bot.slack.text import inert_references
@@ -18,6 +17,27 @@ from bot.slack.text import inert_references
 MAX_TITLE = 150
 PAGERDUTY_EVENTS = ("incident.triggered", "incident.acknowledged", "incident.resolved")
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+# ---- ALERT_SEVERITY_MAP and ALERT_AUTO_DECLARE, as the intake reads them
+
+
+def auto_declare_labels(settings: Settings) -> set[str]:
+    return {w for w in settings.alert_auto_declare.split(",") if w}
+
+
+def severity_map(settings: Settings) -> dict[str, str]:
+    pairs = (p.strip() for p in settings.alert_severity_map.split(",") if p.strip())
+    result: dict[str, str] = {}
+    for pair in pairs:
+        label, _, sev = pair.partition("=")
+        result[label.strip().lower()] = sev.strip().lower()
+    return result
+
+
+def alert_severity(settings: Settings, label: str | None) -> str:
+    """Our severity for an alert's `severity` label (DEFAULT_SEVERITY when unmapped)."""
+    return severity_map(settings).get((label or "").lower(), settings.default_severity)
 
 
 class BadAlert(ValueError):

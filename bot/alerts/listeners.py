@@ -11,8 +11,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from bot.alerts.blocks import ADD_TO_INCIDENT_ACTION, DECLARE_ACTION, PAGE_ACTION, RESOLVE_ACTION
 from bot.alerts.declare import add_to_incident, declare_by_person
 from bot.alerts.install import worker_for
-from bot.alerts.sessions import alert_session
 from bot.alerts.take_command import take_command
+from bot.alerts.transactions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.authorize import authorize_on_incident

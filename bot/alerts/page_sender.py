@@ -26,7 +26,7 @@ from bot.alerts.page_queries import (
     sent_pages,
     settle_event,
 )
-from bot.alerts.sessions import alert_session
+from bot.alerts.transactions import alert_session
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.queries import get_incident, update_incident

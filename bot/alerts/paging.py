@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.alerts.config import DEFAULT_SERVICE, PAGE_SEVERITY, pagerduty_services
 from bot.alerts.page_queries import add_page
-from bot.alerts.sessions import alert_session
+from bot.alerts.transactions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.core.settings import Settings

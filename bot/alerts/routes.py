@@ -26,7 +26,7 @@ from bot.alerts.intake import (
     parse_json,
     parse_pagerduty,
 )
-from bot.alerts.intake_writer import IntakeWriter
+from bot.alerts.transactions import IntakeWriter
 from bot.alerts.worker import AlertWorker
 from bot.core.http_bodies import MAX_BODY_BYTES, BodyRefused, read_body, too_large
 from bot.core.runtime import Runtime

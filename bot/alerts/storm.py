@@ -1,7 +1,8 @@
 """The alert storm: alert-driven declares beyond ALERT_DECLARES_PER_MINUTE (counted across
-replicas in the database) go on one "alert storm" card in the alert channel instead of a war
-room each, so a storm neither floods Slack with channels nor holds a person's declare behind
-them. Nothing is lost: every group is on that card or its own incident.
+replicas in the database by declare.py's DeclareLimit) go on one "alert storm" card in the
+alert channel instead of a war room each, so a storm neither floods Slack with channels nor
+holds a person's declare behind them. Nothing is lost: every group is on that card or its own
+incident.
 
 A group over the limit is recorded on the current storm card (`storm_card`, its `card_ts` the
 card's) before the card is drawn, and is not declared by itself again: a person declares it
@@ -24,20 +25,17 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.alerts.config import triage_channel
-from bot.alerts.sessions import alert_session
 from bot.alerts.storm_blocks import MAX_ON_CARD, storm_blocks, storm_text
+from bot.alerts.transactions import alert_session
 from bot.core.runtime import Runtime
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import post_message
-from bot.slack.rate_limits import count_this_minute
 from storage.models.alerts import AlertGroup
 from storage.tables import table_of
 
 log = logging.getLogger(__name__)
 
 GROUP = table_of(AlertGroup)
-STORM_WHO = "alerts"  # the rate_count row the declares from alerts are counted under
-STORM_KIND = "alert_declare"
 STORM_CARD_SECONDS = 15 * 60  # a storm card takes new groups this long after it was posted
 REDRAW_SECONDS = 1.0
 REDRAW_TRIES = 12  # a redraw Slack keeps refusing is given up after this many tries
@@ -46,27 +44,6 @@ CARD_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_
 CHANNEL_GONE = frozenset(
     {"channel_not_found", "is_archived", "not_in_channel", "restricted_action"}
 )
-
-
-class DeclareLimit:
-    """ALERT_DECLARES_PER_MINUTE, counted across replicas; once this minute is over the limit,
-    the rest of the minute is known to be without asking the database again."""
-
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self._full_minute = -1
-
-    async def admits(self) -> bool:
-        """Count one alert-driven declare; False once this minute's limit is reached."""
-        limit = self.rt.settings.alert_declares_per_minute
-        if limit <= 0:
-            return True
-        if self._full_minute == int(time.time() // 60):
-            return False
-        if await count_this_minute(self.rt, STORM_WHO, STORM_KIND) <= limit:
-            return True
-        self._full_minute = int(time.time() // 60)
-        return False
 
 
 class StormCard:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from bot.alerts.sessions import alert_session
+from bot.alerts.transactions import alert_session
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.alerts import blocks
 from bot.alerts.config import triage_channel
-from bot.alerts.declare import declare_from_alert, pages_by_policy
+from bot.alerts.declare import DeclareLimit, declare_from_alert, pages_by_policy
 from bot.alerts.queries import (
     GroupState,
     claim_groups,
@@ -38,8 +38,8 @@ from bot.alerts.queries import (
     set_card,
     set_resolved_notice,
 )
-from bot.alerts.sessions import alert_session
-from bot.alerts.storm import DeclareLimit, StormCard
+from bot.alerts.storm import StormCard
+from bot.alerts.transactions import alert_session
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.labels import incident_label

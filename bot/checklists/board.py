@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import Any
 
 from bot.checklists.card_refresh import refresh_card
-from bot.checklists.definitions import checklists, matching
+from bot.checklists.config import CHECKLISTS, ChecklistDef
 from bot.checklists.queries import (
     add_items,
     checklist_message,
@@ -42,6 +42,17 @@ PER_ELEMENT = 10
 OPTION_TEXT = 75  # Block Kit's limit on an option's text, and on its description
 MAX_BLOCKS = 50
 ADDED = "Added during the incident"
+
+
+def checklists(rt: Runtime) -> tuple[ChecklistDef, ...]:
+    """The checklists this bot was started with (bot/checklists/config.py reads them)."""
+    return rt.config.get(CHECKLISTS)
+
+
+def matching(
+    defs: tuple[ChecklistDef, ...], severity: str, labels: dict[str, str]
+) -> list[ChecklistDef]:
+    return [d for d in defs if d.matches(severity, labels)]
 
 
 def _option(item: ChecklistItem) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.checklists.board import add_item, checklist_text
-from bot.checklists.definitions import MAX_TEXT
+from bot.checklists.config import MAX_TEXT
 from bot.checklists.fix_verification import (
     WATCH_FLAG,
     WATCH_HOOKS,

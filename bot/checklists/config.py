@@ -10,7 +10,10 @@
         items:
           - Page the payments on-call
 
-CHECKLISTS_FILE, the older place, holds the same `checklists:` and is still read (not both).
+CHECKLISTS_FILE, the older place, holds the same `checklists:` and is still read (not both). A bad
+file stops the bot at start-up with the file, the line and every problem; a missing
+CHECKLISTS_FILE means no checklists. The bot reads them once, at start-up (restart it to change
+them); the board (board.py) posts those whose `when` matches a new incident.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.core.config_file import ConfigSection
+from bot.core.config_file import ConfigSection, parse
 from bot.core.config_types import ConfigModel, Text
 from storage.models import SEVERITIES
 
@@ -123,3 +126,15 @@ CHECKLISTS: ConfigSection[tuple[ChecklistDef, ...]] = ConfigSection(
     noun="checklist",
     file_setting="checklists_file",
 )
+
+
+class ChecklistFileError(Exception):
+    """What is wrong with the file, as `path, line N: problem` (one line per problem)."""
+
+
+def parse_checklists(text: str, path: str) -> tuple[ChecklistDef, ...]:
+    """The checklists of a CHECKLISTS_FILE's text; ChecklistFileError with every problem."""
+    values, _, problems = parse(text, [CHECKLISTS], only=CHECKLISTS)
+    if problems:
+        raise ChecklistFileError("\n".join(f"{path}, line {p.line}: {p.problem}" for p in problems))
+    return values.get(CHECKLISTS.name, ())

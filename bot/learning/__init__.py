@@ -11,7 +11,7 @@ def domain() -> Domain:
     bot.learning.queries` must not pull in the whole domain)."""
     from bot.learning.commands import publish, search, stats, tags
     from bot.learning.hooks import learning_draft_extras
-    from bot.learning.similar import add_similar_incidents
+    from bot.learning.search import add_similar_incidents
     from bot.postmortem.render.draft import DRAFT_HOOKS
     from bot.response.declare import DECLARED_HOOKS
 

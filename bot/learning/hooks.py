@@ -1,5 +1,6 @@
 """The learning domain's hook into the postmortem draft ("Seen before", the timeline picture);
-its hook into declaring is bot/learning/similar.py. Both are plugged in by its front door."""
+its hook into declaring is bot/learning/search.py's add_similar_incidents. Both are plugged in by
+its front door."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from sqlmodel import SQLModel
 from bot.cadence.rules import cadence_problem
 from bot.followthrough.queries import DONE, OPEN, VERIFIED
 from bot.followthrough.states import MAX_VERIFICATION
-from bot.learning.similar import SHOWN as SIMILAR_SHOWN
+from bot.learning.search import SHOWN as SIMILAR_SHOWN
 from bot.learning.tags import MAX_TAGS, TAG
 from bot.postmortem.args import FACTOR_KINDS, MAX_ITEM_TEXT
 from bot.postmortem.item_text import MAX_CRITERIA, PREVENTION_CLASSES
@@ -145,7 +145,7 @@ def _tags(value: Any) -> str | None:
 
 
 def _similar(value: Any) -> str | None:
-    """The card's similar past incidents, as bot.learning.similar stores them."""
+    """The card's similar past incidents, as bot.learning.search stores them."""
     try:
         found = json.loads(value)
     except ValueError:

@@ -7,11 +7,17 @@ more words, in more places, ranks higher.
 
 Two steps: rank incidents (cheap), then build snippets for the few shown (ts_headline and
 snippet() cost per row).
+
+Similar past incidents, put on a newly declared incident's card (the declare hook at the end),
+are found by the new incident's title and description (where an alert's labels go), ranked by
+the same search as `/postmortem search`. Only public, non-drill incidents declared before it
+are shown: the card may be read by people who are not in a private war room.
 """
 
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import re
 from collections import Counter
@@ -23,6 +29,9 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.runtime import Runtime
+from bot.incidents.queries import update_incident
+from storage.models.incidents import Incident
 from storage.search_index import ROWID_INCIDENT_SHIFT, SEARCH_VECTORS, SOURCES
 from storage.types import UTCDateTime
 
@@ -284,3 +293,39 @@ def _best(rows: Sequence[Sequence[object]]) -> dict[int, str]:
             scores[key] = value
             out[key] = " ".join(str(snippet or "").split())
     return out
+
+
+# ---- similar past incidents on a new incident's card -----------------------------------
+
+SHOWN = 3
+
+
+async def find_similar(rt: Runtime, incident: Incident) -> list[dict[str, object]]:
+    words = query_words(f"{incident.title} {incident.description or ''}")
+    async with rt.db.connection() as conn:
+        ranked = await rank_incidents(
+            conn,
+            words,
+            limit=SHOWN,
+            exclude_id=incident.id,
+            public_only=True,
+            declared_before=incident.declared_at,
+        )
+    return [
+        {
+            "id": c.incident_id,
+            "title": c.title,
+            "channel_id": c.channel_id,
+            "date": c.declared_at.strftime("%Y-%m-%d"),
+        }
+        for c in ranked
+    ]
+
+
+async def add_similar_incidents(rt: Runtime, incident: Incident) -> Incident | None:
+    """The declare hook: store the similar incidents on the incident (the card shows them)."""
+    similar = await find_similar(rt, incident)
+    if not similar:
+        return None
+    async with rt.db.session() as session:
+        return await update_incident(session, incident.id or 0, similar=json.dumps(similar))

@@ -14,7 +14,7 @@ def domain() -> Domain:
     from bot.response import listeners
     from bot.response.card import refresh_card_only
     from bot.response.commands import declare, roles, status, updates
-    from bot.response.war_room_listeners import install_war_room
+    from bot.response.war_room import install_war_room
 
     return Domain(
         "response",

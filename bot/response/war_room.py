@@ -28,6 +28,7 @@ from bot.core.runtime import Runtime
 from bot.incidents.labels import incident_label
 from bot.incidents.queries import open_incident_for_channel, update_incident
 from bot.response.card import refresh_card
+from bot.slack.access import access_of
 from bot.slack.client import slack_error_code, slack_error_text
 from bot.slack.posting import broadcast_channel, post
 from bot.slack.text import escape
@@ -192,6 +193,15 @@ async def channel_renamed(rt: Runtime, channel: str, name: str) -> None:
         )
     if incident.war_room_state is None:
         await refresh_card(rt, incident, topic=False)
+
+
+def install_war_room(rt: Runtime) -> None:
+    """At start-up: errors from any call about a war room reach on_channel_error."""
+
+    async def hook(channel: str, error: str, seen: datetime) -> None:
+        await on_channel_error(rt, channel, error, seen)
+
+    access_of(rt.client).channel_hooks.append(hook)
 
 
 async def on_channel_error(

@@ -7,7 +7,6 @@ Acked first: the work (joining, backfilling, telling the commander) runs in the 
 from __future__ import annotations
 
 from collections.abc import Coroutine
-from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -28,15 +27,6 @@ from bot.timeline.events import slack_id
 def _later(context: AsyncBoltContext, work: Coroutine[Any, Any, Any], name: str) -> None:
     rt: Runtime = context["runtime"]
     rt.spawn(work, name=name)
-
-
-def install_war_room(rt: Runtime) -> None:
-    """Errors from any call about a war room reach on_channel_error."""
-
-    async def hook(channel: str, error: str, seen: datetime) -> None:
-        await on_channel_error(rt, channel, error, seen)
-
-    access_of(rt.client).channel_hooks.append(hook)
 
 
 def register(app: AsyncApp) -> None:
@@ -88,4 +78,4 @@ def register(app: AsyncApp) -> None:
         access_of(context["runtime"].client).suspend(kind)
 
 
-__all__ = ["install_war_room", "on_channel_error", "register"]
+__all__ = ["on_channel_error", "register"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.checklists.definitions import ChecklistFileError, parse_checklists
+from bot.checklists.config import ChecklistFileError, parse_checklists
 from storage.models.checklists import ChecklistItem
 from tests.conftest import RunningBot, StartBot
 from tests.support.incident_steps import declare, declare_finished, entries, incident, posts_in, run

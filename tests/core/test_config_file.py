@@ -14,8 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.checklists.config import CHECKLISTS
-from bot.checklists.definitions import ChecklistFileError, parse_checklists
+from bot.checklists.config import CHECKLISTS, ChecklistFileError, parse_checklists
 from bot.core.config_file import parse
 from bot.incidents.services import SERVICES, Service
 from handlers.config_sections import SCHEMA_FILE, SECTIONS, schema_text

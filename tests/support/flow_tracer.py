@@ -26,6 +26,9 @@ _RESUME = dis.opmap["RESUME"]
 _GENERATORS = 0x20 | 0x80 | 0x100 | 0x200  # CO_GENERATOR, COROUTINE, ITERABLE_COROUTINE, ASYNC_GEN
 
 
+PLUMBING = ("bot/slack", "bot/core", "bot/app", "storage", "handlers")
+
+
 def domain_dirs() -> dict[str, str]:
     """Absolute directory (with a trailing separator) -> its domain name, for each domain."""
     import handlers
@@ -50,13 +53,18 @@ class Trace:
     entered_by: dict[str, str] = field(default_factory=dict)  # file -> its first call
     plumbing: list[str] = field(default_factory=list)  # bot/slack, bot/core, storage, ... entered
 
-    def report(self) -> str:
+    def report(self, *, with_plumbing: bool = False) -> str:
+        """The domain files in order with the call that first entered each, and the bounces;
+        `with_plumbing` lists the plumbing files the flow entered too, in order."""
         lines = [
             f"{self.name}: {len(self.files)} domain files "
             f"({len(self.files) + len(self.plumbing)} with plumbing), {len(self.bounces)} bounces"
         ]
         lines += [f"  {n:2}. {f}  ({self.entered_by[f]})" for n, f in enumerate(self.files, 1)]
         lines += [f"  bounce: {b}" for b in self.bounces]
+        if with_plumbing:
+            lines.append(f"  plumbing ({len(self.plumbing)} files):")
+            lines += [f"  {n:2}. {f}" for n, f in enumerate(self.plumbing, 1)]
         return "\n".join(lines)
 
 
@@ -71,7 +79,8 @@ class Tracer:
         self.workers = set(workers)
         self._dirs = domain_dirs()
         self._where: dict[str, str] = {}  # filename -> repo path; "" plumbing, "-" neither
-        self._plumbing = {str(ROOT / d) + "/" for d in ("bot", "storage", "handlers")}
+        # Not all of bot/: the playground's stand-in for Slack (bot/playground) is a fake.
+        self._plumbing = {str(ROOT / d) + "/" for d in PLUMBING}
         self._stacks: dict[asyncio.Task[Any], list[_Frame]] = {}
         self._parents: dict[asyncio.Task[Any], tuple[asyncio.Task[Any] | None, list[_Frame]]] = {}
         self._member: dict[asyncio.Task[Any], bool] = {}
