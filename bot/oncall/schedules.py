@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.runtime import Runtime
 from bot.oncall.config import ONCALL, OncallConfig, ScheduleDef
 from bot.oncall.queries import overrides_between
-from bot.oncall.rules import OnCall, Rules, Shift, now_and_next, on_call, timeline
+from bot.oncall.rules import OnCall, Rules, Shift, now_and_next, on_call, timeline, wall_mark
 from bot.oncall.view import NowAndNext
 from storage import Database
 
@@ -60,4 +61,11 @@ async def on_call_all(
     never read), then the rules, compiled once per loaded file (OncallConfig.all_rules)."""
     async with db.connection(autocommit=True) as conn:
         overrides = await overrides_between(conn, instant, instant + timedelta(microseconds=1))
-    return {r.name: on_call(r, overrides.get(r.name.lower(), []), instant) for r in schedules}
+    walls: dict[ZoneInfo, datetime] = {}  # the wall clock once per zone, not per schedule
+    found: dict[str, OnCall | None] = {}
+    for r in schedules:
+        wall = walls.get(r.zone)
+        if wall is None:
+            wall = walls[r.zone] = wall_mark(r.zone, instant)
+        found[r.name] = on_call(r, overrides.get(r.name.lower(), []), instant, wall)
+    return found
