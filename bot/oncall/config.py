@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -227,6 +228,11 @@ class ScheduleDef(ConfigModel):
     )
 
     def rules(self) -> Rules:
+        """The rules the engine resolves (bot/oncall/rules.py), compiled once per loaded file."""
+        return self._compiled
+
+    @cached_property
+    def _compiled(self) -> Rules:  # the model is frozen: nothing it is compiled from changes
         return Rules(self.name, ZoneInfo(self.time_zone), tuple(_layer(d) for d in self.layers))
 
 
@@ -254,6 +260,11 @@ class OncallConfig(ConfigModel):
     def policy(self, name: str) -> EscalationPolicy | None:
         wanted = name.strip().lower()
         return next((p for p in self.escalation_policies if p.name.lower() == wanted), None)
+
+    @cached_property
+    def all_rules(self) -> tuple[Rules, ...]:
+        """Every schedule's rules, compiled once per loaded configuration file."""
+        return tuple(s.rules() for s in self.schedules)
 
     def schedule(self, name: str) -> ScheduleDef | None:
         wanted = name.strip().lower()

@@ -48,6 +48,7 @@ from bot.oncall.handover_text import ShiftCounts, briefing, thanks
 from bot.oncall.hours import parse_window
 from bot.oncall.people import shown, slack_ids
 from bot.oncall.queries import overrides_between
+from bot.oncall.report_data import service_schedules
 from bot.oncall.schedules import horizon, oncall_config
 from bot.slack.client import slack_error_text
 from bot.timeline.user_zone import user_zone
@@ -153,14 +154,15 @@ class HandoverSender(Worker):
         late: timedelta,
     ) -> None:
         zone = await self._zone(config, due.incoming, user_id)
+        own = self._services(schedule)
         async with self.rt.db.session() as session:
             incidents = await open_incidents(session)
             still = await waiting(session)
             counts = None
             if due.outgoing_start is not None:
                 counts = ShiftCounts(
-                    await alerts_between(session, due.outgoing_start, due.at),
-                    len(await pages_between(session, due.outgoing_start, due.at)),
+                    await alerts_between(session, due.outgoing_start, due.at, own),
+                    len(await pages_between(session, due.outgoing_start, due.at, own)),
                     0,
                 )
         outgoing = shown(due.outgoing, ids) if due.outgoing else None
@@ -186,14 +188,20 @@ class HandoverSender(Worker):
     ) -> None:
         assert due.outgoing is not None
         zone = await self._zone(config, due.outgoing, user_id)
-        start = due.outgoing_start
+        start, own = due.outgoing_start, self._services(schedule)
         async with self.rt.db.session() as session:
-            pages = await pages_between(session, start, due.at) if start else []
-            alerts = await alerts_between(session, start, due.at) if start else 0
+            pages = await pages_between(session, start, due.at, own) if start else []
+            alerts = await alerts_between(session, start, due.at, own) if start else 0
         night = sum(1 for p in pages if not self._working(config, due.outgoing, p, zone))
         counts = ShiftCounts(alerts, len(pages), night)
         text = thanks(schedule.name, start, due.at, zone, counts, shown(due.incoming, ids))
         await self.rt.client.chat_postMessage(channel=user_id, text=text)
+
+    def _services(self, schedule: ScheduleDef) -> set[str]:
+        """The schedule's own services (lower case): those whose `oncall:` names it. Only
+        their alerts and pages count in its handovers, as in /oncall report."""
+        wanted = schedule.name.lower()
+        return {name for name, on in service_schedules(self.rt).items() if on == wanted}
 
     async def _zone(self, config: OncallConfig, member: str, user_id: str) -> tzinfo:
         """The file's zone for the person, else their Slack profile's."""

@@ -4,7 +4,8 @@ counts a handover DM shows (alerts and pages of a shift, incidents open, what st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, update
@@ -88,21 +89,40 @@ async def get_handover(session: AsyncSession, handover_id: int) -> OncallHandove
     return await session.get(OncallHandover, handover_id)
 
 
-async def alerts_between(session: AsyncSession, start: datetime, end: datetime) -> int:
-    stmt = select(func.count(col(Alert.id))).where(
-        col(Alert.starts_at) >= start, col(Alert.starts_at) < end
+async def alerts_between(
+    session: AsyncSession, start: datetime, end: datetime, services: Collection[str]
+) -> int:
+    """Alerts of [start, end) whose `service` label is one of `services` (lower case)."""
+    if not services:
+        return 0
+    stmt = select(Alert.labels).where(col(Alert.starts_at) >= start, col(Alert.starts_at) < end)
+    return sum(
+        1 for labels in (await session.exec(stmt)).all() if service_label(labels) in services
     )
-    return int((await session.exec(stmt)).one())
 
 
-async def pages_between(session: AsyncSession, start: datetime, end: datetime) -> list[datetime]:
-    """When each page (a trigger event) of [start, end) was raised."""
-    stmt = select(PageEvent.created_at).where(
+async def pages_between(
+    session: AsyncSession, start: datetime, end: datetime, services: Collection[str]
+) -> list[datetime]:
+    """When each page (a trigger event) of [start, end) to one of `services` (lower case) was
+    raised."""
+    if not services:
+        return []
+    stmt = select(PageEvent.created_at, PageEvent.service).where(
         PageEvent.event_action == "trigger",
         col(PageEvent.created_at) >= start,
         col(PageEvent.created_at) < end,
     )
-    return list((await session.exec(stmt)).all())
+    return [at for at, service in (await session.exec(stmt)).all() if service.lower() in services]
+
+
+def service_label(labels: str) -> str:
+    """An alert's `service` label (lower case; empty when it has none)."""
+    try:
+        value = json.loads(labels or "{}").get("service")
+    except (ValueError, AttributeError):
+        return ""
+    return str(value).lower() if value else ""
 
 
 async def open_incidents(session: AsyncSession) -> list[Incident]:

@@ -5,7 +5,6 @@ the schedules' services, people's working hours, and the incidents they commande
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from bot.core.followthrough_settings import parse_days, parse_hours
 from bot.core.runtime import Runtime
 from bot.incidents.services import services
 from bot.oncall.config import ScheduleDef
+from bot.oncall.handover_queries import service_label
 from bot.oncall.hours import parse_window
 from bot.oncall.people import slack_ids
 from bot.oncall.queries import overrides_between
@@ -68,7 +68,7 @@ async def pages_between(
             )
         )
         for at, labels in groups.all():
-            schedule = by_service.get(_service_label(labels))
+            schedule = by_service.get(service_label(labels))
             if schedule is not None:
                 found.append(Page(schedule, at))
         triggers = await session.exec(
@@ -83,14 +83,6 @@ async def pages_between(
             if schedule is not None:
                 found.append(Page(schedule, at))
     return found
-
-
-def _service_label(labels: str) -> str:
-    try:
-        value = json.loads(labels or "{}").get("service")
-    except (ValueError, AttributeError):
-        return ""
-    return str(value).lower() if value else ""
 
 
 async def working_hours_of(

@@ -174,16 +174,19 @@ def _transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
 # --- resolving -------------------------------------------------------------------------------
 
 
-def on_call(rules: Rules, overrides: Sequence[Override], instant: datetime) -> OnCall | None:
+def on_call(
+    rules: Rules, overrides: Sequence[Override], instant: datetime, wall: datetime | None = None
+) -> OnCall | None:
     """Who is on call at `instant`: the newest covering override, else the first layer that
-    covers it; None is a gap."""
+    covers it; None is a gap. `wall`: `wall_mark(rules.zone, instant)` if already known (many
+    schedules share a zone)."""
     best: Override | None = None
     for o in overrides:
         if o.start <= instant < o.end and (best is None or o.order > best.order):
             best = o
     if best is not None:
         return OnCall(best.person, OVERRIDE)
-    return _by_layers(rules, wall_mark(rules.zone, instant))
+    return _by_layers(rules, wall if wall is not None else wall_mark(rules.zone, instant))
 
 
 def _by_layers(rules: Rules, wall: datetime) -> OnCall | None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from zoneinfo import ZoneInfo
 
 from bot.core.runtime import Runtime
 from bot.oncall.config import ONCALL, OncallConfig, ScheduleDef
 from bot.oncall.queries import overrides_between
-from bot.oncall.rules import OnCall, Rules, Shift, now_and_next, on_call, timeline
+from bot.oncall.rules import OnCall, Rules, Shift, now_and_next, on_call, timeline, wall_mark
 from bot.oncall.view import NowAndNext
+from storage import Database
 
 MIN_HORIZON = timedelta(days=2)
 MAX_HORIZON = timedelta(days=120)
@@ -29,7 +29,7 @@ def horizon(rules: Rules) -> timedelta:
 
 
 async def now_for_all(rt: Runtime, instant: datetime) -> list[NowAndNext]:
-    schedules = [s.rules() for s in oncall_config(rt).schedules]
+    schedules = oncall_config(rt).all_rules
     if not schedules:
         return []
     furthest = instant + max(horizon(r) for r in schedules)
@@ -54,9 +54,18 @@ async def shifts_ahead(
 
 
 async def on_call_all(
-    session: AsyncSession, schedules: Sequence[Rules], instant: datetime
+    db: Database, schedules: Sequence[Rules], instant: datetime
 ) -> dict[str, OnCall | None]:
-    """Who is on call at `instant` for each schedule: one query (the overrides in force then;
-    years of ended ones are never read), then the rules."""
-    overrides = await overrides_between(session, instant, instant + timedelta(microseconds=1))
-    return {r.name: on_call(r, overrides.get(r.name.lower(), []), instant) for r in schedules}
+    """Who is on call at `instant` for each schedule (the paging code asks for one): one
+    column-only query on one connection (the overrides in force then; years of ended ones are
+    never read), then the rules, compiled once per loaded file (OncallConfig.all_rules)."""
+    async with db.connection(autocommit=True) as conn:
+        overrides = await overrides_between(conn, instant, instant + timedelta(microseconds=1))
+    walls: dict[ZoneInfo, datetime] = {}  # the wall clock once per zone, not per schedule
+    found: dict[str, OnCall | None] = {}
+    for r in schedules:
+        wall = walls.get(r.zone)
+        if wall is None:
+            wall = walls[r.zone] = wall_mark(r.zone, instant)
+        found[r.name] = on_call(r, overrides.get(r.name.lower(), []), instant, wall)
+    return found

@@ -314,8 +314,7 @@ class Escalator(Worker):
         if schedule is None:
             return []
         rules = schedule.rules()
-        async with self.rt.db.session() as session:
-            found = (await on_call_all(session, [rules], now)).get(rules.name)
+        found = (await on_call_all(self.rt.db, [rules], now)).get(rules.name)
         if found is None:
             return []
         user_id = (await slack_ids(self.rt, [found.person])).get(found.person)

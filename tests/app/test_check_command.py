@@ -4,6 +4,7 @@ or what to do, exit 0 only when every check passes."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -159,3 +160,29 @@ async def test_check_names_what_is_broken(
     assert len(failed) == 1 and failed[0].startswith(expected), lines
     assert lines[-1] == "1 check(s) failed"
     assert "your-bot-token" not in "\n".join(lines)  # values are never printed
+
+
+def readme_on_call() -> str:
+    """The README's On call section."""
+    readme = (ROOT / "README.md").read_text()
+    assert "\n## On call\n" in readme, "the README has an On call section"
+    return readme.split("\n## On call\n", 1)[1].split("\n## ", 1)[0]
+
+
+async def test_the_readme_s_on_call_example_and_the_file_it_names_pass_check(
+    database_url: str, healthy: FakeSlack, tmp_path: Path
+) -> None:
+    """What the README shows is what passes: its excerpt, as a file of its own, and every
+    example file it tells people to check."""
+    section = readme_on_call()
+    [excerpt] = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    named = re.findall(r"CONFIG_FILE=(\S+) \S*python -m bot check", section)
+    assert named, "the README shows how to check the example file"
+    (tmp_path / "excerpt.yml").write_text(excerpt)
+    for n, path in enumerate([tmp_path / "excerpt.yml", *(ROOT / name for name in named)]):
+        (run := tmp_path / f"run{n}").mkdir()  # a check's output file of its own
+        code, lines = await run_check(full_env(database_url, healthy, CONFIG_FILE=str(path)), run)
+        assert code == 0, (path.name, lines)
+        assert lines[-1].startswith("all checks passed"), (path.name, lines)
+        [read] = [line for line in lines if line.startswith("[ok] config file: ")]
+        assert f"{path.name}: " in read and "on-call schedule" in read, read

@@ -112,13 +112,20 @@ async def test_a_member_overriding_themselves_tells_the_displaced_not_themselves
 ) -> None:
     holder, _ = payments_turn(berlin(1, 10))
     actor = other(holder)
-    await said(bot, f"override payments <@{actor}> tomorrow 10:00 tomorrow 12:00", actor)
+    # The day in Berlin's terms: "tomorrow" is read in the writer's zone, and from 23:00 to
+    # 05:00 UTC New York (UCAROL's) is still on the day before Berlin's.
+    day = f"{berlin(1, 10).astimezone(BERLIN):%Y-%m-%d}"
+
+    def at(hour: int) -> str:
+        return f"{day} {hour}:00 Europe/Berlin"
+
+    await said(bot, f"override payments <@{actor}> {at(10)} {at(12)}", actor)
     told = await dms(bot)
     assert told[actor] == []
     [dm] = told[holder]
     assert f"<@{actor}> is on call instead of you for *payments* (override #1)" in dm
     # Over their own shift: nobody to tell.
-    await said(bot, f"override payments <@{holder}> tomorrow 13:00 tomorrow 14:00", holder)
+    await said(bot, f"override payments <@{holder}> {at(13)} {at(14)}", holder)
     assert (await dms(bot))[holder] == [dm]
     assert (await dms(bot))[actor] == []
 

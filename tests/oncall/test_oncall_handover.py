@@ -1,8 +1,9 @@
 """Handovers end to end: a schedule of one-minute turns whose next handover is seconds away;
 the incoming person's briefing (open incidents, private ones only counted, the last shift's
 alerts and pages, what still waits, every title escaped) and the outgoing person's thank-you
-(pages and night pages) are sent once with two replicas, and once when no replica ran at the
-handover time (stopped before it, started after). Overrides changed after planning are
+(pages and night pages), counting only the schedule's own services (those whose `oncall:`
+names it), are sent once with two replicas, and once when no replica ran at the handover time
+(stopped before it, started after). Overrides changed after planning are
 asked again at send time; a handover far too late is skipped."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.oncall.handover import HandoverSender
 from bot.oncall.handover_plan import LATE_LIMIT, at_send, handovers, plan
 from bot.oncall.handover_text import briefing
 from bot.oncall.rules import Layer, Override, Rules, timeline
-from storage.models.alerts import AlertGroup, PageEvent
+from storage.models.alerts import Alert, AlertGroup, PageEvent
 from storage.models.incidents import Incident
 from storage.models.oncall import OncallOverride
 from storage.models.oncall_handover import OncallHandover
@@ -33,7 +34,8 @@ RULES = Rules("p", ZoneInfo("UTC"), (Layer("a", ("U1", "U2"), T0.replace(tzinfo=
 
 
 def config(handover: datetime) -> str:
-    """`payments`: U222 on call until `handover`, then U333, in one-minute turns."""
+    """`payments`: U222 on call until `handover`, then U333, in one-minute turns; the
+    service `payments` is its, `search` is another schedule's."""
     start = (handover - TURN).strftime("%Y-%m-%dT%H:%M:%S")
     return f"""\
 oncall:
@@ -47,6 +49,18 @@ oncall:
           members: [U222, U333]
           every: 1m
           start: "{start}"
+    - name: search
+      time_zone: UTC
+      layers:
+        - name: primary
+          members: [U444]
+          rotation: weekly
+          start: "2026-01-05T00:00"
+services:
+  - name: payments
+    oncall: payments
+  - name: search
+    oncall: search
 """
 
 
@@ -96,12 +110,14 @@ async def wait_briefing(bot: RunningBot, seconds: float) -> list[str]:
     return found
 
 
-async def page(bot: RunningBot, incident_id: int, when: datetime, **extra: Any) -> None:
+async def page(
+    bot: RunningBot, incident_id: int, when: datetime, service: str = "payments", **extra: Any
+) -> None:
     async with bot.rt.db.session() as session:
         session.add(
             PageEvent(
                 incident_id=incident_id,
-                service="payments",
+                service=service,
                 event_action="trigger",
                 dedup_key=f"k{when.timestamp()}",
                 summary="s",
@@ -127,13 +143,26 @@ async def test_the_handover_dms_go_once_with_two_replicas(
         secret.private = True
         session.add(secret)
     await page(one, 1, utcnow())
-    await page(one, 1, utcnow())
+    await page(one, 1, utcnow(), service="Payments")  # as the alert or command spelled it
+    await page(one, 1, utcnow(), service="search")  # another schedule's: not counted
     async with one.rt.db.session() as session:  # its card is up to date: nothing to post
-        session.add(
-            AlertGroup(
-                source="alertmanager", key_hash="k", group_key="k", title="t", severity="sev3"
-            )
+        group = AlertGroup(
+            source="alertmanager", key_hash="k", group_key="k", title="t", severity="sev3"
         )
+        session.add(group)
+        await session.flush()
+        assert group.id is not None
+        for n, labels in enumerate(('{"service": "payments"}', '{"service": "search"}', "{}")):
+            session.add(
+                Alert(
+                    group_id=group.id,
+                    fingerprint=f"f{n}",
+                    status="firing",
+                    name="HighErrorRate",
+                    labels=labels,
+                    starts_at=utcnow(),
+                )
+            )
     assert briefings(one) == []
 
     [text] = await wait_briefing(one, 30)
@@ -141,7 +170,7 @@ async def test_the_handover_dms_go_once_with_two_replicas(
     assert "taking over from <@U222>" in text
     assert "Checkout &lt;b&gt;&amp;&lt;/b&gt; 500s" in text and "<b>" not in text
     assert "Secret payroll" not in text and "1 private incident" in text
-    assert "*The last shift:* 0 alerts, 2 pages." in text
+    assert "*The last shift:* 1 alert, 2 pages." in text  # search's page and alert left out
     assert "1 alert group firing with no incident" in text
     assert "after the handover" not in text  # on time
     [thank] = thanks(one)
