@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.runtime import Runtime
 from bot.incidents.queries import update_incident
-from bot.learning.search import query_words, rank_incidents
+from bot.learning.search import Candidate, query_words, rank_incidents
 from storage.models.incidents import Incident
 
 log = logging.getLogger(__name__)
@@ -20,16 +23,31 @@ log = logging.getLogger(__name__)
 SHOWN = 3
 
 
-async def find_similar(rt: Runtime, incident: Incident) -> list[dict[str, object]]:
+async def similar_candidates(
+    conn: AsyncConnection,
+    incident: Incident,
+    *,
+    limit: int,
+    public_only: bool = False,
+    declared_before: datetime | None = None,
+) -> list[Candidate]:
+    """Incidents like this one, by its title and description, best first; drills left out.
+    Private ones are included unless `public_only`: the caller decides who may see them."""
     words = query_words(f"{incident.title} {incident.description or ''}")
+    return await rank_incidents(
+        conn,
+        words,
+        limit=limit,
+        exclude_id=incident.id,
+        public_only=public_only,
+        declared_before=declared_before,
+    )
+
+
+async def find_similar(rt: Runtime, incident: Incident) -> list[dict[str, object]]:
     async with rt.db.connection() as conn:
-        ranked = await rank_incidents(
-            conn,
-            words,
-            limit=SHOWN,
-            exclude_id=incident.id,
-            public_only=True,
-            declared_before=incident.declared_at,
+        ranked = await similar_candidates(
+            conn, incident, limit=SHOWN, public_only=True, declared_before=incident.declared_at
         )
     return [
         {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlmodel import col
@@ -40,6 +40,9 @@ class Guarded(Protocol):
 
     @property
     def channel_id(self) -> str | None: ...
+
+
+G = TypeVar("G", bound=Guarded)
 
 
 def forget(user_id: str) -> None:
@@ -69,6 +72,14 @@ class Visibility:
 
     async def can_see(self, incident: Guarded) -> bool:
         return not incident.private or await self.is_member(incident.channel_id)
+
+    async def keep_visible(self, found: Iterable[G]) -> list[G]:
+        """Those of `found` this reader may see, in order: the decision `can_see` makes, with
+        the war rooms of the private ones asked about at once."""
+        found = list(found)
+        rooms = {f.channel_id for f in found if f.private and f.channel_id}
+        member_of = await self.members_of(sorted(rooms))
+        return [f for f in found if not f.private or f.channel_id in member_of]
 
     async def private_channels(self, db: Database) -> frozenset[str]:
         """The war rooms of private incidents this reader is a member of (Slack is asked with
