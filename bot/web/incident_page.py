@@ -18,9 +18,9 @@ from bot.postmortem.queries import action_items
 from bot.postmortem.record import load_incident_record
 from bot.postmortem.render import render_postmortem
 from bot.postmortem.render.draft import people_in
-from bot.slack.files import user_names
 from bot.timeline.queries import revisions_of_entries
 from bot.web.incident_extras import load_response, response_context, similar_incidents
+from bot.web.names import display_names
 from bot.web.render import markdown_html, when
 from bot.web.visibility import Visibility
 from storage.models.incidents import OPEN_STATUSES, Incident
@@ -123,7 +123,7 @@ async def incident_context(
     ids = {incident.commander_id, incident.communicator_id, *(a.owner_id for a in actions)}
     ids |= {r.author_id for r in [*page, *special]} | {r.deleted_by for r in page}
     ids |= response.people()
-    names = await user_names(rt, ids)
+    names = await display_names(rt, ids)
     pages = max(1, -(-int(total or 0) // TIMELINE_PAGE))
     return {
         "incident": incident,
@@ -158,7 +158,7 @@ async def postmortem_html(rt: Runtime, incident: Incident) -> Any:
     """The postmortem draft, as `/postmortem draft` writes it, rendered as sanitized HTML."""
     async with rt.db.session() as session:
         record = await load_incident_record(session, incident, all_columns=False)
-    names = await user_names(rt, people_in(record))
+    names = await display_names(rt, people_in(record))
     cadence = incident.update_interval_seconds or rt.settings.update_interval_seconds
     markdown = render_postmortem(record, now=utcnow(), cadence_seconds=cadence, names=names)
     return markdown_html(markdown)

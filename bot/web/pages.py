@@ -30,7 +30,7 @@ async def archive(rt: Runtime, request: web.Request, reader: Reader) -> str:
         raise PageRefused(400, str(bad)) from bad
     visibility = Visibility(rt, reader.user_id)
     tz = zone(reader.tz)
-    channels = await visibility.private_channels(rt.db)
+    channels = await visibility.private_channels()
     async with rt.db.connection() as conn:
         listing = await list_incidents(conn, filters, visible_clause(channels))
     rows = [
