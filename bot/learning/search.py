@@ -77,11 +77,15 @@ def _pg_query(words: Sequence[str]) -> str:
     return " || ".join(f"plainto_tsquery('english', :w{n})" for n in range(len(words)))
 
 
-def _pg_rank_sql(words: Sequence[str], filters: str, declared_before: bool) -> str:
+def _pg_rank_sql(
+    words: Sequence[str], filters: str, declared_before: bool, excluding: bool = False
+) -> str:
     parts = []
     for n, (table, _, id_col, where) in SOURCES.items():
         vector = SEARCH_VECTORS[n]
         extra = f" AND {where}" if where else ""
+        if excluding:  # left out of each source: its own texts are neither read nor ranked
+            extra += f" AND {id_col} <> :exclude_id"
         parts.append(
             f"SELECT {id_col} AS incident_id, ts_rank({vector}, q.q) AS r "
             f"FROM {table}, q WHERE {vector} @@ q.q{extra}"
@@ -175,7 +179,7 @@ async def rank_incidents(
     if exclude_id is not None:
         params["exclude_id"] = exclude_id
     if conn.dialect.name == "postgresql":
-        sql = _pg_rank_sql(words, filters, declared_before is not None)
+        sql = _pg_rank_sql(words, filters, declared_before is not None, exclude_id is not None)
         params.update({f"w{n}": w for n, w in enumerate(words)})
         stmt = text(sql)
         if declared_before is not None:

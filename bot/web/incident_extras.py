@@ -6,6 +6,7 @@ ranking, then the archive's own visibility decision)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from bot.alerts.page_queries import sent_pages
 from bot.alerts.queries import GroupState, incident_groups
 from bot.checklists.queries import items_of
 from bot.core.runtime import Runtime
+from bot.learning.search import Candidate
 from bot.learning.similar import similar_candidates
 from bot.paging.queries import notifications
 from bot.postmortem.queries import page_escalations
@@ -27,6 +29,12 @@ from storage.models.paging import PageEscalation, PageNotification
 SIMILAR_SHOWN = 5
 # Ranked before the privacy check, so hidden private ones still leave enough to show.
 SIMILAR_RANKED = 40
+# An incident's ranked look-alikes (private ones included; each reader's visibility is applied
+# on every view) are kept this long: ranking reads every text matching the title's words, on
+# PostgreSQL 150-400 ms for a word found in most postmortems (bench.web_archive).
+SIMILAR_TTL_SECONDS = 300.0
+MAX_SIMILAR_KEPT = 5_000
+_similar: dict[tuple[str, int], tuple[list[Candidate], float]] = {}
 MAX_ALERTS_SHOWN = 50  # of one group; the rest are counted
 
 
@@ -102,9 +110,17 @@ async def similar_incidents(
     rt: Runtime, incident: Incident, visibility: Visibility
 ) -> list[dict[str, Any]]:
     """Past incidents like this one that the reader may see (no Slack call with a database
-    connection held)."""
-    async with rt.db.connection() as conn:
-        ranked = await similar_candidates(conn, incident, limit=SIMILAR_RANKED)
+    connection held); the ranking is kept SIMILAR_TTL_SECONDS, the privacy check is not."""
+    key, now = (rt.instance, incident.id or 0), time.monotonic()
+    kept = _similar.get(key)
+    if kept is not None and now - kept[1] < SIMILAR_TTL_SECONDS:
+        ranked = kept[0]
+    else:
+        async with rt.db.connection() as conn:
+            ranked = await similar_candidates(conn, incident, limit=SIMILAR_RANKED)
+        if len(_similar) >= MAX_SIMILAR_KEPT:
+            _similar.clear()
+        _similar[key] = (ranked, now)
     shown = (await visibility.keep_visible(ranked))[:SIMILAR_SHOWN]
     return [
         {"id": c.incident_id, "title": c.title, "severity": c.severity,
