@@ -29,7 +29,8 @@ MEMBERSHIP_TTL_SECONDS = 60.0
 CONCURRENT_CHECKS = 8
 
 _known: dict[tuple[str, str], tuple[bool, float]] = {}  # (user, channel) -> (member, when)
-_rooms: dict[str, tuple[frozenset[str], float]] = {}  # user -> (their private channels, when)
+# (the runtime's instance, user) -> (their private channels, when)
+_rooms: dict[tuple[str, str], tuple[frozenset[str], float]] = {}
 
 
 class Guarded(Protocol):
@@ -49,7 +50,8 @@ def forget(user_id: str) -> None:
     """Drop what is kept about this reader's memberships (at sign-out)."""
     for key in [k for k in _known if k[0] == user_id]:
         _known.pop(key, None)
-    _rooms.pop(user_id, None)
+    for kept in [k for k in _rooms if k[1] == user_id]:
+        _rooms.pop(kept, None)
 
 
 class Visibility:
@@ -89,11 +91,12 @@ class Visibility:
         MEMBERSHIP_TTL_SECONDS, instead of one `conversations.members` per private war room
         (Tier 4, 100 a minute: 300 rooms took minutes, bench.web_archive)."""
         now = time.monotonic()
-        kept = _rooms.get(self.user_id)
+        key = (self.rt.instance, self.user_id)
+        kept = _rooms.get(key)
         if kept is not None and now - kept[1] < MEMBERSHIP_TTL_SECONDS:
             return kept[0]
         rooms = await private_rooms(self.rt, self.user_id)
-        _rooms[self.user_id] = (rooms, now)
+        _rooms[key] = (rooms, now)
         return rooms
 
     async def members_of(self, channels: Iterable[str]) -> frozenset[str]:

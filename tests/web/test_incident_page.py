@@ -145,3 +145,21 @@ async def test_a_member_of_the_channel_sees_the_private_similar_incident(
     assert (await browser.sign_in()).status == 303
     page = await browser.get(f"/incidents/{ids['main']}")
     assert _linked(_section(page.text, "similar")) == {ids["earlier"], ids["hidden"]}
+
+
+async def test_names_on_the_page_are_asked_of_slack_once_not_on_every_view(
+    web_bot: RunningBot, fake_slack: FakeSlack, browser: Browser
+) -> None:
+    ids = await _seed(web_bot, fake_slack)
+    assert (await browser.sign_in()).status == 303
+
+    def asked() -> int:
+        return len(fake_slack.calls_to("users.info"))
+
+    first = await browser.get(f"/incidents/{ids['main']}")
+    assert "ticked by grace" in first.text
+    after_first = asked()
+    for _ in range(3):
+        again = await browser.get(f"/incidents/{ids['main']}")
+        assert "ticked by grace" in again.text and "by ada" in again.text
+    assert asked() == after_first  # the reader is kept a minute too: no users.info at all
