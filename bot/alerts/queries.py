@@ -339,6 +339,18 @@ async def load_groups(session: AsyncSession, group_ids: list[int]) -> dict[int, 
     return states
 
 
+async def incident_groups(session: AsyncSession, incident_id: int) -> list[GroupState]:
+    """The alert groups linked to an incident, oldest first, each with its alerts."""
+    stmt = (
+        select(GROUP.c.id)
+        .where(GROUP.c.incident_id == incident_id)
+        .order_by(GROUP.c.created_at, GROUP.c.id)
+    )
+    ids = [int(i) for i in (await session.exec(stmt)).all()]
+    states = await load_groups(session, ids)
+    return [states[i] for i in ids if i in states]
+
+
 async def lock_group(session: AsyncSession, group_id: int) -> None:
     """Lock the group's row first (PostgreSQL), as a webhook's upsert does before it touches
     the group's alerts: taking them in the other order could deadlock with it."""

@@ -12,13 +12,12 @@ is never logged, echoed or kept anywhere but the settings.
 from __future__ import annotations
 
 import hmac
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from bot.api.errors import ApiError
 from bot.core.api_settings import ApiToken
+from bot.core.rate import RateBuckets
 from bot.core.runtime import Runtime
 from bot.learning.viewer import MEMBERSHIP_TTL_SECONDS, MembershipCache, Viewer
 from bot.slack.client import slack_error_text
@@ -41,28 +40,22 @@ def matching_token(tokens: Sequence[ApiToken], header: str | None) -> ApiToken:
     return found
 
 
-@dataclass
 class RateLimiter:
-    """A token bucket per API token name: `per_minute` at once, refilled over a minute."""
+    """A token bucket per API token name (bot.core.rate): `per_minute` at once, refilled over
+    a minute."""
 
-    per_minute: int
-    clock: Callable[[], float] = time.monotonic
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._buckets = RateBuckets(per_minute, clock)
 
     def take(self, name: str) -> None:
-        now = self.clock()
-        rate = self.per_minute / 60.0
-        level, since = self._buckets.get(name, (float(self.per_minute), now))
-        level = min(float(self.per_minute), level + (now - since) * rate)
-        if level < 1.0:
-            self._buckets[name] = (level, now)
-            wait = max(1, math.ceil((1.0 - level) / rate))
+        wait = self._buckets.take(name)
+        if wait:
             raise ApiError(
                 429,
                 f"over API_RATE_PER_MINUTE ({self.per_minute}) for this token: retry in {wait} s",
                 {"Retry-After": str(wait)},
             )
-        self._buckets[name] = (level - 1.0, now)
 
 
 class Gate:

@@ -26,6 +26,9 @@ class WebSettings(BaseSettings):
     web_session_secret: SecretStr | None = None
     slack_openid_url: str = DEFAULT_SLACK_OPENID_URL
     web_session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    # Sign-in starts and callbacks a minute per client address (the direct peer: behind a
+    # proxy, every client shares the proxy's one limit).
+    web_auth_rate_per_minute: int = Field(default=30, ge=1, le=100_000)
 
     @field_validator("slack_client_id")
     @classmethod

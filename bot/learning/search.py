@@ -86,11 +86,15 @@ def _pg_query(words: Sequence[str]) -> str:
     return " || ".join(f"plainto_tsquery('english', :w{n})" for n in range(len(words)))
 
 
-def _pg_rank_sql(words: Sequence[str], filters: str, declared_before: bool) -> str:
+def _pg_rank_sql(
+    words: Sequence[str], filters: str, declared_before: bool, excluding: bool = False
+) -> str:
     parts = []
     for n, (table, _, id_col, where) in SOURCES.items():
         vector = SEARCH_VECTORS[n]
         extra = f" AND {where}" if where else ""
+        if excluding:  # left out of each source: its own texts are neither read nor ranked
+            extra += f" AND {id_col} <> :exclude_id"
         parts.append(
             f"SELECT {id_col} AS incident_id, ts_rank({vector}, q.q) AS r "
             f"FROM {table}, q WHERE {vector} @@ q.q{extra}"
@@ -184,7 +188,7 @@ async def rank_incidents(
     if exclude_id is not None:
         params["exclude_id"] = exclude_id
     if conn.dialect.name == "postgresql":
-        sql = _pg_rank_sql(words, filters, declared_before is not None)
+        sql = _pg_rank_sql(words, filters, declared_before is not None, exclude_id is not None)
         params.update({f"w{n}": w for n, w in enumerate(words)})
         stmt = text(sql)
         if declared_before is not None:
@@ -300,16 +304,31 @@ def _best(rows: Sequence[Sequence[object]]) -> dict[int, str]:
 SHOWN = 3
 
 
-async def find_similar(rt: Runtime, incident: Incident) -> list[dict[str, object]]:
+async def similar_candidates(
+    conn: AsyncConnection,
+    incident: Incident,
+    *,
+    limit: int,
+    public_only: bool = False,
+    declared_before: datetime | None = None,
+) -> list[Candidate]:
+    """Incidents like this one, by its title and description, best first; drills left out.
+    Private ones are included unless `public_only`: the caller decides who may see them."""
     words = query_words(f"{incident.title} {incident.description or ''}")
+    return await rank_incidents(
+        conn,
+        words,
+        limit=limit,
+        exclude_id=incident.id,
+        public_only=public_only,
+        declared_before=declared_before,
+    )
+
+
+async def find_similar(rt: Runtime, incident: Incident) -> list[dict[str, object]]:
     async with rt.db.connection() as conn:
-        ranked = await rank_incidents(
-            conn,
-            words,
-            limit=SHOWN,
-            exclude_id=incident.id,
-            public_only=True,
-            declared_before=incident.declared_at,
+        ranked = await similar_candidates(
+            conn, incident, limit=SHOWN, public_only=True, declared_before=incident.declared_at
         )
     return [
         {

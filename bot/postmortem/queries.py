@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models.paging import PageEscalation
 from storage.models.postmortem import ActionItem, PostmortemItem
 from storage.types import utcnow
 
@@ -125,3 +126,14 @@ async def close_action_item(
     session.add(item)
     await session.flush()
     return item
+
+
+async def page_escalations(session: AsyncSession, incident_id: int) -> list[PageEscalation]:
+    """The incident's pages by escalation policy, oldest first (read from storage: paging is
+    a later domain)."""
+    stmt = (
+        select(PageEscalation)
+        .where(PageEscalation.incident_id == incident_id)
+        .order_by(col(PageEscalation.created_at), col(PageEscalation.id))
+    )
+    return list((await session.exec(stmt)).all())

@@ -20,7 +20,7 @@ from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checklists.queries import items_of as checklist_items
-from bot.postmortem.queries import action_items, postmortem_items
+from bot.postmortem.queries import action_items, page_escalations, postmortem_items
 from storage.models.cadence import UpdatePrompt
 from storage.models.checklists import ChecklistItem
 from storage.models.incidents import Incident
@@ -90,12 +90,7 @@ async def load_incident_record(
         .order_by(col(UpdatePrompt.due_at), col(UpdatePrompt.id))
     )
     prompts = list((await session.exec(prompts_stmt)).all())
-    pages_stmt = (
-        orm_select(PageEscalation)
-        .where(PageEscalation.incident_id == incident_id)
-        .order_by(col(PageEscalation.created_at), col(PageEscalation.id))
-    )
-    pages = list((await session.exec(pages_stmt)).all())
+    pages = await page_escalations(session, incident_id)
     return IncidentRecord(
         incident=incident,
         entries=entries,

@@ -54,6 +54,7 @@ METHOD_TIERS: dict[str, int] = {
     "pins.add": 2,
     "reactions.add": 3,
     "usergroups.users.list": 2,
+    "users.conversations": 3,
     "users.info": 4,
     "users.lookupByEmail": 3,
     "views.open": 4,

@@ -348,3 +348,20 @@ async def revisions_of(session: AsyncSession, entry_id: int) -> list[TimelineRev
         .order_by(col(TimelineRevision.replaced_at), col(TimelineRevision.id))
     )
     return list((await run_select(session, stmt)).scalars().all())
+
+
+async def revisions_of_entries(
+    session: AsyncSession, entry_ids: list[int]
+) -> dict[int, list[TimelineRevision]]:
+    """The earlier texts of these entries, by entry, oldest first (a page of the timeline)."""
+    if not entry_ids:
+        return {}
+    stmt = (
+        select(TimelineRevision)
+        .where(col(TimelineRevision.entry_id).in_(entry_ids))
+        .order_by(col(TimelineRevision.replaced_at), col(TimelineRevision.id))
+    )
+    found: dict[int, list[TimelineRevision]] = {}
+    for rev in (await run_select(session, stmt)).scalars().all():
+        found.setdefault(rev.entry_id, []).append(rev)
+    return found

@@ -30,7 +30,7 @@ async def archive(rt: Runtime, request: web.Request, reader: Reader) -> str:
         raise PageRefused(400, str(bad)) from bad
     visibility = Visibility(rt, reader.user_id)
     tz = zone(reader.tz)
-    channels = await visibility.private_channels(rt.db)
+    channels = await visibility.private_channels()
     async with rt.db.connection() as conn:
         listing = await list_incidents(conn, filters, visible_clause(channels))
     rows = [
@@ -54,13 +54,16 @@ async def archive(rt: Runtime, request: web.Request, reader: Reader) -> str:
     )
 
 
-async def visible_incident(rt: Runtime, request: web.Request, reader: Reader) -> Incident:
+async def visible_incident(
+    rt: Runtime, request: web.Request, reader: Reader, visibility: Visibility | None = None
+) -> Incident:
     raw = request.match_info.get("incident_id", "")
     if not raw.isdigit() or len(raw) > 12:
         raise PageRefused(404, NOT_FOUND)
     async with rt.db.session() as session:
         incident = await session.get(Incident, int(raw))
-    if incident is None or not await Visibility(rt, reader.user_id).can_see(incident):
+    visibility = visibility or Visibility(rt, reader.user_id)
+    if incident is None or not await visibility.can_see(incident):
         raise PageRefused(404, NOT_FOUND)
     return incident
 
@@ -74,8 +77,9 @@ def _timeline_view(request: web.Request) -> TimelineView:
 
 async def incident(rt: Runtime, request: web.Request, reader: Reader) -> str:
     view = _timeline_view(request)
-    found = await visible_incident(rt, request, reader)
-    context = await incident_context(rt, found, view, zone(reader.tz))
+    visibility = Visibility(rt, reader.user_id)
+    found = await visible_incident(rt, request, reader, visibility)
+    context = await incident_context(rt, found, view, zone(reader.tz), visibility)
     return page("incident.html.j2", reader=reader, **context)
 
 

@@ -2,7 +2,8 @@
 
 Every page answers with the security headers (a Content-Security-Policy allowing no script at
 all, no third-party asset, no framing); an unsigned visitor gets the sign-in page (401) for
-every archive page, and a refused page gets a 4xx with a one-line reason.
+every archive page, and a refused page gets a 4xx with a one-line reason. The sign-in start and
+callback are rate-limited per client address (WEB_AUTH_RATE_PER_MINUTE; over it, 429).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.core.rate import RateBuckets
 from bot.core.runtime import Runtime
 from bot.web import auth, pages, stats_page
 from bot.web.render import SECURITY_HEADERS, page
@@ -73,6 +75,25 @@ def with_headers(
     return handler
 
 
+def rate_limited(rt: Runtime, handler: Handler, buckets: RateBuckets) -> Handler:
+    """At most WEB_AUTH_RATE_PER_MINUTE requests a minute from one client address (the direct
+    peer, `request.remote`: behind a proxy all clients share the proxy's one limit)."""
+
+    async def limited(request: web.Request) -> web.StreamResponse:
+        wait = buckets.take(request.remote or "unknown")
+        if wait:
+            response = refused(
+                429,
+                f"too many sign-in attempts from this address (over WEB_AUTH_RATE_PER_MINUTE, "
+                f"{rt.settings.web_auth_rate_per_minute}); try again in {wait} s",
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
+        return await handler(request)
+
+    return limited
+
+
 async def stylesheet(_request: web.Request) -> web.StreamResponse:
     return web.Response(
         text=STYLESHEET.read_text(encoding="utf-8"),
@@ -89,7 +110,9 @@ def add_web_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_get("/incidents/{incident_id}/postmortem", signed_in_page(rt, pages.postmortem))
     app.router.add_get("/stats", signed_in_page(rt, stats_page.stats))
     app.router.add_get("/stats/chart.png", signed_in_page(rt, stats_page.chart))
-    app.router.add_get("/auth/login", with_headers(rt, auth.login))
-    app.router.add_get(auth.CALLBACK_PATH, with_headers(rt, auth.callback))
+    buckets = RateBuckets(rt.settings.web_auth_rate_per_minute)  # the start and callback share it
+    app.router.add_get("/auth/login", rate_limited(rt, with_headers(rt, auth.login), buckets))
+    callback = with_headers(rt, auth.callback)
+    app.router.add_get(auth.CALLBACK_PATH, rate_limited(rt, callback, buckets))
     app.router.add_post("/auth/logout", with_headers(rt, auth.logout))
     app.router.add_get("/web/static/web.css", stylesheet)

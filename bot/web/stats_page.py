@@ -21,7 +21,7 @@ from bot.learning.stats_chart import draw_stats_chart, stats_title
 from bot.learning.tags import TAG
 from bot.web.render import page
 from bot.web.session import PageRefused, Reader
-from bot.web.visibility import MAX_PRIVATE_CHANNELS, Visibility
+from bot.web.visibility import Visibility
 
 
 def stats_query(request: web.Request) -> StatsQuery:
@@ -37,8 +37,7 @@ def stats_query(request: web.Request) -> StatsQuery:
 async def reader_stats(rt: Runtime, reader: Reader, query: StatsQuery) -> Stats:
     async with rt.db.connection() as conn:
         private = await private_incidents(conn)
-    rooms = sorted({c for _, c in private if c})[:MAX_PRIVATE_CHANNELS]
-    theirs = await Visibility(rt, reader.user_id).members_of(rooms)
+    theirs = await Visibility(rt, reader.user_id).private_channels()
     hidden = frozenset(i for i, channel in private if channel not in theirs)
     async with rt.db.connection() as conn:
         return await compute_stats(

@@ -4,9 +4,11 @@ MembershipCheck, kept for MEMBERSHIP_TTL_SECONDS across requests). A channel Sla
 tell us about counts as not a member: it fails closed. Drills are a filter of lists and
 search (shown only when asked for), not a permission: a drill's own page is readable.
 
-Lists, counts and search apply `visible_clause(channels)` in SQL, with `channels` the private
-war rooms this reader is in (`private_channels`), so a private incident never appears in a
-list, a count or a search result for anyone else.
+Lists, counts, stats and search apply `visible_clause(channels)` in SQL, with `channels` the
+private channels this reader is in (`private_channels`: `users.conversations`, which lists a
+private channel only where the bot is a member too, as `conversations.members` answers only
+there), so a private incident never appears in a list, a count or a search result for anyone
+else.
 """
 
 from __future__ import annotations
@@ -14,22 +16,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, false, or_
 from sqlmodel import col
 
 from bot.core.runtime import Runtime
-from bot.learning.membership import MembershipCheck
-from storage import Database
+from bot.learning.membership import MembershipCheck, private_rooms
 from storage.models.incidents import Incident
 
 MEMBERSHIP_TTL_SECONDS = 60.0
-# At most this many private war rooms are asked about for one list; the rest stay hidden.
-MAX_PRIVATE_CHANNELS = 300
 CONCURRENT_CHECKS = 8
 
 _known: dict[tuple[str, str], tuple[bool, float]] = {}  # (user, channel) -> (member, when)
+# (the runtime's instance, user) -> (their private channels, when)
+_rooms: dict[tuple[str, str], tuple[frozenset[str], float]] = {}
 
 
 class Guarded(Protocol):
@@ -42,16 +43,22 @@ class Guarded(Protocol):
     def channel_id(self) -> str | None: ...
 
 
+G = TypeVar("G", bound=Guarded)
+
+
 def forget(user_id: str) -> None:
     """Drop what is kept about this reader's memberships (at sign-out)."""
     for key in [k for k in _known if k[0] == user_id]:
         _known.pop(key, None)
+    for kept in [k for k in _rooms if k[1] == user_id]:
+        _rooms.pop(kept, None)
 
 
 class Visibility:
     """What one reader (a Slack user id) may see."""
 
     def __init__(self, rt: Runtime, user_id: str) -> None:
+        self.rt = rt
         self.user_id = user_id
         self._check = MembershipCheck(rt, user_id)
 
@@ -70,18 +77,27 @@ class Visibility:
     async def can_see(self, incident: Guarded) -> bool:
         return not incident.private or await self.is_member(incident.channel_id)
 
-    async def private_channels(self, db: Database) -> frozenset[str]:
-        """The war rooms of private incidents this reader is a member of (Slack is asked with
-        no database connection held)."""
-        stmt = (
-            select(col(Incident.channel_id))
-            .where(col(Incident.private), col(Incident.channel_id).is_not(None))
-            .distinct()
-            .limit(MAX_PRIVATE_CHANNELS)
-        )
-        async with db.connection() as conn:
-            channels = [str(c) for (c,) in (await conn.execute(stmt)).all()]
-        return await self.members_of(channels)
+    async def keep_visible(self, found: Iterable[G]) -> list[G]:
+        """Those of `found` this reader may see, in order: the decision `can_see` makes, with
+        the war rooms of the private ones asked about at once."""
+        found = list(found)
+        rooms = {f.channel_id for f in found if f.private and f.channel_id}
+        member_of = await self.members_of(sorted(rooms))
+        return [f for f in found if not f.private or f.channel_id in member_of]
+
+    async def private_channels(self) -> frozenset[str]:
+        """The private channels this reader is a member of (and the bot too), for lists,
+        counts and stats: one `users.conversations` call per 1,000 channels, kept
+        MEMBERSHIP_TTL_SECONDS, instead of one `conversations.members` per private war room
+        (Tier 4, 100 a minute: 300 rooms took minutes, bench.web_archive)."""
+        now = time.monotonic()
+        key = (self.rt.instance, self.user_id)
+        kept = _rooms.get(key)
+        if kept is not None and now - kept[1] < MEMBERSHIP_TTL_SECONDS:
+            return kept[0]
+        rooms = await private_rooms(self.rt, self.user_id)
+        _rooms[key] = (rooms, now)
+        return rooms
 
     async def members_of(self, channels: Iterable[str]) -> frozenset[str]:
         gate = asyncio.Semaphore(CONCURRENT_CHECKS)

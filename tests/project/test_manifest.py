@@ -30,6 +30,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_join": {"channels:join"},
     "conversations_info": {"channels:read", "groups:read"},
     "conversations_members": {"channels:read", "groups:read"},
+    # types=private_channel only (the web archive): groups:read
+    "users_conversations": {"groups:read"},
     "conversations_open": {"im:write"},
     "conversations_history": {"channels:history", "groups:history"},
     "conversations_replies": {"channels:history", "groups:history"},

@@ -202,3 +202,17 @@ async def test_stats_leave_out_private_incidents_of_others(
         assert (await unsigned.get("/stats/chart.png")).status == 401
     finally:
         await unsigned.close()
+
+
+async def test_a_member_sees_no_private_incident_in_lists_when_slack_cannot_say(
+    web_bot: RunningBot, fake_slack: FakeSlack, provider: FakeSlackOpenID, browser: Browser
+) -> None:
+    """users.conversations failing: the reader's private channels are unknown, so none is
+    listed or found (it fails closed)."""
+    ids = await _seed_archive(web_bot, fake_slack)
+    provider.user = "U222"
+    assert (await browser.sign_in()).status == 303
+    fake_slack.fail("users.conversations", error="internal_error")
+    home = await browser.get("/")
+    assert home.status == 200 and ids["private"] not in _listed(home.text)
+    assert "Payroll" not in (await browser.get("/?q=payroll")).text

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
+from storage.models.checklists import ChecklistItem
 from tests.conftest import RunningBot
 from tests.support.browser import browser, in_thread, need_chromium, screenshot
 from tests.support.fake_slack import FakeSlack
-from tests.web.test_archive import _seed_archive
+from tests.web.test_archive import DAY, _seed_archive
 
 
 def _journey(driver: Any, base: str, ids: dict[str, int], width: int) -> dict[str, Any]:
@@ -46,6 +47,8 @@ def _journey(driver: Any, base: str, ids: dict[str, int], width: int) -> dict[st
     arrived(f"/incidents/{ids['public']}")
     seen["title"] = driver.find_element(By.ID, "title").text
     seen["entries"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#entries li")]
+    seen["headings"] = [h.text for h in driver.find_elements(By.TAG_NAME, "h2")]
+    seen["checklist"] = [li.text for li in driver.find_elements(By.CSS_SELECTOR, ".checklist li")]
     seen["incident_width"] = driver.execute_script("return document.documentElement.scrollWidth")
     screenshot(driver, f"web-incident-{width}")
     driver.get(f"{base}/incidents/{ids['private']}")
@@ -60,6 +63,13 @@ async def test_the_archive_in_a_browser(
 ) -> None:
     need_chromium()
     ids = await _seed_archive(web_bot, fake_slack)
+    async with web_bot.rt.db.session() as session:
+        session.add(
+            ChecklistItem(
+                incident_id=ids["public"], checklist="Database", position=1,
+                text="Freeze writes", done_by="U111", done_at=DAY,
+            )
+        )  # fmt: skip
     with browser(width) as driver:
         seen = await in_thread(_journey, driver, web_bot.url, ids, width)
     assert seen["unsigned"] == "Sign in with Slack"
@@ -67,5 +77,8 @@ async def test_the_archive_in_a_browser(
     assert seen["count"].startswith("1 incident matching") and seen["marks"] >= 1
     assert seen["title"] == f"#{ids['public']} Database failover lagged"
     assert any("looking at the replica" in e for e in seen["entries"])
+    for heading in ("Checklists", "Alerts", "Pages", "Similar incidents"):
+        assert heading in seen["headings"], seen["headings"]
+    assert seen["checklist"] and seen["checklist"][0].startswith("☑ Freeze writes ticked by")
     assert "no such incident" in seen["private"]
     assert seen["page_width"] <= width and seen["incident_width"] <= width  # no sideways scroll

@@ -323,6 +323,22 @@ class SlackMethods:
         self.home_views[str(p.get("user_id"))] = view
         return {"view": view}
 
+    def _m_users_conversations(self, p: dict[str, Any]) -> dict[str, Any]:
+        """As the Web API's description has it: the channels of `types` the user is in; with
+        a bot token, private ones only where the bot is a member too."""
+        user = str(p.get("user") or self.bot_user_id)
+        if user not in self.users and user != self.bot_user_id:
+            return {"ok": False, "error": "user_not_found"}
+        types = set(str(p.get("types") or "public_channel").split(","))
+        found = [
+            self._channel_json(c)
+            for c in sorted(self.channels.values(), key=lambda c: c.id)
+            if ("private_channel" if c.is_private else "public_channel") in types
+            and user in c.members
+            and (not c.is_private or self.bot_user_id in c.members)
+        ]
+        return self._page(found, p, "channels")
+
     def _m_users_info(self, p: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(p["user"])
         if user is None:  # no such user in this workspace (the fixtures add the tests' people)
