@@ -21,9 +21,9 @@ import pytest
 from bot.app.server import BotServer
 from bot.core.settings import Settings, load_settings
 from tests.support.databases import (
+    Dropper,
     Templates,
     create_pg_database,
-    drop_pg_database,
     postgres_reachable,
 )
 from tests.support.fake_slack import FakeSlack
@@ -42,6 +42,7 @@ PEOPLE = ("U111", "U222", "U333", "U444", "U555", "U777", "U999")
 
 _pg_ok: bool | None = None
 _templates = Templates()
+_dropper = Dropper()
 
 
 def _backends() -> list[str]:
@@ -90,11 +91,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     try:
         yield url
     finally:
-        await drop_pg_database(name)
+        _dropper.drop_later(name)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Each process (every xdist worker) drops the templates it migrated."""
+    """Each process (every xdist worker) drops its tests' databases and its templates."""
+    _dropper.wait()
     asyncio.run(_templates.drop())
 
 

@@ -9,9 +9,13 @@ bot's start-up upgrade then finds the copy current and changes nothing. The migr
 
 from __future__ import annotations
 
+import asyncio
 import os
+import queue
 import shutil
+import sys
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -115,3 +119,32 @@ class Templates:
         if self.pg_name is not None:
             await drop_pg_database(self.pg_name)
             self.pg_name = None
+
+
+class Dropper:
+    """Drops databases in a thread of its own, so a test's teardown does not wait for it
+    (PostgreSQL's DROP DATABASE waits for a checkpoint). At most `backlog` wait their turn:
+    past that, drop_later waits. `wait` returns once every one is dropped."""
+
+    def __init__(self, backlog: int = 4) -> None:
+        self._names: queue.Queue[str] = queue.Queue(maxsize=backlog)
+        self._thread: threading.Thread | None = None
+
+    def drop_later(self, name: str) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="drop-databases", daemon=True)
+            self._thread.start()
+        self._names.put(name)
+
+    def _run(self) -> None:
+        while True:
+            name = self._names.get()
+            try:
+                asyncio.run(drop_pg_database(name))
+            except Exception as exc:  # the run goes on; the leftover is named
+                print(f"could not drop test database {name}: {exc!r}", file=sys.stderr)
+            finally:
+                self._names.task_done()
+
+    def wait(self) -> None:
+        self._names.join()
