@@ -26,10 +26,12 @@ def load_payload(name: str) -> dict[str, Any]:
 
 
 def _reuse_tracer() -> aiohttp.TraceConfig:
-    """Marks, in the dict a request passes as `trace_request_ctx`, a kept-alive connection."""
+    """Marks, in the dict a request passes as `trace_request_ctx`, a kept-alive connection
+    (the tests' own requests on `session`, a GET of /healthz say, pass none)."""
 
     async def reused(_session: Any, context: SimpleNamespace, _params: Any) -> None:
-        context.trace_request_ctx["reused"] = True
+        if isinstance(context.trace_request_ctx, dict):
+            context.trace_request_ctx["reused"] = True
 
     tracer = aiohttp.TraceConfig()
     tracer.on_connection_reuseconn.append(reused)

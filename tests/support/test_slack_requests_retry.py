@@ -38,6 +38,10 @@ class Server:
         return web.Response(text="ok")
 
 
+async def healthz(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
 Start = Callable[[Callable[[int], bool]], Awaitable[tuple[Server, SlackSender]]]
 
 
@@ -50,6 +54,7 @@ async def serve() -> AsyncIterator[Start]:
         server = Server(reset)
         app = web.Application()
         app.router.add_post("/slack/events", server.handle)
+        app.router.add_get("/healthz", healthz)
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -92,3 +97,15 @@ async def test_a_second_reset_is_the_callers_to_see(serve: Start) -> None:
     with pytest.raises((aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)):
         await sender.post("second=2", "application/x-www-form-urlencoded")
     assert server.bodies == ["first=1", "second=2", "second=2"]  # sent again once, not more
+
+
+async def test_the_session_serves_the_tests_own_requests_too(serve: Start) -> None:
+    """Tests GET /healthz on the sender's session: a kept-alive connection, no retry state."""
+    server, sender = await serve(lambda n: False)
+    await sender.post("first=1", "application/x-www-form-urlencoded")
+    for _ in range(2):
+        async with sender.session.get(sender.url.replace("/slack/events", "/healthz")) as resp:
+            assert resp.status == 200
+    await sender.post("second=2", "application/x-www-form-urlencoded")
+    assert server.bodies == ["first=1", "second=2"]
+    assert len(set(server.connections)) == 1  # all on one kept-alive connection
