@@ -2,8 +2,8 @@
 # it without Slack: the bot and a local playground on 127.0.0.1 (`make demo-reset` wipes it).
 # Both create .venv and install what they need on first use, at the versions in the lock files.
 PYTHON ?= python3
-# Test processes: the tests mostly wait on sockets and timers, so 4 fit on 2 cores
-# (about 6 minutes there, against 20 in one process). TEST_WORKERS=0 runs them in one.
+# Test processes: the tests mostly wait on sockets and timers, so 4 fit on 2 cores.
+# TEST_WORKERS=0 runs them in one.
 TEST_WORKERS ?= 4
 VENV := .venv
 BIN := $(VENV)/bin

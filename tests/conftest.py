@@ -2,7 +2,8 @@
 
 Every test that takes `database_url` (directly or through `bot`) runs on SQLite and on
 PostgreSQL. PostgreSQL tests are skipped only outside CI when no server answers; with CI=true
-an unreachable PostgreSQL fails them.
+an unreachable PostgreSQL fails them. Each gets a copy of a database this process migrated once
+(tests/support/databases.py); one marked `empty_database` gets a database never migrated.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ import pytest
 
 from bot.app.server import BotServer
 from bot.core.settings import Settings, load_settings
-from tests.support.databases import create_pg_database, drop_pg_database, postgres_reachable
+from tests.support.databases import (
+    Dropper,
+    Templates,
+    create_pg_database,
+    postgres_reachable,
+)
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SlackSender
 
@@ -35,6 +41,8 @@ BROADCAST = "CBROADCAST"
 PEOPLE = ("U111", "U222", "U333", "U444", "U555", "U777", "U999")
 
 _pg_ok: bool | None = None
+_templates = Templates()
+_dropper = Dropper()
 
 
 def _backends() -> list[str]:
@@ -68,8 +76,10 @@ async def _asyncio_watchdog(request: pytest.FixtureRequest) -> AsyncIterator[Non
 @pytest.fixture(params=_backends())
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     global _pg_ok
+    empty = request.node.get_closest_marker("empty_database") is not None
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'incidents.db'}"
+        path = tmp_path / "incidents.db"
+        yield f"sqlite+aiosqlite:///{path}" if empty else await _templates.sqlite_copy(path)
         return
     if _pg_ok is None:
         _pg_ok = await postgres_reachable()
@@ -77,11 +87,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432, and CI must test on it")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    name, url = await create_pg_database()
+    name, url = await (create_pg_database() if empty else _templates.pg_copy())
     try:
         yield url
     finally:
-        await drop_pg_database(name)
+        _dropper.drop_later(name)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Each process (every xdist worker) drops its tests' databases and its templates."""
+    _dropper.wait()
+    asyncio.run(_templates.drop())
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ record without comparing pixels.
 
 Sizes are fixed (STATS_SIZE, PICTURE_SIZE, in pixels) with large type, so a chart stays
 readable at Slack's preview width.
+
+matplotlib is imported on the first drawing, not with the bot: it is most of the cost of
+importing the learning domain, and most runs never draw.
 """
 
 from __future__ import annotations
@@ -15,14 +18,10 @@ import io
 import json
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 100
 DATA_KEY = "Sisyphus-Data"
@@ -40,6 +39,10 @@ T = TypeVar("T")
 
 
 def new_figure(width_px: int, height_px: int) -> Figure:
+    # Agg drawn onto its own canvas: no display and no pyplot, whatever MPLBACKEND says.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width_px / DPI, height_px / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     return figure

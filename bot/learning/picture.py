@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import matplotlib.dates as mdates
-
 from bot.learning.charts import SEVERITY_COLOURS, STATUS_COLOURS, new_figure, to_png
 from bot.postmortem.record import IncidentRecord
 from storage.models.timeline import EntryKind
@@ -130,6 +128,8 @@ def _iso(moment: datetime) -> str:
 
 
 def draw_picture(picture: Picture, title: str) -> bytes:
+    import matplotlib.dates as mdates
+
     figure = new_figure(*PICTURE_SIZE)
     figure.suptitle(title, fontsize=FONT + 3)
     top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})

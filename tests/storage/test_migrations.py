@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -15,6 +16,8 @@ from storage.migrate import upgrade, upgrade_to_head
 from storage.search_index import is_search_object
 
 
+# Both run the migrations from the first: their database is empty, not the copy at head.
+@pytest.mark.empty_database
 async def test_migrations_reproduce_the_models(database_url: str) -> None:
     db = Database(database_url)
     try:
@@ -40,6 +43,7 @@ async def test_migrations_reproduce_the_models(database_url: str) -> None:
         await db.dispose()
 
 
+@pytest.mark.empty_database
 async def test_upgrade_keeps_existing_data(database_url: str) -> None:
     db = Database(database_url)
     try:

@@ -8,6 +8,7 @@ import itertools
 import json
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,14 +25,32 @@ def load_payload(name: str) -> dict[str, Any]:
     return json.loads((PAYLOADS / name).read_text())
 
 
+def _reuse_tracer() -> aiohttp.TraceConfig:
+    """Marks, in the dict a request passes as `trace_request_ctx`, a kept-alive connection
+    (the tests' own requests on `session`, a GET of /healthz say, pass none)."""
+
+    async def reused(_session: Any, context: SimpleNamespace, _params: Any) -> None:
+        if isinstance(context.trace_request_ctx, dict):
+            context.trace_request_ctx["reused"] = True
+
+    tracer = aiohttp.TraceConfig()
+    tracer.on_connection_reuseconn.append(reused)
+    return tracer
+
+
 class SlackSender:
-    """Sends slash commands, events and interactions to the bot's `/slack/events`."""
+    """Sends slash commands, events and interactions to the bot's `/slack/events`.
+
+    A kept-alive connection the server closes just as a request goes out on it (its keep-alive
+    timeout racing the request) fails that request before any answer: it is sent again, once.
+    aiohttp retries only idempotent methods itself, and these are POSTs. A reset on a new
+    connection, or once the answer has begun, is the test's to see."""
 
     def __init__(self, base_url: str, secret: str, response_url: str) -> None:
         self.url = base_url.rstrip("/") + "/slack/events"
         self.secret = secret
         self.response_url = response_url
-        self.session = aiohttp.ClientSession()
+        self.session = aiohttp.ClientSession(trace_configs=[_reuse_tracer()])
 
     async def close(self) -> None:
         await self.session.close()
@@ -46,9 +65,22 @@ class SlackSender:
     ) -> aiohttp.ClientResponse:
         all_headers = signed_headers(self.secret, body, content_type, timestamp)
         all_headers.update(headers or {})
-        async with self.session.post(self.url, data=body.encode(), headers=all_headers) as resp:
+        async with await self._send(body.encode(), all_headers) as resp:
             await resp.read()
             return resp
+
+    async def _send(self, data: bytes, headers: dict[str, str]) -> aiohttp.ClientResponse:
+        """Until the answer's headers: sent again once if a kept-alive connection was reset."""
+        connection = {"reused": False}
+        try:
+            return await self.session.post(
+                self.url, data=data, headers=headers, trace_request_ctx=connection
+            )
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            if not connection["reused"]:
+                raise
+        # The reset connection is closed, out of the pool.
+        return await self.session.post(self.url, data=data, headers=headers)
 
     def command_body(
         self,
