@@ -156,6 +156,8 @@ class Database:
     async def migrate(self) -> None:
         from storage.migrate import upgrade_to_head
 
+        if self.is_sqlite:
+            _sqlite_folder_exists(self.url)
         try:
             await upgrade_to_head(self.engine)
         except Exception as exc:
@@ -167,6 +169,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _sqlite_folder_exists(url: str) -> None:
+    """A SQLite file's folder that does not exist is said before any connection is opened: a
+    failed open leaves aiosqlite's thread to answer a loop that may be gone by then (a
+    traceback at exit, seen under load)."""
+    from sqlalchemy.engine import make_url
+
+    path = make_url(url).database or ""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise StorageUnavailable(f"unable to open database file: no directory {folder}")
 
 
 def explain_unavailable(url: str, exc: BaseException) -> str:
