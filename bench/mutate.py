@@ -88,12 +88,28 @@ SCOPES = {
             "tests/followthrough/test_followthrough_http.py",
             "tests/followthrough/test_followthrough_tickets.py",
             "tests/followthrough/test_followthrough_units.py",
+            "tests/followthrough/test_ticket_races.py",
         ),
     ),
     # Checklists: the board's checkboxes, ticks by two people at once, what is left.
     "checklists": Scope(
         files=("bot/checklists/board.py", "bot/checklists/queries.py"),
-        tests=("tests/checklists/test_checklists.py",),
+        tests=("tests/checklists/test_checklists.py", "tests/checklists/test_checklist_races.py"),
+    ),
+    # Who is on call when: rotations in each person's zone, overrides, daylight-saving changes.
+    "oncall": Scope(
+        files=("bot/oncall/rules.py",),
+        tests=("tests/oncall/test_oncall_rules.py",),
+    ),
+    # Paging our own on-call: quiet hours and follow-the-sun, the claims that make each
+    # escalation step happen once across replicas, acknowledgement.
+    "paging": Scope(
+        files=("bot/paging/quiet.py", "bot/paging/queries.py"),
+        tests=(
+            "tests/paging/test_paging_quiet.py",
+            "tests/paging/test_paging_escalation.py",
+            "tests/paging/test_paging_replicas.py",
+        ),
     ),
     # What people typed, shown back in Slack's mrkdwn without acting as markup.
     "escaping": Scope(
