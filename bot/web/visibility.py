@@ -28,7 +28,9 @@ from storage.models.incidents import Incident
 MEMBERSHIP_TTL_SECONDS = 60.0
 CONCURRENT_CHECKS = 8
 
-_known: dict[tuple[str, str], tuple[bool, float]] = {}  # (user, channel) -> (member, when)
+# Kept per runtime (its instance), so two bots in one process (tests, the playground) never
+# answer from each other's Slack. (the runtime's instance, user, channel) -> (member, when)
+_known: dict[tuple[str, str, str], tuple[bool, float]] = {}
 # (the runtime's instance, user) -> (their private channels, when)
 _rooms: dict[tuple[str, str], tuple[frozenset[str], float]] = {}
 
@@ -48,7 +50,7 @@ G = TypeVar("G", bound=Guarded)
 
 def forget(user_id: str) -> None:
     """Drop what is kept about this reader's memberships (at sign-out)."""
-    for key in [k for k in _known if k[0] == user_id]:
+    for key in [k for k in _known if k[1] == user_id]:
         _known.pop(key, None)
     for kept in [k for k in _rooms if k[1] == user_id]:
         _rooms.pop(kept, None)
@@ -65,7 +67,7 @@ class Visibility:
     async def is_member(self, channel_id: str | None) -> bool:
         if not channel_id:
             return False
-        key = (self.user_id, channel_id)
+        key = (self.rt.instance, self.user_id, channel_id)
         now = time.monotonic()
         kept = _known.get(key)
         if kept is not None and now - kept[1] < MEMBERSHIP_TTL_SECONDS:

@@ -7,11 +7,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from storage.models.timeline import TimelineEntry
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, StartBot
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_slack_openid import FakeSlackOpenID
 from tests.support.learning_helpers import Past, seed
-from tests.support.web_helpers import Browser
+from tests.support.web_helpers import Browser, start_web_bot
 
 DAY = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 SUMMARY = "The primary database failover lagged <script>x()</script>"
@@ -216,3 +216,31 @@ async def test_a_member_sees_no_private_incident_in_lists_when_slack_cannot_say(
     home = await browser.get("/")
     assert home.status == 200 and ids["private"] not in _listed(home.text)
     assert "Payroll" not in (await browser.get("/?q=payroll")).text
+
+
+async def test_a_second_bot_asks_slack_rather_than_trust_the_first_ones_answer(
+    start_bot: StartBot, fake_slack: FakeSlack, provider: FakeSlackOpenID
+) -> None:
+    """What one runtime learnt of a reader's memberships is its own: a bot started later in the
+    same process (a test's, the playground's) asks its own Slack, so a reader removed from the
+    war room meanwhile is not shown the private incident on the strength of the first bot's
+    answer."""
+    first = await start_web_bot(start_bot, provider)
+    ids = await _seed_archive(first, fake_slack)
+    provider.user = "U222"
+    reader = Browser(first)
+    try:
+        assert (await reader.sign_in()).status == 303
+        assert (await reader.get(f"/incidents/{ids['private']}")).status == 200
+    finally:
+        await reader.close()
+
+    fake_slack.channels["CPRIV1"].members.discard("U222")
+    second = await start_web_bot(start_bot, provider)
+    again = Browser(second)
+    try:
+        assert (await again.sign_in()).status == 303
+        page = await again.get(f"/incidents/{ids['private']}")
+        assert page.status == 404 and "Payroll" not in page.text
+    finally:
+        await again.close()
