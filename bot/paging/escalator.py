@@ -17,19 +17,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.core.priority import for_person
 from bot.core.runtime import Runtime
 from bot.core.worker import Worker
 from bot.incidents.labels import incident_label
-from bot.incidents.queries import get_incident
-from bot.oncall.escalation import TWILIO_WAYS, EscalationPolicy, Level
+from bot.oncall.escalation import EscalationPolicy, Level
 from bot.oncall.people import slack_ids
 from bot.oncall.schedules import on_call_all, oncall_config
 from bot.paging import held, queries
-from bot.paging.blocks import page_blocks, page_text
-from bot.paging.deliveries import add_deliveries
+from bot.paging.held_delivery import deliver_due_holds
 from bot.paging.quiet import HIGH_SEVERITIES, Plan, plan
-from bot.paging.twilio_sender import WAY_NAMES, wake_twilio
+from bot.paging.sender import PageSender
+from bot.paging.twilio_sender import WAY_NAMES
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
 from bot.slack.text import escape
@@ -46,11 +44,10 @@ JOB_ID = "paging-escalator"
 CHECK_SECONDS = 15.0
 LEASE = timedelta(minutes=2)
 # Due steps are claimed BATCH_SIZE at a time (one statement), CONCURRENT_BATCHES batches at
-# once, their DMs and war-room posts CONCURRENT_POSTS at once (bot/slack/tiers.py paces them
-# to Slack's rates).
+# once, their DMs and war-room posts CONCURRENT_POSTS at once (bot/paging/sender.py;
+# bot/slack/tiers.py paces them to Slack's rates).
 BATCH_SIZE = 50
 CONCURRENT_BATCHES = 3  # batches in flight at once: one's DMs go while the next is claimed
-CONCURRENT_POSTS = 32
 RECHECK = timedelta(seconds=1)
 
 
@@ -104,7 +101,7 @@ class Escalator(Worker):
 
     def __init__(self, rt: Runtime) -> None:
         super().__init__(rt)
-        self._gate = asyncio.Semaphore(CONCURRENT_POSTS)
+        self.sender = PageSender(rt, self.clock)
         self._mentions: list[tuple[Incident, str]] = []  # war-room posts owed by this run
 
     def interval_seconds(self) -> float:
@@ -136,16 +133,10 @@ class Escalator(Worker):
         await asyncio.gather(*batches)
         mentions, self._mentions = self._mentions, []
         for incident, text in mentions:
-            self.rt.spawn(self._say(incident, text), name="page-mention")
-        async with self.rt.db.session() as session:
-            holds = await held.due_holds(session, now)
-        for note in holds:
-            if self.stopping:
-                return
-            async with self.rt.db.session() as session:
-                claimed_hold = await held.claim_hold(session, note, now, LEASE)
-            if claimed_hold:
-                await self._deliver_held(note, now)
+            self.rt.spawn(self.sender.say(incident, text), name="page-mention")
+        await deliver_due_holds(self.rt, self.sender, now, LEASE, lambda: self.stopping)
+        if self.stopping:
+            return
         async with self.rt.db.session() as session:
             upcoming = min(
                 (d for d in (await queries.next_due(session), await held.next_hold(session)) if d),
@@ -199,13 +190,13 @@ class Escalator(Worker):
             p.rows = stored.get(p.step.id or 0, [])
         # The levels' SMS and calls, stored before any DM goes (the Twilio sender sends them;
         # a refused DM leaves them as they are).
-        await self._by_twilio(
+        await self.sender.by_twilio(
             [(p.level, [r for r in p.rows if r.held_until is None]) for p in plans]
         )
         todo = [(p, row) for p in plans for row in p.rows if row.sent_at is None]
         todo = [(p, row) for p, row in todo if row.held_until is None]
         sent = await asyncio.gather(
-            *(self._post_dm(row.user_id, p.incident, p.step) for p, row in todo)
+            *(self.sender.post_dm(row.user_id, p.incident, p.step) for p, row in todo)
         )
         marks = []
         for (p, row), taken in zip(todo, sent, strict=True):
@@ -245,7 +236,7 @@ class Escalator(Worker):
             return None
         level = policy.levels[step.level]
         people = await self._people(level, now)
-        async with self._gate:  # quiet hours may ask Slack for people's zones
+        async with self.sender.gate:  # quiet hours may ask Slack for people's zones
             quiet = await plan(self.rt, incident, step, level, people, now)
         first = now if quiet.now or not quiet.held else min(quiet.held.values())
         return StepPlan(
@@ -259,54 +250,6 @@ class Escalator(Worker):
             next_due=first + level.ack_within,
         )
 
-    async def _deliver_held(self, note: PageNotification, now: datetime) -> None:
-        """A page held for quiet hours, due now: the DM, the timeline and the war room, and the
-        level's `ack_within` counted from now."""
-        async with self.rt.db.session() as session:
-            esc = await session.get(PageEscalation, note.escalation_id)
-            incident = await get_incident(session, esc.incident_id) if esc else None
-        policy = oncall_config(self.rt).policy(esc.policy) if esc else None
-        if esc is None or incident is None or policy is None:
-            return
-        level = policy.levels[note.level] if 0 <= note.level < len(policy.levels) else None
-        as_paged = esc.model_copy(update={"round": note.round, "level": note.level})
-        sent = await self._dm(note.id or 0, note.user_id, incident, as_paged, now)
-        if not sent:
-            said = f"Slack refused the held page to <@{note.user_id}>"
-        else:
-            wait = humanize(level.ack_within.total_seconds()) if level else "no time"
-            said = (
-                f"Paged <@{note.user_id}> ({escape(policy.name)}, level {note.level + 1} of "
-                f"{len(policy.levels)}), held for quiet hours until now: waiting {wait} for an ack"
-            )
-        if level is not None:  # the SMS and call go even when Slack refused the DM
-            await self._by_twilio([(level, [note])])
-        async with self.rt.db.session() as session:
-            if not sent:
-                await held.drop_hold(session, note.id or 0)
-            elif level is not None:
-                pending = held.pending_after(policy.step(note.round, note.level), note.round)
-                await held.pull_forward(session, esc, pending, now + level.ack_within)
-            await add_bot_action(session, esc.incident_id, said, kind=EntryKind.PAGE)
-        await self._say(incident, f":pager: {said}.")
-
-    async def _by_twilio(self, pages: list[tuple[Level, list[PageNotification]]]) -> None:
-        """These levels' SMS and calls to these people, stored in one transaction, then sent
-        by the Twilio sender (a failure there leaves the DM and the other way as they went)."""
-        owed = [
-            (ways, notes)
-            for level, notes in pages
-            if notes and (ways := tuple(w for w in level.via if w in TWILIO_WAYS))
-        ]
-        if not owed:
-            return
-        added = 0
-        async with self.rt.db.session() as session:
-            for ways, notes in owed:
-                added += await add_deliveries(session, notes, ways)
-        if added:
-            wake_twilio(self.rt)
-
     async def _people(self, level: Level, now: datetime) -> list[str]:
         if level.notify.users:
             return list(dict.fromkeys(level.notify.users))
@@ -319,35 +262,6 @@ class Escalator(Worker):
             return []
         user_id = (await slack_ids(self.rt, [found.person])).get(found.person)
         return [user_id] if user_id else []
-
-    async def _post_dm(
-        self, user_id: str, incident: Incident, step: PageEscalation
-    ) -> tuple[str, str, datetime] | None:
-        """The page DM (CONCURRENT_POSTS at once): (channel, ts, when Slack took it), or None
-        when Slack refused (recorded on the timeline with the step; the next level still goes)."""
-        async with self._gate:
-            for_person()  # a page wakes a person: it goes ahead of queued background posts
-            try:
-                resp = await self.rt.client.chat_postMessage(
-                    channel=user_id,
-                    text=page_text(incident, step),
-                    blocks=page_blocks(incident, step),
-                )
-            except Exception as exc:
-                log.warning("could not page someone by DM: %s", slack_error_text(exc))
-                return None
-        return str(resp.get("channel") or user_id), str(resp.get("ts")), self.clock()
-
-    async def _dm(
-        self, note_id: int, user_id: str, incident: Incident, step: PageEscalation, now: datetime
-    ) -> bool:
-        # Its own task: the person's priority it takes stays with that DM.
-        taken = await asyncio.ensure_future(self._post_dm(user_id, incident, step))
-        if taken is None:
-            return False
-        async with self.rt.db.session() as session:
-            await queries.mark_sent(session, note_id, *taken)
-        return True
 
     async def _nobody_answered(
         self, step: PageEscalation, incident: Incident, policy: EscalationPolicy
@@ -368,21 +282,12 @@ class Escalator(Worker):
             f"*{escape(step.service)}* for {incident_label(incident)}: every level of "
             f"*{escape(policy.name)}* was paged. Find someone directly."
         )
-        await self._say(incident, loud)
+        await self.sender.say(incident, loud)
         if incident.commander_id:
             try:
                 await self.rt.client.chat_postMessage(channel=incident.commander_id, text=loud)
             except Exception as exc:
                 log.warning("could not tell the commander: %s", slack_error_text(exc))
-
-    async def _say(self, incident: Incident, text: str) -> None:
-        if not incident.channel_id:
-            return
-        async with self._gate:
-            try:
-                await self.rt.client.chat_postMessage(channel=incident.channel_id, text=text)
-            except Exception as exc:
-                log.warning("could not post in the war room: %s", slack_error_text(exc))
 
 
 def wake_on_resolve(rt: Runtime, incident: Incident) -> None:
