@@ -22,17 +22,14 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.cli import bench_parser
+from bench.databases import add_database_options, on_each_database
 from bench.learning_scale import QUERY_WORDS, p95, seed
 from bot.api.routes import add_api_routes
 from bot.core.runtime import Runtime
@@ -129,23 +126,9 @@ async def main() -> int:
     parser.add_argument("--incidents", type=int, default=10_000, help="incidents seeded")
     parser.add_argument("--entries", type=int, default=20, help="timeline entries per incident")
     parser.add_argument("--requests", type=int, default=100, help="list and search requests")
-    parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
+    add_database_options(parser)
     args = parser.parse_args()
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            await run("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
-    if not args.skip_postgres:
-        base = os.environ.get("BENCH_PG_DSN_BASE", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-        raw = base.replace("postgresql+asyncpg://", "postgresql://")
-        name = f"sisyphus_bench_{uuid.uuid4().hex[:10]}"
-        admin = await asyncpg.connect(raw + "/postgres")
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            await run("PostgreSQL", f"{base}/{name}", args)
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+    await on_each_database(args, lambda label, url: run(label, url, args))
     return 0
 
 

@@ -31,16 +31,13 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
-from pathlib import Path
 
-import asyncpg
 from sqlalchemy import insert, text
 
 from bench.cli import bench_parser
+from bench.databases import add_database_options, on_each_database
 from bench.postmortem_draft import seed as seed_draft_incident
 from bot.incidents.queries import get_incident
 from bot.learning.bulk_export import export_all
@@ -292,8 +289,7 @@ async def main() -> int:
         "--draft-entries", type=int, default=50_000, help="entries of the one drafted timeline"
     )
     parser.add_argument("--searches", type=int, default=100, help="random queries measured")
-    parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
+    add_database_options(parser)
     parser.add_argument(
         "--common-words",
         action="store_true",
@@ -302,28 +298,15 @@ async def main() -> int:
     args = parser.parse_args()
     global COMMON_WORDS
     COMMON_WORDS = args.common_words
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
-            try:
-                await run("SQLite", db, args)
-            finally:
-                await db.dispose()
-    if not args.skip_postgres:
-        base = os.environ.get("BENCH_PG_DSN_BASE", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-        raw = base.replace("postgresql+asyncpg://", "postgresql://")
-        name = f"sisyphus_bench_{uuid.uuid4().hex[:10]}"
-        admin = await asyncpg.connect(raw + "/postgres")
-        await admin.execute(f'CREATE DATABASE "{name}"')
+
+    async def on(label: str, url: str) -> None:
+        db = Database(url)
         try:
-            db = Database(f"{base}/{name}")
-            try:
-                await run("PostgreSQL", db, args)
-            finally:
-                await db.dispose()
+            await run(label, db, args)
         finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+            await db.dispose()
+
+    await on_each_database(args, on)
     return 0
 
 

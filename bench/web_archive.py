@@ -26,21 +26,19 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import text
 
 from bench.cli import bench_parser
+from bench.databases import add_database_options, on_each_database
 from bench.learning_scale import QUERY_WORDS, USERS, p95, seed
 from bench.postmortem_draft import USERS as DRAFT_USERS
 from bench.postmortem_draft import seed as seed_big_incident
 from bot.app.server import BotServer
 from storage import Database
 from tests.conftest import PEOPLE, make_settings
-from tests.support.databases import create_pg_database, drop_pg_database, postgres_reachable
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_slack_openid import CLIENT_ID, CLIENT_SECRET, FakeSlackOpenID
 from tests.support.web_helpers import SESSION_SECRET, Browser, free_port
@@ -152,21 +150,9 @@ async def main() -> int:
     parser.add_argument("--entries", type=int, default=20, help="timeline entries per incident")
     parser.add_argument("--timeline", type=int, default=50_000, help="entries of the big one")
     parser.add_argument("--requests", type=int, default=60, help="requests of each kind")
-    parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
-    parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
+    add_database_options(parser)
     args = parser.parse_args()
-    if not args.skip_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            await run("SQLite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args)
-    if not args.skip_postgres:
-        if not await postgres_reachable():
-            print("PostgreSQL: not reachable, skipped")
-            return 0
-        name, url = await create_pg_database()
-        try:
-            await run("PostgreSQL", url, args)
-        finally:
-            await drop_pg_database(name)
+    await on_each_database(args, lambda label, url: run(label, url, args))
     return 0
 
 
