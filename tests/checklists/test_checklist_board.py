@@ -108,7 +108,6 @@ async def test_the_board_as_posted_and_as_redrawn_after_ticks(
         ("Big list", "Step 1 <check>"),
     ]
     assert [i.text for i in rows[2:]] == [f"Step {n} <check>" for n in range(1, 13)]
-    assert [i.position for i in rows] == list(range(1, 15))
     posted = checklist_message(bot, channel)
     assert posted["text"] == "Checklist for incident #1"
     assert posted["blocks"] == the_file_as_declared(rows)
@@ -224,3 +223,26 @@ async def test_the_board_keeps_to_50_blocks_and_counts_the_items_left_out(
     assert blocks == expected
     assert len(blocks) <= 50
     check_message_blocks(blocks)
+
+
+async def test_where_a_long_item_is_cut(start_bot: StartBot, tmp_path: Path) -> None:
+    """The cut: never inside an escape, spaces dropped on both sides of it."""
+    bot = await start_bot(checklists_file=str(tmp_path / "absent.yml"))
+    channel = await declare(bot)
+    texts = [
+        "<" + "b" * 100,  # `&lt;` takes 4 of the 75: 70 b's after it, the other 30 go on
+        "b" * 73 + " " + "c" * 76,  # the cut right after a space: not shown before the "…"
+        "b" * 74 + " " + "c" * 75,  # the cut right before a space: not shown after the "…"
+    ]
+    for text in texts:
+        assert (await run(bot, f"checklist add {text}", channel))[
+            "text"
+        ] == "Added to the checklist."
+    rows = await items(bot)
+    assert [i.text for i in rows] == texts
+    element = next(b for b in board(bot, channel) if b["type"] == "actions")["elements"][0]
+    assert element["options"] == [
+        option(rows[0], text="&lt;" + "b" * 70 + "…", more="…" + "b" * 30),
+        option(rows[1], text="b" * 73 + "…", more="…" + "c" * 73 + "…"),
+        option(rows[2], text="b" * 74 + "…", more="…" + "c" * 73 + "…"),
+    ]

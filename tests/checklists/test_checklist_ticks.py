@@ -165,6 +165,15 @@ async def test_a_board_out_of_date_or_gone_is_refused_in_words(
         assert told(bot, "U111")[-1] == answer, block_id
     assert all(i.done_at is None for i in await items(bot))
     assert await entries(bot, "checklist") == []
+    # A block naming an item that is not there: the others in it still count, each recorded
+    # (the first left open is not a change, the one not there is skipped).
+    rows = await items(bot)
+    block_id = f"checklist:{rows[0].id},999,{rows[1].id}"
+    await bot.slack.interaction(selection(channel, block_id, [rows[1].id or 0, 999], "U111"))
+    await bot.fake.wait_for(lambda: "1/14 done" in str(board(bot, channel)), what="the tick")
+    assert [e.text for e in await entries(bot, "checklist")] == [
+        "<@U111> ticked: Open the status page"
+    ]
 
 
 async def test_a_redraw_slack_refuses_is_told_and_the_tick_kept(
