@@ -32,6 +32,7 @@ def selection(channel: str, block_id: str, values: list[int], user: str) -> dict
 
 
 def told(bot: RunningBot, user: str) -> list[str]:
+    """What `user` was told privately (once the bot is idle, this is everything)."""
     return [e["text"] for e in bot.fake.done("chat.postEphemeral") if e.get("user") == user]
 
 
@@ -65,6 +66,7 @@ async def test_one_click_that_unticks_one_item_and_ticks_another(
     # The entries of one click have the click's time, the time the board shows for the tick.
     assert checklist[1].occurred_at == checklist[2].occurred_at == rows[1].done_at
     assert board(bot, channel) == the_file_as_declared(rows, done=1)
+    assert await bot.rt.wait_idle(15), "the ticks were not all answered"
     assert told(bot, "U111") == told(bot, "U222") == []
 
 
@@ -97,6 +99,7 @@ async def test_a_selection_without_its_screen_is_taken_as_the_whole_truth(
         "<@U333> ticked: Name a communicator within 5 minutes",
     ]
     assert board(bot, channel) == the_file_as_declared(rows, done=2)
+    assert await bot.rt.wait_idle(15), "the ticks were not all answered"
     assert told(bot, "U333") == told(bot, "U222") == []
 
 
@@ -116,6 +119,7 @@ async def test_a_tick_delivered_again_tells_no_one_they_were_beaten(
         "<@U111> ticked: Open the status page",
         "<@U222> ticked: Name a communicator within 5 minutes",
     ]
+    assert await bot.rt.wait_idle(15), "the ticks were not all answered"
     assert told(bot, "U111") == []
 
 
@@ -234,6 +238,8 @@ async def test_a_guests_tick_is_undone_on_screen(start_bot: StartBot, checklists
     # The added item is alone in its element: its block names one item.
     await bot.slack.interaction(tick(bot, channel, ["Tell support"], user="UGUEST", chunk=-1))
     await bot.fake.wait_for(lambda: told(bot, "UGUEST"), what="the guest told")
+    [refused] = told(bot, "UGUEST")
+    assert refused.startswith("Guests can follow"), refused
     redrawn = [u for u in bot.fake.done("chat.update")[before:] if "Checklist" in u["text"]]
     assert [u["ts"] for u in redrawn] == [checklist_message(bot, channel)["ts"]]
     rows = await items(bot)
@@ -244,3 +250,9 @@ async def test_a_guests_tick_is_undone_on_screen(start_bot: StartBot, checklists
         ADD,
     ]
     assert rows[-1].text == "Tell support"
+    # A guest's tick on a block naming no item there: refused the same way, nothing redrawn.
+    updates = len(bot.fake.done("chat.update"))
+    await bot.slack.interaction(selection(channel, "checklist:999", [999], "UGUEST"))
+    await bot.fake.wait_for(lambda: len(told(bot, "UGUEST")) == 2, what="told again")
+    assert told(bot, "UGUEST") == [refused, refused]
+    assert len(bot.fake.done("chat.update")) == updates
