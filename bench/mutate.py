@@ -12,7 +12,8 @@ runs in, so each scope runs in its own folder, .mutmut/SCOPE/: links to the code
 and a copy of pyproject.toml with that scope's table added. mutmut's working copy and results
 are kept there (`cd .mutmut/SCOPE && ../../.venv/bin/mutmut show NAME` shows a mutant's diff).
 Each run starts afresh, but `--again` tests only the previous run's survivors again (after writing
-the tests that should kill them; the test files are copied anew).
+the tests that should kill them; the test files are copied anew, and the scope's list of test
+files is read again, so a file added to it is run too).
 """
 
 from __future__ import annotations
@@ -94,7 +95,13 @@ SCOPES = {
     # Checklists: the board's checkboxes, ticks by two people at once, what is left.
     "checklists": Scope(
         files=("bot/checklists/board.py", "bot/checklists/queries.py"),
-        tests=("tests/checklists/test_checklists.py", "tests/checklists/test_checklist_races.py"),
+        tests=(
+            "tests/checklists/test_checklists.py",
+            "tests/checklists/test_checklist_races.py",
+            "tests/checklists/test_checklist_board.py",
+            "tests/checklists/test_checklist_ticks.py",
+            "tests/checklists/test_checklist_words.py",
+        ),
     ),
     # Who is on call when: rotations in each person's zone, overrides, daylight-saving changes.
     "oncall": Scope(
@@ -153,9 +160,15 @@ def prepare(name: str, scope: Scope) -> Path:
     folder.mkdir(parents=True)
     for entry in LINKED:
         (folder / entry).symlink_to(ROOT / entry)
+    write_pyproject(folder, scope)
+    return folder
+
+
+def write_pyproject(folder: Path, scope: Scope) -> None:
+    """The folder's pyproject.toml: the project's, with the scope's `[tool.mutmut]` table (as
+    the scope is now: a test file added to it since the last run is run too)."""
     pyproject = (ROOT / "pyproject.toml").read_text()
     (folder / "pyproject.toml").write_text(pyproject + mutmut_table(scope))
-    return folder
 
 
 def main() -> None:
@@ -178,6 +191,7 @@ def main() -> None:
         names = survivors(mutmut, folder, env)
         if not names:
             sys.exit(f"no survivors left in {folder}")
+        write_pyproject(folder, scope)
     else:
         folder, names = prepare(args.scope, scope), list(scope.functions)
     command = [mutmut, "run", "--max-children", str(args.max_children), *names]
