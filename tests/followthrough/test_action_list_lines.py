@@ -96,7 +96,7 @@ async def test_the_list_reads_each_state_line_by_line(
     await _set_due(bot, 7, today - timedelta(days=1))
     # 8: P3 filed on demand, its request still in flight.
     await _added(bot, f"P3 <@U333|cy> {due(9)} Archive the old dashboards")
-    fake_github.delay(4)
+    fake_github.delay(3)  # the list is read meanwhile
     count = len(fake_github.requests)
     await ask(bot, "ticket 8")
     await fake_github.wait_for(lambda: len(fake_github.requests) > count, what="ticket 8")
