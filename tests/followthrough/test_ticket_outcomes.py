@@ -171,9 +171,9 @@ async def _given_back(bot: RunningBot) -> ActionTicket:
 async def test_a_tracker_answering_within_half_the_lease_is_filed_at_once(
     start_bot: StartBot, fake_github: FakeGitHub
 ) -> None:
-    bot = await github_bot(start_bot, fake_github, ticket_claim_lease_seconds=20)
+    bot = await github_bot(start_bot, fake_github, ticket_claim_lease_seconds=30)
     await declare_here(bot)
-    fake_github.delay(5)  # well within the 10 s the claimer waits (a third would be 6.7 s)
+    fake_github.delay(11)  # within the 15 s the claimer waits (a third of the lease: 10 s)
     await ask(bot, f"action P1 <@U222|bob> {due()} {ITEM}")
     [ticket] = await wait_ticket_state(bot, fake_github, "filed")
     assert (ticket.attempts, len(fake_github.requests), fake_github.lists) == (1, 1, [])
