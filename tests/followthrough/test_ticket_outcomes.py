@@ -175,7 +175,7 @@ async def test_a_tracker_answering_within_half_the_lease_is_filed_at_once(
     await declare_here(bot)
     fake_github.delay(11)  # within the 15 s the claimer waits (a third of the lease: 10 s)
     await ask(bot, f"action P1 <@U222|bob> {due()} {ITEM}")
-    [ticket] = await wait_ticket_state(bot, fake_github, "filed")
+    [ticket] = await wait_ticket_state(bot, fake_github, "filed", timeout=20)
     assert (ticket.attempts, len(fake_github.requests), fake_github.lists) == (1, 1, [])
 
 
