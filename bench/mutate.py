@@ -90,6 +90,9 @@ SCOPES = {
             "tests/followthrough/test_followthrough_tickets.py",
             "tests/followthrough/test_followthrough_units.py",
             "tests/followthrough/test_ticket_races.py",
+            "tests/followthrough/test_action_list_lines.py",
+            "tests/followthrough/test_done_texts.py",
+            "tests/followthrough/test_ticket_outcomes.py",
         ),
     ),
     # Checklists: the board's checkboxes, ticks by two people at once, what is left.

@@ -34,6 +34,7 @@ class FakeGitHub(FakeVendor):
         self.repo = repo
         self.token = token
         self.logins = {"octocat", "hubot"}
+        self.web_url = "https://github.com"  # where issues' html_url points (GHE: its own)
         self.issues: dict[int, dict[str, Any]] = {}
         self._numbers = itertools.count(1)
         self.lists: list[dict[str, str]] = []  # query strings of issues/list-for-repo calls
@@ -83,7 +84,7 @@ class FakeGitHub(FakeVendor):
                 "node_id": f"I_fake{number}",
                 "url": f"{self.url}/repos/{self.repo}/issues/{number}",
                 "repository_url": f"{self.url}/repos/{self.repo}",
-                "html_url": f"https://github.com/{self.repo}/issues/{number}",
+                "html_url": f"{self.web_url}/{self.repo}/issues/{number}",
                 "number": number,
                 "state": "open",
                 "title": str(body["title"]),
