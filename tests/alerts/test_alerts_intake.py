@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot.alerts.intake import parse_alertmanager
-from bot.alerts.transactions import IntakeWriter
+from bot.alerts.transactions import IntakeWriter, _lock, alert_session
 from storage import StorageUnavailable
+from storage.models.alerts import AlertGroup
 from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.support.alert_helpers import (
@@ -417,3 +418,26 @@ async def _store_all(bot: RunningBot, writer: IntakeWriter, sends: list[dict]) -
     parsed = [parse_alertmanager(body, bot.rt.settings) for body in sends]
     stores = asyncio.gather(*(writer.store(p) for p in parsed), return_exceptions=True)
     return await asyncio.wait_for(stores, timeout=10)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_on_sqlite_a_webhook_writes_alone_and_before_the_worker(start_bot: StartBot) -> None:
+    bot = await start(start_bot)
+    seen: list[int] = []
+
+    async def worker_transaction() -> None:
+        async with alert_session(bot.rt) as session:
+            seen.append(len((await session.exec(select(AlertGroup))).all()))
+
+    async with alert_session(bot.rt):  # the worker writing
+        queued = asyncio.ensure_future(worker_transaction())  # and another of its transactions
+        await asyncio.sleep(0.05)
+        answer = asyncio.ensure_future(post_alert(bot, firing()))
+        for _ in range(200):  # until the webhook waits for the lock (transactions._lock)
+            if _lock(bot.rt)._urgent == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert not answer.done() and await groups(bot) == []
+    assert (await answer)[0] == 200
+    await queued
+    assert seen == [1]  # the webhook went first
