@@ -441,3 +441,23 @@ async def test_on_sqlite_a_webhook_writes_alone_and_before_the_worker(start_bot:
     assert (await answer)[0] == 200
     await queued
     assert seen == [1]  # the webhook went first
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sends_waiting_when_the_writer_stops_are_refused(start_bot: StartBot) -> None:
+    bot = await start(start_bot)
+    writer = IntakeWriter(bot.rt)
+    read = [parse_alertmanager(second_group(firing(), name=n), bot.rt.settings) for n in "ABC"]
+    async with alert_session(bot.rt):  # the writer waits for this transaction
+        first = asyncio.ensure_future(writer.store(read[0]))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(writer.store(read[1]))
+        await asyncio.sleep(0.05)
+        for task in bot.rt.tasks:  # what stop() does to background work
+            if task.get_name() == "alert-intake-writer":
+                task.cancel()
+        with pytest.raises(StorageUnavailable, match=r"^the bot is stopping$"):
+            await asyncio.wait_for(waiting, timeout=5)
+        first.cancel()
+    assert await asyncio.wait_for(writer.store(read[2]), timeout=5) > 0  # a new writer
+    assert [g.title for g in await groups(bot)] == ["C on checkout"]  # B is not stored later
