@@ -293,6 +293,7 @@ def test_titles_and_queries_are_trimmed_to_their_limits() -> None:
         ({"version": "4" * 30}, 'unsupported version "4444444444444444444; expected "4"'),
         ({"version": "4", "groupKey": 1}, "missing field groupKey"),
         ({"version": "4", "groupKey": "g"}, "missing field alerts (a non-empty list)"),
+        (_bare(), "missing field alerts (a non-empty list)"),
         (_bare({}, commonLabels=[1]), "commonLabels is not an object"),
         (_bare({}, groupLabels="x"), "groupLabels is not an object"),
         (_bare({}, commonAnnotations=2), "commonAnnotations is not an object"),
@@ -366,6 +367,10 @@ def test_the_severity_map_as_written_in_the_settings() -> None:
     assert severities == ["sev1", "sev4", "sev2", "sev2"]
     declaring = auto_declare_labels(settings(alert_auto_declare=" Critical,,page"))
     assert declaring == {"critical", "page"}
+    # An alert with no severity label is not one labelled with some other word.
+    s = settings(alert_severity_map="xxxx=sev1", alert_auto_declare="xxxx")
+    group = parse_alertmanager(_bare(_raw("a")), s)
+    assert (alert_severity(s, None), group.severity, group.auto_declare) == ("sev3", "sev3", False)
 
 
 def test_a_pagerduty_incident_event_read_field_by_field() -> None:
@@ -411,11 +416,15 @@ def test_pagerduty_priorities_and_refusals() -> None:
     for event, reason in [
         ({}, "missing field event"),
         ({"event": {"event_type": ""}}, "missing field event.event_type"),
+        ({"event": {"event_type": 5}}, "missing field event.event_type"),
     ]:
         with pytest.raises(BadAlert) as refused:
             pagerduty_event_type(event)
         assert str(refused.value) == reason
     T = "2026-01-15T10:00:00Z"
+    acknowledged = pagerduty_event("incident.acknowledged")  # no created_at: when it happened
+    assert pagerduty_event_type(acknowledged) == "incident.acknowledged"
+    assert parse_pagerduty(acknowledged).alerts[0].starts_at == T0
     for data, occurred, reason in [
         (None, T, "missing field event.data"),
         ({"id": ""}, T, "missing field event.data.id"),
