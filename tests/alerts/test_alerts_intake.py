@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
+from bot.alerts.intake import parse_alertmanager
+from bot.alerts.transactions import IntakeWriter, _lock, alert_session
+from storage import StorageUnavailable
+from storage.models.alerts import AlertGroup
 from storage.models.timeline import TimelineEntry
 from tests.conftest import BROADCAST, RunningBot, StartBot
 from tests.support.alert_helpers import (
@@ -340,3 +347,117 @@ async def test_work_left_by_a_stopped_bot_is_done_by_the_next(start_bot: StartBo
     [group] = await groups(second)
     assert group.card_ts and group.card_channel_id == ALERT_CHANNEL
     assert len(cards_in(second, ALERT_CHANNEL)) == 1  # the refused post is no card; this is
+
+
+# ---- sends the database refuses, alone or all at once (bot/alerts/transactions.py) -----------
+
+REFUSE = {  # a send the database refuses (a constraint of its own): groupKey "poison…"
+    "sqlite": [
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON alert_group"
+        " WHEN NEW.group_key LIKE 'poison%' BEGIN SELECT RAISE(ABORT, 'poisoned'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF NEW.group_key LIKE 'poison%' THEN RAISE EXCEPTION 'poisoned'; END IF;"
+        " IF NEW.group_key LIKE '%down%' THEN RAISE EXCEPTION 'gone' USING ERRCODE = '08006';"
+        " END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON alert_group FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+OUTAGE = {  # from here on the database cannot take a new group: SQLite cannot even prepare it
+    "sqlite": [
+        "CREATE TRIGGER outage BEFORE INSERT ON alert_group"
+        " WHEN NEW.group_key LIKE '%down%' BEGIN DELETE FROM no_such_table; END"
+    ],
+    "postgresql": [],
+}
+
+
+async def test_a_send_the_database_refuses_fails_alone_and_an_outage_answers_503(
+    start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await start(start_bot)
+    dialect = "sqlite" if bot.rt.db.is_sqlite else "postgresql"
+    await _sql(bot, REFUSE[dialect])
+    # The route's writer, as a storm fills it: sends that arrive together, stored together.
+    writer = IntakeWriter(bot.rt)
+    sends = [firing(), firing(groupKey="poison"), second_group(firing())]
+    caplog.set_level(logging.WARNING, logger="bot.alerts.transactions")
+    stored = await _store_all(bot, writer, sends)
+    assert "poisoned" in str(stored[1]) and not isinstance(stored[1], StorageUnavailable)
+    assert [(g.id, g.group_key, g.deliveries) for g in await groups(bot)] == [
+        (stored[0], sends[0]["groupKey"], 1),
+        (stored[2], sends[2]["groupKey"], 1),
+    ]
+    if bot.rt.db.is_sqlite:  # in one transaction first, then each in its own
+        assert caplog.messages == [
+            "a batch of 3 alerts failed (IntegrityError); storing them one by one"
+        ]
+    assert await post_alert(bot, firing(groupKey="poison2")) == (
+        500,
+        "could not store the alert; please retry\n",
+    )
+
+    await _sql(bot, OUTAGE[dialect])
+    caplog.clear()
+    down = [second_group(firing(), name=f"down{i}") for i in range(3)]
+    assert [type(e) for e in await _store_all(bot, writer, down)] == [StorageUnavailable] * 3
+    assert [m for m in caplog.messages if "one by one" in m] == []  # no retry of each
+    answer = await post_alert(bot, second_group(firing(), name="down"))
+    assert answer == (503, "storage unavailable; please retry\n")
+    assert len(await groups(bot)) == 2
+
+
+async def _sql(bot: RunningBot, statements: list[str]) -> None:
+    async with bot.rt.db.connection() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+
+
+async def _store_all(bot: RunningBot, writer: IntakeWriter, sends: list[dict]) -> list:
+    parsed = [parse_alertmanager(body, bot.rt.settings) for body in sends]
+    stores = asyncio.gather(*(writer.store(p) for p in parsed), return_exceptions=True)
+    return await asyncio.wait_for(stores, timeout=10)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_on_sqlite_a_webhook_writes_alone_and_before_the_worker(start_bot: StartBot) -> None:
+    bot = await start(start_bot)
+    seen: list[int] = []
+
+    async def worker_transaction() -> None:
+        async with alert_session(bot.rt) as session:
+            seen.append(len((await session.exec(select(AlertGroup))).all()))
+
+    async with alert_session(bot.rt):  # the worker writing
+        queued = asyncio.ensure_future(worker_transaction())  # and another of its transactions
+        await asyncio.sleep(0.05)
+        answer = asyncio.ensure_future(post_alert(bot, firing()))
+        for _ in range(200):  # until the webhook waits for the lock (transactions._lock)
+            if _lock(bot.rt)._urgent == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert not answer.done() and await groups(bot) == []
+    assert (await answer)[0] == 200
+    await queued
+    assert seen == [1]  # the webhook went first
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sends_waiting_when_the_writer_stops_are_refused(start_bot: StartBot) -> None:
+    bot = await start(start_bot)
+    writer = IntakeWriter(bot.rt)
+    read = [parse_alertmanager(second_group(firing(), name=n), bot.rt.settings) for n in "ABC"]
+    async with alert_session(bot.rt):  # the writer waits for this transaction
+        first = asyncio.ensure_future(writer.store(read[0]))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(writer.store(read[1]))
+        await asyncio.sleep(0.05)
+        for task in bot.rt.tasks:  # what stop() does to background work
+            if task.get_name() == "alert-intake-writer":
+                task.cancel()
+        with pytest.raises(StorageUnavailable, match=r"^the bot is stopping$"):
+            await asyncio.wait_for(waiting, timeout=5)
+        first.cancel()
+    assert await asyncio.wait_for(writer.store(read[2]), timeout=5) > 0  # a new writer
+    assert [g.title for g in await groups(bot)] == ["C on checkout"]  # B is not stored later
