@@ -38,6 +38,9 @@ class Scope:
     files: tuple[str, ...]  # the files mutated
     tests: tuple[str, ...]  # the test files that cover them
     functions: tuple[str, ...] = ()  # mutmut names (globs) to keep; none: every function
+    # mutmut's timeout: a mutant's tests may take this many times their clean time (mutmut's
+    # default 15 waits minutes for each mutant that loops forever).
+    timeout_multiplier: float | None = None
 
 
 SCOPES = {
@@ -100,6 +103,9 @@ SCOPES = {
     "oncall": Scope(
         files=("bot/oncall/rules.py",),
         tests=("tests/oncall/test_oncall_rules.py",),
+        # Several mutants of the DST search and the handover loop loop forever; the tests
+        # take about 15 s, so a survivor has 4 times that (wall clock), not 4 minutes.
+        timeout_multiplier=4,
     ),
     # Paging our own on-call: quiet hours and follow-the-sun, the claims that make each
     # escalation step happen once across replicas, acknowledgement.
@@ -126,13 +132,15 @@ SCOPES = {
 
 def mutmut_table(scope: Scope) -> str:
     """The `[tool.mutmut]` table for one scope (JSON arrays of strings are TOML arrays)."""
-    settings: dict[str, list[str]] = {
+    settings: dict[str, list[str] | float] = {
         "source_paths": ["bot", "handlers", "storage"],
         "only_mutate": list(scope.files),
         "also_copy": LINKED[4:],
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         "pytest_add_cli_args_test_selection": list(scope.tests),
     }
+    if scope.timeout_multiplier is not None:
+        settings["timeout_multiplier"] = scope.timeout_multiplier
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(v)}" for key, v in settings.items()]
     return "\n".join(lines) + "\n"
 
