@@ -211,3 +211,63 @@ async def test_escalate_now_takes_only_a_step_still_waiting_on_that_escalation(
     first_after, second_after = await escalations(bot)
     assert first_after.due_at == earlier
     assert (second_after.status, second_after.due_at) == ("acknowledged", second.due_at)
+
+
+SUN_CONFIG = """\
+services:
+  - name: search
+    escalation_policy: night
+oncall:
+  people:
+    U222: {{time_zone: Europe/Berlin, working_hours: "09:00-18:00"}}
+  schedules:
+    - name: night
+      time_zone: Europe/Berlin
+      layers:
+        - name: primary
+          members: [U222]
+          rotation: weekly
+          start: "2026-01-01T09:00"
+        - name: later
+          members: [U666]
+          rotation: weekly
+          start: "2030-01-07T09:00"
+        - name: tokyo
+          members: [tokyo@example.com, U333]
+          rotation: daily
+          start: "{start}"
+  escalation_policies:
+    - name: night
+      levels:
+        - notify: {{schedule: night}}
+          ack_within: 10m
+"""
+
+
+async def test_follow_the_sun_takes_the_turn_of_now_on_the_schedule_s_clock(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    """Monday 04:00 Berlin: U222 is asleep; the layer `later` has not begun (passed over, not
+    the end of the search); `tokyo` began at 03:30 Berlin time, so its first member is on turn:
+    tokyo@example.com, whom the file does not list, in Tokyo's office hours (12:00 by their
+    Slack zone and NUDGE_HOURS)."""
+    monday = saturday_ahead(BERLIN, 4) + timedelta(days=2)
+    start = monday.astimezone(BERLIN) - timedelta(minutes=30)
+    path = tmp_path / "sisyphus.yml"
+    path.write_text(SUN_CONFIG.format(start=start.strftime("%Y-%m-%dT%H:%M")))
+    bot = await start_bot(config_file=str(path))
+    bot.fake.add_user("U111", tz="UTC")
+    bot.fake.add_user("U222", tz="Europe/Berlin")
+    bot.fake.add_user("U333", tz="America/New_York")
+    bot.fake.add_user("U666", tz="Asia/Tokyo")
+    bot.fake.add_user("UTOKYO", tz="Asia/Tokyo", profile={"email": "tokyo@example.com"})
+    escalator(bot).clock = lambda: monday
+    channel = await declare(bot)
+    await run(bot, "severity sev3", channel)
+    await run(bot, "page search", channel)
+    await escalator(bot).run_now()
+    await wait_for_page(bot, "UTOKYO")
+    said = "quiet hours of <@U222>: paged layer tokyo instead, in its hours (follow the sun)"
+    assert any(said in e for e in await page_entries(bot)), await page_entries(bot)
+    assert [(n.user_id, n.held_until) for n in await notes(bot)] == [("UTOKYO", None)]
+    assert pages_to(bot, "U222") == pages_to(bot, "U666") == pages_to(bot, "U333") == []

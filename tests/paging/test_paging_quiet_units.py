@@ -102,3 +102,11 @@ def test_a_window_opening_in_the_skipped_hour_opens_at_the_jump() -> None:
     early = hours(BERLIN, "02:30-04:00")
     saturday = datetime(2027, 3, 27, 12, tzinfo=UTC)
     assert next_window(early, saturday) == datetime(2027, 3, 28, 1, tzinfo=UTC)  # 03:00 CEST
+
+
+def test_a_weekly_window_a_week_ahead_on_the_person_s_own_calendar() -> None:
+    """Tuesday 08:00 in Tokyo is still Monday in UTC: the week ahead is counted from Tokyo's
+    Tuesday, so next Tuesday's window is found."""
+    tokyo = hours(ZoneInfo("Asia/Tokyo"), "tue 07:00-08:00")
+    now = datetime(2026, 12, 7, 23, tzinfo=UTC)  # Tuesday 08:00 in Tokyo
+    assert next_window(tokyo, now) == datetime(2026, 12, 14, 22, tzinfo=UTC)
