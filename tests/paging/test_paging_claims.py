@@ -251,3 +251,31 @@ async def test_a_resolved_incident_s_step_is_never_claimed(
     assert (over.status, over.lease_until) == ("cancelled", None)
     await both_at(one, two, esc.due_at + timedelta(minutes=1))
     assert pages_to(one, "U333") == []
+
+
+async def test_an_alert_s_first_step_is_brought_forward_once_and_only_that_step(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    """An alert's page is stored due after a grace and brought forward when its war room is
+    open (bot/paging/start.py): only while it is still the first step, still ahead, active."""
+    one, _ = await two_replicas(start_bot, tmp_path)
+    [esc] = await escalations(one)
+    now = esc.due_at - timedelta(minutes=5)  # ahead of the real clock: no run takes it
+    later = esc.due_at
+    async with one.rt.db.session() as session:
+        assert not await queries.bring_forward(session, esc.id or 0, now)  # at level 2 already
+    await set_step(one, level=0)
+    async with one.rt.db.session() as session:
+        assert not await queries.bring_forward(session, (esc.id or 0) + 1, now)  # no such page
+        assert await queries.bring_forward(session, esc.id or 0, now)
+        assert not await queries.bring_forward(session, esc.id or 0, now)  # due now: once
+    [forward] = await escalations(one)
+    assert (forward.round, forward.level, forward.due_at) == (0, 0, now)
+    await set_step(one, round=1, due_at=later)
+    async with one.rt.db.session() as session:
+        assert not await queries.bring_forward(session, esc.id or 0, now)  # a later round
+    await set_step(one, round=0, status="acknowledged")
+    async with one.rt.db.session() as session:
+        assert not await queries.bring_forward(session, esc.id or 0, now)
+    [left] = await escalations(one)
+    assert (left.status, left.due_at) == ("acknowledged", later)

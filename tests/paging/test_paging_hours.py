@@ -188,6 +188,23 @@ async def test_escalate_now_moves_only_the_page_it_was_pressed_on(
     assert len(pages_to(bot, "U222")) == 1
 
 
+async def test_an_acknowledgement_stops_only_its_own_page(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    bot, [first, _] = await two_pages(start_bot, tmp_path)
+    await press(bot, first, "paging_acknowledge", "U333")
+    await bot.fake.wait_for(
+        lambda: any("Acknowledged: paging stopped" in t for t in told(bot, "U333")), what="ack"
+    )
+    acked, other = await escalations(bot)
+    assert (acked.status, acked.acked_by) == ("acknowledged", "U333")
+    assert (other.status, other.acked_by, other.level) == ("active", None, 1)
+    await at(bot, other.due_at)  # the other page's level 2 still goes
+    await wait_for_page(bot, "U222")
+    await at(bot, other.due_at + timedelta(minutes=1))
+    assert len(pages_to(bot, "U222")) == 1
+
+
 async def test_escalate_now_takes_only_a_step_still_waiting_on_that_escalation(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
