@@ -12,7 +12,9 @@ runs in, so each scope runs in its own folder, .mutmut/SCOPE/: links to the code
 and a copy of pyproject.toml with that scope's table added. mutmut's working copy and results
 are kept there (`cd .mutmut/SCOPE && ../../.venv/bin/mutmut show NAME` shows a mutant's diff).
 Each run starts afresh, but `--again` tests only the previous run's survivors again (after writing
-the tests that should kill them; the test files are copied anew).
+the tests that should kill them; the test files are copied anew). `--again` keeps the folder's
+table, so a test file added to a scope needs a fresh run: mutmut drops every result when the
+list of test files changes.
 """
 
 from __future__ import annotations
@@ -102,7 +104,11 @@ SCOPES = {
     # Who is on call when: rotations in each person's zone, overrides, daylight-saving changes.
     "oncall": Scope(
         files=("bot/oncall/rules.py",),
-        tests=("tests/oncall/test_oncall_rules.py",),
+        tests=(
+            "tests/oncall/test_oncall_rules.py",
+            "tests/oncall/test_oncall_rules_cases.py",
+            "tests/oncall/test_oncall_shown.py",
+        ),
         # Several mutants of the DST search and the handover loop loop forever; the tests
         # take about 15 s, so a survivor has 4 times that (wall clock), not 4 minutes.
         timeout_multiplier=4,
@@ -113,8 +119,11 @@ SCOPES = {
         files=("bot/paging/quiet.py", "bot/paging/queries.py"),
         tests=(
             "tests/paging/test_paging_quiet.py",
+            "tests/paging/test_paging_quiet_units.py",
+            "tests/paging/test_paging_hours.py",
             "tests/paging/test_paging_escalation.py",
             "tests/paging/test_paging_replicas.py",
+            "tests/paging/test_paging_claims.py",
         ),
     ),
     # What people typed, shown back in Slack's mrkdwn without acting as markup.
