@@ -148,6 +148,8 @@ async def test_an_acknowledgement_between_claim_and_moving_on_wins(
     assert not any("Nobody acknowledged" in e for e in await page_entries(one))
     async with one.rt.db.session() as session:
         assert not await queries.acknowledge(session, esc.id or 0, "U333", due)
+        # Nor does its claimer, finding nobody answered, end it as unanswered.
+        assert not await queries.finish(session, esc.id or 0, "replica-a")
         assert await queries.next_due(session) is None  # nothing active is left to run
     [still] = await escalations(one)
     assert (still.acked_by, still.acked_at) == ("U222", acked.acked_at)
@@ -211,6 +213,10 @@ async def test_the_soonest_steps_are_claimed_first_a_batch_at_a_time(
     assert [e.id for e in rest] == [first.id]
     # Every step is leased now: the next is claimable when the first lease runs out.
     assert soonest == base + timedelta(minutes=2) + LEASE
+    # Ending one of a claimer's steps ends that one only.
+    async with bot.rt.db.session() as session:
+        assert await queries.finish(session, second.id or 0, "a")
+    assert [e.status for e in await escalations(bot)] == ["active", "exhausted", "active"]
 
 
 async def test_next_due_is_the_later_of_due_time_and_lease(
