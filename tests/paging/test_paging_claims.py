@@ -73,10 +73,17 @@ async def test_a_step_goes_at_its_due_time_once_however_the_replicas_race(
     assert pages_to(one, "U333") == []  # not a microsecond early
     for _ in range(3):
         await both_at(one, two, esc.due_at)
-    await wait_for_page(one, "U333")
+    [page] = await wait_for_page(one, "U333")
     await both_at(one, two, esc.due_at + timedelta(minutes=1))
     assert len(pages_to(one, "U333")) == 1
     assert sum("Paged <@U333>" in e for e in await page_entries(one)) == 1
+    # Its row: the DM's channel and ts (an acknowledgement updates that message), when Slack
+    # took it and when its step fell due (bench/paging_scale.py's lateness).
+    async with one.rt.db.session() as session:
+        [note] = await queries.notifications(session, esc.id or 0, 0, 1)
+    assert (note.user_id, note.channel_id, note.ts) == ("U333", "U333", one.fake.ts_of(page))
+    assert (note.sent_at, note.step_due_at) == (esc.due_at, esc.due_at)
+    assert note.created_at is not None and note.held_until is None
     [after] = await escalations(one)
     # The next step (nobody answered) is due ack_within after the step went, and free.
     assert (after.status, after.level, after.round) == ("active", NOBODY_ANSWERED, 0)
@@ -167,8 +174,10 @@ async def test_moving_on_is_only_for_the_claimer_of_that_very_step(
     [same] = await escalations(one)
     assert (same.level, same.claimed_by) == (1, "replica-a")  # not replica-b's to move
     stale = step.model_copy(update={"level": 0})
+    other_round = step.model_copy(update={"round": 1})
     async with one.rt.db.session() as session:
         await queries.advance_many(session, "replica-a", [(stale, (0, 1), due)])
+        await queries.advance_many(session, "replica-a", [(other_round, (1, 1), due)])
     assert [(e.level, e.due_at) for e in await escalations(one)] == [(1, esc.due_at)]
     async with one.rt.db.session() as session:
         await queries.advance_many(session, "replica-a", [(step, (0, NOBODY_ANSWERED), due)])
@@ -213,7 +222,13 @@ async def test_the_soonest_steps_are_claimed_first_a_batch_at_a_time(
     assert [e.id for e in rest] == [first.id]
     # Every step is leased now: the next is claimable when the first lease runs out.
     assert soonest == base + timedelta(minutes=2) + LEASE
-    # Ending one of a claimer's steps ends that one only.
+    # Moving on one of a claimer's steps moves that one only (both are at level 2)...
+    due = base + timedelta(minutes=30)
+    async with bot.rt.db.session() as session:
+        await queries.advance_many(session, "a", [(taken[1], (0, NOBODY_ANSWERED), due)])
+    levels = [(e.id, e.level) for e in await escalations(bot)]
+    assert levels == [(first.id, 1), (second.id, 1), (third.id, NOBODY_ANSWERED)]
+    # ...and ending one ends that one only.
     async with bot.rt.db.session() as session:
         assert await queries.finish(session, second.id or 0, "a")
     assert [e.status for e in await escalations(bot)] == ["active", "exhausted", "active"]

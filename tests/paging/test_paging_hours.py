@@ -134,6 +134,18 @@ async def test_someone_the_file_does_not_list_keeps_office_hours_in_their_slack_
     assert "Acknowledged by <@U333> at " in str(dm["blocks"])
 
 
+async def test_a_low_urgency_page_in_working_hours_goes_at_once(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    bot = await start(start_bot, tmp_path)
+    monday = saturday_ahead(NEW_YORK, 10) + timedelta(days=2)  # 10:00 in New York
+    await page_low(bot, monday)
+    [page] = await wait_for_page(bot, "U333")
+    assert "SEV3" in page["text"]
+    assert [(n.user_id, n.held_until) for n in await notes(bot)] == [("U333", None)]
+    assert not any("held until" in e for e in await page_entries(bot))
+
+
 async def test_a_member_written_as_an_email_has_the_hours_the_file_gives_it(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
