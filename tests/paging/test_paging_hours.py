@@ -249,6 +249,7 @@ services:
 oncall:
   people:
     U222: {{time_zone: Europe/Berlin, working_hours: "09:00-18:00"}}
+    ghost@example.com: {{time_zone: Asia/Tokyo, working_hours: "09:00-18:00"}}
   schedules:
     - name: night
       time_zone: Europe/Berlin
@@ -261,6 +262,10 @@ oncall:
           members: [U666]
           rotation: weekly
           start: "2030-01-07T09:00"
+        - name: ghost
+          members: [ghost@example.com]
+          rotation: weekly
+          start: "2026-01-01T09:00"
         - name: tokyo
           members: [tokyo@example.com, U333]
           rotation: daily
@@ -277,7 +282,8 @@ async def test_follow_the_sun_takes_the_turn_of_now_on_the_schedule_s_clock(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
     """Monday 04:00 Berlin: U222 is asleep; the layer `later` has not begun (passed over, not
-    the end of the search); `tokyo` began at 03:30 Berlin time, so its first member is on turn:
+    the end of the search); `ghost`'s member, in their hours by the file, has no Slack account
+    (passed over); `tokyo` began at 03:30 Berlin time, so its first member is on turn:
     tokyo@example.com, whom the file does not list, in Tokyo's office hours (12:00 by their
     Slack zone and NUDGE_HOURS)."""
     monday = saturday_ahead(BERLIN, 4) + timedelta(days=2)
