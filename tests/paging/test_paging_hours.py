@@ -217,6 +217,27 @@ async def test_an_acknowledgement_stops_only_its_own_page(
     assert len(pages_to(bot, "U222")) == 1
 
 
+async def test_resolving_one_incident_stops_only_its_own_page(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    bot = await start(start_bot, tmp_path)
+    channels = []
+    for _ in range(2):
+        channels.append(await declare(bot))
+        await run(bot, "page checkout", channels[-1])
+    await wait_for_page(bot, "U333", count=2)
+    await run(bot, "resolve fixed", channels[0])
+
+    async def cancelled() -> list[PageEscalation]:
+        found = await escalations(bot)
+        return found if found[0].status == "cancelled" else []
+
+    _, second = await wait_until(cancelled, what="the resolved incident's page stopped")
+    assert second.status == "active"
+    await at(bot, second.due_at)
+    await wait_for_page(bot, "U222")  # the other incident's level 2 still goes
+
+
 async def test_escalate_now_takes_only_a_step_still_waiting_on_that_escalation(
     start_bot: StartBot, tmp_path: Path
 ) -> None:
