@@ -314,3 +314,16 @@ def test_a_handover_in_the_repeated_hour_happens_once_the_first_time_round() -> 
         (first - timedelta(hours=1), first),
         (first, first + timedelta(hours=2)),
     ]
+
+
+@pytest.mark.parametrize("zone", [BERLIN, NEW_YORK], ids=str)
+def test_a_change_near_either_end_of_the_span_is_cut(zone: ZoneInfo) -> None:
+    """Office hours opening half an hour before the span ends, or an hour after it starts:
+    the span's wall-clock bounds are the schedule zone's, whichever side of UTC it is."""
+    rules = schedule(str(zone), {**OFFICE, "restrictions": ["09:00-18:00"]})
+    start, nine = local(zone, 2026, 12, 8, 8), local(zone, 2026, 12, 8, 9)
+    end = local(zone, 2026, 12, 8, 9, 30)
+    assert [(s.start, s.end, s.person) for s in timeline(rules, [], start, end)] == [
+        (start, nine, None),
+        (nine, end, B),
+    ]
