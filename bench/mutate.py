@@ -12,8 +12,10 @@ runs in, so each scope runs in its own folder, .mutmut/SCOPE/: links to the code
 and a copy of pyproject.toml with that scope's table added. mutmut's working copy and results
 are kept there (`cd .mutmut/SCOPE && ../../.venv/bin/mutmut show NAME` shows a mutant's diff).
 Each run starts afresh, but `--again` tests only the previous run's survivors again (after writing
-the tests that should kill them; the test files are copied anew, and the scope's list of test
-files is read again, so a file added to it is run too).
+the tests that should kill them; the test files are copied anew, and the scope's table is
+written again, so a test file added to the scope is run on those survivors too). mutmut 3.8 was
+seen to drop its earlier results when the list of test files changed: the figures of an
+`--again` run are the ones it prints.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class Scope:
     files: tuple[str, ...]  # the files mutated
     tests: tuple[str, ...]  # the test files that cover them
     functions: tuple[str, ...] = ()  # mutmut names (globs) to keep; none: every function
+    # mutmut's timeout: a mutant's tests may take this many times their clean time (mutmut's
+    # default 15 waits minutes for each mutant that loops forever).
+    timeout_multiplier: float | None = None
 
 
 SCOPES = {
@@ -109,7 +114,14 @@ SCOPES = {
     # Who is on call when: rotations in each person's zone, overrides, daylight-saving changes.
     "oncall": Scope(
         files=("bot/oncall/rules.py",),
-        tests=("tests/oncall/test_oncall_rules.py",),
+        tests=(
+            "tests/oncall/test_oncall_rules.py",
+            "tests/oncall/test_oncall_rules_cases.py",
+            "tests/oncall/test_oncall_shown.py",
+        ),
+        # Several mutants of the DST search and the handover loop loop forever; the tests
+        # take about 15 s, so a survivor has 4 times that (wall clock), not 4 minutes.
+        timeout_multiplier=4,
     ),
     # Paging our own on-call: quiet hours and follow-the-sun, the claims that make each
     # escalation step happen once across replicas, acknowledgement.
@@ -117,8 +129,11 @@ SCOPES = {
         files=("bot/paging/quiet.py", "bot/paging/queries.py"),
         tests=(
             "tests/paging/test_paging_quiet.py",
+            "tests/paging/test_paging_quiet_units.py",
+            "tests/paging/test_paging_hours.py",
             "tests/paging/test_paging_escalation.py",
             "tests/paging/test_paging_replicas.py",
+            "tests/paging/test_paging_claims.py",
         ),
     ),
     # What people typed, shown back in Slack's mrkdwn without acting as markup.
@@ -136,13 +151,15 @@ SCOPES = {
 
 def mutmut_table(scope: Scope) -> str:
     """The `[tool.mutmut]` table for one scope (JSON arrays of strings are TOML arrays)."""
-    settings: dict[str, list[str]] = {
+    settings: dict[str, list[str] | float] = {
         "source_paths": ["bot", "handlers", "storage"],
         "only_mutate": list(scope.files),
         "also_copy": LINKED[4:],
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
         "pytest_add_cli_args_test_selection": list(scope.tests),
     }
+    if scope.timeout_multiplier is not None:
+        settings["timeout_multiplier"] = scope.timeout_multiplier
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(v)}" for key, v in settings.items()]
     return "\n".join(lines) + "\n"
 

@@ -10,13 +10,14 @@ whole minutes before it; every rule is then plain arithmetic on that reading.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot.oncall.config import ScheduleDef
@@ -259,6 +260,19 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@pytest.fixture(autouse=True)
+def _found_not_shrunk_under_mutmut(request: pytest.FixtureRequest) -> None:
+    """Under `make mutate` (mutmut sets MUTANT_UNDER_TEST for each mutant, after this module
+    was imported) a failing example is reported as found, not shrunk: shrinking one takes
+    minutes, which mutmut counts as a timeout. Hypothesis reads a test's settings when it runs."""
+    test = request.function
+    if os.environ.get("MUTANT_UNDER_TEST") and hasattr(test, "_hypothesis_internal_use_settings"):
+        test._hypothesis_internal_use_settings = settings(
+            test._hypothesis_internal_use_settings,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        )
 
 
 @SETTINGS
