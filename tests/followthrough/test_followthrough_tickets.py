@@ -61,6 +61,8 @@ async def test_a_p1_item_is_filed_at_once_with_everything_a_ticket_needs(
         assert part in text, (part, text)
 
     [p2, p1] = await items(bot)
+    # The marker a later attempt finds this issue by names this very item.
+    assert text.endswith(f"<!-- sisyphus-action-item:{p1.id} -->") and p1.id == 2, text
     assert p1.criteria == "the alert fires in the staging drill"
     assert p1.prevention_class == "observability"
     assert p1.ticket_url == "https://github.com/acme/ops/issues/1"
@@ -237,3 +239,42 @@ async def test_jira_too_finds_a_ticket_made_after_its_claimer_gave_up(
     assert len(fake_jira.requests) == 1 and list(fake_jira.issues) == ["OPS-1"]
     assert 'labels = "incident-action"' in fake_jira.searches[0]["jql"]
     assert ticket.external_id == "OPS-1" and ticket.attempts == 2
+
+
+async def test_the_ticket_names_people_as_slack_shows_them(
+    start_bot: StartBot, fake_github: FakeGitHub
+) -> None:
+    """The owner, in the ticket and where the item and its factors mention them, is written as
+    Slack shows them: the display name, else the real name, else the handle, else the user id
+    (someone users.info does not know)."""
+    bot = await github_bot(start_bot, fake_github)
+    bot.fake.add_user("U444", real_name="Dana Real", profile={"display_name": "dana"})
+    bot.fake.add_user("U555", real_name="Eve Real", profile={"display_name": ""})
+    await declare_here(bot)
+    answer = await ask(bot, "factor technical <@U444> was paged twice for one alert")
+    assert answer.startswith(":white_check_mark:"), answer
+    for owner in ("U444", "U555", "U222"):
+        answer = await ask(
+            bot,
+            f"action P1 <@{owner}> {due()} F1: <@{owner}> to dedupe the pages of one alert. "
+            f"Done when: <@{owner}> sees one page per alert",
+        )
+        assert answer.startswith(":white_check_mark:"), answer
+    requests = await fake_github.wait_for(
+        lambda: fake_github.requests if len(fake_github.requests) == 3 else None, what="3 issues"
+    )
+    by_item = {r.body["body"].split(" of incident")[0]: r.body for r in requests}
+    at = "@\u200d"  # a mention made inert: it pings nobody on GitHub
+    for n, name, user in ((1, "dana", "U444"), (2, "Eve Real", "U555"), (3, "u222", "U222")):
+        body = by_item[f"Action item #{n}"]
+        assert body["title"] == f"[P1] {at}{name} to dedupe the pages of one alert.", body
+        for part in (
+            f"- **Owner:** {name} (Slack {user})",
+            f"### Acceptance criteria\n\n{at}{name} sees one page per alert",
+            f"### Description\n\n{at}{name} to dedupe the pages of one alert.",
+        ):
+            assert part in body["body"], (part, body["body"])
+    # The factor names its person as the first ticket's owner was named; the others' tickets
+    # look up only their own people.
+    assert f"- F1 (technical): {at}dana was paged twice" in by_item["Action item #1"]["body"]
+    assert f"- F1 (technical): {at}U444 was paged twice" in by_item["Action item #2"]["body"]
