@@ -25,8 +25,8 @@ from bot.oncall.people import slack_ids
 from bot.oncall.schedules import on_call_all, oncall_config
 from bot.paging import held, queries
 from bot.paging.held_delivery import deliver_due_holds
+from bot.paging.messenger import PageMessenger
 from bot.paging.quiet import HIGH_SEVERITIES, Plan, plan
-from bot.paging.sender import PageSender
 from bot.paging.twilio_sender import WAY_NAMES
 from bot.slack.client import slack_error_text
 from bot.slack.durations import humanize
@@ -44,7 +44,7 @@ JOB_ID = "paging-escalator"
 CHECK_SECONDS = 15.0
 LEASE = timedelta(minutes=2)
 # Due steps are claimed BATCH_SIZE at a time (one statement), CONCURRENT_BATCHES batches at
-# once, their DMs and war-room posts CONCURRENT_POSTS at once (bot/paging/sender.py;
+# once, their DMs and war-room posts CONCURRENT_POSTS at once (bot/paging/messenger.py;
 # bot/slack/tiers.py paces them to Slack's rates).
 BATCH_SIZE = 50
 CONCURRENT_BATCHES = 3  # batches in flight at once: one's DMs go while the next is claimed
@@ -101,7 +101,8 @@ class Escalator(Worker):
 
     def __init__(self, rt: Runtime) -> None:
         super().__init__(rt)
-        self.sender = PageSender(rt, self.clock)
+        # The worker's clock read at each send (a test may set it after start).
+        self.sender = PageMessenger(rt, lambda: self.clock())
         self._mentions: list[tuple[Incident, str]] = []  # war-room posts owed by this run
 
     def interval_seconds(self) -> float:

@@ -11,7 +11,7 @@ from bot.core.runtime import Runtime
 from bot.incidents.queries import get_incident
 from bot.oncall.schedules import oncall_config
 from bot.paging import held
-from bot.paging.sender import PageSender
+from bot.paging.messenger import PageMessenger
 from bot.slack.durations import humanize
 from bot.slack.text import escape
 from bot.timeline.queries import add_bot_action
@@ -21,7 +21,7 @@ from storage.models.timeline import EntryKind
 
 async def deliver_due_holds(
     rt: Runtime,
-    sender: PageSender,
+    sender: PageMessenger,
     now: datetime,
     lease: timedelta,
     stopping: Callable[[], bool],
@@ -38,7 +38,9 @@ async def deliver_due_holds(
             await _deliver(rt, sender, note, now)
 
 
-async def _deliver(rt: Runtime, sender: PageSender, note: PageNotification, now: datetime) -> None:
+async def _deliver(
+    rt: Runtime, sender: PageMessenger, note: PageNotification, now: datetime
+) -> None:
     """A page held for quiet hours, due now: the DM, the timeline and the war room, and the
     level's `ack_within` counted from now."""
     async with rt.db.session() as session:

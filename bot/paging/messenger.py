@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 CONCURRENT_POSTS = 32
 
 
-class PageSender:
+class PageMessenger:
     def __init__(self, rt: Runtime, clock: Callable[[], datetime]) -> None:
         self.rt = rt
         self.clock = clock
